@@ -1,0 +1,1 @@
+"""``datasets`` builder modules (installed as ``mattehub.builders``)."""

@@ -1,0 +1,15 @@
+"""mattehub: image and video matting data as streamable, Hub-native datasets.
+
+``import mattehub`` registers the ``mattehub`` builder with Hugging Face ``datasets`` so
+``load_dataset("mattehub", CONFIG, data_dir=..., streaming=True)`` works.
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .registration import register  # noqa: E402
+from .loading import stream  # noqa: E402
+
+register()
+
+__all__ = ["__version__", "register", "stream"]

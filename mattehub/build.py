@@ -1,0 +1,110 @@
+"""Building one split of one config: resume, synthesise in parallel, shard, finalise.
+
+``build(recipe, options)`` is the whole job behind ``mattehub build``. It is resumable:
+complete shards of an identical earlier run (same fingerprint) are kept, partial ones
+are deleted and redone, so an interrupted build re-run gives the same bytes as an
+uninterrupted one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from . import __version__
+from .errors import BuildError
+from .finalize import finalize_split
+from .jsonio import read_json, write_json
+from .layout import OutputLayout
+from .parallel import ordered_outcomes
+from .recipes.base import Recipe
+from .shards import ShardLimits, ShardSequence, completed_prefix, remove_from
+
+FORMATS = ("parquet", "webdataset")
+PREVIEW_SAMPLES = 8
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Options common to every config (recipe options live in the recipe)."""
+
+    out: Path
+    num_samples: int
+    split: str = "train"
+    workers: int = 1
+    formats: tuple[str, ...] = FORMATS
+    limits: ShardLimits = field(default_factory=ShardLimits)
+    overwrite: bool = False
+    progress: bool = True
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI to print."""
+
+    config: str
+    split: str
+    samples: int
+    skipped: int
+    shards: int
+    reused_shards: int
+    out: Path
+
+
+def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
+    """The build record; its fingerprint covers everything that changes a sample's bytes."""
+    what = {"recipe": recipe.describe(), "sources": recipe.source_fingerprint(),
+            "num_samples": options.num_samples, "formats": list(options.formats),
+            "limits": asdict(options.limits)}
+    what["recipe"]["options"] = {k: v for k, v in what["recipe"]["options"].items()
+                                 if not k.endswith(("_root", "names", "data_dir"))}
+    fingerprint = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+    return {"config": recipe.name, "family": recipe.family, "fingerprint": fingerprint,
+            "seed": recipe.seed, "num_samples": options.num_samples,
+            "formats": list(options.formats), "limits": asdict(options.limits),
+            "recipe": recipe.describe(), "sources": sources, "mattehub_version": __version__}
+
+
+def _check_previous(layout: OutputLayout, record: dict, options: BuildOptions) -> None:
+    path = layout.build_record(record["config"], options.split)
+    previous = read_json(path)
+    if previous and previous.get("fingerprint") != record["fingerprint"]:
+        if not options.overwrite:
+            raise BuildError(f"{path} records a build of {record['config']}/{options.split} with "
+                             "different options or sources; re-run with --overwrite to replace "
+                             "it, or choose another --out")
+        remove_from(layout, record["config"], options.split, 0)
+
+
+def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
+    """Build ``options.split`` of ``recipe``'s config into ``options.out``."""
+    layout = OutputLayout(options.out)
+    sources = recipe.prepare()
+    record = _record(recipe, options, sources)
+    _check_previous(layout, record, options)
+    write_json(layout.build_record(recipe.name, options.split), record)
+    shard_record = {"config": recipe.name, "fingerprint": record["fingerprint"], "seed": recipe.seed}
+    done = completed_prefix(layout, recipe.name, options.split, record["fingerprint"], options.formats)
+    remove_from(layout, recipe.name, options.split, len(done))
+    start = done[-1]["end_index"] if done else 0
+    sequence = ShardSequence(layout, recipe.schema(), options.split, options.formats,
+                             options.limits, shard_record, start_number=len(done))
+    preview = []
+    bar = tqdm(total=options.num_samples, initial=start, unit="sample", disable=not options.progress,
+               desc=f"{recipe.name}/{options.split}")
+    for outcome in ordered_outcomes(recipe, range(start, options.num_samples), options.workers):
+        sequence.add(outcome)
+        if outcome.sample is not None and len(preview) < PREVIEW_SAMPLES:
+            preview.append(outcome.sample)
+        bar.update(1)
+        bar.set_postfix(shards=sequence.next_number)
+    sequence.finish()
+    bar.close()
+    all_stats = done + sequence.completed
+    finalize_split(layout, recipe, record, all_stats, preview if not done else None)
+    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in all_stats),
+                       sum(len(s["skipped_samples"]) for s in all_stats), len(all_stats),
+                       len(done), options.out)

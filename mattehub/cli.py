@@ -1,0 +1,106 @@
+"""The ``mattehub`` command line: ``build``, ``demo`` and ``push``.
+
+``scripts/build_shards.py`` is a thin wrapper around this module.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .build import FORMATS, BuildOptions, build
+from .configs import CONFIG_NAMES, RECIPES, recipe_class
+from .errors import MattehubError
+from .shards import ShardLimits
+
+EPILOG = """examples:
+  mattehub demo                                   # every config from generated stand-in sources
+  mattehub build i-him --out shards --image-root HHM/train --bg-root BG-20K/train \\
+      --invalid-names invalid_him.txt --num-samples 50000 --workers 8
+  mattehub push shards --repo-id you/i-him-shards
+
+Re-running a build with the same options resumes it: complete shards are kept, partial ones
+are redone. Loading: datasets.load_dataset("shards", "i-him", streaming=True)."""
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [name for name in chosen if name not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"formats are a comma list of {', '.join(FORMATS)}")
+    return chosen
+
+
+def _add_build_parser(commands) -> None:
+    parser = commands.add_parser("build", help="synthesise or convert one config into shards",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", choices=CONFIG_NAMES, help="config to build")
+    parser.add_argument("--out", required=True, type=Path, help="output folder (shared by configs)")
+    parser.add_argument("--split", default="train", help="split name (default: train)")
+    parser.add_argument("--num-samples", type=int, default=1000,
+                        help="sample ids to build, 0..N-1 (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes; output is identical for any count (default: 1)")
+    parser.add_argument("--format", dest="formats", type=_formats, default=FORMATS,
+                        help="comma list of parquet,webdataset (default: both)")
+    parser.add_argument("--max-samples-per-shard", type=int, default=1000)
+    parser.add_argument("--max-bytes-per-shard", type=int, default=512 * 2**20,
+                        help="payload bytes per shard (default: 512 MiB)")
+    parser.add_argument("--row-group-bytes", type=int, default=16 * 2**20,
+                        help="Parquet row group size in payload bytes (default: 16 MiB)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier build of this config/split made with other options")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    for recipe in RECIPES.values():
+        recipe.add_arguments(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full ``mattehub`` argument parser."""
+    parser = argparse.ArgumentParser(prog="mattehub", description=__doc__.splitlines()[0],
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_build_parser(commands)
+    demo = commands.add_parser("demo", help="build every config from small generated sources")
+    demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
+    demo.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    push = commands.add_parser("push", help="upload an output folder to a Hub dataset repo")
+    push.add_argument("folder", type=Path)
+    push.add_argument("--repo-id", required=True, help="e.g. your-name/mattehub-i-him")
+    push.add_argument("--private", action="store_true")
+    return parser
+
+
+def run_build(args: argparse.Namespace) -> None:
+    recipe_cls = recipe_class(args.config)
+    recipe = recipe_cls(recipe_cls.options_from_args(args), seed=args.seed)
+    limits = ShardLimits(args.max_samples_per_shard, args.max_bytes_per_shard, args.row_group_bytes)
+    options = BuildOptions(out=args.out, num_samples=args.num_samples, split=args.split,
+                           workers=args.workers, formats=args.formats, limits=limits,
+                           overwrite=args.overwrite, progress=not args.no_progress)
+    report = build(recipe, options)
+    print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards "
+          f"({report.reused_shards} kept from an earlier run, {report.skipped} ids skipped) "
+          f"-> {report.out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``mattehub`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            run_build(args)
+        elif args.command == "demo":
+            from .demo.run import run_demo
+
+            run_demo(args.out, workers=args.workers)
+        else:
+            from .hub import push_folder
+
+            print(push_folder(args.folder, args.repo_id, private=args.private))
+    except MattehubError as exc:
+        print(f"mattehub: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,84 @@
+"""Image decoding and encoding with fixed settings, so encoded bytes are reproducible.
+
+All arrays are RGB (H, W, 3) uint8 or single-channel (H, W) uint8/uint16. OpenCV does the
+work (it is several times faster than Pillow for PNG/JPEG); EXIF orientation is ignored on
+decode so pixels match what Pillow (and therefore ``datasets``) shows for the same bytes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import SourceError
+
+# Stated in docs/format.md: RGB may be JPEG at this quality; mattes are always PNG.
+DEFAULT_JPEG_QUALITY = 95
+PNG_COMPRESSION = 3
+
+_DECODE_COLOR = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+_DECODE_ANY = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """Read a whole file, turning OS errors into a SourceError that names it."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def decode_rgb(data: bytes, name: str | Path) -> np.ndarray:
+    """Decode image bytes to RGB uint8 (H, W, 3); ``name`` is used in the error message."""
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_COLOR)
+    if array is None:
+        raise SourceError(name, "cannot be decoded as an image (corrupt or truncated file?)",
+                          "re-download it or add its name to the invalid-names list")
+    return cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
+
+
+def decode_matte(data: bytes, name: str | Path) -> np.ndarray:
+    """Decode a matte to uint8 (H, W): 16-bit is rounded to 8-bit, colour keeps channel 0."""
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_ANY)
+    if array is None:
+        raise SourceError(name, "cannot be decoded as a matte (corrupt or truncated PNG?)",
+                          "re-download it or add its image to the invalid-names list")
+    if array.ndim == 3:
+        array = array[:, :, 3] if array.shape[2] == 4 else array[:, :, 0]
+    if array.dtype == np.uint16:
+        array = ((array.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    return np.ascontiguousarray(array, dtype=np.uint8)
+
+
+def encode_png(array: np.ndarray) -> bytes:
+    """Lossless PNG of an 8/16-bit gray or RGB array."""
+    if array.ndim == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".png", array, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    if not ok:  # pragma: no cover - OpenCV only fails on unsupported dtypes
+        raise ValueError(f"cannot PNG-encode array of {array.dtype} {array.shape}")
+    return buf.tobytes()
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = DEFAULT_JPEG_QUALITY) -> bytes:
+    """Baseline JPEG (4:2:0) of an RGB array at ``quality``."""
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    if not ok:  # pragma: no cover
+        raise ValueError(f"cannot JPEG-encode array of {rgb.dtype} {rgb.shape}")
+    return buf.tobytes()
+
+
+def encode_rgb(rgb: np.ndarray, image_format: str, quality: int) -> bytes:
+    """Encode RGB as ``jpg`` (at ``quality``) or ``png`` (lossless)."""
+    return encode_jpeg(rgb, quality) if image_format == "jpg" else encode_png(rgb)
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Return ``"jpg"`` or ``"png"`` from magic bytes, else None."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    return None

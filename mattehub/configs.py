@@ -1,0 +1,17 @@
+"""Every config name mattehub knows, and the recipe that builds each."""
+from __future__ import annotations
+
+from .recipes.i_him import ImageHimRecipe
+from .errors import BuildError
+from .recipes.base import Recipe
+
+RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (ImageHimRecipe,)}
+CONFIG_NAMES: list[str] = sorted(RECIPES)
+
+
+def recipe_class(config: str) -> type[Recipe]:
+    """The recipe of ``config``, with a helpful error for unknown names."""
+    try:
+        return RECIPES[config]
+    except KeyError:
+        raise BuildError(f"unknown config {config!r}; known configs: {', '.join(CONFIG_NAMES)}") from None

@@ -1,0 +1,1 @@
+"""Small, deterministic stand-in data for demos that must run without downloads."""

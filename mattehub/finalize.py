@@ -1,0 +1,61 @@
+"""What happens once every shard of a split is complete: summary, wids index, card, preview."""
+from __future__ import annotations
+
+from collections import Counter
+
+from .card import write_card
+from .jsonio import write_json
+from .layout import OutputLayout
+from .preview import write_preview
+from .recipes.base import Recipe
+from .sample import EncodedSample
+
+WIDS_KIND = "wids-shard-index-v1"
+
+
+def split_summary(recipe: Recipe, record: dict, all_stats: list[dict]) -> dict:
+    """Totals of a finished split, plus the features the card declares for it."""
+    counts: Counter = Counter()
+    for stats in all_stats:
+        counts.update(stats["event_counts"])
+    schema = recipe.schema()
+    files = {fmt: [s["files"][fmt]["path"] for s in all_stats] for fmt in record["formats"]}
+    return {"config": recipe.name, "family": recipe.family, "summary": recipe.summary,
+            "split": all_stats[0]["split"] if all_stats else None,
+            "num_examples": sum(s["samples"] for s in all_stats),
+            "num_bytes": {fmt: sum(s["files"][fmt]["bytes"] for s in all_stats)
+                          for fmt in record["formats"]},
+            "skipped_samples": sum(len(s["skipped_samples"]) for s in all_stats),
+            "event_counts": dict(sorted(counts.items())), "shards": len(all_stats), "files": files,
+            "features": {"parquet": schema.parquet_features().to_dict(),
+                         "webdataset": schema.wds_features().to_dict()},
+            "build": record}
+
+
+def wids_index(layout: OutputLayout, config: str, split: str, all_stats: list[dict]) -> dict:
+    """A wids shard index: lets ``wids`` open the tars for random access."""
+    folder = layout.shard_dir(config, "webdataset")
+    shardlist = []
+    for stats in all_stats:
+        info = stats["files"]["webdataset"]
+        url = (layout.root / info["path"]).relative_to(folder).as_posix()
+        shardlist.append({"url": url, "md5sum": info["md5"], "nsamples": stats["samples"],
+                          "filesize": info["bytes"]})
+    return {"__kind__": WIDS_KIND, "wids_version": 1, "name": f"{config}/{split}",
+            "shardlist": shardlist}
+
+
+def finalize_split(layout: OutputLayout, recipe: Recipe, record: dict, all_stats: list[dict],
+                   preview: list[EncodedSample] | None) -> None:
+    """Write the split summary, the wids index, the preview sheet and the dataset card."""
+    split = all_stats[0]["split"] if all_stats else "train"
+    if "webdataset" in record["formats"]:
+        write_json(layout.wids_index(recipe.name, split), wids_index(layout, recipe.name, split,
+                                                                      all_stats))
+    if preview is None and not layout.preview(recipe.name).exists():
+        preview = [o.sample for o in map(recipe.make, range(min(8, record["num_samples"])))
+                   if o.sample is not None]
+    if preview:
+        write_preview(layout.preview(recipe.name), preview)
+    write_json(layout.split_summary(recipe.name, split), split_summary(recipe, record, all_stats))
+    write_card(layout)

@@ -1,0 +1,46 @@
+"""Ordered parallel map over sample indices with spawn-started workers.
+
+Results come back in index order whatever the worker count, so the single writer in the
+main process produces the same shards for 1 or N workers. At most ``window`` tasks are in
+flight, which bounds memory to a few samples per worker. Workers are started with the
+``spawn`` method and receive the recipe through the pool initializer, never through
+fork-inherited globals.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .recipes.base import Recipe
+from .sample import Outcome
+
+_RECIPE: Recipe | None = None
+
+
+def _init_worker(recipe: Recipe) -> None:
+    global _RECIPE
+    _RECIPE = recipe
+
+
+def _make(index: int) -> Outcome:
+    return _RECIPE.make(index)
+
+
+def ordered_outcomes(recipe: Recipe, indices: Iterable[int], workers: int,
+                     per_worker: int = 4) -> Iterator[Outcome]:
+    """Yield ``recipe.make(i)`` for each index, in order, using ``workers`` processes."""
+    if workers <= 1:
+        for index in indices:
+            yield recipe.make(index)
+        return
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=_init_worker, initargs=(recipe,)) as pool:
+        pending: deque[Any] = deque()
+        for index in indices:
+            pending.append(pool.apply_async(_make, (index,)))
+            if len(pending) >= workers * per_worker:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()

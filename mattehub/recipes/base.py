@@ -1,0 +1,66 @@
+"""The recipe interface: everything a build needs to know about one config.
+
+A recipe is created in the main process from its options, scans its sources once
+(``prepare``), and is then pickled to every worker (spawn-safe: no open files, no globals),
+where ``make(index)`` returns the encoded sample for that index. ``make`` must be a pure
+function of (options, scanned sources, seed, index): that is what makes builds identical
+whatever the worker count, shard size or machine.
+"""
+from __future__ import annotations
+
+import argparse
+from abc import ABC, abstractmethod
+from dataclasses import asdict
+from typing import Any, ClassVar
+
+from ..contract import Schema
+from ..sample import Outcome
+
+
+class Recipe(ABC):
+    """Base class of every config mattehub can build."""
+
+    name: ClassVar[str]
+    family: ClassVar[str]
+    summary: ClassVar[str]
+    licence: ClassVar[str] = "other"
+    options_class: ClassVar[type]
+
+    def __init__(self, options: Any, seed: int) -> None:
+        self.options = options
+        self.seed = int(seed)
+
+    @classmethod
+    @abstractmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add this recipe's own command-line options."""
+
+    @classmethod
+    @abstractmethod
+    def options_from_args(cls, args: argparse.Namespace) -> Any:
+        """Build the options dataclass from parsed arguments (raising on bad values)."""
+
+    @abstractmethod
+    def prepare(self) -> dict:
+        """Scan and validate the sources; return a JSON-able report (counts, skipped inputs)."""
+
+    @abstractmethod
+    def schema(self) -> Schema:
+        """The fixed field set this config writes."""
+
+    @abstractmethod
+    def make(self, index: int) -> Outcome:
+        """Synthesise (or read) sample ``index``."""
+
+    @abstractmethod
+    def source_fingerprint(self) -> str:
+        """A hash of what was scanned (relative paths and sizes), for resume checks."""
+
+    def describe(self) -> dict:
+        """Options as recorded in the build record and the dataset card."""
+        return {"recipe": self.name, "licence": self.licence, "seed": self.seed,
+                "options": asdict(self.options)}
+
+    def card_sections(self) -> dict[str, str]:
+        """Extra ``$placeholders`` for this recipe's card template."""
+        return {}

@@ -1,0 +1,114 @@
+"""The pixel work of one ``i-him`` attempt: choose, crop, scale, place, composite."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..codecs import decode_matte, decode_rgb, read_bytes
+from ..errors import SourceError
+from ..synthesis.layers import LayerStack, Patch, content_box, crop_patch, quantize, \
+    resize_patch, visible_fraction
+
+if TYPE_CHECKING:
+    from .i_him import ImageHimRecipe
+
+
+@dataclass
+class Synthesis:
+    """Arrays and meta of one attempt; ``ok`` is False when the union matte is empty."""
+
+    ok: bool
+    events: list[dict] = field(default_factory=list)
+    image: np.ndarray | None = None
+    union: np.ndarray | None = None
+    instance_alphas: list[np.ndarray] = field(default_factory=list)
+    foregrounds: list[np.ndarray] = field(default_factory=list)
+    background: np.ndarray | None = None
+    bg_bytes: bytes = b""
+    meta: dict = field(default_factory=dict)
+
+
+def synthesise(recipe: "ImageHimRecipe", rng: np.random.Generator) -> Synthesis:
+    """One attempt at a composite, drawing every random number from ``rng``."""
+    opts = recipe.options
+    count = int(rng.integers(opts.min_instances, opts.max_instances + 1))
+    chosen = rng.choice(len(recipe.foregrounds), size=min(count, len(recipe.foregrounds)),
+                        replace=False)
+    bg = recipe.backgrounds[int(rng.integers(len(recipe.backgrounds)))]
+    bg_path = Path(opts.bg_root) / bg.path
+    result = Synthesis(ok=False, bg_bytes=read_bytes(bg_path))
+    result.background = decode_rgb(result.bg_bytes, bg_path)
+    height, width = result.background.shape[:2]
+    stack = LayerStack(width, height, opts.min_visible)
+    placed, dropped = [], []
+    for fg_index in chosen:
+        fg = recipe.foregrounds[int(fg_index)]
+        info = _place_one(recipe, stack, fg, rng)
+        (placed if "box" in info else dropped).append(info)
+    for info in dropped:
+        result.events.append({"kind": "dropped_instance", "path": info["source"],
+                              "reason": info["reason"]})
+    if not stack.layers:
+        return result
+    union = quantize(stack.union_alpha())
+    if not union.any():
+        return result
+    _fill(result, stack, placed, union)
+    result.meta = {"width": width, "height": height, "background": bg.path,
+                   "num_instances": len(placed), "instances": placed, "dropped": dropped}
+    return result
+
+
+def _load_patch(root: Path, fg) -> tuple[Patch, tuple[int, int, int, int]] | None:
+    rgb = decode_rgb(read_bytes(root / fg.image), root / fg.image)
+    alpha = decode_matte(read_bytes(root / fg.alpha), root / fg.alpha)
+    if alpha.shape != rgb.shape[:2]:
+        raise SourceError(root / fg.alpha, f"is {alpha.shape[1]}x{alpha.shape[0]} but its image "
+                          f"is {rgb.shape[1]}x{rgb.shape[0]}")
+    box = content_box(alpha)
+    return None if box is None else (crop_patch(rgb, alpha, box), box)
+
+
+def _place_one(recipe: "ImageHimRecipe", stack: LayerStack, fg, rng: np.random.Generator) -> dict:
+    """Scale and place one foreground; returns its meta entry (with ``reason`` if dropped)."""
+    opts = recipe.options
+    info = {"source": fg.image}
+    loaded = _load_patch(Path(opts.image_root), fg)
+    fraction = float(rng.uniform(opts.min_height, opts.max_height))
+    if loaded is None:
+        return dict(info, reason="empty alpha matte")
+    patch, box = loaded
+    height = max(1, round(fraction * stack.height))
+    scale = height / patch.size[1]
+    width = max(1, round(patch.size[0] * scale))
+    if width > stack.width:
+        return dict(info, reason=f"{width} px wide after scaling, wider than the "
+                                 f"{stack.width} px background")
+    patch = resize_patch(patch, (width, height))
+    for tries in range(1, opts.placement_tries + 1):
+        x = int(rng.integers(0, stack.width - width + 1))
+        y = int(rng.integers(0, stack.height - height + 1))
+        if stack.try_place(patch, x, y):
+            return dict(info, alpha_source=fg.alpha, crop_box=list(box), scale=scale,
+                        box=[x, y, width, height], placement_tries=tries)
+    return dict(info, reason=f"would hide over {1 - opts.min_visible:.0%} of an earlier "
+                             f"instance in all {opts.placement_tries} tries")
+
+
+def _fill(result: Synthesis, stack: LayerStack, placed: list[dict], union: np.ndarray) -> None:
+    """Final arrays: composite, mattes, per-instance foregrounds, visible fractions."""
+    result.ok = True
+    result.image = stack.composite(result.background)
+    result.union = union
+    for layer, info in zip(stack.layers, placed):
+        occluded = quantize(layer.alpha)
+        own = quantize(layer.patch.alpha)
+        info["visible_fraction"] = visible_fraction(occluded, own)
+        result.instance_alphas.append(occluded)
+        foreground = np.zeros_like(result.image)
+        rows, cols = layer.window()
+        foreground[rows, cols] = np.where(own[:, :, None] > 0, layer.patch.rgb, 0)
+        result.foregrounds.append(foreground)

@@ -1,0 +1,149 @@
+"""Turning an ordered stream of outcomes into complete, numbered shards of every format.
+
+Rules kept here and nowhere else: a shard is written under a temp name and renamed when
+closed; its stats JSON (samples, index range, sizes, sha256, skips) is written after every
+format's file is in place, so *the stats file is the completion marker*. Shard boundaries
+depend only on the sample stream and the limits, so they are the same for any worker count.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .contract import Schema
+from .jsonio import read_json, write_json
+from .layout import SHARD_DIGITS, TMP_MARK, OutputLayout
+from .sample import Outcome
+from .writers import WRITERS, ShardWriter
+
+MAX_LOGGED_EVENTS = 1000
+
+
+@dataclass(frozen=True)
+class ShardLimits:
+    """When to start a new shard, and how big Parquet row groups get."""
+
+    max_samples: int = 1000
+    max_bytes: int = 512 * 2**20
+    row_group_bytes: int = 16 * 2**20
+
+
+@dataclass
+class _OpenShard:
+    number: int
+    first_index: int
+    writers: dict[str, ShardWriter]
+    samples: int = 0
+    payload_bytes: int = 0
+    end_index: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+
+def file_digests(path: Path) -> dict:
+    """Size, sha256 (integrity) and md5 (what wids indexes record) of a file."""
+    sha, md5 = hashlib.sha256(), hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(block)
+            md5.update(block)
+    return {"bytes": path.stat().st_size, "sha256": sha.hexdigest(), "md5": md5.hexdigest()}
+
+
+class ShardSequence:
+    """Writes outcomes, in index order, into shards ``start_number``, ``start_number + 1``..."""
+
+    def __init__(self, layout: OutputLayout, schema: Schema, split: str, formats: tuple[str, ...],
+                 limits: ShardLimits, record: dict, start_number: int = 0) -> None:
+        self.layout, self.schema, self.split = layout, schema, split
+        self.formats, self.limits, self.record = formats, limits, record
+        self.next_number = start_number
+        self.current: _OpenShard | None = None
+        self.completed: list[dict] = []
+
+    def add(self, outcome: Outcome) -> None:
+        """Append one outcome (a sample, or a recorded skip)."""
+        sample = outcome.sample
+        if sample is not None and self.current is not None and self._full(sample.payload_bytes()):
+            self.finish()
+        shard = self.current or self._open(outcome.index)
+        shard.end_index = outcome.index + 1
+        for event in outcome.events:
+            shard.counts[event["kind"]] += 1
+            if len(shard.events) < MAX_LOGGED_EVENTS:
+                shard.events.append(dict(event, index=outcome.index))
+        if sample is None:
+            shard.skipped.append({"index": outcome.index,
+                                  "reasons": [e["reason"] for e in outcome.events]})
+            return
+        for writer in shard.writers.values():
+            writer.write(sample)
+        shard.samples += 1
+        shard.payload_bytes += sample.payload_bytes()
+
+    def _full(self, incoming: int) -> bool:
+        shard = self.current
+        return shard.samples >= self.limits.max_samples or (
+            shard.samples > 0 and shard.payload_bytes + incoming > self.limits.max_bytes)
+
+    def _open(self, first_index: int) -> _OpenShard:
+        writers = {}
+        for fmt in self.formats:
+            final = self.layout.shard(self.schema.config, self.split, self.next_number, fmt)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.with_name(f"{final.name}{TMP_MARK}{os.getpid()}")
+            writers[fmt] = WRITERS[fmt](tmp, self.schema, self.limits.row_group_bytes)
+        self.current = _OpenShard(self.next_number, first_index, writers, end_index=first_index)
+        self.next_number += 1
+        return self.current
+
+    def finish(self) -> None:
+        """Close the open shard: close files, rename them, then write its stats."""
+        shard, self.current = self.current, None
+        if shard is None:
+            return
+        files = {}
+        for fmt, writer in shard.writers.items():
+            writer.close()
+            final = self.layout.shard(self.schema.config, self.split, shard.number, fmt)
+            files[fmt] = dict(file_digests(writer.path), path=self.layout.relative(final))
+            os.replace(writer.path, final)
+        stats = dict(self.record, shard=shard.number, split=self.split,
+                     first_index=shard.first_index, end_index=shard.end_index,
+                     samples=shard.samples, payload_bytes=shard.payload_bytes, files=files,
+                     skipped_samples=shard.skipped, event_counts=dict(sorted(shard.counts.items())),
+                     events=shard.events, events_truncated=sum(shard.counts.values()) - len(shard.events))
+        write_json(self.layout.shard_stats(self.schema.config, self.split, shard.number), stats)
+        self.completed.append(stats)
+
+
+def completed_prefix(layout: OutputLayout, config: str, split: str, fingerprint: str,
+                     formats: tuple[str, ...]) -> list[dict]:
+    """Stats of shards 0, 1, ... that are complete and belong to this exact build."""
+    done = []
+    while True:
+        stats = read_json(layout.shard_stats(config, split, len(done)))
+        if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
+            return done
+        for info in stats["files"].values():
+            path = layout.root / info["path"]
+            if not path.is_file() or path.stat().st_size != info["bytes"]:
+                return done
+        done.append(stats)
+
+
+def remove_from(layout: OutputLayout, config: str, split: str, first_number: int) -> None:
+    """Delete temp files of this split, and its shards and stats numbered >= ``first_number``."""
+    folders = [layout.shard_dir(config, fmt) for fmt in ("parquet", "webdataset")]
+    folders.append(layout.stats_dir(config))
+    pattern = re.compile(rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}})\.")
+    for folder in folders:
+        for path in folder.glob(f"{split}-*"):
+            match = pattern.match(path.name)
+            if match and (TMP_MARK in path.name or int(match.group(1)) >= first_number):
+                path.unlink()

@@ -1,0 +1,1 @@
+"""Source discovery: listing, pairing and validating the files a recipe reads."""

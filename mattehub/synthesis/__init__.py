@@ -1,0 +1,1 @@
+"""Pixel operations shared by the synthesis recipes (cropping, scaling, occlusion, compositing)."""

@@ -1,0 +1,33 @@
+"""The interface every shard writer implements.
+
+A writer owns one open file (a temp name chosen by the caller), accepts encoded samples in
+order, and closes it. It never renames or hashes: completing a shard is the job of
+``mattehub.shards`` so that the rules (temp name, rename, stats last) live in one place.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from ..contract import Schema
+from ..sample import EncodedSample
+
+
+class ShardWriter(ABC):
+    """Writes one shard of one format."""
+
+    format: str
+    suffix: str
+
+    def __init__(self, path: Path, schema: Schema, row_group_bytes: int) -> None:
+        self.path = path
+        self.schema = schema
+        self.row_group_bytes = row_group_bytes
+
+    @abstractmethod
+    def write(self, sample: EncodedSample) -> None:
+        """Append one sample."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Flush and close the file."""
