@@ -29,8 +29,16 @@ def read_bytes(path: str | Path) -> bytes:
         raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
 
 
+def check_complete(data: bytes, name: str | Path) -> None:
+    """Refuse a truncated JPEG: OpenCV would decode it with grey filler and only a warning."""
+    if sniff_format(data) == "jpg" and not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+        raise SourceError(name, "is a truncated JPEG (no end-of-image marker)",
+                          "re-download it or add its name to the invalid-names list")
+
+
 def decode_rgb(data: bytes, name: str | Path) -> np.ndarray:
     """Decode image bytes to RGB uint8 (H, W, 3); ``name`` is used in the error message."""
+    check_complete(data, name)
     array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_COLOR)
     if array is None:
         raise SourceError(name, "cannot be decoded as an image (corrupt or truncated file?)",

@@ -1,0 +1,53 @@
+"""The occlusion rule and compositing primitives, on hand-made arrays."""
+import numpy as np
+
+from mattehub.synthesis.layers import LayerStack, Patch, content_box, quantize, visible_fraction
+
+
+def square(size: int, value: float = 1.0) -> Patch:
+    return Patch(np.full((size, size, 3), 200, np.uint8), np.full((size, size), value, np.float32))
+
+
+def test_content_box_and_empty():
+    alpha = np.zeros((10, 12), np.uint8)
+    alpha[2:5, 3:9] = 7
+    assert content_box(alpha) == (3, 2, 9, 5)
+    assert content_box(np.zeros((4, 4), np.uint8)) is None
+
+
+def test_later_instance_occludes_earlier_and_union_is_sum():
+    stack = LayerStack(20, 20, min_visible=0.0)
+    assert stack.try_place(square(10, 0.8), 0, 0)
+    assert stack.try_place(square(10, 0.5), 5, 5)
+    first, second = stack.layers
+    assert np.isclose(first.alpha[0, 0], 0.8)              # not covered
+    assert np.isclose(first.alpha[7, 7], 0.8 * 0.5)        # covered by the second instance
+    assert np.isclose(second.alpha[7, 7], 0.5)              # the later one is never occluded
+    union = stack.union_alpha()
+    assert np.allclose(union, first.alpha + second.alpha, atol=1e-6)
+
+
+def test_placement_refused_when_earlier_keeps_too_little():
+    stack = LayerStack(20, 20, min_visible=0.7)
+    assert stack.try_place(square(10), 0, 0)
+    # covering half of the first instance with an opaque one leaves it 50 % visible: refused
+    assert not stack.try_place(square(10), 5, 0)
+    assert len(stack.layers) == 1 and np.all(stack.layers[0].alpha[:10, :10] == 1.0)
+    # covering 2 columns of 10 leaves 80 %: accepted
+    assert stack.try_place(square(10), 8, 0)
+
+
+def test_composite_blends_in_order():
+    stack = LayerStack(4, 4, min_visible=0.0)
+    patch = Patch(np.full((4, 4, 3), 100, np.uint8), np.full((4, 4), 0.5, np.float32))
+    stack.try_place(patch, 0, 0)
+    image = stack.composite(np.zeros((4, 4, 3), np.uint8))
+    assert np.all(image == 50)
+
+
+def test_visible_fraction_from_stored_mattes():
+    own = np.array([[255, 255], [0, 0]], np.uint8)
+    occluded = np.array([[255, 0], [0, 0]], np.uint8)
+    assert visible_fraction(occluded, own) == 0.5
+    assert visible_fraction(occluded, np.zeros_like(own)) == 1.0
+    assert quantize(np.array([0.5, 1.2, -1.0])).tolist() == [128, 255, 0]
