@@ -1,23 +1,27 @@
 """Image decoding and encoding with fixed settings, so encoded bytes are reproducible.
 
 All arrays are RGB (H, W, 3) uint8 or single-channel (H, W) uint8/uint16. OpenCV does the
-work (it is several times faster than Pillow for PNG/JPEG); EXIF orientation is ignored on
-decode so pixels match what Pillow (and therefore ``datasets``) shows for the same bytes.
+work (it is several times faster than Pillow for PNG/JPEG). RGB decoding applies the EXIF
+orientation, as ``datasets`` does when it decodes an ``Image``, so the pixels a recipe
+composites are the pixels a user sees; mattes are read as stored.
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from .errors import SourceError
 
 # Stated in docs/format.md: RGB may be JPEG at this quality; mattes are always PNG.
 DEFAULT_JPEG_QUALITY = 95
 PNG_COMPRESSION = 3
+ORIENTATION_TAG = 0x0112
 
-_DECODE_COLOR = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+_DECODE_COLOR = cv2.IMREAD_COLOR
 _DECODE_ANY = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
 
 
@@ -81,6 +85,15 @@ def encode_jpeg(rgb: np.ndarray, quality: int = DEFAULT_JPEG_QUALITY) -> bytes:
 def encode_rgb(rgb: np.ndarray, image_format: str, quality: int) -> bytes:
     """Encode RGB as ``jpg`` (at ``quality``) or ``png`` (lossless)."""
     return encode_jpeg(rgb, quality) if image_format == "jpg" else encode_png(rgb)
+
+
+def is_upright_rgb_jpeg(data: bytes) -> bool:
+    """True for a 3-channel JPEG without an EXIF rotation: bytes that decode, in any
+    reader, to the same RGB pixels mattehub composited (so they can be stored as-is)."""
+    if sniff_format(data) != "jpg":
+        return False
+    with Image.open(io.BytesIO(data)) as image:
+        return image.mode == "RGB" and image.getexif().get(ORIENTATION_TAG, 1) == 1
 
 
 def sniff_format(data: bytes) -> str | None:

@@ -112,3 +112,21 @@ def test_shard_renamed_without_stats_is_redone(hhm, built, tmp_path):
     assert report.reused_shards == 1
     assert shard_bytes(tmp_path) == shard_bytes(built)
     assert not list(tmp_path.rglob("*.tmp-*"))
+
+
+def test_exif_rotated_background_loads_upright_like_the_composite(sources, tmp_path):
+    """datasets applies EXIF orientation: bg must then show the same pixels the composite used."""
+    shutil.rmtree(sources.bg_root)
+    sources.bg_root.mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise when displayed
+    stored = np.zeros((300, 500, 3), np.uint8)
+    stored[:, :250] = (200, 30, 30)
+    Image.fromarray(stored).save(sources.bg_root / "rotated.jpg", exif=exif, quality=95)
+    build_i_him(sources, tmp_path / "out", num_samples=2)
+    import datasets
+
+    row = next(iter(datasets.load_dataset(str(tmp_path / "out"), "i-him", split="train",
+                                          streaming=True)))
+    assert (row["meta"]["width"], row["meta"]["height"]) == (300, 500)  # upright: portrait
+    assert row["bg"].size == row["image"].size == (300, 500)

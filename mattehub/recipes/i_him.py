@@ -143,11 +143,19 @@ class ImageHimRecipe(Recipe):
                   "instance_alphas": [codecs.encode_png(a) for a in result.instance_alphas]}
         if opts.with_fg:
             fields["fg"] = [rgb(fg) for fg in result.foregrounds]
-        same_format = codecs.sniff_format(result.bg_bytes) == opts.image_format
-        fields["bg"] = result.bg_bytes if same_format else rgb(result.background)
+        fields["bg"] = self._background_bytes(result)
         fields["meta"] = dict(result.meta, recipe=self.name, seed=self.seed, index=index,
-                              attempt=attempt, jpeg_quality=opts.jpeg_quality)
+                              attempt=attempt, image_format=opts.image_format,
+                              jpeg_quality=opts.jpeg_quality)
         return EncodedSample(index, sample_key(index), fields)
+
+    def _background_bytes(self, result: Synthesis) -> bytes:
+        """The source file itself when it is an upright RGB JPEG and the output is JPEG
+        (no second lossy pass, no time spent), else the decoded background re-encoded."""
+        data = result.bg_bytes
+        if self.options.image_format == "jpg" and codecs.is_upright_rgb_jpeg(data):
+            return data
+        return self._encode_rgb(result.background)
 
     def _encode_rgb(self, array: np.ndarray) -> bytes:
         return codecs.encode_rgb(array, self.options.image_format, self.options.jpeg_quality)

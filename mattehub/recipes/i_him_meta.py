@@ -21,7 +21,8 @@ META_FEATURES = {
     "width": Value("int32"),
     "height": Value("int32"),
     "background": Value("string"),      # path relative to --bg-root
-    "jpeg_quality": Value("int32"),
+    "image_format": Value("string"),    # "jpg" or "png": encoding of image, fg (and bg unless passed through)
+    "jpeg_quality": Value("int32"),     # JPEG quality used when image_format is "jpg"
     "num_instances": Value("int32"),
     "instances": List(INSTANCE),        # back to front, same order as instance_alphas
     "dropped": List({"source": Value("string"), "reason": Value("string")}),
