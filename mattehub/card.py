@@ -65,8 +65,9 @@ def card_yaml(layout: OutputLayout, summaries: list[dict], fmt: str) -> str | No
     return data.to_yaml()
 
 
-def _config_section(summary: dict) -> str:
+def _config_section(summary: dict, fmt: str) -> str:
     build = summary["build"]
+    preview = ("" if fmt == "parquet" else "../") + f"preview/{summary['config']}.png"
     sources = {k: v for k, v in build["sources"].items() if k != "skipped_inputs"}
     return Template(template(f"{summary['config']}.md")).safe_substitute(
         config=summary["config"], split=summary["split"], num_examples=summary["num_examples"],
@@ -74,7 +75,7 @@ def _config_section(summary: dict) -> str:
         events=json.dumps(summary["event_counts"]), sources=json.dumps(sources),
         options=json.dumps(build["recipe"]["options"], indent=1),
         skipped_inputs=len(build["sources"].get("skipped_inputs", [])),
-        version=build["mattehub_version"], fingerprint=build["fingerprint"])
+        version=build["mattehub_version"], fingerprint=build["fingerprint"], preview=preview)
 
 
 def card_body(summaries: list[dict], fmt: str) -> str:
@@ -85,7 +86,7 @@ def card_body(summaries: list[dict], fmt: str) -> str:
                         f"(WebDataset, in `wds/README.md`)" for c in configs)
     return Template(template("card.md")).safe_substitute(
         config_list=listing, first_config=first, first_base=configs[0],
-        sections="\n\n".join(_config_section(s) for s in summaries))
+        sections="\n\n".join(_config_section(s, fmt) for s in summaries))
 
 
 def _write_text(path: Path, text: str) -> None:
