@@ -1,4 +1,4 @@
-"""The ``mattehub`` command line: ``build``, ``demo`` and ``push``.
+"""mattehub: matting data as streamable WebDataset + Parquet shards (build, demo, push).
 
 ``scripts/build_shards.py`` is a thin wrapper around this module.
 """
@@ -45,7 +45,8 @@ def _add_build_parser(commands) -> None:
                         help="worker processes; output is identical for any count (default: 1)")
     parser.add_argument("--format", dest="formats", type=_formats, default=FORMATS,
                         help="comma list of parquet,webdataset (default: both)")
-    parser.add_argument("--max-samples-per-shard", type=int, default=1000)
+    parser.add_argument("--max-samples-per-shard", type=int, default=1000,
+                        help="samples per shard (default: %(default)s)")
     parser.add_argument("--max-bytes-per-shard", type=int, default=512 * 2**20,
                         help="payload bytes per shard (default: 512 MiB)")
     parser.add_argument("--row-group-bytes", type=int, default=16 * 2**20,
