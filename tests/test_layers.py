@@ -5,7 +5,8 @@ from mattehub.synthesis.layers import LayerStack, Patch, content_box, quantize, 
 
 
 def square(size: int, value: float = 1.0) -> Patch:
-    return Patch(np.full((size, size, 3), 200, np.uint8), np.full((size, size), value, np.float32))
+    alpha = np.full((size, size), round(value * 255), np.uint8)
+    return Patch(np.full((size, size, 3), 200, np.uint8), alpha)
 
 
 def test_content_box_and_empty():
@@ -20,9 +21,10 @@ def test_later_instance_occludes_earlier_and_union_is_sum():
     assert stack.try_place(square(10, 0.8), 0, 0)
     assert stack.try_place(square(10, 0.5), 5, 5)
     first, second = stack.layers
-    assert np.isclose(first.alpha[0, 0], 0.8)              # not covered
-    assert np.isclose(first.alpha[7, 7], 0.8 * 0.5)        # covered by the second instance
-    assert np.isclose(second.alpha[7, 7], 0.5)              # the later one is never occluded
+    a, b = 204 / 255, 128 / 255  # 0.8 and 0.5 as stored 8-bit values
+    assert np.isclose(first.alpha[0, 0], a)                  # not covered
+    assert np.isclose(first.alpha[7, 7], a * (1 - b))        # covered by the second instance
+    assert np.isclose(second.alpha[7, 7], b)                 # the later one is never occluded
     union = stack.union_alpha()
     assert np.allclose(union, first.alpha + second.alpha, atol=1e-6)
 
@@ -39,10 +41,10 @@ def test_placement_refused_when_earlier_keeps_too_little():
 
 def test_composite_blends_in_order():
     stack = LayerStack(4, 4, min_visible=0.0)
-    patch = Patch(np.full((4, 4, 3), 100, np.uint8), np.full((4, 4), 0.5, np.float32))
-    stack.try_place(patch, 0, 0)
-    image = stack.composite(np.zeros((4, 4, 3), np.uint8))
-    assert np.all(image == 50)
+    patch = Patch(np.full((2, 2, 3), 100, np.uint8), np.full((2, 2), 51, np.uint8))  # alpha 0.2
+    stack.try_place(patch, 1, 1)
+    image = stack.composite(np.full((4, 4, 3), 200, np.uint8))
+    assert np.all(image[1:3, 1:3] == 180) and image[0, 0, 0] == 200 and image[3, 3, 0] == 200
 
 
 def test_visible_fraction_from_stored_mattes():
@@ -50,4 +52,4 @@ def test_visible_fraction_from_stored_mattes():
     occluded = np.array([[255, 0], [0, 0]], np.uint8)
     assert visible_fraction(occluded, own) == 0.5
     assert visible_fraction(occluded, np.zeros_like(own)) == 1.0
-    assert quantize(np.array([0.5, 1.2, -1.0])).tolist() == [128, 255, 0]
+    assert quantize(np.array([[0.5, 1.2, 0.0, 0.502]], np.float32)).tolist() == [[128, 255, 0, 128]]

@@ -105,7 +105,7 @@ def _fill(result: Synthesis, stack: LayerStack, placed: list[dict], union: np.nd
     result.union = union
     for layer, info in zip(stack.layers, placed):
         occluded = quantize(layer.alpha)
-        own = quantize(layer.patch.alpha)
+        own = layer.patch.alpha_u8
         info["visible_fraction"] = visible_fraction(occluded, own)
         result.instance_alphas.append(occluded)
         foreground = np.zeros_like(result.image)

@@ -16,14 +16,17 @@ import numpy as np
 
 @dataclass
 class Patch:
-    """A foreground cut to its content: RGB uint8 and alpha float32 in [0, 1]."""
+    """A foreground cut to its content: RGB uint8, its 8-bit matte, and that matte in [0, 1]."""
 
     rgb: np.ndarray
-    alpha: np.ndarray
+    alpha_u8: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.alpha = self.alpha_u8.astype(np.float32) * np.float32(1 / 255)
 
     @property
     def size(self) -> tuple[int, int]:
-        return self.alpha.shape[1], self.alpha.shape[0]
+        return self.alpha_u8.shape[1], self.alpha_u8.shape[0]
 
 
 def content_box(alpha: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -38,18 +41,21 @@ def content_box(alpha: np.ndarray) -> tuple[int, int, int, int] | None:
 def crop_patch(rgb: np.ndarray, alpha_u8: np.ndarray, box: tuple[int, int, int, int]) -> Patch:
     """Cut ``rgb`` and its 8-bit matte to ``box``."""
     x0, y0, x1, y1 = box
-    return Patch(rgb[y0:y1, x0:x1], alpha_u8[y0:y1, x0:x1].astype(np.float32) / 255.0)
+    return Patch(rgb[y0:y1, x0:x1], alpha_u8[y0:y1, x0:x1])
 
 
 def resize_patch(patch: Patch, size: tuple[int, int]) -> Patch:
-    """Resize to (width, height): area averaging when shrinking, bicubic when enlarging."""
+    """Resize to (width, height): area averaging when shrinking, bicubic when enlarging.
+
+    The matte is resized as 8-bit (what is stored in the end), which is faster than float
+    and needs no clipping: OpenCV saturates bicubic overshoot to [0, 255].
+    """
     if size == patch.size:
         return patch
     shrink = size[0] * size[1] < patch.size[0] * patch.size[1]
     interp = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
-    rgb = cv2.resize(patch.rgb, size, interpolation=interp)
-    alpha = np.clip(cv2.resize(patch.alpha, size, interpolation=interp), 0.0, 1.0)
-    return Patch(rgb, alpha)
+    return Patch(cv2.resize(patch.rgb, size, interpolation=interp),
+                 cv2.resize(patch.alpha_u8, size, interpolation=interp))
 
 
 @dataclass
@@ -75,10 +81,6 @@ class LayerStack:
         self.layers: list[Layer] = []
         self._mass: list[float] = []
 
-    def fits(self, patch: Patch) -> bool:
-        """True when the patch fits inside the canvas at some position."""
-        return patch.size[0] <= self.width and patch.size[1] <= self.height
-
     def try_place(self, patch: Patch, x: int, y: int) -> bool:
         """Place ``patch`` at (x, y) unless that hides too much of an earlier instance."""
         rows, cols = slice(y, y + patch.size[1]), slice(x, x + patch.size[0])
@@ -97,15 +99,30 @@ class LayerStack:
         self._mass.append(own)
         return True
 
+    def _extent(self) -> tuple[slice, slice]:
+        """The bounding box of every placed instance."""
+        boxes = [layer.window() for layer in self.layers]
+        return (slice(min(r.start for r, _ in boxes), max(r.stop for r, _ in boxes)),
+                slice(min(c.start for _, c in boxes), max(c.stop for _, c in boxes)))
+
     def composite(self, background: np.ndarray) -> np.ndarray:
-        """Alpha-blend every instance over ``background`` in order; returns uint8 RGB."""
-        image = background.astype(np.float32)
+        """Alpha-blend every instance over ``background`` in order; returns uint8 RGB.
+
+        Only the instances' joint bounding box is blended (in float32, rounded once).
+        """
+        image = background.copy()
+        if not self.layers:
+            return image
+        rows, cols = self._extent()
+        region = background[rows, cols].astype(np.float32)
         for layer in self.layers:
-            rows, cols = layer.window()
+            lrows, lcols = layer.window()
+            window = region[lrows.start - rows.start:lrows.stop - rows.start,
+                            lcols.start - cols.start:lcols.stop - cols.start]
             alpha = layer.patch.alpha[:, :, None]
-            region = image[rows, cols]
-            image[rows, cols] = alpha * layer.patch.rgb + (1.0 - alpha) * region
-        return np.clip(np.rint(image), 0, 255).astype(np.uint8)
+            window += alpha * (layer.patch.rgb - window)
+        image[rows, cols] = np.rint(region).astype(np.uint8)
+        return image
 
     def union_alpha(self) -> np.ndarray:
         """1 - prod(1 - alpha_i): equal to the sum of the occluded instance alphas."""
@@ -117,8 +134,12 @@ class LayerStack:
 
 
 def quantize(alpha: np.ndarray) -> np.ndarray:
-    """Float alpha in [0, 1] to 8-bit with round-half-to-even."""
-    return np.rint(np.clip(alpha, 0.0, 1.0) * 255.0).astype(np.uint8)
+    """Alpha in [0, 1] (float32) to 8-bit, rounding to nearest (OpenCV's saturate_cast).
+
+    Values above 1 saturate at 255; inputs must not be negative, which holds for every
+    matte built here (products and complements of values in [0, 1]).
+    """
+    return cv2.convertScaleAbs(alpha, alpha=255.0)
 
 
 def visible_fraction(occluded: np.ndarray, own: np.ndarray) -> float:
