@@ -21,31 +21,29 @@ def _decode(data: bytes, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
     return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
 
 
-def _instances(mattes: list[bytes], shape: tuple[int, int]) -> np.ndarray:
-    """Each instance matte tinted with its own colour (BGR), over black."""
-    canvas = np.zeros((*shape, 3), np.float32)
-    for number, data in enumerate(mattes):
-        alpha = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-        colour = PALETTE[number % len(PALETTE)][::-1]
-        canvas += alpha[:, :, None].astype(np.float32) / 255.0 * colour
-    return np.clip(canvas, 0, 255).astype(np.uint8)
-
-
 def _thumb(image: np.ndarray) -> np.ndarray:
     width = max(1, round(image.shape[1] * THUMB_HEIGHT / image.shape[0]))
     return cv2.resize(image, (width, THUMB_HEIGHT), interpolation=cv2.INTER_AREA)
 
 
+def _instances(mattes: list[bytes]) -> np.ndarray:
+    """Each instance matte (thumbnail) tinted with its own colour (BGR), over black."""
+    canvas = None
+    for number, data in enumerate(mattes):
+        alpha = _thumb(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE))
+        tinted = alpha[:, :, None].astype(np.float32) / 255.0 * PALETTE[number % len(PALETTE)][::-1]
+        canvas = tinted if canvas is None else canvas + tinted
+    return np.clip(canvas, 0, 255).astype(np.uint8)
+
+
 def sample_row(sample: EncodedSample) -> np.ndarray:
     """One row of the sheet for an image sample (composite | alpha | instances)."""
     fields = sample.fields
-    image = _decode(fields["image"])
-    tiles = [image]
+    row = [_thumb(_decode(fields["image"]))]
     if "alpha" in fields:
-        tiles.append(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE))
-    if "instance_alphas" in fields:
-        tiles.append(_instances(fields["instance_alphas"], image.shape[:2]))
-    row = [_thumb(tile) for tile in tiles]
+        row.append(_thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE)))
+    if fields.get("instance_alphas"):
+        row.append(_instances(fields["instance_alphas"]))
     return np.hstack([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=255) for t in row])
 
 

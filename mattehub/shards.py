@@ -45,14 +45,14 @@ class _OpenShard:
     counts: Counter = field(default_factory=Counter)
 
 
-def file_digests(path: Path) -> dict:
-    """Size, sha256 (integrity) and md5 (what wids indexes record) of a file."""
-    sha, md5 = hashlib.sha256(), hashlib.md5()
+def file_digests(path: Path, with_md5: bool = False) -> dict:
+    """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request."""
+    hashes = {"sha256": hashlib.sha256()} | ({"md5": hashlib.md5()} if with_md5 else {})
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
-            sha.update(block)
-            md5.update(block)
-    return {"bytes": path.stat().st_size, "sha256": sha.hexdigest(), "md5": md5.hexdigest()}
+            for digest in hashes.values():
+                digest.update(block)
+    return {"bytes": path.stat().st_size} | {k: v.hexdigest() for k, v in hashes.items()}
 
 
 class ShardSequence:
@@ -111,7 +111,8 @@ class ShardSequence:
         for fmt, writer in shard.writers.items():
             writer.close()
             final = self.layout.shard(self.schema.config, self.split, shard.number, fmt)
-            files[fmt] = dict(file_digests(writer.path), path=self.layout.relative(final))
+            digests = file_digests(writer.path, with_md5=fmt == "webdataset")
+            files[fmt] = dict(digests, path=self.layout.relative(final))
             os.replace(writer.path, final)
         stats = dict(self.record, shard=shard.number, split=self.split,
                      first_index=shard.first_index, end_index=shard.end_index,

@@ -24,9 +24,15 @@ def test_later_instance_occludes_earlier_and_union_is_sum():
     a, b = 204 / 255, 128 / 255  # 0.8 and 0.5 as stored 8-bit values
     assert np.isclose(first.alpha[0, 0], a)                  # not covered
     assert np.isclose(first.alpha[7, 7], a * (1 - b))        # covered by the second instance
-    assert np.isclose(second.alpha[7, 7], b)                 # the later one is never occluded
-    union = stack.union_alpha()
-    assert np.allclose(union, first.alpha + second.alpha, atol=1e-6)
+    assert np.isclose(second.alpha[2, 2], b)                 # the later one is never occluded
+    canvas_first = np.zeros((20, 20), np.float32)
+    canvas_first[:10, :10] = first.alpha
+    canvas_second = np.zeros((20, 20), np.float32)
+    canvas_second[5:15, 5:15] = second.alpha
+    assert np.allclose(stack.union_alpha(), canvas_first + canvas_second, atol=1e-6)
+    stored = first.on_canvas(20, 20)
+    assert stored.shape == (20, 20) and stored[7, 7] == round(255 * a * (1 - b))
+    assert stored[15, 15] == 0
 
 
 def test_placement_refused_when_earlier_keeps_too_little():
@@ -34,7 +40,7 @@ def test_placement_refused_when_earlier_keeps_too_little():
     assert stack.try_place(square(10), 0, 0)
     # covering half of the first instance with an opaque one leaves it 50 % visible: refused
     assert not stack.try_place(square(10), 5, 0)
-    assert len(stack.layers) == 1 and np.all(stack.layers[0].alpha[:10, :10] == 1.0)
+    assert len(stack.layers) == 1 and np.all(stack.layers[0].alpha == 1.0)
     # covering 2 columns of 10 leaves 80 %: accepted
     assert stack.try_place(square(10), 8, 0)
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from ..codecs import decode_matte, decode_rgb, read_bytes
@@ -104,11 +105,11 @@ def _fill(result: Synthesis, stack: LayerStack, placed: list[dict], union: np.nd
     result.image = stack.composite(result.background)
     result.union = union
     for layer, info in zip(stack.layers, placed):
-        occluded = quantize(layer.alpha)
         own = layer.patch.alpha_u8
-        info["visible_fraction"] = visible_fraction(occluded, own)
-        result.instance_alphas.append(occluded)
+        info["visible_fraction"] = visible_fraction(quantize(layer.alpha), own)
+        result.instance_alphas.append(layer.on_canvas(stack.width, stack.height))
         foreground = np.zeros_like(result.image)
         rows, cols = layer.window()
-        foreground[rows, cols] = np.where(own[:, :, None] > 0, layer.patch.rgb, 0)
+        # copyTo with a mask into a new array zero-fills where the mask is 0 (OpenCV docs)
+        foreground[rows, cols] = cv2.copyTo(layer.patch.rgb, own)
         result.foregrounds.append(foreground)

@@ -60,17 +60,36 @@ def resize_patch(patch: Patch, size: tuple[int, int]) -> Patch:
 
 @dataclass
 class Layer:
-    """One placed instance: its patch, top-left position and current (occluded) alpha."""
+    """One placed instance: its patch, top-left position and occluded alpha (window-sized)."""
 
     patch: Patch
     x: int
     y: int
-    alpha: np.ndarray  # float32 canvas-sized, occlusion applied
+    alpha: np.ndarray  # float32, patch-sized: the patch alpha with occlusion applied
     own_mass: float
 
     def window(self) -> tuple[slice, slice]:
+        """Where the instance sits on the canvas."""
         width, height = self.patch.size
         return slice(self.y, self.y + height), slice(self.x, self.x + width)
+
+    def on_canvas(self, width: int, height: int) -> np.ndarray:
+        """The occluded matte as a canvas-sized 8-bit array."""
+        canvas = np.zeros((height, width), np.uint8)
+        canvas[self.window()] = quantize(self.alpha)
+        return canvas
+
+
+def overlap(layer: Layer, x: int, y: int, size: tuple[int, int]):
+    """Index pairs (into ``layer.alpha``, into a patch of ``size`` at (x, y)) of the shared
+    canvas area, or None when the two do not overlap."""
+    (width, height), (own_w, own_h) = size, layer.patch.size
+    x0, y0 = max(layer.x, x), max(layer.y, y)
+    x1, y1 = min(layer.x + own_w, x + width), min(layer.y + own_h, y + height)
+    if x0 >= x1 or y0 >= y1:
+        return None
+    return ((slice(y0 - layer.y, y1 - layer.y), slice(x0 - layer.x, x1 - layer.x)),
+            (slice(y0 - y, y1 - y), slice(x0 - x, x1 - x)))
 
 
 class LayerStack:
@@ -83,45 +102,34 @@ class LayerStack:
 
     def try_place(self, patch: Patch, x: int, y: int) -> bool:
         """Place ``patch`` at (x, y) unless that hides too much of an earlier instance."""
-        rows, cols = slice(y, y + patch.size[1]), slice(x, x + patch.size[0])
-        losses = [float((layer.alpha[rows, cols] * patch.alpha).sum()) for layer in self.layers]
+        overlaps = [overlap(layer, x, y, patch.size) for layer in self.layers]
+        losses = [0.0 if o is None else float((layer.alpha[o[0]] * patch.alpha[o[1]]).sum())
+                  for layer, o in zip(self.layers, overlaps)]
         for layer, mass, loss in zip(self.layers, self._mass, losses):
             if layer.own_mass > 0 and mass - loss < self.min_visible * layer.own_mass:
                 return False
-        keep = 1.0 - patch.alpha
-        for index, (layer, loss) in enumerate(zip(self.layers, losses)):
-            layer.alpha[rows, cols] *= keep
-            self._mass[index] -= loss
-        canvas = np.zeros((self.height, self.width), np.float32)
-        canvas[rows, cols] = patch.alpha
+        for index, (layer, shared) in enumerate(zip(self.layers, overlaps)):
+            if shared is not None:
+                layer.alpha[shared[0]] *= 1.0 - patch.alpha[shared[1]]
+                self._mass[index] -= losses[index]
         own = float(patch.alpha.sum())
-        self.layers.append(Layer(patch, x, y, canvas, own))
+        self.layers.append(Layer(patch, x, y, patch.alpha.copy(), own))
         self._mass.append(own)
         return True
-
-    def _extent(self) -> tuple[slice, slice]:
-        """The bounding box of every placed instance."""
-        boxes = [layer.window() for layer in self.layers]
-        return (slice(min(r.start for r, _ in boxes), max(r.stop for r, _ in boxes)),
-                slice(min(c.start for _, c in boxes), max(c.stop for _, c in boxes)))
 
     def composite(self, background: np.ndarray) -> np.ndarray:
         """Alpha-blend every instance over ``background`` in order; returns uint8 RGB.
 
-        Only the instances' joint bounding box is blended (in float32, rounded once).
+        Each instance is blended on its own window with OpenCV's ``blendLinear`` (fast,
+        rounds to 8 bits after each instance; a float pipeline would differ by <= 1 level
+        per instance).
         """
         image = background.copy()
-        if not self.layers:
-            return image
-        rows, cols = self._extent()
-        region = background[rows, cols].astype(np.float32)
         for layer in self.layers:
-            lrows, lcols = layer.window()
-            window = region[lrows.start - rows.start:lrows.stop - rows.start,
-                            lcols.start - cols.start:lcols.stop - cols.start]
-            alpha = layer.patch.alpha[:, :, None]
-            window += alpha * (layer.patch.rgb - window)
-        image[rows, cols] = np.rint(region).astype(np.uint8)
+            rows, cols = layer.window()
+            alpha = layer.patch.alpha
+            image[rows, cols] = cv2.blendLinear(layer.patch.rgb, image[rows, cols], alpha,
+                                                1.0 - alpha)
         return image
 
     def union_alpha(self) -> np.ndarray:
