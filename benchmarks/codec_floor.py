@@ -6,7 +6,9 @@ per-sample generator, so the same instance count, foregrounds and background), t
 * reads and decodes the inputs: the background JPEG, and each foreground's JPEG and PNG;
 * encodes the outputs mattehub writes: composite JPEG (q95), union matte PNG, one PNG
   matte and one JPEG foreground per instance; the background bytes are passed through,
-  as mattehub does for a JPEG background.
+  as mattehub does for a JPEG background. mattehub drops instances that fail placement;
+  given ``placed`` (the foregrounds mattehub placed, per index, from its meta) the floor
+  encodes outputs for those only, otherwise for every drawn foreground.
 
 All decoding and encoding goes through ``mattehub.codecs`` (same functions, same settings).
 There is no resampling, occlusion or blending: each instance's output is an unscaled crop of
@@ -16,6 +18,7 @@ content of (a)'s, at the cost of slice copies and one mask. Nothing is written t
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,8 +99,13 @@ def encode_outputs(background: np.ndarray, windows: list[Window], quality: int) 
 
 
 def floor_sample(image_root: Path, bg_root: Path, foregrounds: list, backgrounds: list,
-                 rng: np.random.Generator, quality: int) -> tuple[int, int]:
-    """Decode one sample's inputs and encode its outputs; returns (instances, bytes made)."""
+                 rng: np.random.Generator, quality: int,
+                 placed: Collection[str] | None = None) -> tuple[int, int]:
+    """Decode one sample's inputs and encode its outputs; returns (instances, bytes made).
+
+    Every drawn foreground is decoded; outputs are encoded for those in ``placed`` (image
+    paths relative to the image root), or for all of them when ``placed`` is None.
+    """
     count = int(rng.integers(MIN_INSTANCES, MAX_INSTANCES + 1))
     chosen = rng.choice(len(foregrounds), size=min(count, len(foregrounds)), replace=False)
     bg = backgrounds[int(rng.integers(len(backgrounds)))]
@@ -107,20 +115,29 @@ def floor_sample(image_root: Path, bg_root: Path, foregrounds: list, backgrounds
     for fg_index in chosen:
         fg = foregrounds[int(fg_index)]
         rgb, alpha = decode_instance(image_root, fg.image, fg.alpha)
-        windows.append(make_window(rgb, alpha, canvas, rng))
+        window = make_window(rgb, alpha, canvas, rng)
+        if placed is None or fg.image in placed:
+            windows.append(window)
     return len(windows), encode_outputs(background, windows, quality)
 
 
 def run_floor(image_root: Path, bg_root: Path, invalid_file: Path | None, num_samples: int,
-              seed: int = 0, quality: int = codecs.DEFAULT_JPEG_QUALITY) -> FloorStats:
-    """Run the floor for samples ``0 .. num_samples-1`` with the sources mattehub would list."""
+              seed: int = 0, quality: int = codecs.DEFAULT_JPEG_QUALITY,
+              placed: Mapping[int, Collection[str]] | None = None) -> FloorStats:
+    """Run the floor for samples ``0 .. num_samples-1`` with the sources mattehub would list.
+
+    ``placed`` maps a sample index to the foregrounds mattehub placed in it (see
+    ``floor_sample``); indices missing from it encode every drawn foreground.
+    """
     image_root, bg_root = Path(image_root), Path(bg_root)
     foregrounds = scan_foregrounds(image_root, invalid_file).foregrounds
     backgrounds = scan_backgrounds(bg_root).backgrounds
+    placed = placed or {}
     stats = FloorStats()
     for index in range(num_samples):
         rng = sample_rng(CONFIG, seed, index)
-        instances, made = floor_sample(image_root, bg_root, foregrounds, backgrounds, rng, quality)
+        instances, made = floor_sample(image_root, bg_root, foregrounds, backgrounds, rng,
+                                       quality, placed.get(index))
         stats.samples += 1
         stats.instances += instances
         stats.bytes_out += made
