@@ -1,31 +1,58 @@
-"""The ``mattehub`` builder: ``load_dataset("mattehub", CONFIG, data_dir=...)`` after ``import mattehub``.
+"""The ``mattehub`` builder: ``load_dataset("mattehub", CONFIG, ...)`` after ``import mattehub``.
 
-For now it reads a mattehub output folder (local path, ``hf://`` or ``http(s)://``): it
-takes the split names from the folder's dataset card and the shard list and features from
-``_stats/<config>/<split>.json``, then streams the Parquet shards one row group at a time.
-Only complete shards are listed there, so a folder that is still being built is never
-half-read.
+Two sources, one builder:
+
+* a **release** (configs ``i-him50k``, ``him2k``, ``m-him2k``, ``v-him2k5``, ``v-him60``): the
+  published MaGGIe HIM zips read in place (split zips re-joined virtually, no extraction),
+  an extracted copy, or an own-layout folder. ``data_dir`` defaults to the Hub release
+  ``hf://datasets/chuonghm/MaGGIe-HIM``; options (``mask_set``, ``clip_length``...) are
+  config keyword arguments of ``load_dataset``;
+* a **mattehub output folder** (any config, including ``i-him``): when ``data_dir`` holds
+  ``_stats/index.json``, its complete Parquet shards are streamed one row group at a time.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import datasets
+import fsspec
+import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
-from mattehub.configs import CONFIG_NAMES
+from mattehub.configs import CONFIG_NAMES, RECIPES
+from mattehub.recipes.release import ReleaseOptions, ReleaseRecipe
+from mattehub.releases.specs import DEFAULT_MASK_MODEL, HUB_RELEASE
 from mattehub.shard_folder import ShardFolder
+from mattehub.writers.parquet import to_row
+
+ROWS_PER_TABLE = 8
 
 
 @dataclass
 class MattehubConfig(datasets.BuilderConfig):
-    """One mattehub config; ``name`` is the config (``i-him``), ``data_dir`` the folder to read."""
+    """One mattehub config; ``name`` is the config (``v-him2k5``), ``data_dir`` where to read.
+
+    Release options: ``mask_set`` (m-him2k guidance masks), ``clip_length``/``clip_stride``
+    (video windows), ``invalid_names`` (i-him50k), ``alpha_dir``/``mask_dir`` (own layouts).
+    """
+
+    mask_set: str = DEFAULT_MASK_MODEL
+    clip_length: int | None = None
+    clip_stride: int | None = None
+    invalid_names: str | None = None
+    alpha_dir: str = "alphas"
+    mask_dir: str = "masks"
+
+
+def _is_shard_folder(data_dir: str) -> bool:
+    fs, path = fsspec.core.url_to_fs(f"{str(data_dir).rstrip('/')}/_stats/index.json")
+    return fs.exists(path)
 
 
 class Mattehub(datasets.ArrowBasedBuilder):
-    """Streams mattehub shard folders with their declared features."""
+    """Streams mattehub configs from the original releases or from shard folders."""
 
     BUILDER_CONFIG_CLASS = MattehubConfig
     # data_files must not be None: datasets refuses a packaged builder whose first config has none.
@@ -35,21 +62,60 @@ class Mattehub(datasets.ArrowBasedBuilder):
         return datasets.DatasetInfo(description=f"mattehub config {self.config.name}")
 
     def _split_generators(self, dl_manager):
-        if not self.config.data_dir:
-            raise ValueError(f"load_dataset('mattehub', '{self.config.name}') needs data_dir=: "
-                             "a folder written by `mattehub build` (local, hf:// or http(s)://)")
-        folder = ShardFolder(self.config.data_dir, self.config.name)
+        recipe_cls = RECIPES[self.config.name]
+        data_dir = self.config.data_dir
+        if data_dir and _is_shard_folder(data_dir):
+            return self._shard_splits(dl_manager, data_dir)
+        if not issubclass(recipe_cls, ReleaseRecipe):
+            raise ValueError(f"load_dataset('mattehub', '{self.config.name}') needs data_dir=: a "
+                             "folder written by `mattehub build` (local, hf:// or http(s)://)")
+        recipe = recipe_cls(self._release_options(data_dir or HUB_RELEASE, "train"), seed=0)
+        recipe.scan()
+        self.info.features = recipe.schema().parquet_features()
+        return [datasets.SplitGenerator(name=split, gen_kwargs={"files": None, "split": split})
+                for split in recipe.splits()]
+
+    def _release_options(self, data_dir: str, split: str) -> ReleaseOptions:
+        c = self.config
+        return ReleaseOptions(data_dir=str(data_dir), split=split, mask_set=c.mask_set,
+                              clip_length=c.clip_length, clip_stride=c.clip_stride,
+                              invalid_names=c.invalid_names, alpha_dir=c.alpha_dir,
+                              mask_dir=c.mask_dir)
+
+    def _shard_splits(self, dl_manager, data_dir: str):
+        folder = ShardFolder(data_dir, self.config.name)
         generators = []
         for split in folder.splits():
             summary = folder.summary(split)
             self.info.features = datasets.Features.from_dict(summary["features"]["parquet"])
             files = dl_manager.download(folder.parquet_urls(summary))
-            generators.append(datasets.SplitGenerator(name=split, gen_kwargs={"files": files}))
+            generators.append(datasets.SplitGenerator(name=split, gen_kwargs={"files": files,
+                                                                              "split": split}))
         return generators
 
-    def _generate_tables(self, files):
+    def _generate_tables(self, files, split):
+        if files is not None:
+            yield from self._shard_tables(files)
+        else:
+            yield from self._release_tables(split)
+
+    def _shard_tables(self, files):
         for file_index, file in enumerate(files):
             with open(file, "rb") as handle:
                 parquet = pq.ParquetFile(handle)
                 for group in range(parquet.num_row_groups):
                     yield Key(file_index, group), parquet.read_row_group(group)
+
+    def _release_tables(self, split: str):
+        recipe_cls = RECIPES[self.config.name]
+        recipe = recipe_cls(self._release_options(self.config.data_dir or HUB_RELEASE, split), seed=0)
+        recipe.prepare()
+        schema = recipe.schema()
+        kinds = {spec.name: spec.kind for spec in schema.fields}
+        arrow_schema = schema.parquet_features().arrow_schema
+        rows, batch = [], 0
+        for index in range(recipe.available()):
+            rows.append(to_row(recipe.make(index).sample, kinds))
+            if len(rows) == ROWS_PER_TABLE or index == recipe.available() - 1:
+                yield Key(0, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+                rows, batch = [], batch + 1

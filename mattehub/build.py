@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -32,7 +32,8 @@ class BuildOptions:
     """Options common to every config (recipe options live in the recipe)."""
 
     out: Path
-    num_samples: int
+    num_samples: int | None = None
+    """None: the recipe's default (1000 for synthesis, the whole split for a release)."""
     split: str = "train"
     workers: int = 1
     formats: tuple[str, ...] = FORMATS
@@ -79,10 +80,17 @@ def _check_previous(layout: OutputLayout, record: dict, options: BuildOptions) -
         remove_from(layout, record["config"], options.split, 0)
 
 
+def _num_samples(recipe: Recipe, requested: int | None) -> int:
+    wanted = recipe.default_num_samples() if requested is None else requested
+    available = recipe.available()
+    return wanted if available is None else min(wanted, available)
+
+
 def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     """Build ``options.split`` of ``recipe``'s config into ``options.out``."""
     layout = OutputLayout(options.out)
     sources = recipe.prepare()
+    options = replace(options, num_samples=_num_samples(recipe, options.num_samples))
     record = _record(recipe, options, sources)
     _check_previous(layout, record, options)
     write_json(layout.build_record(recipe.name, options.split), record)

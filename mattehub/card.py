@@ -69,7 +69,10 @@ def _config_section(summary: dict, fmt: str) -> str:
     build = summary["build"]
     preview = ("" if fmt == "parquet" else "../") + f"preview/{summary['config']}.png"
     sources = {k: v for k, v in build["sources"].items() if k != "skipped_inputs"}
-    return Template(template(f"{summary['config']}.md")).safe_substitute(
+    name = f"{summary['config']}.md"
+    body = template(name) if resources.files("mattehub.dataset_cards").joinpath(name).is_file() \
+        else template("release.md")
+    return Template(body).safe_substitute(summary=summary["summary"],
         config=summary["config"], split=summary["split"], num_examples=summary["num_examples"],
         skipped=summary["skipped_samples"], seed=build["seed"],
         events=json.dumps(summary["event_counts"]), sources=json.dumps(sources),

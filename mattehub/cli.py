@@ -32,14 +32,23 @@ def _formats(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def _add_reassemble_parser(commands) -> None:
+    parser = commands.add_parser("reassemble", help="join a split zip (X.z01.. + X.zip) into one "
+                                                    "standard zip, like `zip -F`, streaming")
+    parser.add_argument("archive", help="the last part, X.zip (local, hf:// or http(s)://)")
+    parser.add_argument("--out", required=True, type=Path, help="the joined zip to write")
+    parser.add_argument("--no-progress", action="store_true")
+
+
 def _add_build_parser(commands) -> None:
     parser = commands.add_parser("build", help="synthesise or convert one config into shards",
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", choices=CONFIG_NAMES, help="config to build")
     parser.add_argument("--out", required=True, type=Path, help="output folder (shared by configs)")
     parser.add_argument("--split", default="train", help="split name (default: train)")
-    parser.add_argument("--num-samples", type=int, default=1000,
-                        help="sample ids to build, 0..N-1 (default: %(default)s)")
+    parser.add_argument("--num-samples", type=int,
+                        help="sample ids to build, 0..N-1 (default: 1000 for synthesis, the "
+                             "whole split for release configs)")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
     parser.add_argument("--workers", type=int, default=1,
                         help="worker processes; output is identical for any count (default: 1)")
@@ -56,6 +65,8 @@ def _add_build_parser(commands) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     for recipe in RECIPES.values():
         recipe.add_arguments(parser)
+    parser.add_argument("--invalid-names", help="invalid_him.txt: image names to skip "
+                                                "(i-him sources; i-him50k release)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     _add_build_parser(commands)
+    _add_reassemble_parser(commands)
     demo = commands.add_parser("demo", help="build every config from small generated sources")
     demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
     demo.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
@@ -93,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             run_build(args)
+        elif args.command == "reassemble":
+            from .archives.reassemble import reassemble
+
+            print(reassemble(args.archive, args.out, progress=not args.no_progress))
         elif args.command == "demo":
             from .demo.run import run_demo
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from .recipes.i_him import ImageHimRecipe
 from .errors import BuildError
 from .recipes.base import Recipe
+from .recipes.release import RELEASE_RECIPES
 
 RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (ImageHimRecipe,)}
+RECIPES.update(RELEASE_RECIPES)
 CONFIG_NAMES: list[str] = sorted(RECIPES)
 
 

@@ -37,8 +37,13 @@ def _instances(mattes: list[bytes]) -> np.ndarray:
 
 
 def sample_row(sample: EncodedSample) -> np.ndarray:
-    """One row of the sheet for an image sample (composite | alpha | instances)."""
+    """One row of the sheet: composite | alpha | instances (clips: first and last frame)."""
     fields = sample.fields
+    if "frames" in fields:  # a clip: its first and last frames, with their mattes
+        row = []
+        for t in (0, len(fields["frames"]) - 1):
+            row += [_thumb(_decode(fields["frames"][t])), _instances(fields["instance_alphas"][t])]
+        return np.hstack([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=255) for t in row])
     row = [_thumb(_decode(fields["image"]))]
     if "alpha" in fields:
         row.append(_thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE)))

@@ -10,7 +10,9 @@ from pathlib import Path
 from ..build import BuildOptions, build
 from ..recipes.i_him import ImageHimOptions, ImageHimRecipe
 from ..shards import ShardLimits
+from ..recipes.release import RELEASE_RECIPES, ReleaseOptions
 from .hhm import make_hhm_sources
+from .release import make_release
 
 DEMO_SAMPLES = 48
 DEMO_SHARD_SAMPLES = 16
@@ -28,15 +30,36 @@ def build_i_him_demo(out: Path, sources_root: Path, workers: int, progress: bool
     return build(recipe, build_options)
 
 
+def build_release_demo(out: Path, sources_root: Path, progress: bool = True):
+    """Zip a stand-in HIM release with Info-ZIP (split archives included) and convert every
+    release config, every split, straight from the zips."""
+    release = make_release(sources_root / "release-demo", make_hhm_sources(sources_root / "hhm-demo"))
+    reports = []
+    for config in RELEASE_RECIPES:
+        recipe_cls = RELEASE_RECIPES[config]
+        probe = recipe_cls(ReleaseOptions(data_dir=str(release)), seed=0)
+        probe.scan()
+        for split in probe.splits():
+            recipe = recipe_cls(ReleaseOptions(data_dir=str(release), split=split), seed=0)
+            options = BuildOptions(out=out, workers=1, split=split, progress=progress,
+                                   limits=ShardLimits(max_samples=DEMO_SHARD_SAMPLES))
+            reports.append(build(recipe, options))
+    return release, reports
+
+
 def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
     """Build the demo of every config into ``out`` and print how to load it."""
     out = Path(out)
     reports = [build_i_him_demo(out, out / "_sources", workers, progress)]
+    release, release_reports = build_release_demo(out, out / "_sources", progress)
+    reports += release_reports
     for report in reports:
-        print(f"{report.config}: {report.samples} samples in {report.shards} shards")
+        print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards")
     print(f"\nDemo written to {out.resolve()} (preview sheets in {out / 'preview'}). Load it with:\n"
           f"  from datasets import load_dataset\n"
           f"  ds = load_dataset({str(out)!r}, 'i-him', split='train', streaming=True)\n"
           f"  ds = load_dataset({str(out / 'wds')!r}, 'i-him-wds', split='train', streaming=True)\n"
           f"  import mattehub; ds = load_dataset('mattehub', 'i-him', data_dir={str(out)!r}, "
-          f"split='train', streaming=True)")
+          f"split='train', streaming=True)\n"
+          f"  # the original release layout, read in place from split zips:\n"
+          f"  ds = load_dataset('mattehub', 'v-him2k5', data_dir={str(release)!r}, streaming=True)")

@@ -56,6 +56,14 @@ class Recipe(ABC):
     def source_fingerprint(self) -> str:
         """A hash of what was scanned (relative paths and sizes), for resume checks."""
 
+    def default_num_samples(self) -> int:
+        """How many samples a build makes when ``--num-samples`` is not given."""
+        return 1000
+
+    def available(self) -> int | None:
+        """How many samples exist (a release's split), or None when unbounded (synthesis)."""
+        return None
+
     def describe(self) -> dict:
         """Options as recorded in the build record and the dataset card."""
         return {"recipe": self.name, "licence": self.licence, "seed": self.seed,

@@ -70,7 +70,6 @@ class ImageHimRecipe(Recipe):
         group = parser.add_argument_group("i-him sources and options")
         group.add_argument("--image-root", help="folder with images/ and alphas/ (HHM layout)")
         group.add_argument("--bg-root", help="folder of background images (e.g. BG-20K train)")
-        group.add_argument("--invalid-names", help="invalid_him.txt: image names to skip")
         group.add_argument("--image-format", choices=("jpg", "png"), default="jpg",
                            help="encoding of RGB fields (default: jpg)")
         group.add_argument("--jpeg-quality", type=int, default=codecs.DEFAULT_JPEG_QUALITY,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import fsspec
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import SourceError
@@ -48,14 +49,15 @@ def image_size(path: Path) -> tuple[int, int]:
         raise SourceError(path, f"is not a readable image ({type(exc).__name__})") from None
 
 
-def read_name_list(path: Path) -> set[str]:
+def read_name_list(path: Path | str) -> set[str]:
     """Names from a one-name-per-line file (CRLF, BOM, blanks and spaces tolerated).
 
     Only the file name part of each line is kept, since the release compares names with
-    image file names (extension included).
+    image file names (extension included). ``path`` may be an fsspec URL.
     """
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with fsspec.open(str(path), "rb") as handle:
+            text = handle.read().decode("utf-8-sig")
     except OSError as exc:
         raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:

@@ -1,0 +1,1 @@
+"""The original HIM releases (and the "own dataset" layouts), read in place."""
