@@ -97,7 +97,7 @@ def _video_sets(stage: Path, recipe: ImageHimRecipe) -> None:
 def _zip(stage: Path, top: str, out: Path, split: bool) -> None:
     for path in (stage / top).rglob("*"):
         os.utime(path, (FIXED_TIME, FIXED_TIME))
-    command = ["zip", "-q", "-r", "-X"] + (["-s", SPLIT_SIZE] if split else []) + [str(out), top]
+    command = ["zip", "-q", "-r", "-X"] + (["-s", SPLIT_SIZE] if split else []) + [str(out.resolve()), top]
     subprocess.run(command, cwd=stage, check=True)
 
 
