@@ -44,16 +44,28 @@ def crop_patch(rgb: np.ndarray, alpha_u8: np.ndarray, box: tuple[int, int, int, 
     return Patch(rgb[y0:y1, x0:x1], alpha_u8[y0:y1, x0:x1])
 
 
+def interpolation(scale: float) -> int:
+    """The resampling filter for a scale factor.
+
+    Shrinking below 0.5, bilinear would skip source pixels (samples > 2 px apart), so area
+    averaging is used; from 0.5 to 1 every source pixel already contributes to a bilinear
+    sample, and bilinear is ~6x cheaper than OpenCV's fractional area resize (measured: 0.8
+    against 5.2 ms per instance); enlarging uses bicubic.
+    """
+    if scale < 0.5:
+        return cv2.INTER_AREA
+    return cv2.INTER_LINEAR if scale < 1.0 else cv2.INTER_CUBIC
+
+
 def resize_patch(patch: Patch, size: tuple[int, int]) -> Patch:
-    """Resize to (width, height): area averaging when shrinking, bicubic when enlarging.
+    """Resize to (width, height) with ``interpolation`` of the smaller of the two scales.
 
     The matte is resized as 8-bit (what is stored in the end), which is faster than float
     and needs no clipping: OpenCV saturates bicubic overshoot to [0, 255].
     """
     if size == patch.size:
         return patch
-    shrink = size[0] * size[1] < patch.size[0] * patch.size[1]
-    interp = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+    interp = interpolation(min(size[0] / patch.size[0], size[1] / patch.size[1]))
     return Patch(cv2.resize(patch.rgb, size, interpolation=interp),
                  cv2.resize(patch.alpha_u8, size, interpolation=interp))
 
