@@ -59,3 +59,13 @@ def test_visible_fraction_from_stored_mattes():
     assert visible_fraction(occluded, own) == 0.5
     assert visible_fraction(occluded, np.zeros_like(own)) == 1.0
     assert quantize(np.array([[0.5, 1.2, 0.0, 0.502]], np.float32)).tolist() == [[128, 255, 0, 128]]
+
+
+def test_interpolation_by_scale():
+    import cv2
+
+    from mattehub.synthesis.layers import interpolation
+
+    assert interpolation(0.3) == cv2.INTER_AREA        # bilinear would skip source pixels
+    assert interpolation(0.7) == cv2.INTER_LINEAR
+    assert interpolation(1.5) == cv2.INTER_CUBIC
