@@ -52,7 +52,13 @@ def shard_bytes(out: Path) -> dict[str, bytes]:
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with single-range ``Range: bytes=a-b`` support (206 responses)."""
+    """Static files with single-range ``Range: bytes=a-b`` support (206 responses).
+
+    ``bytes_sent`` counts body bytes of ranged responses, so tests can check how little of
+    an archive a reader touched.
+    """
+
+    bytes_sent = 0
 
     def log_message(self, *args):  # keep test output clean
         pass
@@ -85,6 +91,7 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
                 break
             outputfile.write(block)
             left -= len(block)
+            RangeHandler.bytes_sent += len(block)
 
 
 @pytest.fixture

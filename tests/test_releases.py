@@ -38,7 +38,7 @@ def test_zip_and_extracted_folder_give_identical_samples(release, config, split)
     assert all("." not in s.key for s in zipped)
 
 
-@pytest.mark.parametrize("config,split", [("i-him50k", "train"), ("v-him2k5", "train"), ("m-him2k", "natural")])
+@pytest.mark.parametrize("config,split", CASES)
 def test_http_gives_identical_samples(release, http_root, config, split):
     base = http_root(release)
     assert [s.fields for s in read_all(config, split, base)] == \
