@@ -1,11 +1,6 @@
 """Shared fixtures: generated stand-in sources, small builds, a Range-honouring HTTP server."""
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +9,7 @@ from mattehub.build import BuildOptions, build
 from mattehub.demo.hhm import make_hhm_sources
 from mattehub.recipes.i_him import ImageHimOptions, ImageHimRecipe
 from mattehub.shards import ShardLimits
+from range_server import RangeHandler, start_server  # noqa: F401  (RangeHandler used by tests)
 
 
 @pytest.fixture(scope="session")
@@ -51,60 +47,15 @@ def shard_bytes(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in files}
 
 
-class RangeHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files with single-range ``Range: bytes=a-b`` support (206 responses).
-
-    ``bytes_sent`` counts body bytes of ranged responses, so tests can check how little of
-    an archive a reader touched.
-    """
-
-    bytes_sent = 0
-
-    def log_message(self, *args):  # keep test output clean
-        pass
-
-    def send_head(self):
-        match = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", ""))
-        path = self.translate_path(self.path)
-        if not match or not os.path.isfile(path):
-            return super().send_head()
-        size = os.path.getsize(path)
-        start = int(match.group(1)) if match.group(1) else max(0, size - int(match.group(2)))
-        end = min(int(match.group(2)), size - 1) if match.group(1) and match.group(2) else size - 1
-        handle = open(path, "rb")
-        handle.seek(start)
-        self.send_response(206)
-        self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
-        self.send_header("Content-Length", str(end - start + 1))
-        self.send_header("Accept-Ranges", "bytes")
-        self.end_headers()
-        self.range_left = end - start + 1
-        return handle
-
-    def copyfile(self, source, outputfile):
-        left = getattr(self, "range_left", None)
-        if left is None:
-            return super().copyfile(source, outputfile)
-        while left > 0:
-            block = source.read(min(left, 1 << 16))
-            if not block:
-                break
-            outputfile.write(block)
-            left -= len(block)
-            RangeHandler.bytes_sent += len(block)
-
-
 @pytest.fixture
 def http_root():
     """Serve a folder on 127.0.0.1; yields a function folder -> base URL."""
     servers = []
 
     def serve(folder: Path) -> str:
-        handler = functools.partial(RangeHandler, directory=str(folder))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        server, url = start_server(folder)
         servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        return url
 
     yield serve
     for server in servers:
