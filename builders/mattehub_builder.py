@@ -12,7 +12,7 @@ Two sources, one builder:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import datasets
 import fsspec
@@ -22,8 +22,8 @@ from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
 from mattehub.configs import CONFIG_NAMES, RECIPES
-from mattehub.recipes.release import ReleaseOptions, ReleaseRecipe
-from mattehub.releases.specs import DEFAULT_MASK_MODEL, HUB_RELEASE
+from mattehub.recipes.release import ReleaseKnobs, ReleaseOptions, ReleaseRecipe
+from mattehub.releases.specs import HUB_RELEASE
 from mattehub.shard_folder import ShardFolder
 from mattehub.writers.parquet import to_row
 
@@ -31,19 +31,13 @@ ROWS_PER_TABLE = 8
 
 
 @dataclass
-class MattehubConfig(datasets.BuilderConfig):
+class MattehubConfig(datasets.BuilderConfig, ReleaseKnobs):
     """One mattehub config; ``name`` is the config (``v-him2k5``), ``data_dir`` where to read.
 
-    Release options: ``mask_set`` (m-him2k guidance masks), ``clip_length``/``clip_stride``
-    (video windows), ``invalid_names`` (i-him50k), ``alpha_dir``/``mask_dir`` (own layouts).
+    Release options (``ReleaseKnobs``): ``mask_set`` (m-him2k guidance masks),
+    ``clip_length``/``clip_stride`` (video windows), ``invalid_names`` (i-him50k),
+    ``alpha_dir``/``mask_dir`` (own layouts).
     """
-
-    mask_set: str = DEFAULT_MASK_MODEL
-    clip_length: int | None = None
-    clip_stride: int | None = None
-    invalid_names: str | None = None
-    alpha_dir: str = "alphas"
-    mask_dir: str = "masks"
 
 
 def _is_shard_folder(data_dir: str) -> bool:
@@ -76,11 +70,8 @@ class Mattehub(datasets.ArrowBasedBuilder):
                 for split in recipe.splits()]
 
     def _release_options(self, data_dir: str, split: str) -> ReleaseOptions:
-        c = self.config
-        return ReleaseOptions(data_dir=str(data_dir), split=split, mask_set=c.mask_set,
-                              clip_length=c.clip_length, clip_stride=c.clip_stride,
-                              invalid_names=c.invalid_names, alpha_dir=c.alpha_dir,
-                              mask_dir=c.mask_dir)
+        knobs = {f.name: getattr(self.config, f.name) for f in fields(ReleaseKnobs)}
+        return ReleaseOptions(data_dir=str(data_dir), split=split, **knobs)
 
     def _shard_splits(self, dl_manager, data_dir: str):
         folder = ShardFolder(data_dir, self.config.name)

@@ -36,13 +36,10 @@ CLIP_META = {"config": Value("string"), "split": Value("string"), "video": Value
              "width": Value("int32"), "height": Value("int32")}
 
 
-@dataclass(frozen=True)
-class ReleaseOptions:
-    """Where the release is and how to cut it into samples."""
+@dataclass
+class ReleaseKnobs:
+    """How to cut a release into samples (also the ``mattehub`` builder's config fields)."""
 
-    data_dir: str = HUB_RELEASE
-    """Folder holding the release zips (or the extracted release, or an own-layout root)."""
-    split: str = "train"
     mask_set: str = DEFAULT_MASK_MODEL
     """m-him2k: which ``masks_matched_<model>`` set fills ``instance_masks``."""
     clip_length: int | None = None
@@ -52,6 +49,15 @@ class ReleaseOptions:
     """i-him50k: file of image names to leave out (default: ``invalid_him.txt`` beside the zips)."""
     alpha_dir: str = "alphas"
     mask_dir: str = "masks"
+
+
+@dataclass
+class ReleaseOptions(ReleaseKnobs):
+    """Where the release is, which split, and the knobs."""
+
+    data_dir: str = HUB_RELEASE
+    """Folder holding the release zips (or the extracted release, or an own-layout root)."""
+    split: str = "train"
 
 
 class ReleaseRecipe(Recipe):
