@@ -59,4 +59,6 @@ def test_wheel_ships_builders_and_card_templates(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "mattehub/builders/mattehub_builder.py" in names
     assert "mattehub/dataset_cards/card.md" in names and "mattehub/dataset_cards/i-him.md" in names
-    assert "mattehub/demo/hhm.py" in names
+    packages = {p.parent.relative_to(REPO).as_posix() for p in (REPO / "mattehub").rglob("__init__.py")}
+    for package in packages:  # every package of the source tree is in the wheel
+        assert f"{package}/__init__.py" in names, package
