@@ -64,14 +64,15 @@ def decode_matte(data: bytes, name: str | Path) -> np.ndarray:
 
 
 def encode_png(array: np.ndarray) -> bytes:
-    """Lossless PNG of an 8/16-bit gray or RGB array.
+    """Lossless PNG of an 8/16-bit gray, RGB or RGBA array.
 
     Gray mattes are mostly long runs of 0 and 255: with no row filter and zlib's RLE
     strategy they encode ~4x faster than with adaptive filtering, and smaller
     (measured on 1024x768 mattes: 1.5 ms / 15.5 KB against 6 ms / 20.9 KB).
     """
     if array.ndim == 3:
-        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+        to_bgr = cv2.COLOR_RGBA2BGRA if array.shape[2] == 4 else cv2.COLOR_RGB2BGR
+        array = cv2.cvtColor(array, to_bgr)
         params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]
     else:
         params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION, cv2.IMWRITE_PNG_FILTER,

@@ -12,10 +12,13 @@ from ..recipes.i_him import ImageHimOptions, ImageHimRecipe
 from ..shards import ShardLimits
 from ..recipes.release import RELEASE_RECIPES, ReleaseOptions
 from .hhm import make_hhm_sources
+from ..recipes.v_him import VideoHimOptions, VideoHimRecipe
 from .release import make_release
+from .videos import make_video_sources
 
 DEMO_SAMPLES = 48
 DEMO_SHARD_SAMPLES = 16
+DEMO_CLIPS = 6
 
 
 def build_i_him_demo(out: Path, sources_root: Path, workers: int, progress: bool = True):
@@ -28,6 +31,15 @@ def build_i_him_demo(out: Path, sources_root: Path, workers: int, progress: bool
                                  limits=ShardLimits(max_samples=DEMO_SHARD_SAMPLES),
                                  progress=progress)
     return build(recipe, build_options)
+
+
+def build_v_him_demo(out: Path, sources_root: Path, workers: int, progress: bool = True):
+    """Generate moving stand-in clips (frame folders, mp4, RGBA frames) and build ``v-him``."""
+    root = make_video_sources(sources_root / "video-demo", make_hhm_sources(sources_root / "hhm-demo"))
+    recipe = VideoHimRecipe(VideoHimOptions(data_dir=str(root)), seed=0)
+    options = BuildOptions(out=out, num_samples=DEMO_CLIPS, workers=workers, progress=progress,
+                           limits=ShardLimits(max_samples=DEMO_SHARD_SAMPLES))
+    return build(recipe, options)
 
 
 def build_release_demo(out: Path, sources_root: Path, progress: bool = True):
@@ -50,7 +62,8 @@ def build_release_demo(out: Path, sources_root: Path, progress: bool = True):
 def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
     """Build the demo of every config into ``out`` and print how to load it."""
     out = Path(out)
-    reports = [build_i_him_demo(out, out / "_sources", workers, progress)]
+    reports = [build_i_him_demo(out, out / "_sources", workers, progress),
+               build_v_him_demo(out, out / "_sources", workers, progress)]
     release, release_reports = build_release_demo(out, out / "_sources", progress)
     reports += release_reports
     for report in reports:
@@ -61,5 +74,6 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
           f"  ds = load_dataset({str(out / 'wds')!r}, 'i-him-wds', split='train', streaming=True)\n"
           f"  import mattehub; ds = load_dataset('mattehub', 'i-him', data_dir={str(out)!r}, "
           f"split='train', streaming=True)\n"
+          f"  ds = load_dataset({str(out)!r}, 'v-him', split='train', streaming=True)   # clips\n"
           f"  # the original release layout, read in place from split zips:\n"
           f"  ds = load_dataset('mattehub', 'v-him2k5', data_dir={str(release)!r}, streaming=True)")
