@@ -73,8 +73,9 @@ class ReleaseRecipe(Recipe):
             return
         group = parser.add_argument_group("release configs (i-him50k, him2k, m-him2k, v-him2k5, v-him60)")
         group.add_argument("--data-dir", default=HUB_RELEASE,
-                           help="release folder: zips (split or not), extracted files, or an own "
-                                "layout; local, hf:// or http(s):// (default: %(default)s)")
+                           help="release configs: folder of the zips (split or not), extracted "
+                                "files, or an own layout; local, hf:// or http(s):// (default: "
+                                "%(default)s). v-him: folder holding fg_<split>.txt/bg_<split>.txt")
         group.add_argument("--mask-set", default=DEFAULT_MASK_MODEL, choices=MASK_MODELS,
                            help="m-him2k guidance masks (default: %(default)s)")
         group.add_argument("--clip-length", type=int, help="video: frames per sample window")
