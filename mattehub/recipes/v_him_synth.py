@@ -1,4 +1,11 @@
-"""The pixel work of one ``v-him`` attempt: choose clips, size and place them, composite per frame."""
+"""The pixel work of one ``v-him`` attempt: choose clips, size and place them, composite per frame.
+
+An attempt runs in two passes. The first reads only the mattes, lays the instances out and
+measures the occlusion frame by frame, stopping at the first frame that breaks the level's
+rule: most medium/hard attempts are rejected there, at a fraction of the cost. Only an
+accepted attempt reads the colour frames and the background and blends them. Both passes
+place the same 8-bit mattes the same way, so the stored mattes are those that were judged.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..sources.video import read_rgb_alpha
+from ..sources.video import read_alpha, read_rgb_alpha
 from ..synthesis.layers import LayerStack, Patch, content_box, resize_patch
 
 if TYPE_CHECKING:
@@ -16,7 +23,7 @@ if TYPE_CHECKING:
 JITTER = {"easy": 0.0, "medium": 0.5, "hard": 0.5}
 SCALE = {"easy": (1.0, 1.0), "medium": (1.0, 1.5), "hard": (1.0, 2.0)}
 # level: (reject if any frame's occlusion exceeds, reject if the max occlusion is below)
-OCCLUSION_RULES = {"medium": (0.3, 0.05), "hard": (0.85, 0.5)}
+OCCLUSION_RULES = {"easy": (1.0, 0.0), "medium": (0.3, 0.05), "hard": (0.85, 0.5)}
 
 
 @dataclass
@@ -51,14 +58,21 @@ def _layout(boxes, width, height, level, rng) -> tuple[list[float], list[list[in
     return [p[3] / (b[3] - b[1]) for p, b in zip(placed, boxes)], placed
 
 
-def _frames(recipe: "VideoHimRecipe", source, start: int, count: int):
-    pairs = read_rgb_alpha(Path(recipe.options.data_dir), source, start, count)
-    return pairs + [pairs[-1]] * (count - len(pairs))  # hold the last frame if it runs out
+def _hold(frames: list, count: int) -> list:
+    return frames + [frames[-1]] * (count - len(frames))  # hold the last frame if it runs out
+
+
+def _stack(width, height, crops, placed) -> LayerStack:
+    """Place one frame's cropped patches (RGB optional) at their fixed boxes."""
+    stack = LayerStack(width, height, min_visible=0.0)
+    for patch, (x, y, w, h) in zip(crops, placed):
+        stack.try_place(resize_patch(patch, (w, h)), x, y)
+    return stack
 
 
 def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: str) -> ClipResult:
     """One attempt at a clip of ``level``; every random number comes from ``rng``."""
-    opts, fgs = recipe.options, recipe.foregrounds
+    opts, fgs, root = recipe.options, recipe.foregrounds, Path(recipe.options.data_dir)
     top = opts.max_instances if level != "easy" else min(opts.max_instances, 3)
     chosen = [fgs[i] for i in rng.choice(len(fgs), size=min(int(rng.integers(2, top + 1)), len(fgs)),
                                          replace=False)]
@@ -66,49 +80,60 @@ def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: s
     length = min(opts.max_frames, *(fg.frames for fg in chosen))
     starts = [int(rng.integers(0, fg.frames - length + 1)) for fg in chosen]
     bg_start = int(rng.integers(0, bg.frames)) if bg.kind != "image" else 0
-    clips = [_frames(recipe, fg, s, length) for fg, s in zip(chosen, starts)]
-    boxes = [_union_box([alpha for _, alpha in clip]) for clip in clips]
+    alphas = [read_alpha(root, fg, s, length) for fg, s in zip(chosen, starts)]
+    boxes = [_union_box(clip) for clip in alphas]
     if any(box is None for box in boxes):
         return ClipResult(False, "a foreground clip has an empty matte")
-    background = _frames(recipe, bg, bg_start, length)
-    height, width = background[0][0].shape[:2]
+    width, height = bg.size
     scales, placed = _layout(boxes, width, height, level, rng)
-    result = _composite(clips, boxes, placed, background, length)
-    result.meta.update(level=level, width=width, height=height, num_frames=length,
-                       num_instances=len(chosen), background=bg.path, background_kind=bg.kind,
-                       background_start=bg_start, sources=[fg.path for fg in chosen],
-                       start_frames=starts, crop_boxes=[list(b) for b in boxes], scales=scales,
-                       boxes=placed)
-    return _judge(result, level)
+    meta = {"level": level, "width": width, "height": height, "num_frames": length,
+            "num_instances": len(chosen), "background": bg.path, "background_kind": bg.kind,
+            "background_start": bg_start, "sources": [fg.path for fg in chosen],
+            "start_frames": starts, "crop_boxes": [list(b) for b in boxes], "scales": scales,
+            "boxes": placed}
+    judged = _judge(alphas, boxes, placed, (width, height), level)
+    if isinstance(judged, str):
+        return ClipResult(False, judged)
+    meta.update(judged)
+    return _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta)
 
 
-def _composite(clips, boxes, placed, background, length) -> ClipResult:
-    result = ClipResult(True)
-    result.meta.update(own_area=[], occlusion=[])
-    for t in range(length):
-        height, width = background[t][0].shape[:2]
-        stack = LayerStack(width, height, min_visible=0.0)
-        for clip, box, (x, y, w, h) in zip(clips, boxes, placed):
-            rgb, alpha = clip[t]
-            x0, y0, x1, y1 = box
-            stack.try_place(resize_patch(Patch(rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1]), (w, h)), x, y)
-        mattes = [layer.on_canvas(width, height) for layer in stack.layers]
-        own = [int(layer.patch.alpha_u8.sum(dtype=np.int64)) for layer in stack.layers]
-        result.frames.append(stack.composite(background[t][0]))
-        result.mattes.append(mattes)
-        result.meta["own_area"].append(own)
-        result.meta["occlusion"].append([1.0 - int(m.sum(dtype=np.int64)) / a if a else 0.0
-                                         for m, a in zip(mattes, own)])
-    return result
+def _crops(frames, boxes, t, with_rgb: bool) -> list[Patch]:
+    crops = []
+    for clip, (x0, y0, x1, y1) in zip(frames, boxes):
+        rgb, alpha = clip[t] if with_rgb else (None, clip[t])
+        crops.append(Patch(None if rgb is None else rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1]))
+    return crops
 
 
-def _judge(result: ClipResult, level: str) -> ClipResult:
-    if level not in OCCLUSION_RULES:
-        return result
+def _judge(alphas, boxes, placed, size, level) -> dict | str:
+    """Per-frame own area and occlusion from the mattes alone, or the reason to reject."""
     worst_allowed, least_max = OCCLUSION_RULES[level]
-    values = [v for frame in result.meta["occlusion"] for v in frame]
-    if max(values) > worst_allowed:
-        return ClipResult(False, f"{level}: occlusion {max(values):.2f} > {worst_allowed} in some frame")
-    if max(values) < least_max:
-        return ClipResult(False, f"{level}: max occlusion {max(values):.2f} < {least_max}")
+    own_area, occlusion = [], []
+    for t in range(len(alphas[0])):
+        stack = _stack(*size, _crops(alphas, boxes, t, with_rgb=False), placed)
+        own = [int(layer.patch.alpha_u8.sum(dtype=np.int64)) for layer in stack.layers]
+        mass = [int(layer.on_canvas(*size).sum(dtype=np.int64)) for layer in stack.layers]
+        frame = [1.0 - m / a if a else 0.0 for m, a in zip(mass, own)]
+        if max(frame) > worst_allowed:
+            return f"{level}: occlusion {max(frame):.2f} > {worst_allowed} in frame {t}"
+        own_area.append(own)
+        occlusion.append(frame)
+    peak = max(max(frame) for frame in occlusion)
+    if peak < least_max:
+        return f"{level}: max occlusion {peak:.2f} < {least_max}"
+    return {"own_area": own_area, "occlusion": occlusion}
+
+
+def _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta) -> ClipResult:
+    """Second pass of an accepted attempt: colour frames, background, blending."""
+    root = Path(recipe.options.data_dir)
+    clips = [_hold(read_rgb_alpha(root, fg, s, length), length) for fg, s in zip(chosen, starts)]
+    background = _hold(read_rgb_alpha(root, bg, bg_start, length), length)
+    result = ClipResult(True, meta=meta)
+    width, height = meta["width"], meta["height"]
+    for t in range(length):
+        stack = _stack(width, height, _crops(clips, boxes, t, with_rgb=True), placed)
+        result.frames.append(stack.composite(background[t][0]))
+        result.mattes.append([layer.on_canvas(width, height) for layer in stack.layers])
     return result

@@ -40,11 +40,18 @@ def list_images(root: Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[
     return sorted(found)
 
 
-def image_size(path: Path) -> tuple[int, int]:
-    """(width, height) read from the file header only; SourceError if it is not an image."""
+def image_size(path: Path, oriented: bool = False) -> tuple[int, int]:
+    """(width, height) read from the file header only; SourceError if it is not an image.
+
+    With ``oriented``, the size as displayed: swapped when the EXIF orientation rotates by 90
+    degrees (what ``codecs.decode_rgb`` returns).
+    """
     try:
         with Image.open(path) as image:
-            return image.size
+            width, height = image.size
+            if oriented and image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                return height, width
+            return width, height
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise SourceError(path, f"is not a readable image ({type(exc).__name__})") from None
 

@@ -118,7 +118,7 @@ def scan_background(root: Path, rel: str) -> VideoSource:
     if path.suffix.lower() in IMAGE_SUFFIXES:
         if not path.is_file():
             raise SourceError(path, "does not exist (listed as a background)")
-        return VideoSource(rel, "image", None, 1, image_size(path))
+        return VideoSource(rel, "image", None, 1, image_size(path, oriented=True))
     if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
         count, size = _video_info(path)
         return VideoSource(rel, "video", None, count, size)
@@ -159,6 +159,19 @@ def read_rgb_alpha(root: Path, source: VideoSource, start: int, count: int):
     alpha_files = {p.stem: p for p in _frame_files(root / source.alpha)}
     return [(codecs.decode_rgb(codecs.read_bytes(p), p),
              codecs.decode_matte(codecs.read_bytes(alpha_files[p.stem]), alpha_files[p.stem]))
+            for p in files]
+
+
+def read_alpha(root: Path, source: VideoSource, start: int, count: int) -> list[np.ndarray]:
+    """Only the mattes of frames ``start .. start+count-1`` of a foreground: enough to lay
+    out a clip and judge its occlusion before paying for the colour frames."""
+    if source.kind == "video":
+        return _decode_video(root / source.alpha, start, count, gray=True)
+    files = _frame_files(root / source.path)[start:start + count]
+    if source.rgba:
+        return [_rgba(path)[1] for path in files]
+    alpha_files = {p.stem: p for p in _frame_files(root / source.alpha)}
+    return [codecs.decode_matte(codecs.read_bytes(alpha_files[p.stem]), alpha_files[p.stem])
             for p in files]
 
 

@@ -16,9 +16,10 @@ import numpy as np
 
 @dataclass
 class Patch:
-    """A foreground cut to its content: RGB uint8, its 8-bit matte, and that matte in [0, 1]."""
+    """A foreground cut to its content: RGB uint8 (None when only the matte matters), its
+    8-bit matte, and that matte in [0, 1]."""
 
-    rgb: np.ndarray
+    rgb: np.ndarray | None
     alpha_u8: np.ndarray
 
     def __post_init__(self) -> None:
@@ -66,8 +67,8 @@ def resize_patch(patch: Patch, size: tuple[int, int]) -> Patch:
     if size == patch.size:
         return patch
     interp = interpolation(min(size[0] / patch.size[0], size[1] / patch.size[1]))
-    return Patch(cv2.resize(patch.rgb, size, interpolation=interp),
-                 cv2.resize(patch.alpha_u8, size, interpolation=interp))
+    rgb = None if patch.rgb is None else cv2.resize(patch.rgb, size, interpolation=interp)
+    return Patch(rgb, cv2.resize(patch.alpha_u8, size, interpolation=interp))
 
 
 @dataclass
