@@ -22,7 +22,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 from range_server import start_server  # noqa: E402
 
+from common import write_docs  # noqa: E402
 from mattehub.archives import SplitZip  # noqa: E402
+
+MARKS = ("<!-- bench_splitzip:start -->", "<!-- bench_splitzip:end -->")
 
 WORK = HERE / "_work" / "splitzip"
 MEMBER = 2**20
@@ -112,20 +115,11 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.no_docs:
-        write_docs(text)
+        section = (f"{MARKS[0]}\n## Split zips: read in place vs `zip -F` + unzip\n\n"
+                   f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_splitzip.py`.\n\n"
+                   f"{text}\n{MARKS[1]}\n")
+        write_docs(section, MARKS)
 
-
-def write_docs(text: str) -> None:
-    docs = HERE.parent / "docs" / "benchmarks.md"
-    start, end = "<!-- bench_splitzip:start -->", "<!-- bench_splitzip:end -->"
-    current = docs.read_text()
-    section = f"{start}\n## Split zips: read in place vs `zip -F` + unzip\n\n" \
-              f"Measured {time.strftime('%Y-%m-%d')} by `python benchmarks/bench_splitzip.py`.\n\n{text}\n{end}"
-    if start in current:
-        current = current[:current.index(start)] + section + current[current.index(end) + len(end):]
-    else:
-        current = current.rstrip() + "\n\n" + section + "\n"
-    docs.write_text(current)
 
 
 if __name__ == "__main__":

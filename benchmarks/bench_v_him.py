@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -33,15 +32,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
+
+from common import check_snapshot, label, machine, snapshot_code, write_docs
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "v_him"
 CODE = WORK / "code"
-# Where pyproject's package-dir puts each source folder in the installed package.
-PACKAGE_DIRS = {"mattehub": "mattehub", "builders": "mattehub/builders",
-                "dataset_cards": "mattehub/dataset_cards"}
 DOCS = HERE.parent / "docs" / "benchmarks.md"
 SEED = 0
 CONFIG = "v-him"
@@ -172,29 +169,6 @@ def ensure_sources(spec: SourceSpec) -> Path:
     return root
 
 
-def snapshot_code() -> str:
-    """Copy the package as it is now to ``_work/v_him/code``; returns the commit it matches.
-
-    Children import mattehub from this copy, so commits made while the benchmark runs do
-    not leak into it and every number belongs to one recorded version.
-    """
-    for _ in range(3):
-        before = git_state()
-        shutil.rmtree(CODE, ignore_errors=True)
-        for source, target in PACKAGE_DIRS.items():
-            shutil.copytree(HERE.parent / source, CODE / target, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("__pycache__"))
-        if git_state() == before:
-            return before
-    raise SystemExit("the repository keeps changing; cannot take a consistent snapshot")
-
-
-def check_snapshot() -> None:
-    """In a child: fail unless mattehub was imported from the snapshot."""
-    import mattehub
-
-    if not Path(mattehub.__file__).resolve().is_relative_to(CODE.resolve()):
-        raise SystemExit(f"mattehub imported from {mattehub.__file__}, not from {CODE}")
 
 
 # --- the two workloads (run inside a child process) --------------------------------------
@@ -274,7 +248,7 @@ def child_main(args: argparse.Namespace) -> None:
     """Pin to one CPU, run one workload, write its result as JSON to ``--result``."""
     os.sched_setaffinity(0, {int(args.cpu)})
     run = RUNNERS[args.child]()
-    check_snapshot()
+    check_snapshot(CODE)
     out = Path(args.out)
     shutil.rmtree(out, ignore_errors=True)
     attempts = time_attempts() if args.child == "a" else None  # a clock read per attempt
@@ -400,47 +374,10 @@ def profile_a(src: Path, clips: int, top: int = 15) -> dict:
             "attempts": result["attempt_times"], "written": result["clips"]}
 
 
-def label(func: tuple[str, int, str]) -> str:
-    """``path:line(name)`` shortened to the package-relative path, or ``{builtin}``."""
-    filename, line, name = func
-    if filename == "~":
-        return name
-    parts = Path(filename).parts
-    for anchor in ("mattehub", "site-packages"):
-        if anchor in parts:
-            start = len(parts) - 1 - parts[::-1].index(anchor) + (anchor == "site-packages")
-            return f"{'/'.join(parts[start:])}:{line}({name})"
-    return f"{Path(filename).name}:{line}({name})"
-
 
 # --- reporting ----------------------------------------------------------------------------
 
 
-def git_state() -> str:
-    """Short commit of the repository, flagged when the package has uncommitted changes."""
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", *PACKAGE_DIRS)
-    return commit + (" + uncommitted changes" if dirty else "")
-
-
-def machine() -> dict:
-    """nproc, CPU model, memory, OS, Python and package versions."""
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    model = next((l.split(":", 1)[1].strip() for l in cpuinfo if l.startswith("model name")), "?")
-    meminfo = Path("/proc/meminfo").read_text().split()
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return {"nproc": len(os.sched_getaffinity(0)), "cpu": model,
-            "mem_gib": int(meminfo[meminfo.index("MemTotal:") + 1]) / 2**20,
-            "os": platform.platform(), "python": platform.python_version(), "versions": versions}
 
 
 def rate(result: dict) -> float:
@@ -559,17 +496,6 @@ def report(info: dict, plan: Plan, results: dict[str, dict], check: dict, memory
     return "\n".join(lines + [MARK_END]) + "\n"
 
 
-def write_docs(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of ``path``, or append it at the end."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nNumbers from `benchmarks/`.\n"
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        text = before + section.rstrip("\n") + rest.split(MARK_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
 
 # --- command line -------------------------------------------------------------------------
 
@@ -616,7 +542,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.child:
         return child_main(args)
-    start, plan, commit = time.perf_counter(), make_plan(args), snapshot_code()
+    start, plan, commit = time.perf_counter(), make_plan(args), snapshot_code(CODE)
     print(f"measuring mattehub at {commit} (copied to {CODE.relative_to(HERE.parent)})")
     print("sources ...", flush=True)
     src = ensure_sources(SOURCES)
@@ -631,14 +557,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.profile or (args.profile is None and not met):
         print(f"profile: (a) under cProfile, {plan.profile_clips} clips", flush=True)
         profile = profile_a(src, plan.profile_clips)
-    info = dict(machine(), commit=commit)
+    info = dict(machine(PACKAGES), commit=commit)
     section = report(info, plan, results, check, memory, profile, time.perf_counter() - start)
     raw = {"machine": info, "plan": asdict(plan), "throughput": results, "check": check,
            "memory": memory, "profile": profile}
     (WORK / "results-v-him.json").write_text(json.dumps(raw, indent=1, default=str))
     print("\n" + section)
     if args.docs if args.docs is not None else not args.quick:
-        write_docs(section)
+        write_docs(section, (MARK_START, MARK_END))
         print(f"written to {DOCS}")
 
 

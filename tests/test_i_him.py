@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from mattehub import codecs
-from mattehub.sources import listing
 from conftest import i_him_recipe
 
 

@@ -1,5 +1,4 @@
 """Loading the shards back: datasets (Parquet and WebDataset), the webdataset library, mattehub."""
-import io
 
 import datasets
 import msgpack
