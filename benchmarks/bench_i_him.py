@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import check_snapshot, label, machine, snapshot_code, write_docs
+from common import benchmark_parser, check_snapshot, label, machine, snapshot_code, write_docs
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
@@ -420,27 +420,9 @@ def report(info: dict, plan: Plan, results: dict[str, dict], memory: list[dict],
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (``--child`` and friends are internal)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="A full run takes ~7-8 min on 2 cores.")
-    parser.add_argument("--quick", action="store_true",
-                        help="a small smoke run (~1 min); prints only, unless --docs")
-    parser.add_argument("--samples", type=int,
-                        help=f"samples per throughput run (default {FULL.samples}, "
-                             f"quick {QUICK.samples})")
-    parser.add_argument("--repeats", type=int, help="runs per workload, best is kept "
-                                                    f"(default {FULL.repeats}, quick 1)")
-    parser.add_argument("--rss-samples", type=lambda s: tuple(int(x) for x in s.split(",")),
-                        help="comma-separated sample counts for the memory runs "
-                             "(default 500,2000,5000; quick 50,200)")
-    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
-                        help="cProfile (a) (default: yes for a full run; with --quick only "
-                             "when a target is missed)")
-    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
-                             "(default: yes for a full run, no with --quick)")
-    for name in ("--child", "--src", "--out", "--profile-out", "--placed"):
-        parser.add_argument(name, help=argparse.SUPPRESS)
+    parser = benchmark_parser(__doc__, "samples", FULL, QUICK,
+                              "cProfile (a) (default: yes for a full run; with --quick only when a target is missed)",
+                              "A full run takes ~7-8 min on 2 cores.", ("--child", "--src", "--out", "--profile-out", "--placed"))
     args = parser.parse_args(argv)
     if args.child and args.samples is None:
         parser.error("--child needs --samples")

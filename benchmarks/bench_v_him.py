@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import check_snapshot, label, machine, snapshot_code, write_docs
+from common import benchmark_parser, check_snapshot, label, machine, snapshot_code, write_docs
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "v_him"
@@ -502,27 +502,9 @@ def report(info: dict, plan: Plan, results: dict[str, dict], check: dict, memory
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (``--child`` and friends are internal)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="A full run takes ~9 min on 2 cores.")
-    parser.add_argument("--quick", action="store_true",
-                        help="a small smoke run (~2 min); prints only, unless --docs")
-    parser.add_argument("--clips", type=int,
-                        help=f"clips per throughput run (default {FULL.clips}, "
-                             f"quick {QUICK.clips})")
-    parser.add_argument("--repeats", type=int, help="runs per workload, best is kept "
-                                                    f"(default {FULL.repeats}, quick 1)")
-    parser.add_argument("--rss-clips", type=lambda s: tuple(int(x) for x in s.split(",")),
-                        help="comma-separated clip counts for the memory runs "
-                             f"(default {','.join(map(str, FULL.rss_counts))}; quick "
-                             f"{','.join(map(str, QUICK.rss_counts))})")
-    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
-                        help="cProfile (a) (default: when the target is missed)")
-    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
-                             "(default: yes for a full run, no with --quick)")
-    for name in ("--child", "--src", "--out", "--profile-out", "--cpu", "--result"):
-        parser.add_argument(name, help=argparse.SUPPRESS)
+    parser = benchmark_parser(__doc__, "clips", FULL, QUICK,
+                              "cProfile (a) (default: when the target is missed)",
+                              "A full run takes ~9 min on 2 cores.", ("--child", "--src", "--out", "--profile-out", "--cpu", "--result"))
     args = parser.parse_args(argv)
     if args.child and args.clips is None:
         parser.error("--child needs --clips")

@@ -1,6 +1,7 @@
 """What the benchmarks share: code snapshots, machine facts, profile labels, docs sections."""
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
@@ -91,3 +92,29 @@ def write_docs(section: str, marks: tuple[str, str], path: Path = DOCS) -> None:
         text = text.rstrip("\n") + "\n\n" + section
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def benchmark_parser(doc: str, unit: str, full, quick, profile_help: str, epilog: str,
+                     internal: tuple[str, ...]) -> argparse.ArgumentParser:
+    """The options every benchmark takes; ``unit`` ("samples", "clips") names the counts and
+    ``full``/``quick`` are the plans whose fields give the defaults shown in ``--help``."""
+    counts = lambda plan: ",".join(map(str, plan.rss_counts))  # noqa: E731
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=epilog,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="a small smoke run; prints only, unless --docs")
+    parser.add_argument(f"--{unit}", type=int, help=f"{unit} per throughput run (default "
+                        f"{getattr(full, unit)}, quick {getattr(quick, unit)})")
+    parser.add_argument("--repeats", type=int, help="runs per workload, best is kept "
+                                                    f"(default {full.repeats}, quick 1)")
+    parser.add_argument(f"--rss-{unit}", type=lambda s: tuple(int(x) for x in s.split(",")),
+                        help=f"comma-separated {unit[:-1]} counts for the memory runs "
+                             f"(default {counts(full)}; quick {counts(quick)})")
+    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
+                        help=profile_help)
+    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
+                             "(default: yes for a full run, no with --quick)")
+    for name in internal:
+        parser.add_argument(name, help=argparse.SUPPRESS)
+    return parser

@@ -38,14 +38,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from mattehub.recipes.v_him_synth import clip_layout
+
 JPEG_QUALITY = 95
 MAX_FRAMES = 30
 MAX_INSTANCES = 4
 STILL_BACKGROUND = 0.5
 MAX_ATTEMPTS = 10
 LEVELS = ("easy", "medium", "hard")
-JITTER = {"easy": 0.0, "medium": 0.5, "hard": 0.5}
-SCALE = {"easy": (1.0, 1.0), "medium": (1.0, 1.5), "hard": (1.0, 2.0)}
 OCCLUSION_RULES = {"medium": (0.3, 0.05), "hard": (0.85, 0.5)}  # (reject above, reject max below)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -134,21 +134,6 @@ def union_box(alphas: list[Image.Image]) -> tuple[int, int, int, int] | None:
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def layout(boxes, width: int, height: int, level: str, rng: np.random.Generator):
-    """[x, y, w, h] per instance: widths shared by aspect ratio, bottom-aligned, jittered."""
-    ratios = [(b[2] - b[0]) / (b[3] - b[1]) for b in boxes]
-    target = width / sum(ratios) * float(rng.uniform(*SCALE[level]))
-    target = min(target, height, *(width / r for r in ratios))
-    placed, cursor = [], 0.0
-    for ratio in ratios:
-        w, h = max(1, int(target * ratio)), max(1, int(target))
-        jitter = float(rng.uniform(-1, 1)) * JITTER[level] * width
-        x = int(min(max(cursor + jitter, 0), width - w))
-        placed.append([x, height - h, w, h])
-        cursor += w
-    return placed
-
-
 def to_u8(alpha: np.ndarray) -> np.ndarray:
     """Float alpha in [0, 1] to an 8-bit matte."""
     return np.clip(np.rint(alpha * 255.0), 0, 255).astype(np.uint8)
@@ -199,7 +184,7 @@ def attempt_clip(foregrounds: list[Source], backgrounds: list[Source], level: st
         return None
     background = load_background(bg, bg_start, length)
     height, width = background[0].shape[:2]
-    placed = layout(boxes, width, height, level, rng)
+    _, placed = clip_layout(boxes, width, height, level, rng)  # the pure-Python layout math is shared
     worst_allowed, least_max = OCCLUSION_RULES.get(level, (None, None))
     frames, mattes, worst = [], [], 0.0
     for t in range(length):

@@ -43,7 +43,7 @@ def _union_box(alphas: list[np.ndarray]) -> tuple[int, int, int, int] | None:
             max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _layout(boxes, width, height, level, rng) -> tuple[list[float], list[list[int]]]:
+def clip_layout(boxes, width, height, level, rng) -> tuple[list[float], list[list[int]]]:
     """Scales and [x, y, w, h] of each instance: widths shared by aspect ratio, bottom-aligned."""
     ratios = [(b[2] - b[0]) / (b[3] - b[1]) for b in boxes]
     target = width / sum(ratios) * float(rng.uniform(*SCALE[level]))
@@ -85,7 +85,7 @@ def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: s
     if any(box is None for box in boxes):
         return ClipResult(False, "a foreground clip has an empty matte")
     width, height = bg.size
-    scales, placed = _layout(boxes, width, height, level, rng)
+    scales, placed = clip_layout(boxes, width, height, level, rng)
     meta = {"level": level, "width": width, "height": height, "num_frames": length,
             "num_instances": len(chosen), "background": bg.path, "background_kind": bg.kind,
             "background_start": bg_start, "sources": [fg.path for fg in chosen],
