@@ -112,7 +112,7 @@ def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     sequence.finish()
     bar.close()
     all_stats = done + sequence.completed
-    finalize_split(layout, recipe, record, all_stats, preview if not done else None)
+    finalize_split(layout, recipe, record, options.split, all_stats, preview if not done else None)
     return BuildReport(recipe.name, options.split, sum(s["samples"] for s in all_stats),
                        sum(len(s["skipped_samples"]) for s in all_stats), len(all_stats),
                        len(done), options.out)

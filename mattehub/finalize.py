@@ -13,7 +13,7 @@ from .sample import EncodedSample
 WIDS_KIND = "wids-shard-index-v1"
 
 
-def split_summary(recipe: Recipe, record: dict, all_stats: list[dict]) -> dict:
+def split_summary(recipe: Recipe, record: dict, split: str, all_stats: list[dict]) -> dict:
     """Totals of a finished split, plus the features the card declares for it."""
     counts: Counter = Counter()
     for stats in all_stats:
@@ -21,7 +21,7 @@ def split_summary(recipe: Recipe, record: dict, all_stats: list[dict]) -> dict:
     schema = recipe.schema()
     files = {fmt: [s["files"][fmt]["path"] for s in all_stats] for fmt in record["formats"]}
     return {"config": recipe.name, "family": recipe.family, "summary": recipe.summary,
-            "split": all_stats[0]["split"] if all_stats else None,
+            "split": split,
             "num_examples": sum(s["samples"] for s in all_stats),
             "num_bytes": {fmt: sum(s["files"][fmt]["bytes"] for s in all_stats)
                           for fmt in record["formats"]},
@@ -45,10 +45,9 @@ def wids_index(layout: OutputLayout, config: str, split: str, all_stats: list[di
             "shardlist": shardlist}
 
 
-def finalize_split(layout: OutputLayout, recipe: Recipe, record: dict, all_stats: list[dict],
-                   preview: list[EncodedSample] | None) -> None:
+def finalize_split(layout: OutputLayout, recipe: Recipe, record: dict, split: str,
+                   all_stats: list[dict], preview: list[EncodedSample] | None) -> None:
     """Write the split summary, the wids index, the preview sheet and the dataset card."""
-    split = all_stats[0]["split"] if all_stats else "train"
     if "webdataset" in record["formats"]:
         write_json(layout.wids_index(recipe.name, split), wids_index(layout, recipe.name, split,
                                                                       all_stats))
@@ -57,5 +56,5 @@ def finalize_split(layout: OutputLayout, recipe: Recipe, record: dict, all_stats
                    if o.sample is not None]
     if preview:
         write_preview(layout.preview(recipe.name), preview)
-    write_json(layout.split_summary(recipe.name, split), split_summary(recipe, record, all_stats))
+    write_json(layout.split_summary(recipe.name, split), split_summary(recipe, record, split, all_stats))
     write_card(layout)

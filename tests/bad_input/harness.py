@@ -1,0 +1,122 @@
+"""What a bad-input case is made of: an input (a function that damages something and runs
+mattehub on it) and an expected outcome (a clear error, or a counted skip, never a traceback).
+
+Rows live in the ``*_cases.py`` modules beside this one and are gathered in ``corpus.py``;
+``tests/test_bad_input.py`` runs every row.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from mattehub.cli import main
+from mattehub.errors import MattehubError
+
+
+@dataclass
+class Run:
+    """What running mattehub on a damaged input did."""
+
+    code: int | None = None          # CLI exit code (None for a library call)
+    out: str = ""
+    err: str = ""
+    error: BaseException | None = None   # exception a library call raised
+    value: Any = None                # what a library call returned
+    trace: str = ""                  # traceback of an unexpected exception
+
+    @property
+    def message(self) -> str:
+        return self.err if self.code is not None else str(self.error or "")
+
+
+class Env:
+    """A private workspace for one case: temp folder, source copies, CLI and call runners."""
+
+    def __init__(self, tmp: Path, hhm, http_root) -> None:
+        self.tmp, self.hhm, self.http_root = tmp, hhm, http_root
+
+    def sources(self):
+        """A private, mutable copy of the HHM stand-in sources (type of ``hhm``)."""
+        root = self.tmp / "src"
+        if not root.exists():
+            shutil.copytree(self.hhm.image_root, root / "hhm")
+            shutil.copytree(self.hhm.bg_root, root / "bg")
+            shutil.copy(self.hhm.invalid_names, root / "invalid_him.txt")
+        return type(self.hhm)(root / "hhm", root / "bg", root / "invalid_him.txt",
+                              self.hhm.foreground_names)
+
+    def i_him_args(self, out: Path | str, *extra: str, num_samples: int = 6) -> list[str]:
+        """``mattehub build i-him`` arguments over the private sources."""
+        src = self.sources()
+        return ["build", "i-him", "--out", str(out), "--image-root", str(src.image_root),
+                "--bg-root", str(src.bg_root), "--num-samples", str(num_samples),
+                "--max-samples-per-shard", "4", "--no-progress", *extra]
+
+    def cli(self, *argv: str) -> Run:
+        """Run ``mattehub ARGV`` in process; an unexpected exception is kept, not raised."""
+        out, err, run = io.StringIO(), io.StringIO(), Run()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                run.code = main([str(a) for a in argv])
+            except SystemExit as exit_:  # argparse errors: usage + message on stderr
+                run.code = exit_.code if isinstance(exit_.code, int) else 2
+            except BaseException as exc:  # noqa: BLE001 - a traceback is what cases look for
+                run.code, run.error, run.trace = -1, exc, traceback.format_exc()
+        run.out, run.err = out.getvalue(), err.getvalue()
+        return run
+
+    def call(self, function: Callable, *args, **kwargs) -> Run:
+        """Call a library function; a MattehubError is an expected outcome, others are kept."""
+        run = Run()
+        try:
+            run.value = function(*args, **kwargs)
+        except MattehubError as exc:
+            run.error = exc
+        except BaseException as exc:  # noqa: BLE001
+            run.error, run.trace = exc, traceback.format_exc()
+        return run
+
+
+@dataclass(frozen=True)
+class Fails:
+    """A clear error: CLI exit 2 (or a MattehubError) whose message matches ``pattern``."""
+
+    pattern: str
+
+    def check(self, env: Env, run: Run) -> None:
+        assert not run.trace, f"expected a clear error, got a traceback:\n{run.trace}"
+        if run.code is not None:
+            assert run.code == 2, f"exit code {run.code}; stderr: {run.err}"
+        else:
+            assert isinstance(run.error, MattehubError), f"no MattehubError: {run.error!r}"
+        assert "Traceback" not in run.message
+        assert re.search(self.pattern, run.message), \
+            f"message does not match {self.pattern!r}:\n{run.message}"
+
+
+@dataclass(frozen=True)
+class Succeeds:
+    """The run finished normally (exit 0 / no exception); ``check`` sees the details."""
+
+    def check(self, env: Env, run: Run) -> None:
+        assert not run.trace and run.error is None, run.trace or repr(run.error)
+        assert run.code in (None, 0), f"exit code {run.code}; stderr: {run.err}"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row: ``damage_and_run`` makes the bad input and runs mattehub on it;
+    ``expect`` is the outcome; ``then`` (optional) checks what must hold afterwards
+    (a counted skip in the stats, nothing written outside --out, files unchanged...)."""
+
+    id: str
+    covers: str
+    damage_and_run: Callable[[Env], Run]
+    expect: Fails | Succeeds
+    then: Callable[[Env, Run], None] | None = field(default=None)
