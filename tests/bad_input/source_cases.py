@@ -1,0 +1,6 @@
+"""Bad-input rows: source_cases."""
+from __future__ import annotations
+
+from .harness import Case
+
+CASES: list[Case] = []
