@@ -51,10 +51,11 @@ def finalize_split(layout: OutputLayout, recipe: Recipe, record: dict, split: st
     if "webdataset" in record["formats"]:
         write_json(layout.wids_index(recipe.name, split), wids_index(layout, recipe.name, split,
                                                                       all_stats))
-    if preview is None and not layout.preview(recipe.name).exists():
+    sheet = layout.preview(recipe.name, split)
+    if preview is None and not sheet.exists():
         preview = [o.sample for o in map(recipe.make, range(min(8, record["num_samples"])))
                    if o.sample is not None]
     if preview:
-        write_preview(layout.preview(recipe.name), preview)
+        write_preview(sheet, preview)
     write_json(layout.split_summary(recipe.name, split), split_summary(recipe, record, split, all_stats))
     write_card(layout)

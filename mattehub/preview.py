@@ -1,6 +1,11 @@
-"""A contact sheet of the first samples: composite, union matte, instances in colour.
+"""Contact sheets of the first samples of a split: one row per sample, labelled columns.
 
-People judge a matting dataset by looking at it; the sheet is linked from the card.
+People judge a matting dataset by looking at it; the card links one sheet per split.
+Image samples give the columns ``image | alpha | instances | masks``; clips give the same
+for their first and last frames (``frame 0 | instances 0 | masks 0 | frame T-1 | ...``).
+``instances`` tints each instance matte in its own colour; ``masks`` (only in configs that
+carry guidance masks, e.g. ``m-him2k``, ``v-him60``) uses the same colour per instance, so a
+mask and its matte are easy to pair. A header row names the columns.
 """
 from __future__ import annotations
 
@@ -12,52 +17,116 @@ import numpy as np
 from .sample import EncodedSample
 
 THUMB_HEIGHT = 180
+BORDER = 2
+HEADER_HEIGHT = 26
+LABEL_MARGIN = 6
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+FONT_SCALE = 0.55
+WHITE = 255
 PALETTE = np.array([[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200],
                     [245, 130, 48], [145, 30, 180], [70, 240, 240], [240, 50, 230]], np.float32)
 
+Tile = tuple[str, np.ndarray]
+"""A column label and its thumbnail (BGR, THUMB_HEIGHT rows)."""
+
 
 def _decode(data: bytes, flags: int = cv2.IMREAD_COLOR) -> np.ndarray:
+    """Decode PNG/JPEG bytes to BGR (grey images are expanded to three channels)."""
     image = cv2.imdecode(np.frombuffer(data, np.uint8), flags | cv2.IMREAD_IGNORE_ORIENTATION)
     return image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
 
 
 def _thumb(image: np.ndarray) -> np.ndarray:
+    """Resize to THUMB_HEIGHT rows, keeping the aspect ratio."""
     width = max(1, round(image.shape[1] * THUMB_HEIGHT / image.shape[0]))
     return cv2.resize(image, (width, THUMB_HEIGHT), interpolation=cv2.INTER_AREA)
 
 
-def _instances(mattes: list[bytes]) -> np.ndarray:
-    """Each instance matte (thumbnail) tinted with its own colour (BGR), over black."""
-    canvas = None
+def _tinted(mattes: list[bytes], shape: tuple[int, ...]) -> np.ndarray:
+    """Instance mattes (or masks) over black, instance k in colour k; ``shape`` is the
+    thumbnail shape, used as is when the list is empty (a sample without masks)."""
+    canvas = np.zeros(shape, np.float32)
     for number, data in enumerate(mattes):
-        alpha = _thumb(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE))
-        tinted = alpha[:, :, None].astype(np.float32) / 255.0 * PALETTE[number % len(PALETTE)][::-1]
-        canvas = tinted if canvas is None else canvas + tinted
+        alpha = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+        alpha = cv2.resize(alpha, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+        canvas += alpha[:, :, None].astype(np.float32) / 255.0 * PALETTE[number % len(PALETTE)][::-1]
     return np.clip(canvas, 0, 255).astype(np.uint8)
 
 
-def sample_row(sample: EncodedSample) -> np.ndarray:
-    """One row of the sheet: composite | alpha | instances (clips: first and last frame)."""
+def _layers(thumb: np.ndarray, alphas: list[bytes], masks: list[bytes] | None,
+            suffix: str) -> list[Tile]:
+    """The per-instance columns beside a picture: its mattes, and its masks when the config
+    carries them (``masks`` is None when it does not)."""
+    tiles = [("instances" + suffix, _tinted(alphas, thumb.shape))]
+    if masks is not None:
+        tiles.append(("masks" + suffix, _tinted(masks, thumb.shape)))
+    return tiles
+
+
+def sample_tiles(sample: EncodedSample) -> list[Tile]:
+    """The labelled columns of one sample's row (clips: first and last frame)."""
     fields = sample.fields
-    if "frames" in fields:  # a clip: its first and last frames, with their mattes
-        row = []
-        for t in (0, len(fields["frames"]) - 1):
-            row += [_thumb(_decode(fields["frames"][t])), _instances(fields["instance_alphas"][t])]
-        return np.hstack([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=255) for t in row])
-    row = [_thumb(_decode(fields["image"]))]
+    masks = fields.get("instance_masks")
+    if "frames" in fields:
+        tiles = []
+        for t, suffix in ((0, " 0"), (len(fields["frames"]) - 1, " T-1")):
+            frame = _thumb(_decode(fields["frames"][t]))
+            tiles += [("frame" + suffix, frame)]
+            tiles += _layers(frame, fields["instance_alphas"][t],
+                             None if masks is None else masks[t], suffix)
+        return tiles
+    image = _thumb(_decode(fields["image"]))
+    tiles = [("image", image)]
     if "alpha" in fields:
-        row.append(_thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE)))
-    if fields.get("instance_alphas"):
-        row.append(_instances(fields["instance_alphas"]))
-    return np.hstack([np.pad(t, ((2, 2), (2, 2), (0, 0)), constant_values=255) for t in row])
+        tiles.append(("alpha", _thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE))))
+    return tiles + _layers(image, fields.get("instance_alphas", []), masks, "")
 
 
-def write_preview(path: Path, samples: list[EncodedSample]) -> None:
-    """Stack one row per sample into a PNG at ``path``."""
-    rows = [sample_row(sample) for sample in samples]
-    width = max(row.shape[1] for row in rows)
-    rows = [np.pad(row, ((0, 0), (0, width - row.shape[1]), (0, 0)), constant_values=255)
+def _label_width(label: str) -> int:
+    """Pixels a column needs so that its label fits."""
+    (width, _), _ = cv2.getTextSize(label, FONT, FONT_SCALE, 1)
+    return width + 2 * LABEL_MARGIN
+
+
+def _cell(tile: np.ndarray, width: int) -> np.ndarray:
+    """A tile padded on the right to ``width`` and framed by a white border."""
+    padded = np.pad(tile, ((0, 0), (0, width - tile.shape[1]), (0, 0)), constant_values=WHITE)
+    return np.pad(padded, ((BORDER, BORDER), (BORDER, BORDER), (0, 0)), constant_values=WHITE)
+
+
+def _header(labels: list[str], widths: list[int]) -> np.ndarray:
+    """A white strip with each label written above its column."""
+    header = np.full((HEADER_HEIGHT, sum(w + 2 * BORDER for w in widths), 3), WHITE, np.uint8)
+    x = 0
+    for label, width in zip(labels, widths):
+        cv2.putText(header, label, (x + BORDER + LABEL_MARGIN, HEADER_HEIGHT - 8), FONT,
+                    FONT_SCALE, (0, 0, 0), 1, cv2.LINE_AA)
+        x += width + 2 * BORDER
+    return header
+
+
+def contact_sheet(samples: list[EncodedSample]) -> tuple[np.ndarray, list[str]]:
+    """The sheet (BGR) and its column labels. Every sample of a config has the same fields,
+    so every row has the same columns; each column is as wide as its widest tile."""
+    if not samples:
+        raise ValueError("a contact sheet needs at least one sample")
+    rows = [sample_tiles(sample) for sample in samples]
+    labels = [label for label, _ in rows[0]]
+    if any([label for label, _ in row] != labels for row in rows):
+        raise ValueError("preview samples do not share one field set")
+    widths = [max([_label_width(label)] + [row[i][1].shape[1] for row in rows])
+              for i, label in enumerate(labels)]
+    body = [np.hstack([_cell(tile, width) for (_, tile), width in zip(row, widths)])
             for row in rows]
+    return np.vstack([_header(labels, widths)] + body), labels
+
+
+def write_preview(path: Path, samples: list[EncodedSample]) -> list[str]:
+    """Write the contact sheet of ``samples`` as a PNG at ``path``; returns its column labels."""
+    sheet, labels = contact_sheet(samples)
+    ok, buf = cv2.imencode(".png", sheet)
+    if not ok:
+        raise ValueError(f"could not encode the preview sheet {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    ok, buf = cv2.imencode(".png", np.vstack(rows))
     path.write_bytes(buf.tobytes())
+    return labels

@@ -7,6 +7,7 @@ from pathlib import Path
 import datasets
 
 from mattehub.cli import main
+from mattehub.layout import OutputLayout
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,7 +48,7 @@ def test_script_without_arguments_builds_the_demo(tmp_path):
     assert "load_dataset('mattehub-demo', 'i-him'" in result.stdout
     demo = tmp_path / "mattehub-demo"
     assert (demo / "README.md").is_file() and (demo / "wds" / "README.md").is_file()
-    assert (demo / "preview" / "i-him.png").stat().st_size > 10_000
+    assert OutputLayout(demo).preview("i-him", "train").stat().st_size > 10_000
     rows = list(datasets.load_dataset(str(demo / "wds"), "i-him-wds", split="train", streaming=True))
     assert len(rows) == 48
 

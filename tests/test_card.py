@@ -1,0 +1,195 @@
+"""Dataset cards and preview sheets: snippets that run, valid metadata, one section per
+config, one labelled preview sheet per split."""
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+from huggingface_hub import DatasetCard
+from PIL import Image
+
+from conftest import i_him_recipe
+from mattehub import codecs
+from mattehub.build import BuildOptions, build
+from mattehub.card import licence_fields, size_category
+from mattehub.demo.run import run_demo
+from mattehub.jsonio import read_json
+from mattehub.layout import OutputLayout
+from mattehub.preview import contact_sheet
+from mattehub.sample import EncodedSample
+
+REPO = Path(__file__).resolve().parents[1]
+CARDS = {"parquet": "README.md", "webdataset": "wds/README.md"}
+HUB_ROOT = "hf://datasets/you/i-him-shards"
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """The demo output folder (every config), built once for this module."""
+    out = tmp_path_factory.mktemp("card") / "mattehub-demo"
+    run_demo(out, workers=1, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def summaries(demo) -> list[dict]:
+    return [read_json(path) for path in OutputLayout(demo).summaries()]
+
+
+def card_text(demo: Path, fmt: str) -> str:
+    return (demo / CARDS[fmt]).read_text(encoding="utf-8")
+
+
+def python_blocks(markdown: str) -> list[str]:
+    return PYTHON_BLOCK.findall(markdown)
+
+
+def markdown_section(markdown: str, heading: str) -> str:
+    """The text under ``## heading`` up to the next heading of that level."""
+    return markdown.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def run_snippet(code: str, name: str) -> dict:
+    namespace: dict = {"__name__": name}
+    exec(compile(code, name, "exec"), namespace)  # noqa: S102 - the snippets under test
+    return namespace
+
+
+@pytest.mark.parametrize("fmt", sorted(CARDS))
+def test_every_snippet_of_both_demo_cards_runs(demo, summaries, fmt, monkeypatch):
+    monkeypatch.chdir(demo.parent)  # the cards say: run from the folder holding the output
+    blocks = python_blocks(card_text(demo, fmt))
+    configs = sorted({s["config"] for s in summaries})
+    for config in configs:  # each config has a snippet naming it
+        assert any(f'"{config}' in block for block in blocks), config
+    for number, block in enumerate(blocks):
+        namespace = run_snippet(block, f"{CARDS[fmt]} block {number}")
+        assert "sample" in namespace or "lists" in namespace, block
+
+
+def test_config_snippets_name_every_split(demo, summaries):
+    splits = {}
+    for s in summaries:
+        splits.setdefault(s["config"], []).append(s["split"])
+    text = card_text(demo, "parquet")
+    assert "# splits: comp, natural" in text and "# splits: easy, hard, medium" in text
+    for config, names in splits.items():
+        assert f'load_dataset("mattehub-demo", "{config}", streaming=True)   # splits: ' \
+               f'{", ".join(names)}' in text
+
+
+def test_readme_hub_route_decodes_lists_on_local_tars(demo):
+    block, = python_blocks(markdown_section((REPO / "README.md").read_text(), "Publish to the Hub"))
+    assert f'root = "{HUB_ROOT}"' in block and "features=features" in block
+    namespace = run_snippet(block.replace(HUB_ROOT, demo.as_posix()), "README hub route")
+    row = next(iter(namespace["ds"]))
+    assert row["instance_alphas.mp"] and all(isinstance(m, Image.Image) for m in row["instance_alphas.mp"])
+    assert all(isinstance(f, Image.Image) for f in row["fg.mp"])
+
+
+def test_readme_load_snippets_run_on_the_demo(demo, monkeypatch):
+    monkeypatch.chdir(demo.parent)
+    blocks = python_blocks(markdown_section((REPO / "README.md").read_text(), "Load what you built"))
+    assert len(blocks) == 2
+    for number, block in enumerate(blocks):
+        run_snippet(block, f"README load block {number}")
+
+
+@pytest.mark.parametrize("fmt", sorted(CARDS))
+def test_single_format_card_runs_and_names_no_missing_card(hhm, tmp_path, fmt, monkeypatch):
+    out = tmp_path / "shards"
+    build(i_him_recipe(hhm), BuildOptions(out=out, num_samples=3, formats=(fmt,), progress=False))
+    other = next(f for f in CARDS if f != fmt)
+    assert not (out / CARDS[other]).exists()
+    text = (out / CARDS[fmt]).read_text()
+    assert f"shards/{CARDS[other]}" not in text
+    assert DatasetCard(text).data.license == "cc-by-nc-4.0"  # one config, one Hub licence id
+    monkeypatch.chdir(tmp_path)
+    blocks = python_blocks(text)
+    assert len(blocks) == (1 if fmt == "parquet" else 3)
+    for number, block in enumerate(blocks):
+        run_snippet(block, f"{fmt}-only card block {number}")
+
+
+@pytest.mark.parametrize("fmt", sorted(CARDS))
+def test_card_metadata_is_present_and_valid(demo, summaries, fmt):
+    data = DatasetCard(card_text(demo, fmt)).data.to_dict()
+    buckets = json.loads(resources.files("datasets.utils.resources")
+                         .joinpath("size_categories.json").read_text())
+    assert data["size_categories"] == ["n<1K"] and data["size_categories"][0] in buckets
+    assert data["pretty_name"].startswith("mattehub")
+    # i-him and the releases are cc-by-nc-4.0, v-him inherits its sources: a mixed card
+    assert {s["build"]["recipe"]["licence"] for s in summaries} == {"cc-by-nc-4.0", "other"}
+    assert data["license"] == "other"
+    assert data["license_name"] == "mixed-source-licences"
+    assert data["license_link"] == "README.md#licences"
+    assert "## Licences" in card_text(demo, fmt)
+    suffix = "-wds" if fmt == "webdataset" else ""
+    assert sorted(c["config_name"] for c in data["configs"]) == \
+        sorted({s["config"] + suffix for s in summaries})
+
+
+def test_size_categories_and_licence_rules():
+    assert [size_category(n) for n in (0, 999, 1000, 9999, 10_000, 2_500_000, 10**12)] == \
+        ["n<1K", "n<1K", "1K<n<10K", "1K<n<10K", "10K<n<100K", "1M<n<10M", "n>1T"]
+    assert licence_fields({"cc-by-nc-4.0"}) == {"license": "cc-by-nc-4.0"}
+    assert licence_fields({"other"})["license"] == "other"
+    assert set(licence_fields({"cc-by-nc-4.0", "other"})) == {"license", "license_name", "license_link"}
+
+
+@pytest.mark.parametrize("fmt", sorted(CARDS))
+def test_one_section_per_config_and_shared_text_once(demo, summaries, fmt):
+    text = card_text(demo, fmt)
+    suffix = "-wds" if fmt == "webdataset" else ""
+    for config in {s["config"] for s in summaries}:
+        assert text.count(f"### `{config}{suffix}`:") == 1, config
+    for once in ("## Load it", "## Sample format", "## Converted from the MaGGIe HIM release",
+                 "The MaGGIe HIM release is CC BY-NC 4.0.", "@inproceedings{huynh2024maggie"):
+        assert text.count(once) == 1, once
+    section = text.split(f"### `him2k{suffix}`:", 1)[1].split("\n### ", 1)[0]
+    assert "| `comp` | 4 | 0 | 0 | none |" in section
+    assert "| `natural` | 2 | 0 | 0 | none |" in section
+
+
+@pytest.mark.parametrize("fmt", sorted(CARDS))
+def test_one_preview_per_split_linked_from_the_card(demo, summaries, fmt):
+    layout = OutputLayout(demo)
+    text = card_text(demo, fmt)
+    prefix = "../" if fmt == "webdataset" else ""
+    for s in summaries:
+        sheet = layout.preview(s["config"], s["split"])
+        assert sheet.is_file(), sheet
+        assert f"]({prefix}{layout.relative(sheet)})" in text
+
+
+def test_mask_configs_get_a_mask_column(demo):
+    layout = OutputLayout(demo)
+    width = {config: Image.open(layout.preview(config, "comp")).width for config in ("him2k", "m-him2k")}
+    assert width["m-him2k"] > width["him2k"] * 1.2  # same images, one more column
+
+
+def _png(value: int, shape=(30, 40)) -> bytes:
+    return codecs.encode_png(np.full(shape, value, np.uint8))
+
+
+def test_sheet_columns_are_labelled():
+    rgb = codecs.encode_png(np.full((30, 40, 3), 90, np.uint8))
+    image = {"image": rgb, "alpha": _png(200), "instance_alphas": [_png(200)], "meta": {}}
+    masked = dict(image, instance_masks=[_png(255)])
+    clip = {"frames": [rgb] * 3, "instance_alphas": [[_png(200)]] * 3,
+            "instance_masks": [[_png(255)], [], [_png(255)]], "meta": {}}
+    assert contact_sheet([EncodedSample(0, "a", image)])[1] == ["image", "alpha", "instances"]
+    sheet, labels = contact_sheet([EncodedSample(0, "a", masked)] * 2)
+    assert labels == ["image", "alpha", "instances", "masks"]
+    assert sheet.shape[0] > 2 * 180  # a header row above the two sample rows
+    assert contact_sheet([EncodedSample(0, "c", clip)])[1] == \
+        ["frame 0", "instances 0", "masks 0", "frame T-1", "instances T-1", "masks T-1"]
+
+
+def test_readme_picture_is_small():
+    assert (REPO / "docs" / "preview-i-him.png").stat().st_size < 400_000
