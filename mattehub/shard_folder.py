@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 
-import fsspec
+from . import remote
+from .errors import SourceError
+
+INDEX = "_stats/index.json"
 
 
 class ShardFolder:
@@ -16,19 +19,37 @@ class ShardFolder:
     def __init__(self, root: str, config: str) -> None:
         self.root = str(root).rstrip("/")
         self.config = config
+        self.fs = remote.filesystem(self.root)[0]
 
-    def _read_text(self, rel: str) -> str:
+    @staticmethod
+    def holds_index(root: str) -> bool:
+        """Whether ``root`` has the folder index, i.e. was written by ``mattehub build``
+        (a network failure is an error, not False)."""
+        url = f"{str(root).rstrip('/')}/{INDEX}"
+        return remote.exists(remote.filesystem(url)[0], url)
+
+    def _read_json(self, rel: str):
         url = f"{self.root}/{rel}"
         try:
-            with fsspec.open(url, "rt", encoding="utf-8") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            raise FileNotFoundError(f"{url} not found: is {self.root} a folder written by "
-                                    "`mattehub build`?") from None
+            return json.loads(remote.read(self.fs, url).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError(url, f"is not valid JSON ({exc})",
+                              "re-run the `mattehub build` command that wrote it") from None
+
+    def _not_built(self) -> SourceError:
+        """The error for a folder without the index: missing, or not written by mattehub."""
+        fix = (f"run `mattehub build {self.config} --out {self.root}` first, or pass the folder "
+               "it wrote")
+        if not remote.is_http(self.root) and not remote.exists(self.fs, self.root):
+            return SourceError(self.root, "does not exist", fix)
+        return SourceError(self.root, f"has no {INDEX}, so it is not a folder written by "
+                                      "`mattehub build`", fix)
 
     def splits(self) -> list[str]:
         """Split names of this config, from the folder index ``_stats/index.json``."""
-        index = json.loads(self._read_text("_stats/index.json"))
+        if not self.holds_index(self.root):
+            raise self._not_built()
+        index = self._read_json(INDEX)
         if self.config not in index:
             raise ValueError(f"{self.root} holds no config {self.config!r} (it has "
                              f"{', '.join(index) or 'none'}); build it with "
@@ -37,7 +58,7 @@ class ShardFolder:
 
     def summary(self, split: str) -> dict:
         """The split summary written when the split was finished."""
-        return json.loads(self._read_text(f"_stats/{self.config}/{split}.json"))
+        return self._read_json(f"_stats/{self.config}/{split}.json")
 
     def parquet_urls(self, summary: dict) -> list[str]:
         """Absolute URLs of the split's Parquet shards, in order."""

@@ -1,4 +1,12 @@
-"""A static file server on 127.0.0.1 that honours ``Range`` requests (used by tests and benchmarks)."""
+"""Static file servers on 127.0.0.1 for tests and benchmarks.
+
+``RangeHandler`` honours ``Range`` requests, as a good static server (or the Hub's CDN) does.
+The other handlers are the bad servers a remote read must survive with a clear error:
+``NoRangeHandler`` ignores ``Range`` (plain ``python -m http.server``), ``StallHandler`` accepts
+the connection and never answers, ``StallBodyHandler`` answers HEAD and GET headers but never
+sends the body, ``get_fails_with(status)`` answers HEAD fine and GET with an HTTP error.
+Stalling handlers stop by themselves: when the server is closed, or after ``MAX_STALL`` s.
+"""
 from __future__ import annotations
 
 import functools
@@ -6,10 +14,51 @@ import http.server
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
+MAX_STALL = 30.0  # seconds a stalling handler waits at most, even if the server is never closed
+STALL_STEP = 0.05
 
-class RangeHandler(http.server.SimpleHTTPRequestHandler):
+
+class LoopbackServer(http.server.ThreadingHTTPServer):
+    """A threading HTTP server that records the requests it parses (``requests``: list of
+    (method, path)) and tells stalling handlers when it is closed (``closed``)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.requests: list[tuple[str, str]] = []
+        self.closed = threading.Event()
+
+    def server_close(self) -> None:
+        self.closed.set()
+        super().server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Plain static files, no log lines, every parsed request recorded on the server."""
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        if parsed and isinstance(self.server, LoopbackServer):
+            self.server.requests.append((self.command, self.path))
+        return parsed
+
+    def stall(self) -> None:
+        """Wait until the server is closed (or ``MAX_STALL`` s pass), sending nothing."""
+        deadline = time.monotonic() + MAX_STALL
+        closed = getattr(self.server, "closed", None)
+        while time.monotonic() < deadline:
+            if closed is not None and closed.wait(STALL_STEP):
+                return
+            if closed is None:
+                time.sleep(STALL_STEP)
+
+
+class RangeHandler(QuietHandler):
     """Static files with single-range ``Range: bytes=a-b`` support (206 responses).
 
     ``bytes_sent`` counts body bytes of ranged responses, so tests can check how little of
@@ -17,9 +66,6 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
     """
 
     bytes_sent = 0
-
-    def log_message(self, *args):  # keep test output clean
-        pass
 
     def send_head(self):
         match = re.fullmatch(r"bytes=(\d*)-(\d*)", self.headers.get("Range", ""))
@@ -52,9 +98,46 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
             RangeHandler.bytes_sent += len(block)
 
 
-def start_server(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Serve ``folder`` on a free loopback port in a daemon thread; returns (server, base URL)."""
-    handler = functools.partial(RangeHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+class NoRangeHandler(QuietHandler):
+    """Ignores ``Range``: every GET gets 200 and the whole file (``python -m http.server``)."""
+
+
+class StallHandler(QuietHandler):
+    """Accepts the connection, reads the request, and never answers."""
+
+    def do_GET(self):
+        self.stall()
+
+    do_HEAD = do_GET
+
+
+class StallBodyHandler(RangeHandler):
+    """HEAD answers normally; GET sends its status line and headers, then no body."""
+
+    def copyfile(self, source, outputfile):
+        outputfile.flush()
+        self.stall()
+
+
+def get_fails_with(status: int) -> type[QuietHandler]:
+    """A handler answering HEAD normally (the file looks fine) and every GET with ``status``."""
+
+    class GetFails(RangeHandler):
+        def do_GET(self):
+            self.send_error(status)
+
+    GetFails.__name__ = GetFails.__qualname__ = f"GetFailsWith{status}"
+    return GetFails
+
+
+def start_server(folder: Path, handler: type[http.server.BaseHTTPRequestHandler] = RangeHandler
+                 ) -> tuple[LoopbackServer, str]:
+    """Serve ``folder`` on a free loopback port in a daemon thread; returns (server, base URL).
+
+    ``handler`` picks the server's behaviour (default: static files with Range support).
+    Stop it with ``server.shutdown(); server.server_close()`` (stalled handlers then end too).
+    """
+    server = LoopbackServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STALL_STEP},
+                     daemon=True).start()  # short poll: shutdown() returns at once
     return server, f"http://127.0.0.1:{server.server_address[1]}"

@@ -2,16 +2,17 @@
 
 Info-ZIP names the parts ``X.z01 .. X.zNN`` and the last one ``X.zip``; offsets inside the
 archive are (disk number, offset on that disk). ``Parts`` maps them to one global offset
-and reads any range, across part boundaries, with ``fsspec``'s ``cat_file(start, end)``:
-a local ``pread`` or an HTTP ``Range`` request, stateless and safe to call from threads.
+and reads any range, across part boundaries, with ``mattehub.remote.read(start, end)``: a
+local ``pread`` or an HTTP ``Range`` request (with timeouts, bounded retries and errors that
+name the part), stateless and safe to call from threads.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import fsspec
-from fsspec.core import url_to_fs
 
+from .. import remote
 from .errors import ArchiveError
 
 
@@ -40,14 +41,11 @@ class Parts:
     @classmethod
     def open(cls, last: str, disks: int, fs: fsspec.AbstractFileSystem | None = None) -> "Parts":
         """Find and size parts 1..disks of the archive ending in ``last``."""
-        fs = fs or url_to_fs(last)[0]
+        fs = fs or remote.filesystem(last)[0]
         parts, start = [], 0
         for disk in range(disks):
             path = part_name(last, disk, disks)
-            try:
-                size = fs.size(path)
-            except (FileNotFoundError, OSError):
-                size = None
+            size = remote.size(fs, path, ArchiveError)
             if size is None:
                 raise ArchiveError(path, f"missing: part {disk + 1} of {disks} of the split archive "
                                          f"{last}", "put every part (.z01, .z02, ..., .zip) side by side")
@@ -68,7 +66,8 @@ class Parts:
         for part in self.parts:
             lo, hi = max(start, part.start), min(end, part.start + part.size)
             if lo < hi:
-                chunks.append(self.fs.cat_file(part.path, start=lo - part.start, end=hi - part.start))
+                chunks.append(remote.read(self.fs, part.path, lo - part.start, hi - part.start,
+                                          ArchiveError))
         data = b"".join(chunks)
         if len(data) != length:
             culprit = next((p for p in self.parts if p.start <= start < p.start + p.size), self.parts[-1])

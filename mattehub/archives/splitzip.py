@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import fsspec
-from fsspec.core import url_to_fs
 
+from .. import remote
 from . import records
 from .errors import ArchiveError
 from .parts import Parts
@@ -57,7 +57,7 @@ class SplitZip:
     def __init__(self, path: str, fs: fsspec.AbstractFileSystem | None = None,
                  max_workers: int = 8) -> None:
         self.path = str(path)
-        self.fs = fs or url_to_fs(self.path)[0]
+        self.fs = fs or remote.filesystem(self.path)[0]
         self.max_workers = max_workers
         end = self._end_record()
         self.parts = Parts.open(self.path, end.disks, self.fs)
@@ -71,12 +71,11 @@ class SplitZip:
 
     # -- opening -------------------------------------------------------------------------
     def _end_record(self) -> records.EndRecord:
-        try:
-            size = self.fs.size(self.path)
-        except (FileNotFoundError, OSError):
-            raise ArchiveError(self.path, "not found") from None
+        size = remote.size(self.fs, self.path, ArchiveError)
+        if size is None:
+            raise ArchiveError(self.path, "not found")
         self._tail_start = max(0, size - TAIL_BYTES)
-        self._tail = self.fs.cat_file(self.path, start=self._tail_start, end=size)
+        self._tail = remote.read(self.fs, self.path, self._tail_start, size, ArchiveError)
         found = records.parse_eocd(self._tail)
         if found is None:
             raise ArchiveError(self.path, "has no end-of-central-directory record (not a zip "

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from fsspec.core import url_to_fs
-
+from .. import remote
 from ..archives import SplitZip
-from ..errors import SourceError
 
 MAX_IN_FLIGHT = 8
 
@@ -35,22 +33,16 @@ class FolderTree:
 
     def __init__(self, root: str) -> None:
         self.location = root.rstrip("/")
-        self.fs, self.root = url_to_fs(self.location)
+        self.fs, self.root = remote.filesystem(self.location)
         self._pool: ThreadPoolExecutor | None = None
 
     def names(self) -> list[str]:
         prefix = self.root.rstrip("/") + "/"
-        try:
-            found = self.fs.find(self.root)
-        except (FileNotFoundError, OSError) as exc:
-            raise SourceError(self.location, f"cannot be listed ({exc})") from None
+        found = remote.listing(self.fs, self.location)
         return sorted(path[len(prefix):] for path in found if path.startswith(prefix))
 
     def _read(self, name: str) -> bytes:
-        try:
-            return self.fs.cat_file(f"{self.root}/{name}")
-        except (FileNotFoundError, OSError) as exc:
-            raise SourceError(f"{self.location}/{name}", f"cannot be read ({exc})") from None
+        return remote.read(self.fs, f"{self.location}/{name}")
 
     def read_many(self, names: list[str]) -> list[bytes]:
         if len(names) <= 1:
@@ -69,7 +61,7 @@ def open_tree(data_dir: str, archive: str | None) -> ArchiveTree | FolderTree:
     if data_dir.lower().endswith(".zip"):
         return ArchiveTree(data_dir)
     if archive:
-        fs, path = url_to_fs(f"{data_dir}/{archive}")
-        if fs.exists(path):
-            return ArchiveTree(f"{data_dir}/{archive}")
+        url = f"{data_dir}/{archive}"
+        if remote.exists(remote.filesystem(url)[0], url):
+            return ArchiveTree(url)
     return FolderTree(data_dir)
