@@ -132,6 +132,7 @@ def ensure_sources(spec: SourceSpec) -> Path:
     import numpy as np
 
     from mattehub import codecs
+    from mattehub.sources import gate
     from mattehub.demo.hhm import make_hhm_sources
 
     shutil.rmtree(root, ignore_errors=True)
@@ -145,9 +146,9 @@ def ensure_sources(spec: SourceSpec) -> Path:
 
     fg_lines, bg_lines = [], []
     for clip, name in enumerate(hhm.foreground_names[:spec.fg_clips]):
-        rgb = codecs.decode_rgb(codecs.read_bytes(hhm.image_root / "images" / name), name)
-        alpha = codecs.decode_matte(
-            codecs.read_bytes(hhm.image_root / "alphas" / (name[:-4] + ".png")), name)
+        rgb = gate.decode_rgb(gate.read_file(hhm.image_root / "images" / name), name)
+        alpha = gate.decode_matte(
+            gate.read_file(hhm.image_root / "alphas" / (name[:-4] + ".png")), name).array
         base = f"VideoMatte/train/fgr/clip_{clip:02d}"
         for t, (frame, matte) in enumerate(_drifting(rgb, alpha, clip, spec.fg_frames)):
             write(root / base / f"{t:05d}.jpg", codecs.encode_jpeg(frame))
@@ -158,7 +159,7 @@ def ensure_sources(spec: SourceSpec) -> Path:
         write(root / "BG/stills" / path.name, path.read_bytes())
         bg_lines.append(f"BG/stills/{path.name}")
     for clip, path in enumerate(scenes[spec.bg_stills:]):
-        scene = codecs.decode_rgb(codecs.read_bytes(path), path)
+        scene = gate.decode_rgb(gate.read_file(path), path)
         for t in range(spec.bg_frames):
             write(root / f"BG/clips/pan_{clip:02d}" / f"{t:05d}.jpg",
                   codecs.encode_jpeg(np.roll(scene, 4 * t, axis=1)))

@@ -10,7 +10,8 @@ per-sample generator, so the same instance count, foregrounds and background), t
   given ``placed`` (the foregrounds mattehub placed, per index, from its meta) the floor
   encodes outputs for those only, otherwise for every drawn foreground.
 
-All decoding and encoding goes through ``mattehub.codecs`` (same functions, same settings).
+All decoding goes through ``mattehub.sources.gate`` and encoding through ``mattehub.codecs``
+(same functions, same settings).
 There is no resampling, occlusion or blending: each instance's output is an unscaled crop of
 its source (the top-left part of the matte's content box, with the height (a) would give
 it) copied at a uniform position, so the encoded arrays have the sizes and roughly the
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mattehub import codecs
+from mattehub.sources import gate
 from mattehub.rng import sample_rng
 from mattehub.sources.backgrounds import scan_backgrounds
 from mattehub.sources.hhm import scan_foregrounds
@@ -59,8 +61,8 @@ class Window:
 
 def decode_instance(root: Path, image: str, alpha: str) -> tuple[np.ndarray, np.ndarray]:
     """Read and decode a foreground and its matte."""
-    rgb = codecs.decode_rgb(codecs.read_bytes(root / image), image)
-    return rgb, codecs.decode_matte(codecs.read_bytes(root / alpha), alpha)
+    rgb = gate.decode_rgb(gate.read_file(root / image), image)
+    return rgb, gate.decode_matte(gate.read_file(root / alpha), alpha).array
 
 
 def matte_box(alpha: np.ndarray) -> tuple[int, int, int, int]:
@@ -109,7 +111,7 @@ def floor_sample(image_root: Path, bg_root: Path, foregrounds: list, backgrounds
     count = int(rng.integers(MIN_INSTANCES, MAX_INSTANCES + 1))
     chosen = rng.choice(len(foregrounds), size=min(count, len(foregrounds)), replace=False)
     bg = backgrounds[int(rng.integers(len(backgrounds)))]
-    background = codecs.decode_rgb(codecs.read_bytes(bg_root / bg.path), bg.path)
+    background = gate.decode_rgb(gate.read_file(bg_root / bg.path), bg.path)
     canvas = (background.shape[1], background.shape[0])
     windows = []
     for fg_index in chosen:

@@ -1,66 +1,22 @@
-"""Image decoding and encoding with fixed settings, so encoded bytes are reproducible.
+"""Image encoding with fixed settings, so encoded bytes are reproducible.
 
 All arrays are RGB (H, W, 3) uint8 or single-channel (H, W) uint8/uint16. OpenCV does the
-work (it is several times faster than Pillow for PNG/JPEG). RGB decoding applies the EXIF
-orientation, as ``datasets`` does when it decodes an ``Image``, so the pixels a recipe
-composites are the pixels a user sees; mattes are read as stored.
+work (it is several times faster than Pillow for PNG/JPEG). Decoding source files is the
+job of ``mattehub.sources.gate``, which also checks and normalises what it decodes.
 """
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from .errors import SourceError
 
 # Stated in docs/format.md: RGB may be JPEG at this quality; mattes are always PNG.
 DEFAULT_JPEG_QUALITY = 95
 PNG_COMPRESSION = 3
 ORIENTATION_TAG = 0x0112
-
-_DECODE_COLOR = cv2.IMREAD_COLOR
-_DECODE_ANY = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
-
-
-def read_bytes(path: str | Path) -> bytes:
-    """Read a whole file, turning OS errors into a SourceError that names it."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
-
-
-def check_complete(data: bytes, name: str | Path) -> None:
-    """Refuse a truncated JPEG: OpenCV would decode it with grey filler and only a warning."""
-    if sniff_format(data) == "jpg" and not data.rstrip(b"\0").endswith(b"\xff\xd9"):
-        raise SourceError(name, "is a truncated JPEG (no end-of-image marker)",
-                          "re-download it or add its name to the invalid-names list")
-
-
-def decode_rgb(data: bytes, name: str | Path) -> np.ndarray:
-    """Decode image bytes to RGB uint8 (H, W, 3); ``name`` is used in the error message."""
-    check_complete(data, name)
-    array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_COLOR)
-    if array is None:
-        raise SourceError(name, "cannot be decoded as an image (corrupt or truncated file?)",
-                          "re-download it or add its name to the invalid-names list")
-    return cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
-
-
-def decode_matte(data: bytes, name: str | Path) -> np.ndarray:
-    """Decode a matte to uint8 (H, W): 16-bit is rounded to 8-bit, colour keeps channel 0."""
-    array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_ANY)
-    if array is None:
-        raise SourceError(name, "cannot be decoded as a matte (corrupt or truncated PNG?)",
-                          "re-download it or add its image to the invalid-names list")
-    if array.ndim == 3:
-        array = array[:, :, 3] if array.shape[2] == 4 else array[:, :, 0]
-    if array.dtype == np.uint16:
-        array = ((array.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
-    return np.ascontiguousarray(array, dtype=np.uint8)
 
 
 def encode_png(array: np.ndarray) -> bytes:

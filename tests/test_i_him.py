@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 
 from mattehub import codecs
+from mattehub.sources import gate
 from conftest import i_him_recipe
 
 
 def decode_mattes(sample):
-    return [codecs.decode_matte(data, "test") for data in sample.fields["instance_alphas"]]
+    return [gate.decode_matte(data, "test").array for data in sample.fields["instance_alphas"]]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def test_instance_mattes_are_canvas_sized_and_inside_their_box(recipe):
 
 def test_union_alpha_is_the_union_of_instances(recipe):
     sample = recipe.make(5).sample
-    union = codecs.decode_matte(sample.fields["alpha"], "alpha").astype(int)
+    union = gate.decode_matte(sample.fields["alpha"], "alpha").array.astype(int)
     total = np.sum([m.astype(int) for m in decode_mattes(sample)], axis=0)
     # sum of occluded mattes == 1 - prod(1 - a_i) up to one 8-bit step per instance
     assert np.abs(union - total).max() <= len(decode_mattes(sample))
@@ -59,9 +60,9 @@ def test_union_alpha_is_the_union_of_instances(recipe):
 def test_composite_equals_blend_of_stored_layers(recipe, hhm):
     sample = recipe.make(1).sample
     meta = sample.fields["meta"]
-    bg = codecs.decode_rgb(sample.fields["bg"], "bg").astype(np.float32)
-    image = codecs.decode_rgb(sample.fields["image"], "image").astype(np.float32)
-    union = codecs.decode_matte(sample.fields["alpha"], "alpha")
+    bg = gate.decode_rgb(sample.fields["bg"], "bg").astype(np.float32)
+    image = gate.decode_rgb(sample.fields["image"], "image").astype(np.float32)
+    union = gate.decode_matte(sample.fields["alpha"], "alpha").array
     outside = union == 0
     # JPEG re-encoding aside, pixels outside every matte are the background's
     assert np.abs(image[outside] - bg[outside]).mean() < 3.0

@@ -7,7 +7,7 @@ import pytest
 import webdataset
 
 import mattehub
-from mattehub import codecs
+from mattehub.sources import gate
 from conftest import i_him_recipe
 
 
@@ -28,7 +28,7 @@ def arrays(images) -> list[np.ndarray]:
 
 
 def assert_matches(expected_sample, key, instance_alphas, meta):
-    want = [codecs.decode_matte(data, key) for data in expected_sample.fields["instance_alphas"]]
+    want = [gate.decode_matte(data, key).array for data in expected_sample.fields["instance_alphas"]]
     got = arrays(instance_alphas)
     assert len(got) == len(want) == meta["num_instances"]
     for a, b in zip(got, want):

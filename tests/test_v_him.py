@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mattehub import codecs
+from mattehub.sources import gate
 from mattehub.build import BuildOptions, build
 from mattehub.demo.videos import make_video_sources, write_mp4
 from mattehub.errors import SourceError
@@ -52,7 +53,7 @@ def test_occlusion_meta_equals_recomputation_from_stored_mattes(clips):
         for t, frame in enumerate(fields["instance_alphas"]):
             assert len(frame) == meta["num_instances"]  # every instance in every frame
             for k, png in enumerate(frame):
-                matte = codecs.decode_matte(png, "m")
+                matte = gate.decode_matte(png, "m").array
                 own = meta["own_area"][t][k]
                 assert meta["occlusion"][t][k] == pytest.approx(1 - int(matte.sum()) / own, abs=1e-12)
 

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from .. import codecs
+from ..sources import gate
 from ..recipes.i_him import ImageHimOptions, ImageHimRecipe
 from .hhm import HhmDemoSources
 
@@ -53,7 +54,7 @@ def _image_sets(stage: Path, recipe: ImageHimRecipe) -> None:
             for number, model in enumerate(MASK_MODELS):
                 if (index + k + number) % 5 == 0:
                     continue  # not every alpha has a mask in every set, as in the release
-                mask = (codecs.decode_matte(matte, name) > 127).astype(np.uint8) * 255
+                mask = (gate.decode_matte(matte, name).array > 127).astype(np.uint8) * 255
                 mask = cv2.dilate(mask, np.ones((5, 5), np.uint8), iterations=number + 1)
                 _write(stage / "HIM2K" / f"masks_matched_{model}" / subset / name / f"{k:02d}.png",
                        codecs.encode_png(mask))
@@ -61,9 +62,9 @@ def _image_sets(stage: Path, recipe: ImageHimRecipe) -> None:
 
 def _clip(fields: dict, frames: int, step: int):
     """Frames and per-frame mattes of the composite's instances drifting ``step`` px a frame."""
-    background = codecs.decode_rgb(fields["bg"], "bg")
-    mattes = [codecs.decode_matte(m, "m").astype(np.float32) / 255 for m in fields["instance_alphas"]]
-    fgs = [codecs.decode_rgb(f, "fg").astype(np.float32) for f in fields["fg"]]
+    background = gate.decode_rgb(fields["bg"], "bg")
+    mattes = [gate.decode_matte(m, "m").array.astype(np.float32) / 255 for m in fields["instance_alphas"]]
+    fgs = [gate.decode_rgb(f, "fg").astype(np.float32) for f in fields["fg"]]
     height, width = background.shape[:2]
     for t in range(frames):
         shifts = [np.float32([[1, 0, (k - 1) * step * t], [0, 1, 0]]) for k in range(len(mattes))]
@@ -90,7 +91,7 @@ def _video_sets(stage: Path, recipe: ImageHimRecipe) -> None:
             for k, matte in enumerate(mattes):
                 _write(base / "pha" / video / f"{t:05d}" / f"{k:02d}.png", matte)
                 if top == "V-HIM60":
-                    mask = (codecs.decode_matte(matte, "m") > 127).astype(np.uint8) * 255
+                    mask = (gate.decode_matte(matte, "m").array > 127).astype(np.uint8) * 255
                     _write(base / "xmem" / video / f"{t:05d}" / f"{k:02d}.png", codecs.encode_png(mask))
 
 

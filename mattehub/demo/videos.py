@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from .. import codecs
+from ..sources import gate
 from .hhm import HhmDemoSources
 
 FRAMES = 8
@@ -23,8 +24,8 @@ SIZE = (256, 320)
 
 def _person(hhm: HhmDemoSources, number: int):
     name = hhm.foreground_names[number % (len(hhm.foreground_names) - 1)]
-    rgb = codecs.decode_rgb(codecs.read_bytes(hhm.image_root / "images" / name), name)
-    alpha = codecs.decode_matte(codecs.read_bytes(hhm.image_root / "alphas" / (name[:-4] + ".png")), name)
+    rgb = gate.decode_rgb(gate.read_file(hhm.image_root / "images" / name), name)
+    alpha = gate.decode_matte(gate.read_file(hhm.image_root / "alphas" / (name[:-4] + ".png")), name).array
     return rgb, alpha
 
 
@@ -80,7 +81,7 @@ def make_video_sources(root: Path, hhm: HhmDemoSources) -> Path:
     for number, path in enumerate(sorted(Path(hhm.bg_root).glob("*.jpg"))[:3]):
         _write(root / "BG/stills" / path.name, path.read_bytes())
         bg_lines.append(f"BG/stills/{path.name}")
-    scene = codecs.decode_rgb(codecs.read_bytes(sorted(Path(hhm.bg_root).glob("*.jpg"))[-1]), "bg")
+    scene = gate.decode_rgb(gate.read_file(sorted(Path(hhm.bg_root).glob("*.jpg"))[-1]), "bg")
     pan = [np.roll(scene, 6 * t, axis=1) for t in range(FRAMES + 4)]
     for t, frame in enumerate(pan):
         _write(root / "BG/clips/pan_00" / f"{t:05d}.jpg", codecs.encode_jpeg(frame))

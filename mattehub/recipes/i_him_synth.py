@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from ..codecs import decode_matte, decode_rgb, read_bytes
-from ..errors import SourceError
+from ..sources import gate
 from ..synthesis.layers import LayerStack, Patch, content_box, crop_patch, quantize, \
     resize_patch, visible_fraction
 
@@ -40,14 +39,14 @@ def synthesise(recipe: "ImageHimRecipe", rng: np.random.Generator) -> Synthesis:
                         replace=False)
     bg = recipe.backgrounds[int(rng.integers(len(recipe.backgrounds)))]
     bg_path = Path(opts.bg_root) / bg.path
-    result = Synthesis(ok=False, bg_bytes=read_bytes(bg_path))
-    result.background = decode_rgb(result.bg_bytes, bg_path)
+    result = Synthesis(ok=False, bg_bytes=gate.read_file(bg_path))
+    result.background = gate.decode_rgb(result.bg_bytes, bg_path)
     height, width = result.background.shape[:2]
     stack = LayerStack(width, height, opts.min_visible)
     placed, dropped = [], []
     for fg_index in chosen:
         fg = recipe.foregrounds[int(fg_index)]
-        info = _place_one(recipe, stack, fg, rng)
+        info = _place_one(recipe, stack, fg, rng, result.events)
         (placed if "box" in info else dropped).append(info)
     for info in dropped:
         result.events.append({"kind": "dropped_instance", "path": info["source"],
@@ -63,21 +62,22 @@ def synthesise(recipe: "ImageHimRecipe", rng: np.random.Generator) -> Synthesis:
     return result
 
 
-def _load_patch(root: Path, fg) -> tuple[Patch, tuple[int, int, int, int]] | None:
-    rgb = decode_rgb(read_bytes(root / fg.image), root / fg.image)
-    alpha = decode_matte(read_bytes(root / fg.alpha), root / fg.alpha)
-    if alpha.shape != rgb.shape[:2]:
-        raise SourceError(root / fg.alpha, f"is {alpha.shape[1]}x{alpha.shape[0]} but its image "
-                          f"is {rgb.shape[1]}x{rgb.shape[0]}")
-    box = content_box(alpha)
-    return None if box is None else (crop_patch(rgb, alpha, box), box)
+def _load_patch(root: Path, fg, events: list[dict]) -> tuple[Patch, tuple[int, int, int, int]] | None:
+    """The foreground cropped to its matte's content (None if the matte is empty)."""
+    rgb = gate.decode_rgb(gate.read_file(root / fg.image), fg.image)
+    matte = gate.decode_matte(gate.read_file(root / fg.alpha), fg.alpha, (rgb.shape[1], rgb.shape[0]))
+    if matte.note:
+        events.append(gate.note_event(fg.alpha, matte.note))
+    box = content_box(matte.array)
+    return None if box is None else (crop_patch(rgb, matte.array, box), box)
 
 
-def _place_one(recipe: "ImageHimRecipe", stack: LayerStack, fg, rng: np.random.Generator) -> dict:
+def _place_one(recipe: "ImageHimRecipe", stack: LayerStack, fg, rng: np.random.Generator,
+               events: list[dict]) -> dict:
     """Scale and place one foreground; returns its meta entry (with ``reason`` if dropped)."""
     opts = recipe.options
     info = {"source": fg.image}
-    loaded = _load_patch(Path(opts.image_root), fg)
+    loaded = _load_patch(Path(opts.image_root), fg, events)
     fraction = float(rng.uniform(opts.min_height, opts.max_height))
     if loaded is None:
         return dict(info, reason="empty alpha matte")

@@ -70,8 +70,10 @@ def _stack(width, height, crops, placed) -> LayerStack:
     return stack
 
 
-def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: str) -> ClipResult:
-    """One attempt at a clip of ``level``; every random number comes from ``rng``."""
+def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: str,
+                    events: list[dict]) -> ClipResult:
+    """One attempt at a clip of ``level``; every random number comes from ``rng``.
+    Normalised inputs are noted in ``events``; a damaged input raises SourceError."""
     opts, fgs, root = recipe.options, recipe.foregrounds, Path(recipe.options.data_dir)
     top = opts.max_instances if level != "easy" else min(opts.max_instances, 3)
     chosen = [fgs[i] for i in rng.choice(len(fgs), size=min(int(rng.integers(2, top + 1)), len(fgs)),
@@ -80,7 +82,7 @@ def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: s
     length = min(opts.max_frames, *(fg.frames for fg in chosen))
     starts = [int(rng.integers(0, fg.frames - length + 1)) for fg in chosen]
     bg_start = int(rng.integers(0, bg.frames)) if bg.kind != "image" else 0
-    alphas = [read_alpha(root, fg, s, length) for fg, s in zip(chosen, starts)]
+    alphas = [read_alpha(root, fg, s, length, events) for fg, s in zip(chosen, starts)]
     boxes = [_union_box(clip) for clip in alphas]
     if any(box is None for box in boxes):
         return ClipResult(False, "a foreground clip has an empty matte")
@@ -95,7 +97,7 @@ def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: s
     if isinstance(judged, str):
         return ClipResult(False, judged)
     meta.update(judged)
-    return _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta)
+    return _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta, events)
 
 
 def _crops(frames, boxes, t, with_rgb: bool) -> list[Patch]:
@@ -125,11 +127,13 @@ def _judge(alphas, boxes, placed, size, level) -> dict | str:
     return {"own_area": own_area, "occlusion": occlusion}
 
 
-def _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta) -> ClipResult:
+def _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta,
+            events) -> ClipResult:
     """Second pass of an accepted attempt: colour frames, background, blending."""
     root = Path(recipe.options.data_dir)
-    clips = [_hold(read_rgb_alpha(root, fg, s, length), length) for fg, s in zip(chosen, starts)]
-    background = _hold(read_rgb_alpha(root, bg, bg_start, length), length)
+    clips = [_hold(read_rgb_alpha(root, fg, s, length, events), length)
+             for fg, s in zip(chosen, starts)]
+    background = _hold(read_rgb_alpha(root, bg, bg_start, length, events), length)
     result = ClipResult(True, meta=meta)
     width, height = meta["width"], meta["height"]
     for t in range(length):

@@ -7,13 +7,13 @@ PNG, flagged in ``meta.mask_present``. Clip samples: frames and per-frame mattes
 """
 from __future__ import annotations
 
-import io
 import re
 
 import numpy as np
-from PIL import Image
 
 from .. import codecs
+from ..errors import SourceError
+from ..sources import gate
 from ..sample import EncodedSample
 from .layouts import natural_key
 
@@ -24,16 +24,23 @@ def sample_key(split: str, name: str, start: int | None = None) -> str:
     return key if start is None else f"{key}_f{start:05d}"
 
 
-def _size(data: bytes) -> tuple[int, int]:
-    with Image.open(io.BytesIO(data)) as image:
-        return image.size
+class _Mattes:
+    """Mattes of one sample through the gate: 8-bit grey at their image's size, with the
+    normalisations noted as stats events."""
+
+    def __init__(self, events: list[dict]) -> None:
+        self.events = events
+
+    def check(self, blobs: list[bytes], names: list[str], size: tuple[int, int]) -> list[gate.Matte]:
+        mattes = [gate.decode_matte(data, name, size) for data, name in zip(blobs, names)]
+        self.events += [gate.note_event(name, m.note) for m, name in zip(mattes, names) if m.note]
+        return mattes
 
 
-def _union(mattes: list[bytes], where: list[str]) -> bytes:
-    total = None
-    for data, name in zip(mattes, where):
-        matte = codecs.decode_matte(data, name).astype(np.uint16)
-        total = matte if total is None else total + matte
+def _union(mattes: list[gate.Matte]) -> bytes:
+    total = np.zeros_like(mattes[0].array, dtype=np.uint16)
+    for matte in mattes:
+        total += matte.array
     return codecs.encode_png(np.minimum(total, 255).astype(np.uint8))
 
 
@@ -49,16 +56,20 @@ def image_plan(entry: dict, with_masks: bool) -> list[str]:
 
 
 def image_sample(index: int, key: tuple[str, str], entry: dict, blobs: list[bytes],
-                 with_masks: bool, meta_extra: dict) -> EncodedSample:
-    """Assemble an image HIM sample from the bytes of ``image_plan`` (same order)."""
-    ks = sorted(entry["alphas"])
-    image, mattes, masks = blobs[0], blobs[1:1 + len(ks)], iter(blobs[1 + len(ks):])
-    width, height = _size(image)
-    fields = {"image": image, "alpha": _union(mattes, [entry["alphas"][k] for k in ks]),
-              "instance_alphas": mattes}
+                 with_masks: bool, meta_extra: dict, events: list[dict]) -> EncodedSample:
+    """Assemble an image HIM sample from the bytes of ``image_plan`` (same order); every
+    file passes the gate (SourceError naming the member otherwise)."""
+    ks, gated = sorted(entry["alphas"]), _Mattes(events)
+    image, plan = blobs[0], image_plan(entry, with_masks)
+    width, height = gate.image_header(image, plan[0])
+    mattes = gated.check(blobs[1:1 + len(ks)], plan[1:1 + len(ks)], (width, height))
+    fields = {"image": image, "alpha": _union(mattes),
+              "instance_alphas": [m.data for m in mattes]}
     present = [k in entry["masks"] for k in ks]
     if with_masks:
-        fields["instance_masks"] = [next(masks) if p else _zero_png((width, height)) for p in present]
+        masks = iter(gated.check(blobs[1 + len(ks):], plan[1 + len(ks):], (width, height)))
+        fields["instance_masks"] = [next(masks).data if p else _zero_png((width, height))
+                                    for p in present]
     fields["meta"] = dict(meta_extra, split=key[0], name=key[1], image_source=entry["image"],
                           alpha_sources=[entry["alphas"][k] for k in ks], width=width,
                           height=height, num_instances=len(ks),
@@ -84,18 +95,31 @@ def clip_plan(entry: dict, stems: list[str], with_masks: bool) -> list[str]:
     return names
 
 
+def _frame_sizes(frames: list[bytes], names: list[str]) -> tuple[int, int]:
+    """The clip's frame size; every frame must be complete and of that size."""
+    sizes = [gate.image_header(data, name) for data, name in zip(frames, names)]
+    for size, name in zip(sizes, names):
+        if size != sizes[0]:
+            raise SourceError(name, f"is {size[0]}x{size[1]} but frame {names[0]} of its clip is "
+                                    f"{sizes[0][0]}x{sizes[0][1]}", "every frame of a clip must have one size")
+    return sizes[0]
+
+
 def clip_sample(index: int, key: tuple[str, str], entry: dict, stems: list[str], start: int,
                 blobs: list[bytes], with_masks: bool, meta_extra: dict,
-                windowed: bool) -> EncodedSample:
-    """Assemble a clip sample from the bytes of ``clip_plan`` (same order)."""
-    count = len(entry["alphas"][stems[0]])
-    frames, rest = blobs[:len(stems)], blobs[len(stems):]
-    mattes = [rest[i * count:(i + 1) * count] for i in range(len(stems))]
-    width, height = _size(frames[0])
+                windowed: bool, events: list[dict]) -> EncodedSample:
+    """Assemble a clip sample from the bytes of ``clip_plan`` (same order); every frame,
+    matte and mask passes the gate (SourceError naming the member otherwise)."""
+    count, frames_n = len(entry["alphas"][stems[0]]), len(stems)
+    plan, gated = clip_plan(entry, stems, with_masks), _Mattes(events)
+    frames = blobs[:frames_n]
+    width, height = _frame_sizes(frames, plan[:frames_n])
+    checked = gated.check(blobs[frames_n:], plan[frames_n:], (width, height))
+    mattes = [[m.data for m in checked[i * count:(i + 1) * count]] for i in range(frames_n)]
     fields = {"frames": frames, "instance_alphas": mattes}
     if with_masks:
-        stored, zero = iter(rest[len(stems) * count:]), _zero_png((width, height))
-        fields["instance_masks"] = [[next(stored) if k in entry["masks"].get(s, {}) else zero
+        stored, zero = iter(checked[frames_n * count:]), _zero_png((width, height))
+        fields["instance_masks"] = [[next(stored).data if k in entry["masks"].get(s, {}) else zero
                                      for k in sorted(entry["alphas"][s])] for s in stems]
     fields["meta"] = dict(meta_extra, split=key[0], video=key[1], start_frame=start,
                           frame_names=stems, num_frames=len(stems), num_instances=count,

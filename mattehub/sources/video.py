@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .. import codecs
 from ..errors import SourceError
+from . import gate
 from .listing import IMAGE_SUFFIXES, image_size
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm")
@@ -130,54 +130,81 @@ def scan_background(root: Path, rel: str) -> VideoSource:
     return VideoSource(rel, "frames", None, len(frames), image_size(frames[0]))
 
 
-def _decode_video(path: Path, start: int, count: int, gray: bool) -> list[np.ndarray]:
+def _decode_video(path: Path, start: int, count: int, gray: bool,
+                  size: tuple[int, int]) -> list[np.ndarray]:
+    """Frames ``start .. start+count-1`` of a video file, each checked against ``size``."""
     out = []
-    with av.open(str(path)) as container:
-        for index, frame in enumerate(container.decode(video=0)):
-            if index >= start + count:
-                break
-            if index >= start:
-                out.append(frame.to_ndarray(format="gray" if gray else "rgb24"))
+    try:
+        with av.open(str(path)) as container:
+            for index, frame in enumerate(container.decode(video=0)):
+                if index >= start + count:
+                    break
+                if index >= start:
+                    array = frame.to_ndarray(format="gray" if gray else "rgb24")
+                    gate.check_frame(array, size, path, f"frame {index}")
+                    out.append(array)
+    except (av.error.FFmpegError, OSError) as exc:
+        raise SourceError(path, f"cannot be decoded as a video ({type(exc).__name__}: {exc})") from None
     return out
 
 
-def read_rgb_alpha(root: Path, source: VideoSource, start: int, count: int):
-    """Frames ``start .. start+count-1`` as (RGB uint8, alpha uint8 or None) pairs."""
+def _rgb_frame(path: Path, size: tuple[int, int]) -> np.ndarray:
+    rgb = gate.decode_rgb(gate.read_file(path), path)
+    gate.check_frame(rgb, size, path, "this frame")
+    return rgb
+
+
+def _matte_frame(path: Path, size: tuple[int, int], events: list[dict]) -> np.ndarray:
+    matte = gate.decode_matte(gate.read_file(path), path)
+    gate.check_frame(matte.array, size, path, "this alpha frame")
+    if matte.note:
+        events.append(gate.note_event(path, matte.note))
+    return matte.array
+
+
+def read_rgb_alpha(root: Path, source: VideoSource, start: int, count: int,
+                   events: list[dict]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Frames ``start .. start+count-1`` as (RGB uint8, alpha uint8 or None) pairs, every
+    frame checked against the clip's size; normalised mattes are noted in ``events``."""
     if source.kind == "image":
-        rgb = codecs.decode_rgb(codecs.read_bytes(root / source.path), root / source.path)
+        rgb = gate.decode_rgb(gate.read_file(root / source.path), root / source.path)
+        gate.check_frame(rgb, source.size, root / source.path, "the image")
         return [(rgb, None)] * count
     if source.kind == "video":
-        rgbs = _decode_video(root / source.path, start, count, gray=False)
-        alphas = _decode_video(root / source.alpha, start, count, gray=True) if source.alpha \
-            else [None] * len(rgbs)
+        rgbs = _decode_video(root / source.path, start, count, False, source.size)
+        alphas = _decode_video(root / source.alpha, start, count, True, source.size) \
+            if source.alpha else [None] * len(rgbs)
         return list(zip(rgbs, alphas))
     files = _frame_files(root / source.path)[start:start + count]
     if source.rgba:
-        return [_rgba(path) for path in files]
+        return [_rgba(path, source.size) for path in files]
+    rgbs = [_rgb_frame(path, source.size) for path in files]
     if source.alpha is None:
-        return [(codecs.decode_rgb(codecs.read_bytes(p), p), None) for p in files]
-    alpha_files = {p.stem: p for p in _frame_files(root / source.alpha)}
-    return [(codecs.decode_rgb(codecs.read_bytes(p), p),
-             codecs.decode_matte(codecs.read_bytes(alpha_files[p.stem]), alpha_files[p.stem]))
-            for p in files]
+        return [(rgb, None) for rgb in rgbs]
+    return list(zip(rgbs, read_alpha(root, source, start, count, events)))
 
 
-def read_alpha(root: Path, source: VideoSource, start: int, count: int) -> list[np.ndarray]:
+def read_alpha(root: Path, source: VideoSource, start: int, count: int,
+               events: list[dict]) -> list[np.ndarray]:
     """Only the mattes of frames ``start .. start+count-1`` of a foreground: enough to lay
     out a clip and judge its occlusion before paying for the colour frames."""
     if source.kind == "video":
-        return _decode_video(root / source.alpha, start, count, gray=True)
+        return _decode_video(root / source.alpha, start, count, True, source.size)
     files = _frame_files(root / source.path)[start:start + count]
     if source.rgba:
-        return [_rgba(path)[1] for path in files]
+        return [_rgba(path, source.size)[1] for path in files]
     alpha_files = {p.stem: p for p in _frame_files(root / source.alpha)}
-    return [codecs.decode_matte(codecs.read_bytes(alpha_files[p.stem]), alpha_files[p.stem])
-            for p in files]
+    return [_matte_frame(alpha_files[p.stem], source.size, events) for p in files]
 
 
-def _rgba(path: Path):
-    data = codecs.read_bytes(path)
+def _rgba(path: Path, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """An RGBA foreground frame: its colour and its A channel (the matte)."""
+    data = gate.read_file(path)
+    gate.check_complete(data, path)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if image is None or image.ndim != 3 or image.shape[2] != 4:
         raise SourceError(path, "has no pha/ folder beside it, so it must be an RGBA image, and is not")
-    return cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2RGB), image[:, :, 3].copy()
+    gate.check_frame(image, size, path, "this frame")
+    if image.dtype == np.uint16:  # 16-bit RGBA: colour and alpha rounded to 8 bits
+        image = ((image.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+    return cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2RGB), np.ascontiguousarray(image[:, :, 3])
