@@ -15,19 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import datasets
-import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
 from mattehub.configs import CONFIG_NAMES, RECIPES
+from mattehub.errors import SourceError
 from mattehub.recipes.release import ReleaseKnobs, ReleaseOptions, ReleaseRecipe
 from mattehub.releases.specs import HUB_RELEASE
 from mattehub.shard_folder import ShardFolder
 from mattehub.writers.parquet import to_row
 
 ROWS_PER_TABLE = 8
+logger = datasets.logging.get_logger(__name__)
 
 
 @dataclass
@@ -38,11 +39,6 @@ class MattehubConfig(datasets.BuilderConfig, ReleaseKnobs):
     ``clip_length``/``clip_stride`` (video windows), ``invalid_names`` (i-him50k),
     ``alpha_dir``/``mask_dir`` (own layouts).
     """
-
-
-def _is_shard_folder(data_dir: str) -> bool:
-    fs, path = fsspec.core.url_to_fs(f"{str(data_dir).rstrip('/')}/_stats/index.json")
-    return fs.exists(path)
 
 
 class Mattehub(datasets.ArrowBasedBuilder):
@@ -58,11 +54,14 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _split_generators(self, dl_manager):
         recipe_cls = RECIPES[self.config.name]
         data_dir = self.config.data_dir
-        if data_dir and _is_shard_folder(data_dir):
-            return self._shard_splits(dl_manager, data_dir)
         if not issubclass(recipe_cls, ReleaseRecipe):
-            raise ValueError(f"load_dataset('mattehub', '{self.config.name}') needs data_dir=: a "
-                             "folder written by `mattehub build` (local, hf:// or http(s)://)")
+            if not data_dir:
+                raise ValueError(f"load_dataset('mattehub', '{self.config.name}') needs "
+                                 "data_dir=: a folder written by `mattehub build` (local, hf:// "
+                                 "or http(s)://)")
+            return self._shard_splits(dl_manager, data_dir)  # ShardFolder says what is missing
+        if data_dir and ShardFolder.holds_index(data_dir):
+            return self._shard_splits(dl_manager, data_dir)
         recipe = recipe_cls(self._release_options(data_dir or HUB_RELEASE, "train"), seed=0)
         recipe.scan()
         self.info.features = recipe.schema().parquet_features()
@@ -93,9 +92,22 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _shard_tables(self, files):
         for file_index, file in enumerate(files):
             with open(file, "rb") as handle:
-                parquet = pq.ParquetFile(handle)
-                for group in range(parquet.num_row_groups):
-                    yield Key(file_index, group), parquet.read_row_group(group)
+                yield from self._row_groups(file_index, file, handle)
+
+    @staticmethod
+    def _row_groups(file_index: int, file: str, handle):
+        """The shard's row groups; a damaged shard is a SourceError naming it (and the
+        row group), not a pyarrow traceback."""
+        group = None
+        try:
+            parquet = pq.ParquetFile(handle)
+            for group in range(parquet.num_row_groups):
+                yield Key(file_index, group), parquet.read_row_group(group)
+        except (pa.ArrowException, OSError) as exc:
+            where = "" if group is None else f" (row group {group})"
+            raise SourceError(file, f"is not a readable Parquet shard{where}: {exc}",
+                              "run `mattehub verify` on the folder, then rebuild the shard "
+                              "(re-running the build command redoes damaged shards)") from None
 
     def _release_tables(self, split: str):
         recipe_cls = RECIPES[self.config.name]
@@ -106,7 +118,12 @@ class Mattehub(datasets.ArrowBasedBuilder):
         arrow_schema = schema.parquet_features().arrow_schema
         rows, batch = [], 0
         for index in range(recipe.available()):
-            rows.append(to_row(recipe.make(index).sample, kinds))
-            if len(rows) == ROWS_PER_TABLE or index == recipe.available() - 1:
+            outcome = recipe.make(index)
+            if outcome.sample is None:  # a damaged member: skipped, as a build would count it
+                logger.warning("%s/%s: sample %d skipped: %s", self.config.name, split, index,
+                               "; ".join(e["reason"] for e in outcome.events))
+            else:
+                rows.append(to_row(outcome.sample, kinds))
+            if rows and (len(rows) == ROWS_PER_TABLE or index == recipe.available() - 1):
                 yield Key(0, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
                 rows, batch = [], batch + 1

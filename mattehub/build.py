@@ -18,9 +18,12 @@ from . import __version__
 from .errors import BuildError
 from .finalize import finalize_split
 from .jsonio import read_json, write_json
-from .layout import OutputLayout
+from .layout import OutputLayout, check_name, owning_output
 from .parallel import ordered_outcomes
+from .outdir import check_output_folder, os_error
 from .recipes.base import Recipe
+from .sample import EncodedSample
+from .redact import Redactor
 from .shards import ShardLimits, ShardSequence, completed_prefix, remove_from
 
 FORMATS = ("parquet", "webdataset")
@@ -41,6 +44,16 @@ class BuildOptions:
     overwrite: bool = False
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        check_name(self.split, "split")
+        for name in ("num_samples", "workers"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise BuildError(f"{name} must be a whole number >= 1, not {value!r}")
+        unknown = [fmt for fmt in self.formats if fmt not in FORMATS]
+        if unknown or not self.formats:
+            raise BuildError(f"formats must be among {', '.join(FORMATS)}, not {self.formats!r}")
+
 
 @dataclass
 class BuildReport:
@@ -56,17 +69,19 @@ class BuildReport:
 
 
 def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
-    """The build record; its fingerprint covers everything that changes a sample's bytes."""
-    what = {"recipe": recipe.describe(), "sources": recipe.source_fingerprint(),
-            "num_samples": options.num_samples, "formats": list(options.formats),
-            "limits": asdict(options.limits)}
-    what["recipe"]["options"] = {k: v for k, v in what["recipe"]["options"].items()
-                                 if not k.endswith(("_root", "names", "data_dir"))}
+    """The build record; its fingerprint covers everything that changes a sample's bytes.
+    Source locations appear by public name only (the record is published with the shards)."""
+    described = recipe.describe()
+    what = {"recipe": dict(described, options={k: v for k, v in described["options"].items()
+                                               if k not in recipe.path_options}),
+            "sources": recipe.source_fingerprint(), "num_samples": options.num_samples,
+            "formats": list(options.formats), "limits": asdict(options.limits)}
     fingerprint = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
-    return {"config": recipe.name, "family": recipe.family, "fingerprint": fingerprint,
-            "seed": recipe.seed, "num_samples": options.num_samples,
-            "formats": list(options.formats), "limits": asdict(options.limits),
-            "recipe": recipe.describe(), "sources": sources, "mattehub_version": __version__}
+    record = {"config": recipe.name, "family": recipe.family, "fingerprint": fingerprint,
+              "seed": recipe.seed, "num_samples": options.num_samples,
+              "formats": list(options.formats), "limits": asdict(options.limits),
+              "recipe": described, "sources": sources, "mattehub_version": __version__}
+    return Redactor(recipe.source_roots())(record)
 
 
 def _check_previous(layout: OutputLayout, record: dict, options: BuildOptions) -> None:
@@ -87,32 +102,56 @@ def _num_samples(recipe: Recipe, requested: int | None) -> int:
 
 
 def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
-    """Build ``options.split`` of ``recipe``'s config into ``options.out``."""
+    """Build ``options.split`` of ``recipe``'s config into ``options.out``.
+
+    Nothing is written before the options, the output folder and the sources have been
+    checked; an OS error while writing (disk full...) becomes a BuildError naming the file,
+    and a re-run resumes from the last finished shard.
+    """
+    check_output_folder(options.out)
     layout = OutputLayout(options.out)
     sources = recipe.prepare()
     options = replace(options, num_samples=_num_samples(recipe, options.num_samples))
     record = _record(recipe, options, sources)
-    _check_previous(layout, record, options)
-    write_json(layout.build_record(recipe.name, options.split), record)
+    try:
+        _check_previous(layout, record, options)
+        write_json(layout.build_record(recipe.name, options.split), record)
+        done, written, preview = _write_shards(recipe, options, layout, record)
+        all_stats = done + written
+        finalize_split(layout, recipe, record, options.split, all_stats,
+                       preview if not done else None)
+    except OSError as exc:
+        raise os_error(exc, options.out) from None
+    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in all_stats),
+                       sum(len(s["skipped_samples"]) for s in all_stats), len(all_stats),
+                       len(done), options.out)
+
+
+def _write_shards(recipe: Recipe, options: BuildOptions, layout: OutputLayout,
+                  record: dict) -> tuple[list[dict], list[dict], list[EncodedSample]]:
+    """Keep the verified finished shards, write the rest; returns (kept stats, new stats,
+    preview samples)."""
     shard_record = {"config": recipe.name, "fingerprint": record["fingerprint"], "seed": recipe.seed}
     done = completed_prefix(layout, recipe.name, options.split, record["fingerprint"], options.formats)
     remove_from(layout, recipe.name, options.split, len(done))
     start = done[-1]["end_index"] if done else 0
     sequence = ShardSequence(layout, recipe.schema(), options.split, options.formats,
-                             options.limits, shard_record, start_number=len(done))
+                             options.limits, shard_record, start_number=len(done),
+                             redact=Redactor(recipe.source_roots()))
     preview = []
     bar = tqdm(total=options.num_samples, initial=start, unit="sample", disable=not options.progress,
                desc=f"{recipe.name}/{options.split}")
-    for outcome in ordered_outcomes(recipe, range(start, options.num_samples), options.workers):
-        sequence.add(outcome)
-        if outcome.sample is not None and len(preview) < PREVIEW_SAMPLES:
-            preview.append(outcome.sample)
-        bar.update(1)
-        bar.set_postfix(shards=sequence.next_number)
-    sequence.finish()
-    bar.close()
-    all_stats = done + sequence.completed
-    finalize_split(layout, recipe, record, options.split, all_stats, preview if not done else None)
-    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in all_stats),
-                       sum(len(s["skipped_samples"]) for s in all_stats), len(all_stats),
-                       len(done), options.out)
+    try:
+        for outcome in ordered_outcomes(recipe, range(start, options.num_samples), options.workers):
+            sequence.add(outcome)
+            if outcome.sample is not None and len(preview) < PREVIEW_SAMPLES:
+                preview.append(outcome.sample)
+            bar.update(1)
+            bar.set_postfix(shards=sequence.next_number)
+        sequence.finish()
+    except BaseException:
+        sequence.abort()
+        raise
+    finally:
+        bar.close()
+    return done, sequence.completed, preview

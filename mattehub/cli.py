@@ -11,7 +11,9 @@ from pathlib import Path
 
 from .build import FORMATS, BuildOptions, build
 from .configs import CONFIG_NAMES, RECIPES, recipe_class
-from .errors import MattehubError
+from . import __version__
+from .argtypes import int_in, positive_int, safe_name
+from .errors import BuildError, MattehubError
 from .shards import ShardLimits
 
 EPILOG = """examples:
@@ -36,29 +38,49 @@ def _add_reassemble_parser(commands) -> None:
     parser = commands.add_parser("reassemble", help="join a split zip (X.z01.. + X.zip) into one "
                                                     "standard zip, like `zip -F`, streaming")
     parser.add_argument("archive", help="the last part, X.zip (local, hf:// or http(s)://)")
-    parser.add_argument("--out", required=True, type=Path, help="the joined zip to write")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="the joined zip to write (not one of the parts)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_http_arguments(parser)
+
+
+def _add_http_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("remote sources (http(s)://, hf://)")
+    group.add_argument("--http-timeout", type=float, metavar="SECONDS",
+                       help="connect/read timeout of each HTTP request (default: "
+                            "$MATTEHUB_HTTP_TIMEOUT or 30)")
+    group.add_argument("--http-retries", type=int_in(0, 20), metavar="N",
+                       help="retries of a failed HTTP request (default: $MATTEHUB_HTTP_RETRIES or 2)")
+
+
+def _add_verify_parser(commands) -> None:
+    parser = commands.add_parser("verify", help="check every shard of an output folder against "
+                                                "its stats (exit 1 on any problem)")
+    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _add_build_parser(commands) -> None:
     parser = commands.add_parser("build", help="synthesise or convert one config into shards",
+                                 usage="mattehub build CONFIG --out OUT [options]",
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", choices=CONFIG_NAMES, help="config to build")
     parser.add_argument("--out", required=True, type=Path, help="output folder (shared by configs)")
-    parser.add_argument("--split", default="train", help="split name (default: train)")
-    parser.add_argument("--num-samples", type=int,
+    parser.add_argument("--split", default="train", type=safe_name,
+                        help="split name (default: train); release configs: a split of the release")
+    parser.add_argument("--num-samples", type=positive_int,
                         help="sample ids to build, 0..N-1 (default: 1000 for synthesis, the "
                              "whole split for release configs)")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
-    parser.add_argument("--workers", type=int, default=1,
+    parser.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes; output is identical for any count (default: 1)")
     parser.add_argument("--format", dest="formats", type=_formats, default=FORMATS,
                         help="comma list of parquet,webdataset (default: both)")
-    parser.add_argument("--max-samples-per-shard", type=int, default=1000,
+    parser.add_argument("--max-samples-per-shard", type=positive_int, default=1000,
                         help="samples per shard (default: %(default)s)")
-    parser.add_argument("--max-bytes-per-shard", type=int, default=512 * 2**20,
+    parser.add_argument("--max-bytes-per-shard", type=positive_int, default=512 * 2**20,
                         help="payload bytes per shard (default: 512 MiB)")
-    parser.add_argument("--row-group-bytes", type=int, default=16 * 2**20,
+    parser.add_argument("--row-group-bytes", type=positive_int, default=16 * 2**20,
                         help="Parquet row group size in payload bytes (default: 16 MiB)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an earlier build of this config/split made with other options")
@@ -67,18 +89,22 @@ def _add_build_parser(commands) -> None:
         recipe.add_arguments(parser)
     parser.add_argument("--invalid-names", help="invalid_him.txt: image names to skip "
                                                 "(i-him sources; i-him50k release)")
+    _add_http_arguments(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full ``mattehub`` argument parser."""
     parser = argparse.ArgumentParser(prog="mattehub", description=__doc__.splitlines()[0],
                                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     _add_build_parser(commands)
     _add_reassemble_parser(commands)
+    _add_verify_parser(commands)
     demo = commands.add_parser("demo", help="build every config from small generated sources")
     demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
-    demo.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    demo.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
+                      help="worker processes (default: %(default)s)")
     push = commands.add_parser("push", help="upload an output folder to a Hub dataset repo")
     push.add_argument("folder", type=Path)
     push.add_argument("--repo-id", required=True, help="e.g. your-name/mattehub-i-him")
@@ -86,7 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_build(args: argparse.Namespace) -> None:
+def _refuse_inapplicable(parser_defaults: dict, args: argparse.Namespace) -> None:
+    """Options of other configs given to this one are an error, not silently ignored."""
+    chosen = set(recipe_class(args.config).used_options())
+    foreign = {dest for recipe in RECIPES.values() for dest in recipe.used_options()} - chosen
+    given = sorted(dest for dest in foreign if getattr(args, dest) != parser_defaults.get(dest))
+    if given:
+        flags = ", ".join("--" + dest.replace("_", "-") for dest in given)
+        verb = "does" if len(given) == 1 else "do"
+        raise BuildError(f"{flags} {verb} not apply to {args.config}; its own options: "
+                         f"{', '.join('--' + d.replace('_', '-') for d in sorted(chosen)) or 'none'} "
+                         f"(see `mattehub build --help`)")
+
+
+def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
+    _refuse_inapplicable(parser_defaults, args)
     recipe_cls = recipe_class(args.config)
     recipe = recipe_cls(recipe_cls.options_from_args(args), seed=args.seed)
     limits = ShardLimits(args.max_samples_per_shard, args.max_bytes_per_shard, args.row_group_bytes)
@@ -99,12 +139,29 @@ def run_build(args: argparse.Namespace) -> None:
           f"-> {report.out}")
 
 
+def _build_defaults(parser: argparse.ArgumentParser) -> dict:
+    """Defaults of ``mattehub build``'s options, to tell which ones the user gave."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {action.dest: action.default for action in commands.choices["build"]._actions}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``mattehub`` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
+        if getattr(args, "http_timeout", None) is not None or getattr(args, "http_retries", None) is not None:
+            from .remote import configure
+
+            configure(timeout=args.http_timeout, retries=args.http_retries)
         if args.command == "build":
-            run_build(args)
+            run_build(args, _build_defaults(parser))
+        elif args.command == "verify":
+            from .verify import verify_folder
+
+            report = verify_folder(args.folder, progress=not args.no_progress)
+            print(report.format())
+            return 0 if report.ok else 1
         elif args.command == "reassemble":
             from .archives.reassemble import reassemble
 

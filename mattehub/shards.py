@@ -13,10 +13,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from .contract import Schema
 from .jsonio import read_json, write_json
-from .layout import SHARD_DIGITS, TMP_MARK, OutputLayout
+from .layout import FORMAT_SUFFIX, SHARD_DIGITS, TMP_MARK, OutputLayout
 from .sample import Outcome
 from .writers import WRITERS, ShardWriter
 
@@ -59,8 +60,9 @@ class ShardSequence:
     """Writes outcomes, in index order, into shards ``start_number``, ``start_number + 1``..."""
 
     def __init__(self, layout: OutputLayout, schema: Schema, split: str, formats: tuple[str, ...],
-                 limits: ShardLimits, record: dict, start_number: int = 0) -> None:
-        self.layout, self.schema, self.split = layout, schema, split
+                 limits: ShardLimits, record: dict, start_number: int = 0,
+                 redact: Callable[[Any], Any] = lambda value: value) -> None:
+        self.layout, self.schema, self.split, self.redact = layout, schema, split, redact
         self.formats, self.limits, self.record = formats, limits, record
         self.next_number = start_number
         self.current: _OpenShard | None = None
@@ -73,13 +75,13 @@ class ShardSequence:
             self.finish()
         shard = self.current or self._open(outcome.index)
         shard.end_index = outcome.index + 1
-        for event in outcome.events:
+        events = self.redact(outcome.events)  # stats are published: no local paths
+        for event in events:
             shard.counts[event["kind"]] += 1
             if len(shard.events) < MAX_LOGGED_EVENTS:
                 shard.events.append(dict(event, index=outcome.index))
         if sample is None:
-            shard.skipped.append({"index": outcome.index,
-                                  "reasons": [e["reason"] for e in outcome.events]})
+            shard.skipped.append({"index": outcome.index, "reasons": [e["reason"] for e in events]})
             return
         for writer in shard.writers.values():
             writer.write(sample)
@@ -101,6 +103,12 @@ class ShardSequence:
         self.current = _OpenShard(self.next_number, first_index, writers, end_index=first_index)
         self.next_number += 1
         return self.current
+
+    def abort(self) -> None:
+        """A failed build: drop the open shard's temp files (finished shards stay)."""
+        shard, self.current = self.current, None
+        for writer in (shard.writers.values() if shard else ()):
+            writer.abort()
 
     def finish(self) -> None:
         """Close the open shard: close files, rename them, then write its stats."""
@@ -125,7 +133,8 @@ class ShardSequence:
 
 def completed_prefix(layout: OutputLayout, config: str, split: str, fingerprint: str,
                      formats: tuple[str, ...]) -> list[dict]:
-    """Stats of shards 0, 1, ... that are complete and belong to this exact build."""
+    """Stats of shards 0, 1, ... that are complete and belong to this exact build: every
+    file present with the size *and sha256* its stats recorded (a flipped byte is redone)."""
     done = []
     while True:
         stats = read_json(layout.shard_stats(config, split, len(done)))
@@ -133,18 +142,31 @@ def completed_prefix(layout: OutputLayout, config: str, split: str, fingerprint:
             return done
         for info in stats["files"].values():
             path = layout.root / info["path"]
-            if not path.is_file() or path.stat().st_size != info["bytes"]:
+            if not path.is_file() or path.stat().st_size != info["bytes"] \
+                    or file_digests(path)["sha256"] != info["sha256"]:
                 return done
         done.append(stats)
 
 
+def _owned_files(folder: Path, split: str, suffix: str) -> list[tuple[Path, int, bool]]:
+    """(path, shard number, is temp) of the files a build of ``split`` writes in
+    ``folder`` with ``suffix``: ``<split>-NNNNNN<suffix>`` and their temp names, nothing else."""
+    pattern = re.compile(rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}}){re.escape(suffix)}"
+                         rf"({re.escape(TMP_MARK)}\d+)?")
+    found = []
+    for path in folder.glob(f"{split}-*"):
+        match = pattern.fullmatch(path.name)
+        if match:
+            found.append((path, int(match.group(1)), match.group(2) is not None))
+    return found
+
+
 def remove_from(layout: OutputLayout, config: str, split: str, first_number: int) -> None:
-    """Delete temp files of this split, and its shards and stats numbered >= ``first_number``."""
-    folders = [layout.shard_dir(config, fmt) for fmt in ("parquet", "webdataset")]
-    folders.append(layout.stats_dir(config))
-    pattern = re.compile(rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}})\.")
-    for folder in folders:
-        for path in folder.glob(f"{split}-*"):
-            match = pattern.match(path.name)
-            if match and (TMP_MARK in path.name or int(match.group(1)) >= first_number):
+    """Delete this split's temp files, and its shards and stats numbered >= ``first_number``.
+    Only names this build writes are touched (shard files of their own format, stats JSON)."""
+    places = [(layout.shard_dir(config, fmt), suffix) for fmt, suffix in FORMAT_SUFFIX.items()]
+    places.append((layout.stats_dir(config), ".json"))
+    for folder, suffix in places:
+        for path, number, temp in _owned_files(folder, split, suffix):
+            if temp or number >= first_number:
                 path.unlink()

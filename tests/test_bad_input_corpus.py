@@ -12,7 +12,11 @@ def env(tmp_path, hhm, http_root):
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input(case, env):
-    run = case.damage_and_run(env)
-    case.expect.check(env, run)
-    if case.then is not None:
-        case.then(env, run)
+    try:
+        run = case.damage_and_run(env)
+        case.expect.check(env, run)
+        if case.then is not None:
+            case.then(env, run)
+    finally:
+        for cleanup in env.cleanups:
+            cleanup()

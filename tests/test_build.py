@@ -65,7 +65,8 @@ def test_other_options_need_overwrite(hhm, tmp_path):
 
 
 def test_interrupted_build_resumes_to_identical_bytes(hhm, built, tmp_path, monkeypatch):
-    """An exception mid-shard leaves temp files; the re-run removes them and redoes the shard."""
+    """An exception mid-shard drops the open shard's temp files (finished shards stay);
+    the re-run redoes that shard."""
     from mattehub.recipes.i_him import ImageHimRecipe
 
     real_make = ImageHimRecipe.make
@@ -78,7 +79,8 @@ def test_interrupted_build_resumes_to_identical_bytes(hhm, built, tmp_path, monk
     monkeypatch.setattr(ImageHimRecipe, "make", make_until_12)
     with pytest.raises(KeyboardInterrupt):
         build_i_him(hhm, tmp_path)
-    assert list(tmp_path.rglob("train-000001.parquet.tmp-*"))
+    assert not list(tmp_path.rglob("*.tmp-*")) and not (tmp_path / "i-him" / "train-000001.parquet").exists()
+    assert (tmp_path / "i-him" / "train-000000.parquet").is_file()
     monkeypatch.setattr(ImageHimRecipe, "make", real_make)
     report = build_i_him(hhm, tmp_path)
     assert report.reused_shards == 1

@@ -14,6 +14,7 @@ from dataclasses import asdict
 from typing import Any, ClassVar
 
 from ..contract import Schema
+from ..redact import public_name
 from ..sample import Outcome
 
 
@@ -25,6 +26,12 @@ class Recipe(ABC):
     summary: ClassVar[str]
     licence: ClassVar[str] = "other"
     options_class: ClassVar[type]
+    cli_options: ClassVar[tuple[str, ...]] = ()
+    """Destinations of the recipe-specific command-line options this config reads; the
+    CLI refuses the others' when given (``--level`` means nothing to ``i-him``)."""
+    path_options: ClassVar[tuple[str, ...]] = ()
+    """Option fields naming source locations: recorded by public name only, and left out
+    of the fingerprint (moving the sources does not change a sample)."""
 
     def __init__(self, options: Any, seed: int) -> None:
         self.options = options
@@ -56,6 +63,11 @@ class Recipe(ABC):
     def source_fingerprint(self) -> str:
         """A hash of what was scanned (relative paths and sizes), for resume checks."""
 
+    @classmethod
+    def used_options(cls) -> tuple[str, ...]:
+        """The command-line option destinations this config reads (see ``cli_options``)."""
+        return cls.cli_options
+
     def default_num_samples(self) -> int:
         """How many samples a build makes when ``--num-samples`` is not given."""
         return 1000
@@ -65,9 +77,19 @@ class Recipe(ABC):
         return None
 
     def describe(self) -> dict:
-        """Options as recorded in the build record and the dataset card."""
+        """Options as recorded in the build record and the dataset card (source locations
+        by their public name: never a local absolute path)."""
+        options = asdict(self.options)
+        for name in self.path_options:
+            if options.get(name):
+                options[name] = public_name(options[name])
         return {"recipe": self.name, "licence": self.licence, "seed": self.seed,
-                "options": asdict(self.options)}
+                "options": options}
+
+    def source_roots(self) -> list[str]:
+        """The local source locations given in the options (what a Redactor hides)."""
+        return [str(getattr(self.options, name)) for name in self.path_options
+                if getattr(self.options, name, None)]
 
     def card_sections(self) -> dict[str, str]:
         """Extra ``$placeholders`` for this recipe's card template."""

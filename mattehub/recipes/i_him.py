@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,11 @@ from ..contract import IMAGE, IMAGE_LIST, META, FieldSpec, Schema
 from ..errors import BuildError, SourceError
 from ..rng import sample_rng
 from ..sample import EncodedSample, Outcome, sample_key
-from ..sources.backgrounds import scan_backgrounds
-from ..sources.hhm import scan_foregrounds
+from ..argtypes import int_in
+from ..sources import gate
+from ..sources.backgrounds import MIN_BACKGROUND_SIDE, scan_backgrounds
+from ..sources.hhm import image_root, scan_foregrounds
+from ..sources.listing import skip_lines
 from .base import Recipe
 from .i_him_meta import META_FEATURES
 from .i_him_synth import Synthesis, synthesise
@@ -64,6 +67,8 @@ class ImageHimRecipe(Recipe):
     summary = "Image human-instance-matting composites (I-HIM50K algorithm)"
     licence = "cc-by-nc-4.0"
     options_class = ImageHimOptions
+    path_options = ("image_root", "bg_root", "invalid_names")
+    cli_options = ("image_root", "bg_root", "invalid_names", "image_format", "jpeg_quality", "no_fg")
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -72,8 +77,8 @@ class ImageHimRecipe(Recipe):
         group.add_argument("--bg-root", help="folder of background images (e.g. BG-20K train)")
         group.add_argument("--image-format", choices=("jpg", "png"), default="jpg",
                            help="encoding of RGB fields (default: jpg)")
-        group.add_argument("--jpeg-quality", type=int, default=codecs.DEFAULT_JPEG_QUALITY,
-                           help="JPEG quality of RGB fields (default: %(default)s)")
+        group.add_argument("--jpeg-quality", type=int_in(1, 100), default=codecs.DEFAULT_JPEG_QUALITY,
+                           help="JPEG quality of RGB fields, 1-100 (i-him, v-him; default: %(default)s)")
         group.add_argument("--no-fg", action="store_true",
                            help="do not store per-instance foregrounds (smaller shards)")
 
@@ -87,16 +92,20 @@ class ImageHimRecipe(Recipe):
 
     def prepare(self) -> dict:
         opts = self.options
+        root = image_root(Path(opts.image_root))
+        self.options = opts = replace(opts, image_root=str(root))
         invalid = Path(opts.invalid_names) if opts.invalid_names else None
-        fg_scan = scan_foregrounds(Path(opts.image_root), invalid)
+        fg_scan = scan_foregrounds(root, invalid)
         bg_scan = scan_backgrounds(Path(opts.bg_root))
         self.foregrounds, self.backgrounds = fg_scan.foregrounds, bg_scan.backgrounds
         if len(self.foregrounds) < opts.min_instances:
             raise SourceError(opts.image_root, f"has {len(self.foregrounds)} usable foregrounds, "
-                              f"i-him needs at least {opts.min_instances} "
-                              f"({len(fg_scan.skipped)} skipped: see the reasons above)")
+                              f"i-him needs at least {opts.min_instances}; "
+                              f"{len(fg_scan.skipped)} skipped:{skip_lines(fg_scan.skipped)}")
         if not self.backgrounds:
-            raise SourceError(opts.bg_root, "has no usable background image")
+            raise SourceError(opts.bg_root, f"has no usable background image (each needs at least "
+                              f"{MIN_BACKGROUND_SIDE} px on a side); {len(bg_scan.skipped)} "
+                              f"skipped:{skip_lines(bg_scan.skipped)}")
         return {"foregrounds": len(self.foregrounds), "backgrounds": len(self.backgrounds),
                 "invalid_names_listed": fg_scan.invalid_listed,
                 "skipped_inputs": [s.as_dict() for s in fg_scan.skipped + bg_scan.skipped]}
@@ -104,7 +113,7 @@ class ImageHimRecipe(Recipe):
     def source_fingerprint(self) -> str:
         listing = [[f.image, f.alpha, list(f.size)] for f in self.foregrounds]
         listing += [[b.path, list(b.size)] for b in self.backgrounds]
-        options = {k: v for k, v in asdict(self.options).items() if not k.endswith(("_root", "names"))}
+        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
         blob = json.dumps([options, listing], sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
 
@@ -126,7 +135,7 @@ class ImageHimRecipe(Recipe):
             try:
                 result = synthesise(self, rng)
             except SourceError as exc:
-                events.append({"kind": "bad_input", "path": exc.path, "reason": exc.problem})
+                events.append(gate.bad_input_event(exc))
                 continue
             events.extend(result.events)
             if result.ok:

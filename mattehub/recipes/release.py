@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from datasets import List, Value
 
+from .. import remote
+from ..argtypes import positive_int
 from ..contract import CLIP, IMAGE, IMAGE_LIST, META, FieldSpec, Schema
 from ..errors import BuildError, SourceError
 from ..releases import samples
@@ -22,8 +24,9 @@ from ..releases.layouts import group_clips, group_images, match_layout
 from ..releases.specs import DEFAULT_MASK_MODEL, HUB_RELEASE, MASK_MODELS, RELEASES, ReleaseSpec
 from ..releases.trees import open_tree
 from ..sample import Outcome
+from ..sources import gate
+from ..sources.hhm import is_listed
 from ..sources.listing import read_name_list
-from fsspec.core import url_to_fs
 from .base import Recipe
 
 IMAGE_META = {"config": Value("string"), "split": Value("string"), "name": Value("string"),
@@ -65,6 +68,7 @@ class ReleaseRecipe(Recipe):
 
     spec: ReleaseSpec
     options_class = ReleaseOptions
+    path_options = ("data_dir", "invalid_names")
     licence = "cc-by-nc-4.0"
 
     @classmethod
@@ -78,8 +82,18 @@ class ReleaseRecipe(Recipe):
                                 "%(default)s). v-him: folder holding fg_<split>.txt/bg_<split>.txt")
         group.add_argument("--mask-set", default=DEFAULT_MASK_MODEL, choices=MASK_MODELS,
                            help="m-him2k guidance masks (default: %(default)s)")
-        group.add_argument("--clip-length", type=int, help="video: frames per sample window")
-        group.add_argument("--clip-stride", type=int, help="video: window stride (default: length)")
+        group.add_argument("--clip-length", type=positive_int,
+                           help="video releases: frames per sample window")
+        group.add_argument("--clip-stride", type=positive_int,
+                           help="video releases: window stride (default: the length)")
+
+    @classmethod
+    def used_options(cls) -> tuple[str, ...]:
+        """``--data-dir`` always; masks, windows and invalid names where the config has them."""
+        used = ["data_dir"]
+        used += ["mask_set"] if cls.spec.masks == "model" else []
+        used += ["clip_length", "clip_stride"] if cls.spec.family == "video-him" else []
+        return tuple(used + (["invalid_names"] if cls.spec.name == "i-him50k" else []))
 
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> ReleaseOptions:
@@ -133,18 +147,17 @@ class ReleaseRecipe(Recipe):
         self._invalid_skips = []
         invalid = self._invalid_names()
         if invalid:
-            keep = [(k, e) for k, e in chosen if e["image"].rsplit("/", 1)[-1] not in invalid]
+            listed = [is_listed(e["image"].rsplit("/", 1)[-1], invalid) for _, e in chosen]
             self._invalid_skips = [{"path": e["image"], "reason": "listed in the invalid-names file"}
-                                   for k, e in chosen if e["image"].rsplit("/", 1)[-1] in invalid]
-            chosen = keep
+                                   for (_, e), out in zip(chosen, listed) if out]
+            chosen = [item for item, out in zip(chosen, listed) if not out]
         return self._windows(chosen) if self.family == "video-him" else chosen
 
     def _invalid_names(self) -> set[str]:
         if self.name != "i-him50k":
             return set()
         path = self.options.invalid_names or f"{str(self.options.data_dir).rstrip('/')}/invalid_him.txt"
-        fs, local = url_to_fs(path)
-        if not self.options.invalid_names and not fs.exists(local):
+        if not self.options.invalid_names and not remote.exists(remote.filesystem(path)[0], path):
             return set()
         return read_name_list(path)
 
@@ -180,19 +193,31 @@ class ReleaseRecipe(Recipe):
         return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), IMAGE_META)
 
     def make(self, index: int) -> Outcome:
+        """Sample ``index`` read from the release; a member that fails the gate makes the
+        sample a counted skip naming the member."""
+        events: list[dict] = []
+        try:
+            sample = self._read_sample(index, events)
+        except remote.RemoteError:
+            raise  # the server, not the member: the build stops with that error
+        except SourceError as exc:
+            events += [gate.bad_input_event(exc),
+                       {"kind": "skipped_sample", "reason": f"{exc.path}: {exc.problem}"}]
+            return Outcome(index, None, events)
+        return Outcome(index, sample, events)
+
+    def _read_sample(self, index: int, events: list[dict]):
         meta = {"config": self.name}
         if self.family == "video-him":
             key, entry, start = self.entries[index]
             stems = samples.clip_frames(entry, start, self.options.clip_length)
             blobs = self.tree.read_many(samples.clip_plan(entry, stems, self.with_masks))
-            sample = samples.clip_sample(index, key, entry, stems, start, blobs, self.with_masks,
-                                         meta, windowed=bool(self.options.clip_length))
-        else:
-            key, entry = self.entries[index]
-            meta["mask_set"] = self.options.mask_set if self.spec.masks == "model" else self.spec.masks
-            blobs = self.tree.read_many(samples.image_plan(entry, self.with_masks))
-            sample = samples.image_sample(index, key, entry, blobs, self.with_masks, meta)
-        return Outcome(index, sample)
+            return samples.clip_sample(index, key, entry, stems, start, blobs, self.with_masks,
+                                       meta, bool(self.options.clip_length), events)
+        key, entry = self.entries[index]
+        meta["mask_set"] = self.options.mask_set if self.spec.masks == "model" else self.spec.masks
+        blobs = self.tree.read_many(samples.image_plan(entry, self.with_masks))
+        return samples.image_sample(index, key, entry, blobs, self.with_masks, meta, events)
 
 
 def release_recipe_class(spec: ReleaseSpec) -> type[ReleaseRecipe]:

@@ -29,6 +29,8 @@ from ..contract import CLIP, IMAGE_LIST, META, FieldSpec, Schema
 from ..errors import BuildError, SourceError
 from ..rng import sample_rng
 from ..sample import EncodedSample, Outcome, sample_key
+from ..argtypes import int_in
+from ..sources import gate
 from ..sources.video import scan_background, scan_foreground
 from .base import Recipe
 from .v_him_meta import META_FEATURES
@@ -69,6 +71,8 @@ class VideoHimRecipe(Recipe):
     summary = "Video human-instance-matting clips (V-HIM2K5 / V-HIM60 algorithm)"
     licence = "other"
     options_class = VideoHimOptions
+    path_options = ("data_dir",)
+    cli_options = ("data_dir", "level", "list_split", "max_frames", "jpeg_quality")
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -77,7 +81,8 @@ class VideoHimRecipe(Recipe):
                            help="v-him: difficulty; mix cycles easy/medium/hard by clip id")
         group.add_argument("--list-split", default=None,
                            help="v-him: read fg_<S>.txt / bg_<S>.txt (default: --split)")
-        group.add_argument("--max-frames", type=int, default=30, help="v-him: frames per clip")
+        group.add_argument("--max-frames", type=int_in(2, None), default=30,
+                           help="v-him: frames per clip, >= 2 (default: %(default)s)")
 
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> VideoHimOptions:
@@ -120,7 +125,7 @@ class VideoHimRecipe(Recipe):
 
     def source_fingerprint(self) -> str:
         listing = [asdict(s) for s in self.foregrounds + self.backgrounds]
-        options = {k: v for k, v in asdict(self.options).items() if k != "data_dir"}
+        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
         return hashlib.sha256(json.dumps([options, listing], sort_keys=True).encode()).hexdigest()
 
     def schema(self) -> Schema:
@@ -134,7 +139,12 @@ class VideoHimRecipe(Recipe):
     def make(self, index: int) -> Outcome:
         level, events = self.level_of(index), []
         for attempt in range(self.options.max_attempts):
-            result = synthesise_clip(self, sample_rng(self.name, self.seed, index, attempt), level)
+            rng = sample_rng(self.name, self.seed, index, attempt)
+            try:
+                result = synthesise_clip(self, rng, level, events)
+            except SourceError as exc:
+                events.append(gate.bad_input_event(exc))
+                continue
             if result.ok:
                 return Outcome(index, self._encode(index, attempt, result), events)
             events.append({"kind": "rejected_attempt", "reason": result.reason})

@@ -41,15 +41,31 @@ def alpha_path_for(image_rel: str) -> str:
     return "/".join(parts)
 
 
+def image_root(path: Path) -> Path:
+    """The folder holding ``images/`` and ``alphas/``. Accepts the upstream form too
+    (``HHM/train/images``, as MaGGIe's command line and docs write it): its parent."""
+    if not (path / "images").is_dir() and path.name == "images" and (path.parent / "alphas").is_dir():
+        return path.parent
+    if not (path / "images").is_dir():
+        raise SourceError(path, "has no images/ folder",
+                          "--image-root must be the folder holding images/ and alphas/ "
+                          "(or its images/ folder itself)")
+    return path
+
+
+def is_listed(name: str, invalid: set[str]) -> bool:
+    """True when the file ``name`` is in the invalid-names set: by full name, or by stem
+    for entries written without an extension (``person_004`` lists ``person_004.jpg``)."""
+    return name in invalid or name.rsplit(".", 1)[0] in invalid
+
+
 def scan_foregrounds(root: Path, invalid_names: Path | None = None) -> ForegroundScan:
     """Pair every image under ``root/images`` with its alpha and validate both headers."""
-    if not (root / "images").is_dir():
-        raise SourceError(root, "has no images/ folder",
-                          "--image-root must be the folder holding images/ and alphas/")
+    root = image_root(root)
     invalid = read_name_list(invalid_names) if invalid_names else set()
     scan = ForegroundScan(invalid_listed=len(invalid))
     for image_rel in ("images/" + rel for rel in list_images(root / "images")):
-        if image_rel.rsplit("/", 1)[-1] in invalid:
+        if is_listed(image_rel.rsplit("/", 1)[-1], invalid):
             scan.skipped.append(Skip(image_rel, "listed in the invalid-names file"))
             continue
         checked = _check_pair(root, image_rel)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import fsspec
 from PIL import Image, UnidentifiedImageError
 
+from .. import remote
 from ..errors import SourceError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -25,6 +25,14 @@ class Skip:
 
     def as_dict(self) -> dict:
         return {"path": self.path, "reason": self.reason}
+
+
+def skip_lines(skipped: list[Skip], limit: int = 10) -> str:
+    """The first ``limit`` skips as indented lines for an error message ("" when none)."""
+    lines = [f"\n  - {skip.path}: {skip.reason}" for skip in skipped[:limit]]
+    if len(skipped) > limit:
+        lines.append(f"\n  ... and {len(skipped) - limit} more")
+    return "".join(lines)
 
 
 def list_images(root: Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[str]:
@@ -62,11 +70,9 @@ def read_name_list(path: Path | str) -> set[str]:
     Only the file name part of each line is kept, since the release compares names with
     image file names (extension included). ``path`` may be an fsspec URL.
     """
+    fs = remote.filesystem(str(path))[0]
     try:
-        with fsspec.open(str(path), "rb") as handle:
-            text = handle.read().decode("utf-8-sig")
-    except OSError as exc:
-        raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
+        text = remote.read(fs, str(path)).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceError(path, f"is not UTF-8 text (byte {exc.start})") from None
     names = (line.strip() for line in text.splitlines())

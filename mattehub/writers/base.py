@@ -31,3 +31,15 @@ class ShardWriter(ABC):
     @abstractmethod
     def close(self) -> None:
         """Flush and close the file."""
+
+    @abstractmethod
+    def _release(self) -> None:
+        """Let go of the open file without flushing (no library may retry later)."""
+
+    def abort(self) -> None:
+        """Give up the shard (a failed build): close without flushing, delete the temp file."""
+        try:
+            self._release()
+        except OSError:
+            pass
+        self.path.unlink(missing_ok=True)

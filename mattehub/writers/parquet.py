@@ -68,3 +68,10 @@ class ParquetShardWriter(ShardWriter):
     def close(self) -> None:
         self._flush()
         self._writer.close()
+
+    def _release(self) -> None:
+        self._rows = []
+        try:
+            self._writer.close()
+        finally:
+            self._writer.is_open = False  # pyarrow's __del__ would try to close it again

@@ -50,3 +50,10 @@ class WebDatasetShardWriter(ShardWriter):
     def close(self) -> None:
         self._tar.close()
         self._file.close()
+
+    def _release(self) -> None:
+        tar = self._tar.tarstream
+        tar.closed = True  # tarfile (and its stream wrapper) would flush into the file again
+        if tar.fileobj is not self._file:
+            tar.fileobj.closed = True
+        self._file.close()

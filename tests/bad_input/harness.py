@@ -40,6 +40,29 @@ class Env:
 
     def __init__(self, tmp: Path, hhm, http_root) -> None:
         self.tmp, self.hhm, self.http_root = tmp, hhm, http_root
+        self.cleanups: list[Callable[[], None]] = []
+        self.before: dict[str, bytes] = {}
+
+    def snapshot(self, folder: Path | None = None) -> dict[str, bytes]:
+        """Every file below ``folder`` (default: the whole workspace) by relative path."""
+        folder = folder or self.tmp
+        return {p.relative_to(folder).as_posix(): p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    def mount_tmpfs(self, path: Path, options: str) -> Path:
+        """A small tmpfs at ``path`` (e.g. ``size=256k`` for a full disk, ``ro`` for a
+        read-only one), unmounted after the case. Needs root: skipped otherwise."""
+        import subprocess
+
+        import pytest
+
+        path.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}): needs root")
+        self.cleanups.append(lambda: subprocess.run(["umount", "-l", str(path)], check=False))
+        return path
 
     def sources(self):
         """A private, mutable copy of the HHM stand-in sources (type of ``hhm``)."""
