@@ -54,8 +54,12 @@ def _add_http_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_verify_parser(commands) -> None:
-    parser = commands.add_parser("verify", help="check every shard of an output folder against "
-                                                "its stats (exit 1 on any problem)")
+    parser = commands.add_parser(
+        "verify", help="check every shard of an output folder against its stats (exit 1 on any problem)",
+        description="Check every shard of a mattehub output folder against its stats: present, "
+                    "sha256, row count, every field decodes, sizes agree within a sample, instance "
+                    "mattes consistent with alpha. Prints a report naming each problem's shard "
+                    "and row; exit 1 on any problem, 0 when all is well.")
     parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 

@@ -63,3 +63,14 @@ def test_wheel_ships_builders_and_card_templates(tmp_path):
     packages = {p.parent.relative_to(REPO).as_posix() for p in (REPO / "mattehub").rglob("__init__.py")}
     for package in packages:  # every package of the source tree is in the wheel
         assert f"{package}/__init__.py" in names, package
+
+
+def test_python_dash_m_and_version():
+    from mattehub import __version__
+
+    result = subprocess.run([sys.executable, "-m", "mattehub", "--version"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == f"mattehub {__version__}"
+    helped = subprocess.run([sys.executable, "-m", "mattehub", "verify", "--help"],
+                            capture_output=True, text=True, timeout=120)
+    assert helped.returncode == 0 and "exit 1 on any problem" in " ".join(helped.stdout.split())
