@@ -1,6 +1,203 @@
-"""Bad-input rows: verify_cases."""
+"""Bad-input rows: damaged shard folders and ``mattehub verify``.
+
+Each row copies one small finished i-him build (12 samples in shards of 4: shards 0, 1, 2),
+damages it and runs ``verify_folder``. A damaged shard must come back as a report with
+``ok`` False whose problem lines name the shard file (and the row and field where that
+applies), never as a traceback. Damage the stats cannot explain on their own (a swapped
+matte, a damaged PNG) is written with the stats updated, so only the content check can
+catch it.
+"""
 from __future__ import annotations
 
-from .harness import Case
+import json
+import shutil
+import tarfile
+from pathlib import Path
 
-CASES: list[Case] = []
+import cv2
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mattehub.layout import OutputLayout
+from mattehub.shards import file_digests
+from mattehub.verify import verify_folder
+
+from .harness import Case, Env, Fails, Run, Succeeds
+
+PARQUET_1 = "i-him/train-000001.parquet"
+TAR_1 = "wds/i-him/train-000001.tar"
+
+
+def built_copy(env: Env) -> Path:
+    """A private copy of a small finished i-him build (built once per test session)."""
+    from conftest import build_i_him
+
+    cache = env.tmp.parent / "verify-cases-build"
+    if not (cache / "_stats" / "i-him" / "train.json").exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        build_i_him(env.hhm, cache, num_samples=12, max_samples=4)
+    out = env.tmp / "out"
+    shutil.copytree(cache, out)
+    return out
+
+
+def record_rewrite(out: Path, rel: str) -> None:
+    """Update the stats (and split summary) of the rewritten shard ``rel`` (a path relative
+    to ``out``, e.g. ``wds/i-him/train-000001.tar``) so that they agree with it."""
+    layout = OutputLayout(out)
+    config, (split, number) = Path(rel).parent.name, Path(rel).stem.rsplit("-", 1)
+    stats_path = layout.shard_stats(config, split, int(number))
+    stats = json.loads(stats_path.read_text())
+    fmt = next(f for f, info in stats["files"].items() if info["path"] == rel)
+    old = stats["files"][fmt]["bytes"]
+    stats["files"][fmt].update(file_digests(out / rel, with_md5=fmt == "webdataset"))
+    stats_path.write_text(json.dumps(stats))
+    summary_path = layout.split_summary(config, split)
+    summary = json.loads(summary_path.read_text())
+    summary["num_bytes"][fmt] += stats["files"][fmt]["bytes"] - old
+    summary_path.write_text(json.dumps(summary))
+
+
+def _verify(damage):
+    """damage(out) -> None, then verify the folder (library call)."""
+    def run(env: Env) -> Run:
+        out = built_copy(env)
+        damage(out)
+        return env.call(verify_folder, out, progress=False)
+    return run
+
+
+def _reports(*patterns: str, only: bool = False):
+    """The report is not ok and has a line matching each regex (and nothing else, if ``only``)."""
+    import re
+
+    def then(env: Env, run: Run) -> None:
+        report = run.value
+        assert not report.ok and report.format().count("\n") >= 1, report.format()
+        for pattern in patterns:
+            assert any(re.search(pattern, line) for line in report.problems), \
+                f"no problem matches {pattern!r}:\n{report.format()}"
+        if only:
+            assert len(report.problems) == len(patterns), report.format()
+    return then
+
+
+# -- damage -----------------------------------------------------------------------------------
+def flip_byte(out: Path) -> None:
+    path = out / PARQUET_1
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def delete_middle_shard(out: Path) -> None:
+    (out / PARQUET_1).unlink()
+    (out / TAR_1).unlink()
+
+
+def truncate(rel: str):
+    def damage(out: Path) -> None:
+        path = out / rel
+        path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    return damage
+
+
+def swap_instance_matte(out: Path) -> None:
+    """Row 1 of shard 1 gets a mirrored first instance matte: same size, valid PNG, and
+    stats that agree with the new file; only the alpha/instance consistency check can tell."""
+    path = out / PARQUET_1
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    matte = rows[1]["instance_alphas"][0]
+    pixels = cv2.imdecode(np.frombuffer(matte["bytes"], np.uint8), cv2.IMREAD_UNCHANGED)
+    mirrored = np.ascontiguousarray(pixels[::-1, ::-1])
+    assert not np.array_equal(mirrored, pixels)
+    matte["bytes"] = cv2.imencode(".png", mirrored)[1].tobytes()
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)
+    record_rewrite(out, PARQUET_1)
+
+
+def damage_png_in_tar(out: Path) -> None:
+    """One byte inside the IDAT data of row 2's alpha.png, in place (sizes unchanged, sha256
+    recorded anew): the tar is sound, only decoding the PNG finds it."""
+    path = out / TAR_1
+    with tarfile.open(path) as tar:
+        member = [m for m in tar.getmembers() if m.name.endswith(".alpha.png")][2]
+        data = tar.extractfile(member).read()
+    at = member.offset_data + data.index(b"IDAT") + 20
+    blob = bytearray(path.read_bytes())
+    blob[at] ^= 0x5A
+    path.write_bytes(bytes(blob))
+    record_rewrite(out, TAR_1)
+
+
+def add_unrecorded_shard(out: Path) -> None:
+    shutil.copy(out / "i-him" / "train-000002.parquet", out / "i-him" / "train-000003.parquet")
+
+
+def summary_lists_other_shards(out: Path) -> None:
+    path = OutputLayout(out).split_summary("i-him", "train")
+    summary = json.loads(path.read_text())
+    summary["files"]["parquet"] = summary["files"]["parquet"][::-1]
+    path.write_text(json.dumps(summary))
+
+
+def damage_stats(out: Path) -> None:
+    (OutputLayout(out).shard_stats("i-him", "train", 1)).write_text('{"files": [], "samples": "x"')
+
+
+def _not_mattehub(env: Env) -> Run:
+    folder = env.tmp / "plain"
+    (folder / "i-him").mkdir(parents=True)
+    (folder / "i-him" / "train-000000.parquet").write_bytes(b"PAR1")
+    return env.cli("verify", folder, "--no-progress")
+
+
+def _clean_cli(env: Env) -> Run:
+    return env.cli("verify", built_copy(env), "--no-progress")
+
+
+def _says_ok(env: Env, run: Run) -> None:
+    assert ": OK (1 split, 6 shard files, 24 rows checked)" in run.out, run.out
+
+
+CASES: list[Case] = [
+    Case("verify-clean-build-ok", "verify: a sound folder exits 0 with a one-line OK report",
+         _clean_cli, Succeeds(), _says_ok),
+    Case("verify-flipped-byte", "verify: a flipped byte in a shard is a sha256 problem naming it",
+         _verify(flip_byte), Succeeds(),
+         _reports(rf"^{PARQUET_1}: sha256 is \w+, _stats/i-him/train-000001\.json records")),
+    Case("verify-deleted-middle-shard", "verify: a deleted middle shard is reported missing",
+         _verify(delete_middle_shard), Succeeds(),
+         _reports(rf"^{PARQUET_1}: missing", rf"^{TAR_1}: missing", only=True)),
+    Case("verify-swapped-matte", "verify: an instance matte that does not add up to alpha",
+         _verify(swap_instance_matte), Succeeds(),
+         _reports(rf"^{PARQUET_1}: row 1 \(key 00000005\), alpha: differs from min\(255, sum of "
+                  r"its \d instance_alphas\)", only=True)),
+    Case("verify-truncated-tar", "verify: a truncated tar names the shard and the row it breaks at",
+         _verify(truncate(TAR_1)), Succeeds(),
+         _reports(rf"^{TAR_1}: is \d+ bytes, .* records \d+",
+                  rf"^{TAR_1}: row \d: the tar is truncated or damaged here")),
+    Case("verify-truncated-parquet", "verify: a truncated Parquet shard is named, no traceback",
+         _verify(truncate(PARQUET_1)), Succeeds(),
+         _reports(rf"^{PARQUET_1}: cannot be opened as Parquet")),
+    Case("verify-damaged-png", "verify: a damaged PNG inside a row names shard, row and field",
+         _verify(damage_png_in_tar), Succeeds(),
+         _reports(rf"^{TAR_1}: row 2 \(key 00000006\), alpha: is a damaged PNG", only=True)),
+    Case("verify-unrecorded-shard", "verify: a shard file no stats record is reported",
+         _verify(add_unrecorded_shard), Succeeds(),
+         _reports(r"^i-him/train-000003\.parquet: not recorded in any shard stats", only=True)),
+    Case("verify-summary-disagrees", "verify: a split summary whose shard list is not the stats'",
+         _verify(summary_lists_other_shards), Succeeds(),
+         _reports(r"^_stats/i-him/train\.json: lists \['i-him/train-000002\.parquet', .* as the "
+                  r"parquet shards, but the shard stats record \['i-him/train-000000\.parquet'",
+                  only=True)),
+    Case("verify-damaged-stats", "verify: an unreadable shard stats file is named; its shard "
+         "files then count as unrecorded", _verify(damage_stats), Succeeds(),
+         _reports(r"^_stats/i-him/train-000001\.json: not readable JSON",
+                  rf"^{PARQUET_1}: not recorded in any shard stats",
+                  rf"^{TAR_1}: not recorded in any shard stats", only=True)),
+    Case("verify-not-mattehub-folder", "verify: a folder without _stats/ is a clear error (exit 2)",
+         _not_mattehub, Fails(r"plain: not a mattehub output folder \(it has no _stats/")),
+]
