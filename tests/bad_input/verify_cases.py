@@ -162,7 +162,42 @@ def _says_ok(env: Env, run: Run) -> None:
     assert ": OK (1 split, 6 shard files, 24 rows checked)" in run.out, run.out
 
 
+def _resume_after(damage):
+    """damage(out), then re-run the same build into it (resume)."""
+    def run(env: Env) -> Run:
+        from conftest import build_i_him
+
+        out = built_copy(env)
+        env.before = {rel: data for rel, data in env.snapshot(out).items()
+                      if rel.endswith((".parquet", ".tar"))}
+        damage(out)
+        return env.call(build_i_him, env.hhm, out, num_samples=12, max_samples=4)
+    return run
+
+
+def _redone_from_shard_1(env: Env, run: Run) -> None:
+    """Shard 0 kept, the damaged shard 1 (and what follows) rebuilt to the original bytes."""
+    assert run.value.reused_shards == 1, run.value
+    shards = {rel: data for rel, data in env.snapshot(env.tmp / "out").items()
+              if rel.endswith((".parquet", ".tar"))}
+    assert shards == env.before
+
+
+def _stream_damaged(env: Env) -> Run:
+    import mattehub
+
+    out = built_copy(env)
+    truncate(PARQUET_1)(out)
+    return env.call(lambda: list(mattehub.stream("i-him", str(out))))
+
+
 CASES: list[Case] = [
+    Case("resume-redoes-flipped-byte-shard", "7.7: resume checks the recorded sha256, not the size",
+         _resume_after(flip_byte), Succeeds(), _redone_from_shard_1),
+    Case("resume-redoes-deleted-middle-shard", "7.7: a deleted middle shard is rebuilt on resume",
+         _resume_after(delete_middle_shard), Succeeds(), _redone_from_shard_1),
+    Case("stream-truncated-parquet", "clear errors: loading a truncated Parquet shard names it",
+         _stream_damaged, Fails(rf"{PARQUET_1}: is not a readable Parquet shard.*mattehub verify")),
     Case("verify-clean-build-ok", "verify: a sound folder exits 0 with a one-line OK report",
          _clean_cli, Succeeds(), _says_ok),
     Case("verify-flipped-byte", "verify: a flipped byte in a shard is a sha256 problem naming it",
