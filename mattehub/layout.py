@@ -105,9 +105,9 @@ class OutputLayout:
     def summaries(self) -> list[Path]:
         """Every finished split summary in the folder, sorted."""
         return sorted(p for p in self.root.glob(f"{STATS_DIR}/*/*.json")
-                      if not p.name.endswith(".build.json") and not _is_shard_stats(p))
+                      if not p.name.endswith(".build.json") and not is_shard_stats(p))
 
 
-def _is_shard_stats(path: Path) -> bool:
+def is_shard_stats(path: Path) -> bool:
     stem = path.stem
     return "-" in stem and stem.rsplit("-", 1)[1].isdigit() and len(stem.rsplit("-", 1)[1]) == SHARD_DIGITS
