@@ -97,12 +97,18 @@ def image_header(data: bytes, name: str | Path) -> tuple[int, int]:
     check_complete(data, name)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-            if image.format == "JPEG" and image.getexif().get(codecs.ORIENTATION_TAG, 1) in ROTATED:
-                return height, width
-            return width, height
+            return displayed_size(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise SourceError(name, f"is not a readable image ({type(exc).__name__})", FIX) from None
+
+
+def displayed_size(image: Image.Image) -> tuple[int, int]:
+    """(width, height) of an opened image as shown: swapped when its EXIF orientation
+    turns it by 90 degrees (as ``decode_rgb`` and ``datasets`` apply it)."""
+    width, height = image.size
+    if image.getexif().get(codecs.ORIENTATION_TAG, 1) in ROTATED:
+        return height, width
+    return width, height
 
 
 def decode_rgb(data: bytes, name: str | Path) -> np.ndarray:

@@ -12,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .. import remote
 from ..errors import SourceError
+from . import gate
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -51,15 +52,12 @@ def list_images(root: Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[
 def image_size(path: Path, oriented: bool = False) -> tuple[int, int]:
     """(width, height) read from the file header only; SourceError if it is not an image.
 
-    With ``oriented``, the size as displayed: swapped when the EXIF orientation rotates by 90
-    degrees (what ``codecs.decode_rgb`` returns).
+    With ``oriented``, the size as displayed (``gate.displayed_size``: what
+    ``gate.decode_rgb`` returns).
     """
     try:
         with Image.open(path) as image:
-            width, height = image.size
-            if oriented and image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
-                return height, width
-            return width, height
+            return gate.displayed_size(image) if oriented else image.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise SourceError(path, f"is not a readable image ({type(exc).__name__})") from None
 

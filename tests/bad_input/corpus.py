@@ -1,15 +1,16 @@
 """The bad-input corpus: every row of every ``*_cases.py`` module, in one list.
 
 Each row says which issue item it covers, how the input is damaged and what must come out.
-Modules by theme: ``build_cases`` (options, output folders), ``source_cases`` (damaged source
-and release files), ``http_cases`` (remote reads), ``archive_cases`` (zips, reassembly),
-``verify_cases`` (damaged shard folders: resume and ``mattehub verify``).
+Modules by theme: ``build_cases`` (options, output folders), ``synthesis_cases`` (damaged
+i-him sources, name lists), ``source_cases`` (damaged release files, the gate's rules),
+``http_cases`` (remote reads), ``archive_cases`` (zips, reassembly), ``verify_cases``
+(damaged shard folders: resume and ``mattehub verify``).
 """
 from __future__ import annotations
 
-from . import archive_cases, build_cases, http_cases, source_cases, verify_cases
+from . import archive_cases, build_cases, http_cases, source_cases, synthesis_cases, verify_cases
 from .harness import Case
 
-CASES: list[Case] = [case for module in (build_cases, source_cases, http_cases, archive_cases,
-                                         verify_cases) for case in module.CASES]
+CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_cases, http_cases,
+                                         archive_cases, verify_cases) for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
