@@ -142,7 +142,7 @@ def _write_shards(recipe: Recipe, options: BuildOptions, layout: OutputLayout,
     bar = tqdm(total=options.num_samples, initial=start, unit="sample", disable=not options.progress,
                desc=f"{recipe.name}/{options.split}")
     try:
-        for outcome in ordered_outcomes(recipe, range(start, options.num_samples), options.workers):
+        for outcome in ordered_outcomes(recipe, start, options.num_samples, options.workers):
             sequence.add(outcome)
             if outcome.sample is not None and len(preview) < PREVIEW_SAMPLES:
                 preview.append(outcome.sample)

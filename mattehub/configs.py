@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from .recipes.i_him import ImageHimRecipe
+from .recipes.surreal_alpha import SurrealAlphaRecipe
 from .recipes.v_him import VideoHimRecipe
 from .errors import BuildError
 from .recipes.base import Recipe
 from .recipes.release import RELEASE_RECIPES
 
-RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (ImageHimRecipe, VideoHimRecipe)}
+RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (ImageHimRecipe, VideoHimRecipe,
+                                                                   SurrealAlphaRecipe)}
 RECIPES.update(RELEASE_RECIPES)
 CONFIG_NAMES: list[str] = sorted(RECIPES)
 

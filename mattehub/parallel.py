@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from .recipes.base import Recipe
@@ -24,23 +24,24 @@ def _init_worker(recipe: Recipe) -> None:
     _RECIPE = recipe
 
 
-def _make(index: int) -> Outcome:
-    return _RECIPE.make(index)
+def _make(indices: range) -> list[Outcome]:
+    return [_RECIPE.make(index) for index in indices]
 
 
-def ordered_outcomes(recipe: Recipe, indices: Iterable[int], workers: int,
+def ordered_outcomes(recipe: Recipe, start: int, stop: int, workers: int,
                      per_worker: int = 4) -> Iterator[Outcome]:
-    """Yield ``recipe.make(i)`` for each index, in order, using ``workers`` processes."""
+    """Yield ``recipe.make(i)`` for ids ``start..stop-1``, in order, using ``workers``
+    processes. Tasks are the recipe's ``task_ranges`` (one id, or a run sharing a clip)."""
     if workers <= 1:
-        for index in indices:
+        for index in range(start, stop):
             yield recipe.make(index)
         return
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_init_worker, initargs=(recipe,)) as pool:
         pending: deque[Any] = deque()
-        for index in indices:
-            pending.append(pool.apply_async(_make, (index,)))
+        for task in recipe.task_ranges(start, stop):
+            pending.append(pool.apply_async(_make, (task,)))
             if len(pending) >= workers * per_worker:
-                yield pending.popleft().get()
+                yield from pending.popleft().get()
         while pending:
-            yield pending.popleft().get()
+            yield from pending.popleft().get()

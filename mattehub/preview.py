@@ -1,8 +1,8 @@
 """Contact sheets of the first samples of a split: one row per sample, labelled columns.
 
 People judge a matting dataset by looking at it; the card links one sheet per split.
-Image samples give the columns ``image | alpha | instances | masks``; clips give the same
-for their first and last frames (``frame 0 | instances 0 | masks 0 | frame T-1 | ...``).
+Image samples give the columns ``image | alpha | instances | masks`` (and ``depth`` and
+``segmentation`` where a config has them); clips give the same for their first and last frames (``frame 0 | instances 0 | masks 0 | frame T-1 | ...``).
 ``instances`` tints each instance matte in its own colour; ``masks`` (only in configs that
 carry guidance masks, e.g. ``m-him2k``, ``v-him60``) uses the same colour per instance, so a
 mask and its matte are easy to pair. A header row names the columns.
@@ -79,7 +79,34 @@ def sample_tiles(sample: EncodedSample) -> list[Tile]:
     tiles = [("image", image)]
     if "alpha" in fields:
         tiles.append(("alpha", _thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE))))
-    return tiles + _layers(image, fields.get("instance_alphas", []), masks, "")
+    if "instance_alphas" in fields:
+        tiles += _layers(image, fields["instance_alphas"], masks, "")
+    if "depth" in fields:
+        tiles.append(("depth", _thumb(_depth_colours(fields["depth"]))))
+    if "segmentation" in fields:
+        tiles.append(("segmentation", _thumb(_label_colours(fields["segmentation"]))))
+    return tiles
+
+
+def _depth_colours(data: bytes) -> np.ndarray:
+    """A 16-bit depth map as a colour map over its valid (non-zero) range, black where 0."""
+    depth = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED).astype(np.float32)
+    valid = depth > 0
+    if not valid.any():
+        return np.zeros(depth.shape + (3,), np.uint8)
+    low, high = float(depth[valid].min()), float(depth[valid].max())
+    scaled = np.clip((depth - low) / max(high - low, 1.0) * 255, 0, 255).astype(np.uint8)
+    coloured = cv2.applyColorMap(255 - scaled, cv2.COLORMAP_VIRIDIS)  # near = bright
+    coloured[~valid] = 0
+    return coloured
+
+
+def _label_colours(data: bytes) -> np.ndarray:
+    """A label map with label k in palette colour k, black for 0 (background)."""
+    labels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    colours = np.vstack([np.zeros((1, 3)), PALETTE[:, ::-1]]).astype(np.uint8)
+    index = np.where(labels > 0, (labels.astype(np.int64) - 1) % len(PALETTE) + 1, 0)
+    return colours[index]
 
 
 def _label_width(label: str) -> int:

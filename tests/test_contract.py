@@ -15,10 +15,11 @@ def test_every_family_and_field_is_documented():
             assert f"`{name}`" in DOC, f"{family}.{name} missing from docs/format.md"
 
 
-def test_every_i_him_and_v_him_meta_key_is_documented():
+def test_every_meta_key_is_documented():
+    from mattehub.recipes.surreal_alpha_meta import META_FEATURES as SURREAL_META
     from mattehub.recipes.v_him_meta import META_FEATURES as CLIP_META
 
-    for key in list(META_FEATURES) + list(INSTANCE) + list(CLIP_META):
+    for key in list(META_FEATURES) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META):
         assert f"`{key}`" in DOC or f"[].{key}`" in DOC or f"`{key}`," in DOC, \
             f"meta key {key} missing from docs/format.md"
 
@@ -26,9 +27,11 @@ def test_every_i_him_and_v_him_meta_key_is_documented():
 def test_recipe_schemas_stay_inside_their_family(hhm):
     from conftest import i_him_recipe
     from mattehub.recipes.release import RELEASE_RECIPES, ReleaseOptions
+    from mattehub.recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
     from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
 
-    recipes = [i_him_recipe(hhm), VideoHimRecipe(VideoHimOptions(data_dir="unused"), seed=0)]
+    recipes = [i_him_recipe(hhm), VideoHimRecipe(VideoHimOptions(data_dir="unused"), seed=0),
+               SurrealAlphaRecipe(SurrealAlphaOptions(data_dir="unused", bg_root="unused"), seed=0)]
     recipes += [cls(ReleaseOptions(), seed=0) for cls in RELEASE_RECIPES.values()]
     assert {r.name for r in recipes} == set(RECIPES)
     for recipe in recipes:

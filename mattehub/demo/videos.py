@@ -45,11 +45,11 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def write_mp4(path: Path, frames: list[np.ndarray], gray: bool = False) -> None:
+def write_mp4(path: Path, frames: list[np.ndarray], gray: bool = False, rate: int = 25) -> None:
     """H.264 mp4 with PyAV: RGB frames at CRF 18, gray (alpha) frames losslessly."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=25)
+        stream = container.add_stream("libx264", rate=rate)
         stream.height, stream.width = frames[0].shape[:2]
         stream.pix_fmt = "gray" if gray else "yuv420p"
         stream.options = {"crf": "0" if gray else "18"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from abc import ABC, abstractmethod
 from dataclasses import asdict
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from ..contract import Schema
@@ -29,6 +30,9 @@ class Recipe(ABC):
     cli_options: ClassVar[tuple[str, ...]] = ()
     """Destinations of the recipe-specific command-line options this config reads; the
     CLI refuses the others' when given (``--level`` means nothing to ``i-him``)."""
+    streams_from_sources: ClassVar[bool] = False
+    """True when ``load_dataset("mattehub", name, data_dir=SOURCES)`` makes the samples on
+    the fly (``make`` per id) instead of needing a built shard folder."""
     path_options: ClassVar[tuple[str, ...]] = ()
     """Option fields naming source locations: recorded by public name only, and left out
     of the fingerprint (moving the sources does not change a sample)."""
@@ -67,6 +71,12 @@ class Recipe(ABC):
     def used_options(cls) -> tuple[str, ...]:
         """The command-line option destinations this config reads (see ``cli_options``)."""
         return cls.cli_options
+
+    def task_ranges(self, start: int, stop: int) -> Iterator[range]:
+        """How ids ``start..stop-1`` are handed to workers: consecutive runs that share
+        expensive work (a decoded clip) go together. Default: one id per task."""
+        for index in range(start, stop):
+            yield range(index, index + 1)
 
     def default_num_samples(self) -> int:
         """How many samples a build makes when ``--num-samples`` is not given."""

@@ -183,3 +183,31 @@ def check_frame(array: np.ndarray, size: tuple[int, int], name: str | Path, what
     if (array.shape[1], array.shape[0]) != tuple(size):
         raise SourceError(name, f"{what} is {array.shape[1]}x{array.shape[0]} but the clip is "
                                 f"{size[0]}x{size[1]}", "every frame of a clip must have one size")
+
+
+def label_map(array: np.ndarray, size: tuple[int, int], name: str | Path, what: str) -> np.ndarray:
+    """A label map (part segmentation) as uint8 (H, W), checked, never rescaled.
+
+    Labels are identities, not intensities: a map must already be single-channel, integral
+    and within 0..255 at the image's ``size`` (W, H), else it is refused (converting would
+    merge or invent labels).
+    """
+    array = np.asarray(array)
+    if array.ndim != 2:
+        raise SourceError(name, f"{what} has shape {array.shape}; a label map is 2-D (H, W)", FIX)
+    if not (np.issubdtype(array.dtype, np.integer) or array.dtype == bool):
+        raise SourceError(name, f"{what} is {array.dtype}; labels must be integers", FIX)
+    if array.size and (array.min() < 0 or array.max() > 255):
+        raise SourceError(name, f"{what} has labels outside 0..255 ({array.min()}..{array.max()})", FIX)
+    check_frame(array, size, name, what)
+    return np.ascontiguousarray(array, dtype=np.uint8)
+
+
+def depth_map(array: np.ndarray, size: tuple[int, int], name: str | Path, what: str) -> np.ndarray:
+    """A depth map as float32 (H, W) in the source's units, checked against ``size`` (W, H)."""
+    array = np.asarray(array)
+    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
+        raise SourceError(name, f"{what} is {array.dtype} of shape {array.shape}; a depth map "
+                                "is a 2-D array of numbers", FIX)
+    check_frame(array, size, name, what)
+    return array.astype(np.float32, copy=False)

@@ -130,22 +130,44 @@ def scan_background(root: Path, rel: str) -> VideoSource:
     return VideoSource(rel, "frames", None, len(frames), image_size(frames[0]))
 
 
-def _decode_video(path: Path, start: int, count: int, gray: bool,
-                  size: tuple[int, int]) -> list[np.ndarray]:
-    """Frames ``start .. start+count-1`` of a video file, each checked against ``size``."""
-    out = []
+def video_header(path: Path) -> tuple[int, tuple[int, int]]:
+    """(frame count, (width, height)) of a video file from its container, without decoding
+    pixels: the stream's stated count, else its packets counted (demuxing only)."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            size = (stream.codec_context.width, stream.codec_context.height)
+            count = stream.frames or sum(1 for packet in container.demux(stream) if packet.size)
+    except (av.error.FFmpegError, IndexError, OSError) as exc:
+        raise SourceError(path, f"cannot be opened as a video ({type(exc).__name__}: {exc})",
+                          "re-download it") from None
+    return count, size
+
+
+def decode_video(path: Path, wanted: range | set[int], gray: bool,
+                 size: tuple[int, int]) -> dict[int, np.ndarray]:
+    """The frames of ``wanted`` (0-based) of a video file, each checked against ``size``;
+    decoding stops after the last one wanted. Frames the file does not have are absent
+    from the result (a truncated file): callers decide whether that is an error."""
+    out, last = {}, max(wanted, default=-1)
     try:
         with av.open(str(path)) as container:
             for index, frame in enumerate(container.decode(video=0)):
-                if index >= start + count:
+                if index > last:
                     break
-                if index >= start:
+                if index in wanted:
                     array = frame.to_ndarray(format="gray" if gray else "rgb24")
                     gate.check_frame(array, size, path, f"frame {index}")
-                    out.append(array)
+                    out[index] = array
     except (av.error.FFmpegError, OSError) as exc:
         raise SourceError(path, f"cannot be decoded as a video ({type(exc).__name__}: {exc})") from None
     return out
+
+
+def _decode_video(path: Path, start: int, count: int, gray: bool,
+                  size: tuple[int, int]) -> list[np.ndarray]:
+    """Frames ``start .. start+count-1`` of a video file, each checked against ``size``."""
+    return list(decode_video(path, range(start, start + count), gray, size).values())
 
 
 def _rgb_frame(path: Path, size: tuple[int, int]) -> np.ndarray:

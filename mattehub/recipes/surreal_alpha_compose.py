@@ -1,0 +1,97 @@
+"""The pixel work of one ``surreal-alpha`` sample: labels to alpha, depth to millimetres,
+frame and background onto the canvas, composite."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import codecs
+from ..errors import SourceError
+from ..sources import gate
+from ..sources.surreal import SUFFIXES
+from ..synthesis.canvas import geometry, place_background, place_frame
+from .surreal_alpha_meta import frame_values
+
+if TYPE_CHECKING:
+    from .surreal_alpha import SurrealAlphaRecipe
+
+MAX_DEPTH_METRES = 1e3
+"""SURREAL marks background with 1e10; anything beyond this is invalid (stored as 0)."""
+MAX_DEPTH_MM = np.iinfo(np.uint16).max
+
+
+@dataclass
+class Composite:
+    image: np.ndarray
+    alpha: np.ndarray
+    fg: np.ndarray
+    bg: np.ndarray
+    bg_bytes: bytes | None
+    """The background file itself when it can be stored unchanged, else None."""
+    depth: np.ndarray
+    labels: np.ndarray
+    meta: dict
+
+
+def depth_millimetres(metres: np.ndarray) -> np.ndarray:
+    """uint16 millimetres, round(metres x 1000); 0 where invalid: not finite, <= 0, beyond
+    MAX_DEPTH_METRES (SURREAL's background) or beyond 65.535 m (not storable: stored as
+    invalid rather than clipped to a wrong depth)."""
+    mm = np.rint(metres.astype(np.float64) * 1000.0)
+    valid = np.isfinite(metres) & (metres > 0) & (metres <= MAX_DEPTH_METRES) & (mm <= MAX_DEPTH_MM)
+    return np.where(valid, mm, 0).astype(np.uint16)
+
+
+def _background(recipe: "SurrealAlphaRecipe", index: int) -> tuple[object, int, bytes, np.ndarray]:
+    position, k = recipe.pick_background(index)
+    bg = recipe.backgrounds[position]
+    path = Path(recipe.options.bg_root) / bg.path
+    data = gate.read_file(path)
+    return bg, k, data, gate.decode_rgb(data, path)
+
+
+def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int,
+            events: list[dict]) -> Composite:
+    """Sample ``index`` = frame ``frame`` of clip ``number`` over its background."""
+    clip, arrays = recipe.clips[number], recipe.clip_arrays(number)
+    video = recipe.root / f"{clip.stem}{SUFFIXES['video']}"
+    if frame not in arrays.rgb or frame not in arrays.labels:
+        missing = video if frame not in arrays.rgb else recipe.root / f"{clip.stem}{SUFFIXES['segm']}"
+        raise SourceError(missing, f"frame {frame} could not be decoded (truncated file?)",
+                          "re-download the clip")
+    depth_ok = arrays.depth is not None and frame in arrays.depth
+    _note_missing(recipe, clip, depth_ok, events)
+    bg, k, bg_data, bg_rgb = _background(recipe, index)
+    opts = recipe.options
+    geo = geometry(opts.layout, clip.size, (bg_rgb.shape[1], bg_rgb.shape[0]), opts.bg_size)
+    labels = place_frame(arrays.labels[frame], geo, exact=True)
+    alpha = np.where(labels > 0, 255, 0).astype(np.uint8)
+    fg = place_frame(arrays.rgb[frame], geo, exact=False)
+    fg[alpha == 0] = 0
+    background = place_background(bg_rgb, geo)
+    image = np.where(alpha[:, :, None] > 0, fg, background)
+    mm = depth_millimetres(arrays.depth[frame]) if depth_ok else np.zeros(clip.size[::-1], np.uint16)
+    unchanged = geo.bg_scaled == geo.canvas and geo.canvas == (bg_rgb.shape[1], bg_rgb.shape[0])
+    passthrough = unchanged and opts.image_format == "jpg" and codecs.is_upright_rgb_jpeg(bg_data)
+    meta = {"clip": clip.name, "frame": frame, "background": bg.path, "background_number": k,
+            "background_size": list(bg.size), "background_scale": geo.bg_scale,
+            "background_crop": list(geo.bg_crop), "layout": opts.layout,
+            "width": geo.canvas[0], "height": geo.canvas[1], "frame_scale": geo.frame_scale,
+            "frame_box": list(geo.frame_box), "depth_available": depth_ok,
+            "info_available": arrays.info is not None, **frame_values(arrays.info, frame)}
+    return Composite(image, alpha, fg, background, bg_data if passthrough else None,
+                     place_frame(mm, geo, exact=True), labels, meta)
+
+
+def _note_missing(recipe: "SurrealAlphaRecipe", clip, depth_ok: bool, events: list[dict]) -> None:
+    """Count the samples made without depth or info (kept: depth 0 = invalid, info null)."""
+    for kind, present in (("depth", depth_ok), ("info", clip.has_info)):
+        if not present:
+            path = recipe.root / f"{clip.stem}{SUFFIXES[kind]}"
+            events.append({"kind": "missing_input", "path": str(path),
+                           "reason": f"no {SUFFIXES[kind]} for this frame: "
+                                     + ("depth stored as 0 (invalid)" if kind == "depth"
+                                        else "info values null")})
