@@ -143,10 +143,39 @@ def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
           f"-> {report.out}")
 
 
+def _build_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {action.dest: action for action in commands.choices["build"]._actions}
+
+
 def _build_defaults(parser: argparse.ArgumentParser) -> dict:
     """Defaults of ``mattehub build``'s options, to tell which ones the user gave."""
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return {action.dest: action.default for action in commands.choices["build"]._actions}
+    return {dest: action.default for dest, action in _build_actions(parser).items()}
+
+
+def build_namespace(config: str, values: dict) -> argparse.Namespace:
+    """``mattehub build CONFIG`` arguments as if ``values`` (option destinations, e.g.
+    ``num_bgs``) had been given on the command line: each value is checked by its option's
+    own type and choices, and other configs' options are refused. This is how
+    ``load_dataset("mattehub", CONFIG, **kwargs)`` gets the CLI's defaults and validation."""
+    parser = build_parser()
+    actions = _build_actions(parser)
+    args = argparse.Namespace(**_build_defaults(parser))
+    args.config = recipe_class(config).name
+    for dest, value in values.items():
+        action = actions.get(dest)
+        if action is None:
+            raise BuildError(f"{dest}= is not an option of mattehub configs")
+        if action.type is not None and not isinstance(value, bool):
+            try:
+                value = action.type(str(value))
+            except (argparse.ArgumentTypeError, TypeError, ValueError) as exc:
+                raise BuildError(f"{dest}={value!r}: {exc}") from None
+        if action.choices is not None and value not in action.choices:
+            raise BuildError(f"{dest}={value!r}: choose from {', '.join(map(str, action.choices))}")
+        setattr(args, dest, value)
+    _refuse_inapplicable(_build_defaults(parser), args)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,9 +93,11 @@ class SurrealAlphaRecipe(Recipe):
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> SurrealAlphaOptions:
         if not args.data_dir or "://" in args.data_dir:
-            raise BuildError("surreal-alpha needs --data-dir: a local SURREAL tree. " + surreal.SOURCE)
+            raise BuildError("surreal-alpha needs --data-dir (load_dataset: data_dir=): a local "
+                             "SURREAL tree. " + surreal.SOURCE)
         if not args.bg_root:
-            raise BuildError("surreal-alpha needs --bg-root: a folder of background images")
+            raise BuildError("surreal-alpha needs --bg-root (load_dataset: bg_root=): a folder of "
+                             "background images")
         return SurrealAlphaOptions(data_dir=args.data_dir, bg_root=args.bg_root, split=args.split,
                                    num_bgs=args.num_bgs, frame_stride=args.frame_stride,
                                    layout=args.layout, bg_size=args.bg_size,
@@ -104,10 +106,10 @@ class SurrealAlphaRecipe(Recipe):
     @classmethod
     def source_splits(cls, data_dir: str) -> list[str]:
         """The SURREAL splits a tree holds (``["train"]`` for a run or sequence folder)."""
-        root = Path(data_dir)
-        cmu = root / "cmu" if (root / "cmu").is_dir() else root
-        found = [s for s in surreal.SPLITS if (cmu / s).is_dir()]
-        return found or ["train"]
+        found = surreal.source_splits(Path(data_dir))
+        for split in found:
+            surreal.search_root(Path(data_dir), split)  # a missing tree says where SURREAL comes from
+        return found
 
     def prepare(self) -> dict:
         opts = self.options
@@ -117,10 +119,11 @@ class SurrealAlphaRecipe(Recipe):
             raise SourceError(scan.root, f"holds no usable SURREAL clip{why}", surreal.SOURCE)
         backgrounds = scan_backgrounds(Path(opts.bg_root))
         if len(backgrounds.backgrounds) < opts.num_bgs:
+            skipped = (f"; {len(backgrounds.skipped)} skipped:{skip_lines(backgrounds.skipped)}"
+                       if backgrounds.skipped else "")
             raise SourceError(opts.bg_root, f"has {len(backgrounds.backgrounds)} usable background "
-                              f"images, fewer than --num-bgs {opts.num_bgs}; lower --num-bgs or add "
-                              f"backgrounds ({len(backgrounds.skipped)} skipped:"
-                              f"{skip_lines(backgrounds.skipped)})")
+                              f"images, fewer than --num-bgs {opts.num_bgs} (lower --num-bgs or add "
+                              f"backgrounds){skipped}")
         self.root, self.clips, self.backgrounds = scan.root, scan.clips, backgrounds.backgrounds
         per_clip = [-(-clip.frames // opts.frame_stride) * opts.num_bgs for clip in self.clips]
         self.offsets = np.concatenate([[0], np.cumsum(per_clip)]).astype(np.int64)

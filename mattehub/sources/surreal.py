@@ -82,7 +82,33 @@ def search_root(data_dir: Path, split: str) -> Path:
             raise SourceError(cmu / split, f"is missing; {cmu} holds {present or 'no folders'}",
                               "choose one of them with --split")
         return cmu / split
+    own = split_of(data_dir)
+    if own is not None and own != split:
+        raise SourceError(data_dir, f"is inside SURREAL's {own!r} split but --split is {split!r}",
+                          f"pass --split {own}: split names follow the tree")
+    nested = next(iter(sorted(data_dir.glob("*/cmu")) + sorted(data_dir.glob("*/*/cmu"))), None)
+    if nested is not None and nested.is_dir():
+        raise SourceError(data_dir, f"holds a SURREAL tree further down, at {nested}",
+                          f"pass --data-dir {nested}")
     return data_dir
+
+
+def split_of(path: Path) -> str | None:
+    """The SURREAL split a folder inside ``cmu/<split>/...`` belongs to (None outside one)."""
+    parts = path.resolve().parts
+    for at in range(len(parts) - 1, 0, -1):
+        if parts[at - 1] == "cmu" and parts[at] in SPLITS:
+            return parts[at]
+    return None
+
+
+def source_splits(data_dir: Path) -> list[str]:
+    """The splits a tree holds: ``cmu/<split>`` folders present, else the one a split, run
+    or sequence folder belongs to (``train`` outside a ``cmu`` tree)."""
+    cmu = data_dir / "cmu" if (data_dir / "cmu").is_dir() else data_dir
+    found = [s for s in SPLITS if (cmu / s).is_dir()] if cmu.name == "cmu" or \
+        any((cmu / s).is_dir() for s in SPLITS) else []
+    return found or [split_of(data_dir) or "train"]
 
 
 def public_root(root: Path) -> Path:
