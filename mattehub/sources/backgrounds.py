@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SourceError
-from .listing import Skip, image_size, list_images
+from .listing import IMAGE_SUFFIXES, Skip, image_size, list_files
 
 MIN_BACKGROUND_SIDE = 32
 
@@ -25,9 +25,14 @@ class BackgroundScan:
 
 
 def scan_backgrounds(root: Path) -> BackgroundScan:
-    """List and header-check the backgrounds below ``root``."""
+    """List and header-check the backgrounds below ``root``; other files are skipped and
+    named (a stray ``.txt`` is reported, not silently ignored)."""
     scan = BackgroundScan()
-    for rel in list_images(root):
+    for rel in list_files(root):
+        if Path(rel).suffix.lower() not in IMAGE_SUFFIXES:
+            scan.skipped.append(Skip(rel, f"not an image file (backgrounds are "
+                                          f"{', '.join(IMAGE_SUFFIXES)})"))
+            continue
         try:
             width, height = image_size(root / rel)
         except SourceError as exc:

@@ -38,14 +38,18 @@ def skip_lines(skipped: list[Skip], limit: int = 10) -> str:
 
 def list_images(root: Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> list[str]:
     """Relative POSIX paths of the images below ``root``, sorted; hidden files ignored."""
+    return [rel for rel in list_files(root) if Path(rel).suffix.lower() in suffixes]
+
+
+def list_files(root: Path) -> list[str]:
+    """Relative POSIX paths of every file below ``root``, sorted; hidden files ignored."""
     if not root.is_dir():
         raise SourceError(root, "is not a folder", "check the path given on the command line")
     found = []
     for path in root.rglob("*"):
         rel = path.relative_to(root)
-        if path.suffix.lower() in suffixes and not any(p.startswith(".") for p in rel.parts):
-            if path.is_file():
-                found.append(rel.as_posix())
+        if not any(p.startswith(".") for p in rel.parts) and path.is_file():
+            found.append(rel.as_posix())
     return sorted(found)
 
 
