@@ -61,3 +61,12 @@ def http_root():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def surreal_tree(tmp_path_factory):
+    """A small SURREAL-format tree (tests/surreal_tree.py, independent of the demo's):
+    3 train clips of 4, 3 and 3 frames, 1 val clip of 2 frames, 4 backgrounds."""
+    from surreal_tree import make_surreal_tree
+
+    return make_surreal_tree(tmp_path_factory.mktemp("surreal"))

@@ -79,7 +79,9 @@ def search_root(data_dir: Path, split: str) -> Path:
     if cmu.name == "cmu" or any((cmu / s).is_dir() for s in SPLITS):
         if not (cmu / split).is_dir():
             present = [s.name for s in sorted(cmu.iterdir()) if s.is_dir()]
-            raise SourceError(cmu / split, f"is missing; {cmu} holds {present or 'no folders'}",
+            if not present:
+                raise SourceError(cmu, "holds no split folders (train, val, test)", SOURCE)
+            raise SourceError(cmu / split, f"is missing; {cmu} holds {present}",
                               "choose one of them with --split")
         return cmu / split
     own = split_of(data_dir)
@@ -186,7 +188,7 @@ def load_clip(root: Path, clip: SurrealClip, wanted: range) -> ClipArrays:
     base = root / clip.stem
     video = base.with_name(base.name + SUFFIXES["video"])
     DECODES["video"] += 1
-    rgb = decode_video(video, wanted, gray=False, size=clip.size)
+    rgb = decode_video(video, wanted, gray=False, size=clip.size, partial=True)
     labels = _frames(base, "segm", wanted, clip.size, gate.label_map)
     depth = _frames(base, "depth", wanted, clip.size, gate.depth_map) if clip.has_depth else None
     info = None

@@ -145,10 +145,12 @@ def video_header(path: Path) -> tuple[int, tuple[int, int]]:
 
 
 def decode_video(path: Path, wanted: range | set[int], gray: bool,
-                 size: tuple[int, int]) -> dict[int, np.ndarray]:
+                 size: tuple[int, int], partial: bool = False) -> dict[int, np.ndarray]:
     """The frames of ``wanted`` (0-based) of a video file, each checked against ``size``;
     decoding stops after the last one wanted. Frames the file does not have are absent
-    from the result (a truncated file): callers decide whether that is an error."""
+    from the result (a truncated file): callers decide whether that is an error. With
+    ``partial``, a decoder error keeps the frames decoded before it (a clip damaged near
+    its end still gives its first frames) instead of raising."""
     out, last = {}, max(wanted, default=-1)
     try:
         with av.open(str(path)) as container:
@@ -160,7 +162,8 @@ def decode_video(path: Path, wanted: range | set[int], gray: bool,
                     gate.check_frame(array, size, path, f"frame {index}")
                     out[index] = array
     except (av.error.FFmpegError, OSError) as exc:
-        raise SourceError(path, f"cannot be decoded as a video ({type(exc).__name__}: {exc})") from None
+        if not (partial and out):
+            raise SourceError(path, f"cannot be decoded as a video ({type(exc).__name__}: {exc})") from None
     return out
 
 

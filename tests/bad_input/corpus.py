@@ -4,13 +4,16 @@ Each row says which issue item it covers, how the input is damaged and what must
 Modules by theme: ``build_cases`` (options, output folders), ``synthesis_cases`` (damaged
 i-him sources, name lists), ``source_cases`` (damaged release files, the gate's rules),
 ``http_cases`` (remote reads), ``archive_cases`` (zips, reassembly), ``verify_cases``
-(damaged shard folders: resume and ``mattehub verify``).
+(damaged shard folders: resume and ``mattehub verify``), ``surreal_cases`` (damaged SURREAL
+trees and background folders for surreal-alpha).
 """
 from __future__ import annotations
 
-from . import archive_cases, build_cases, http_cases, source_cases, synthesis_cases, verify_cases
+from . import (archive_cases, build_cases, http_cases, source_cases, surreal_cases,
+               synthesis_cases, verify_cases)
 from .harness import Case
 
 CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_cases, http_cases,
-                                         archive_cases, verify_cases) for case in module.CASES]
+                                         archive_cases, verify_cases, surreal_cases)
+                   for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
