@@ -31,7 +31,8 @@ def _make(indices: range) -> list[Outcome]:
 def ordered_outcomes(recipe: Recipe, start: int, stop: int, workers: int,
                      per_worker: int = 4) -> Iterator[Outcome]:
     """Yield ``recipe.make(i)`` for ids ``start..stop-1``, in order, using ``workers``
-    processes. Tasks are the recipe's ``task_ranges`` (one id, or a run sharing a clip)."""
+    processes. Tasks are the recipe's ``task_ranges`` (one id, or a run sharing a clip);
+    at most ``per_worker`` single-id tasks, or 2 multi-id tasks, per worker are in flight."""
     if workers <= 1:
         for index in range(start, stop):
             yield recipe.make(index)
@@ -41,7 +42,7 @@ def ordered_outcomes(recipe: Recipe, start: int, stop: int, workers: int,
         pending: deque[Any] = deque()
         for task in recipe.task_ranges(start, stop):
             pending.append(pool.apply_async(_make, (task,)))
-            if len(pending) >= workers * per_worker:
+            if len(pending) >= workers * (per_worker if len(task) == 1 else 2):
                 yield from pending.popleft().get()
         while pending:
             yield from pending.popleft().get()

@@ -84,3 +84,18 @@ def test_a_built_folder_still_streams_its_shards(built):
     rows = list(load_dataset("mattehub", "surreal-alpha", data_dir=str(built.out), split="train",
                              streaming=True))
     assert [r["__key__"] for r in rows] == [r["__key__"] for r in built.rows()]
+
+
+def test_build_tasks_never_straddle_two_clips(surreal_tree):
+    """Workers get runs of ids inside one clip (so each decodes a clip once for the run)."""
+    from mattehub.recipes.surreal_alpha import TASK_SAMPLES, SurrealAlphaOptions, SurrealAlphaRecipe
+
+    recipe = SurrealAlphaRecipe(SurrealAlphaOptions(data_dir=str(surreal_tree.root),
+                                                    bg_root=str(surreal_tree.bg_root), num_bgs=3), 0)
+    recipe.prepare()
+    tasks = list(recipe.task_ranges(1, recipe.available()))
+    assert [i for task in tasks for i in task] == list(range(1, recipe.available()))
+    for task in tasks:
+        assert 0 < len(task) <= TASK_SAMPLES
+        assert len({recipe.locate(i)[0] for i in task}) == 1
+    assert len(tasks) == len(recipe.clips)  # small clips: one task each

@@ -36,8 +36,10 @@ from .base import Recipe
 from .surreal_alpha_compose import compose
 from .surreal_alpha_meta import META_FEATURES
 
-TASK_SAMPLES = 16
-"""Most samples one build task makes (tasks never straddle two clips)."""
+TASK_SAMPLES = 64
+"""Most samples one build task makes (tasks never straddle two clips): a clip with up to
+64 samples is decoded once per build whatever the worker count, a longer one at most once
+per worker; 64 samples in ``--layout dim`` are ~64 MB of encoded results in flight."""
 
 
 @dataclass(frozen=True)
