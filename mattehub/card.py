@@ -11,7 +11,9 @@ preview sheet per split, how it was built), grouped under the prose of the recip
 that describes it. Templates live in ``dataset_cards/`` (shipped as
 ``mattehub.dataset_cards``): ``card.md`` is the skeleton, ``load.md`` the text and snippets
 that depend on the card's format, and ``<config>.md`` (``release.md`` for release configs)
-holds a recipe's ``about``, ``licence`` and ``cites`` parts. Text shared by several configs
+holds a recipe's ``about``, ``licence`` and ``cites`` parts (and optionally ``hub-licence``:
+the ``license_name`` / ``license_link`` of a card whose configs all come from that template
+with licence id ``other``, e.g. SURREAL's own licence). Text shared by several configs
 (recipe prose, licences, citations) is written once.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from string import Template
 
 import datasets
+import yaml
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCardData
 
@@ -41,7 +44,10 @@ SIZE_CATEGORIES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "1
 MIXED_LICENCE = {"license": "other", "license_name": "mixed-source-licences",
                  "license_link": "README.md#licences"}
 """Card licence when configs differ or one inherits its sources' licences (recipe licence
-``other``): the card's Licences section says which licence applies to which config."""
+``other``) and its template names no licence of its own: the card's Licences section says
+which licence applies to which config."""
+HUB_LICENCE_PART = "hub-licence"
+HUB_LICENCE_KEYS = ("license_name", "license_link")
 DEFAULT_TEMPLATE = "release.md"
 PART_MARKER = re.compile(r"^<!-- part: ([\w-]+) -->\n", re.MULTILINE)
 PER_SPLIT_SOURCES = ("skipped_inputs", "samples")
@@ -105,6 +111,32 @@ def licence_fields(licences: set[str]) -> dict[str, str]:
     return dict(MIXED_LICENCE)
 
 
+def template_licence(name: str) -> dict[str, str] | None:
+    """``license_name`` and ``license_link`` declared by template ``name`` (its ``hub-licence``
+    part), or None when it declares none."""
+    text = template_parts(name).get(HUB_LICENCE_PART)
+    if not text:
+        return None
+    declared = yaml.safe_load(text)
+    if not isinstance(declared, dict) or set(declared) != set(HUB_LICENCE_KEYS):
+        raise ValueError(f"dataset_cards/{name}: part {HUB_LICENCE_PART!r} must give exactly "
+                         f"{' and '.join(HUB_LICENCE_KEYS)}")
+    return {key: str(declared[key]) for key in HUB_LICENCE_KEYS}
+
+
+def card_licence(summaries: list[dict]) -> dict[str, str]:
+    """The card's licence fields: one Hub id when every config shares it; a template's own
+    named licence when every config comes from that template with licence ``other``; else
+    the mixed-licence pointer to the Licences section."""
+    licences = {_licence(s) for s in summaries}
+    templates = list(_by_template(summaries))
+    if licences == {"other"} and len(templates) == 1:
+        declared = template_licence(templates[0])
+        if declared:
+            return {"license": "other", **declared}
+    return licence_fields(licences)
+
+
 def pretty_name(configs: list[str], fmt: str) -> str:
     """A readable dataset name: the configs when few, else how many."""
     listed = ", ".join(configs) if len(configs) <= 3 else f"{len(configs)} matting configs"
@@ -129,7 +161,7 @@ def card_data(layout: OutputLayout, summaries: list[dict], fmt: str) -> DatasetC
         size_categories=[size_category(sum(s["num_examples"] for s in summaries))],
         task_categories=["image-segmentation"],
         tags=TAGS + (["webdataset"] if fmt == "webdataset" else []),
-        configs=configs, **licence_fields({_licence(s) for s in summaries}))
+        configs=configs, **card_licence(summaries))
     infos.to_dataset_card_data(data)
     return data
 

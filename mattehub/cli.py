@@ -73,8 +73,9 @@ def _add_build_parser(commands) -> None:
     parser.add_argument("--split", default="train", type=safe_name,
                         help="split name (default: train); release configs: a split of the release")
     parser.add_argument("--num-samples", type=positive_int,
-                        help="sample ids to build, 0..N-1 (default: 1000 for synthesis, the "
-                             "whole split for release configs)")
+                        help="sample ids to build, 0..N-1 (default: 1000 for i-him/v-him, every "
+                             "sample the sources give for surreal-alpha, the whole split for "
+                             "release configs)")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
     parser.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes; output is identical for any count (default: 1)")

@@ -17,9 +17,11 @@ from mattehub import codecs
 from mattehub.build import BuildOptions, build
 from mattehub.card import licence_fields, size_category
 from mattehub.demo.run import run_demo
+from mattehub.demo.surreal import make_surreal_sources
 from mattehub.jsonio import read_json
 from mattehub.layout import OutputLayout
 from mattehub.preview import contact_sheet
+from mattehub.recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
 from mattehub.sample import EncodedSample
 
 REPO = Path(__file__).resolve().parents[1]
@@ -149,7 +151,9 @@ def test_one_section_per_config_and_shared_text_once(demo, summaries, fmt):
     for config in {s["config"] for s in summaries}:
         assert text.count(f"### `{config}{suffix}`:") == 1, config
     for once in ("## Load it", "## Sample format", "## Converted from the MaGGIe HIM release",
-                 "The MaGGIe HIM release is CC BY-NC 4.0.", "@inproceedings{huynh2024maggie"):
+                 "The MaGGIe HIM release is CC BY-NC 4.0.", "@inproceedings{huynh2024maggie",
+                 "## SURREAL renders as alpha-matting samples", "@inproceedings{varol17_surreal",
+                 "@inproceedings{xu2017deep"):
         assert text.count(once) == 1, once
     section = text.split(f"### `him2k{suffix}`:", 1)[1].split("\n### ", 1)[0]
     assert "| `comp` | 4 | 0 | 0 | none |" in section
@@ -189,6 +193,82 @@ def test_sheet_columns_are_labelled():
     assert sheet.shape[0] > 2 * 180  # a header row above the two sample rows
     assert contact_sheet([EncodedSample(0, "c", clip)])[1] == \
         ["frame 0", "instances 0", "masks 0", "frame T-1", "instances T-1", "masks T-1"]
+
+
+SURREAL_SITE = "https://www.di.ens.fr/willow/research/surreal/data/"
+
+
+@pytest.fixture(scope="module")
+def surreal_folder(hhm, tmp_path_factory) -> Path:
+    """A folder holding only a small surreal-alpha build (the demo tree, one background per
+    frame, every 4th frame), so its card is SURREAL's alone."""
+    root = tmp_path_factory.mktemp("surreal")
+    sources = make_surreal_sources(root / "sources")
+    recipe = SurrealAlphaRecipe(SurrealAlphaOptions(data_dir=str(sources.data_dir),
+                                                    bg_root=str(hhm.bg_root), num_bgs=1,
+                                                    frame_stride=4), seed=0)
+    build(recipe, BuildOptions(out=root / "surreal-shards", progress=False))
+    return root / "surreal-shards"
+
+
+@pytest.mark.parametrize("fmt", sorted(CARDS))
+def test_surreal_alpha_card_carries_its_licence_and_its_snippets_run(surreal_folder, fmt,
+                                                                     monkeypatch):
+    text = (surreal_folder / CARDS[fmt]).read_text()
+    data = DatasetCard(text).data.to_dict()
+    assert (data["license"], data["license_name"], data["license_link"]) == \
+        ("other", "surreal-license", SURREAL_SITE)
+    suffix = "-wds" if fmt == "webdataset" else ""
+    assert [c["config_name"] for c in data["configs"]] == [f"surreal-alpha{suffix}"]
+    licences = " ".join(markdown_section(text, "Licences").split())
+    for term in ("non-commercial scientific research only", "no redistribution of the data",
+                 SURREAL_SITE, "inherit its terms", "your responsibility"):
+        assert term in licences, term
+    about = markdown_section(text, "SURREAL renders as alpha-matting samples")
+    assert "Deep Image Matting (Xu et al., CVPR 2017)" in " ".join(about.split())
+    assert "@inproceedings{varol17_surreal" in text and "@inproceedings{xu2017deep" in text
+    assert "MaGGIe" not in text  # no other recipe's prose, licence or citation
+    monkeypatch.chdir(surreal_folder.parent)
+    blocks = python_blocks(text)
+    assert any(f'"surreal-alpha{suffix}"' in block for block in blocks)
+    for number, block in enumerate(blocks):
+        namespace = run_snippet(block, f"surreal-alpha {CARDS[fmt]} block {number}")
+        assert "sample" in namespace or "lists" in namespace, block
+    if fmt == "parquet":
+        sample = run_snippet(blocks[-1], "surreal-alpha config snippet")["sample"]
+        assert np.asarray(sample["depth"]).dtype == np.uint16
+        assert set(np.unique(np.asarray(sample["alpha"]))) <= {0, 255}
+
+
+def test_card_licence_mixes_when_surreal_shares_a_card(demo):
+    data = DatasetCard(card_text(demo, "parquet")).data.to_dict()
+    assert data["license_name"] == "mixed-source-licences"  # surreal-alpha next to i-him...
+    licences = markdown_section(card_text(demo, "parquet"), "Licences")
+    assert "**`surreal-alpha`** (licence id `other`)" in licences and SURREAL_SITE in licences
+
+
+def _surreal_readme_blocks() -> list[str]:
+    readme = (REPO / "README.md").read_text()
+    return python_blocks(markdown_section(readme, "SURREAL renders as matting data (`surreal-alpha`)"))
+
+
+def test_readme_surreal_shard_snippet_runs_on_the_demo(demo, monkeypatch):
+    monkeypatch.chdir(demo.parent)
+    shards = _surreal_readme_blocks()[0]
+    assert 'load_dataset("mattehub-demo", "surreal-alpha"' in shards
+    namespace = run_snippet(shards, "README surreal-alpha shards")
+    assert namespace["joints"].shape == (24, 2) and namespace["depth"].max() > 0
+
+
+def test_readme_surreal_streaming_snippet_runs_on_the_demo_tree(demo, monkeypatch):
+    monkeypatch.chdir(demo.parent)
+    stream = _surreal_readme_blocks()[1]
+    sources = Path("mattehub-demo") / "_sources"
+    stream = stream.replace('"SURREAL/data/cmu"', repr(str(sources / "surreal-demo/SURREAL/data/cmu")))
+    stream = stream.replace('"BG"', repr(str(sources / "hhm-demo/bg")))
+    row = run_snippet(stream, "README surreal-alpha streaming")["row"]
+    assert row["meta"]["recipe"] == "surreal-alpha" and row["meta"]["layout"] == "native"
+    assert np.asarray(row["depth"]).dtype == np.uint16
 
 
 def test_readme_picture_is_small():

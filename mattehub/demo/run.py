@@ -11,14 +11,17 @@ from ..build import BuildOptions, build
 from ..recipes.i_him import ImageHimOptions, ImageHimRecipe
 from ..shards import ShardLimits
 from ..recipes.release import RELEASE_RECIPES, ReleaseOptions
+from ..recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
 from .hhm import make_hhm_sources
 from ..recipes.v_him import VideoHimOptions, VideoHimRecipe
 from .release import make_release
+from .surreal import make_surreal_sources
 from .videos import make_video_sources
 
 DEMO_SAMPLES = 48
 DEMO_SHARD_SAMPLES = 16
 DEMO_CLIPS = 6
+DEMO_SURREAL_BGS = 2
 
 
 def build_i_him_demo(out: Path, sources_root: Path, workers: int, progress: bool = True):
@@ -40,6 +43,19 @@ def build_v_him_demo(out: Path, sources_root: Path, workers: int, progress: bool
     options = BuildOptions(out=out, num_samples=DEMO_CLIPS, workers=workers, progress=progress,
                            limits=ShardLimits(max_samples=DEMO_SHARD_SAMPLES))
     return build(recipe, options)
+
+
+def build_surreal_alpha_demo(out: Path, sources_root: Path, workers: int, progress: bool = True):
+    """Generate a small SURREAL-format tree (mp4 + segm/depth/info mats) and build
+    ``surreal-alpha`` over the HHM demo backgrounds; returns (data_dir, bg_root, report)."""
+    surreal = make_surreal_sources(sources_root / "surreal-demo")
+    bg_root = make_hhm_sources(sources_root / "hhm-demo").bg_root
+    recipe = SurrealAlphaRecipe(SurrealAlphaOptions(data_dir=str(surreal.data_dir),
+                                                    bg_root=str(bg_root),
+                                                    num_bgs=DEMO_SURREAL_BGS), seed=0)
+    options = BuildOptions(out=out, workers=workers, progress=progress,
+                           limits=ShardLimits(max_samples=DEMO_SHARD_SAMPLES))
+    return surreal.data_dir, bg_root, build(recipe, options)
 
 
 def build_release_demo(out: Path, sources_root: Path, progress: bool = True):
@@ -66,6 +82,9 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
                build_v_him_demo(out, out / "_sources", workers, progress)]
     release, release_reports = build_release_demo(out, out / "_sources", progress)
     reports += release_reports
+    # one process: 48 small samples take about a second, starting workers would take longer
+    surreal, bg_root, surreal_report = build_surreal_alpha_demo(out, out / "_sources", 1, progress)
+    reports.append(surreal_report)
     for report in reports:
         print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards")
     print(f"\nDemo written to {out.resolve()} (preview sheets in {out / 'preview'}). Load it with:\n"
@@ -76,4 +95,9 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
           f"split='train', streaming=True)\n"
           f"  ds = load_dataset({str(out)!r}, 'v-him', split='train', streaming=True)   # clips\n"
           f"  # the original release layout, read in place from split zips:\n"
-          f"  ds = load_dataset('mattehub', 'v-him2k5', data_dir={str(release)!r}, streaming=True)")
+          f"  ds = load_dataset('mattehub', 'v-him2k5', data_dir={str(release)!r}, streaming=True)\n"
+          f"  # SURREAL renders as matting samples (alpha, fg, bg, 16-bit depth, part labels):\n"
+          f"  ds = load_dataset({str(out)!r}, 'surreal-alpha', split='train', streaming=True)\n"
+          f"  # or composited on the fly from the SURREAL-format tree:\n"
+          f"  ds = load_dataset('mattehub', 'surreal-alpha', data_dir={str(surreal)!r}, "
+          f"bg_root={str(bg_root)!r}, num_bgs={DEMO_SURREAL_BGS}, split='train', streaming=True)")

@@ -33,9 +33,11 @@ from ..sources.backgrounds import scan_backgrounds
 from ..sources.listing import skip_lines
 from ..synthesis.canvas import DIM_FRAME_LONG_SIDE, LAYOUTS
 from .base import Recipe
-from .surreal_alpha_compose import compose
+from .surreal_alpha_compose import BackgroundError, compose
 from .surreal_alpha_meta import META_FEATURES
 
+MAX_ATTEMPTS = 3
+"""Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
 TASK_SAMPLES = 64
 """Most samples one build task makes (tasks never straddle two clips): a clip with up to
 64 samples is decoded once per build whatever the worker count, a longer one at most once
@@ -135,7 +137,15 @@ class SurrealAlphaRecipe(Recipe):
                 "clips_without_depth": [c.name for c in self.clips if not c.has_depth],
                 "clips_without_info": [c.name for c in self.clips if not c.has_info],
                 "frame_count_mismatches": scan.mismatched,
-                "skipped_inputs": [s.as_dict() for s in scan.skipped + backgrounds.skipped]}
+                "skipped_inputs": [s.as_dict() for s in scan.skipped + backgrounds.skipped]
+                + [{"path": f"{c.name}{surreal.SUFFIXES[kind]}", "reason": reason + " (clip kept)"}
+                   for c in self.clips for kind, reason in c.problems]}
+
+    def source_roots(self) -> list[str]:
+        """Paths in stats become relative to the folder clip names are relative to (the
+        parent of ``cmu``), so an event names ``cmu/train/run0/...`` like ``meta.clip``."""
+        tree = surreal.public_root(Path(self.options.data_dir).resolve())
+        return [str(tree), self.options.bg_root]
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -194,10 +204,14 @@ class SurrealAlphaRecipe(Recipe):
             raise self._cache[1]
         return self._cache[1]
 
-    def pick_background(self, index: int) -> tuple[int, int]:
+    def pick_background(self, index: int, attempt: int = 0) -> tuple[int, int]:
         """(background list position, k): the k-th of ``num_bgs`` distinct backgrounds drawn
-        for this sample's frame."""
+        for this sample's frame; a redraw (``attempt`` > 0, the first one failed to decode)
+        is uniform over the pool."""
         frame_id, k = divmod(index, self.options.num_bgs)
+        if attempt:
+            rng = sample_rng(self.name, self.seed, index, attempt)
+            return int(rng.integers(len(self.backgrounds))), k
         rng = sample_rng(self.name, self.seed, frame_id)
         chosen = rng.choice(len(self.backgrounds), size=self.options.num_bgs, replace=False)
         return int(chosen[k]), k
@@ -205,22 +219,29 @@ class SurrealAlphaRecipe(Recipe):
     def make(self, index: int) -> Outcome:
         number, frame, _ = self.locate(index)
         events: list[dict] = []
-        try:
-            result = compose(self, number, frame, index, events)
-        except SourceError as exc:
-            events += [gate.bad_input_event(exc),
-                       {"kind": "skipped_sample", "reason": f"unusable source: {exc.path}"}]
-            return Outcome(index, None, events)
-        return Outcome(index, self._encode(index, result), events)
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                result = compose(self, number, frame, index, attempt, events)
+            except BackgroundError as exc:  # another background is drawn
+                events.append(gate.bad_input_event(exc.error))
+                continue
+            except SourceError as exc:  # the clip's own files: no redraw helps
+                events += [gate.bad_input_event(exc),
+                           {"kind": "skipped_sample", "reason": f"unusable source: {exc.path}"}]
+                return Outcome(index, None, events)
+            return Outcome(index, self._encode(index, attempt, result), events)
+        events.append({"kind": "skipped_sample",
+                       "reason": f"no readable background in {MAX_ATTEMPTS} draws"})
+        return Outcome(index, None, events)
 
-    def _encode(self, index: int, result) -> EncodedSample:
+    def _encode(self, index: int, attempt: int, result) -> EncodedSample:
         opts = self.options
         fields = {"image": self._rgb(result.image), "alpha": codecs.encode_png(result.alpha),
                   "fg": self._rgb(result.fg), "bg": result.bg_bytes or self._rgb(result.bg),
                   "depth": codecs.encode_png(result.depth),
                   "segmentation": codecs.encode_png(result.labels),
                   "meta": dict(result.meta, recipe=self.name, seed=self.seed, index=index,
-                               attempt=0, image_format=opts.image_format,
+                               attempt=attempt, image_format=opts.image_format,
                                jpeg_quality=opts.jpeg_quality)}
         return EncodedSample(index, sample_key(index), fields)
 

@@ -45,17 +45,30 @@ def depth_millimetres(metres: np.ndarray) -> np.ndarray:
     return np.where(valid, mm, 0).astype(np.uint16)
 
 
-def _background(recipe: "SurrealAlphaRecipe", index: int) -> tuple[object, int, bytes, np.ndarray]:
-    position, k = recipe.pick_background(index)
+class BackgroundError(Exception):
+    """The drawn background failed the input gate (``error`` says why); draw another."""
+
+    def __init__(self, error: SourceError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _background(recipe: "SurrealAlphaRecipe", index: int,
+                attempt: int) -> tuple[object, int, bytes, np.ndarray]:
+    position, k = recipe.pick_background(index, attempt)
     bg = recipe.backgrounds[position]
     path = Path(recipe.options.bg_root) / bg.path
-    data = gate.read_file(path)
-    return bg, k, data, gate.decode_rgb(data, path)
+    try:
+        data = gate.read_file(path)
+        return bg, k, data, gate.decode_rgb(data, path)
+    except SourceError as exc:
+        raise BackgroundError(exc) from None
 
 
-def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int,
+def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, attempt: int,
             events: list[dict]) -> Composite:
-    """Sample ``index`` = frame ``frame`` of clip ``number`` over its background."""
+    """Sample ``index`` = frame ``frame`` of clip ``number`` over its background (draw
+    ``attempt``)."""
     clip, arrays = recipe.clips[number], recipe.clip_arrays(number)
     video = recipe.root / f"{clip.stem}{SUFFIXES['video']}"
     if frame not in arrays.rgb or frame not in arrays.labels:
@@ -63,8 +76,8 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int,
         raise SourceError(missing, f"frame {frame} could not be decoded (truncated file?)",
                           "re-download the clip")
     depth_ok = arrays.depth is not None and frame in arrays.depth
-    _note_missing(recipe, clip, depth_ok, events)
-    bg, k, bg_data, bg_rgb = _background(recipe, index)
+    bg, k, bg_data, bg_rgb = _background(recipe, index, attempt)
+    events += optional_events(recipe, clip, arrays, depth_ok)
     opts = recipe.options
     geo = geometry(opts.layout, clip.size, (bg_rgb.shape[1], bg_rgb.shape[0]), opts.bg_size)
     labels = place_frame(arrays.labels[frame], geo, exact=True)
@@ -86,12 +99,22 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int,
                      place_frame(mm, geo, exact=True), labels, meta)
 
 
-def _note_missing(recipe: "SurrealAlphaRecipe", clip, depth_ok: bool, events: list[dict]) -> None:
-    """Count the samples made without depth or info (kept: depth 0 = invalid, info null)."""
-    for kind, present in (("depth", depth_ok), ("info", clip.has_info)):
-        if not present:
-            path = recipe.root / f"{clip.stem}{SUFFIXES[kind]}"
+def optional_events(recipe: "SurrealAlphaRecipe", clip, arrays, depth_ok: bool) -> list[dict]:
+    """The counted events of a sample made without depth or info (kept: depth 0 = invalid,
+    info null): ``missing_input`` when the file is absent, ``bad_input`` when damaged."""
+    events = []
+    for kind, usable in (("depth", depth_ok), ("info", arrays.info is not None)):
+        if usable:
+            continue
+        path = recipe.root / f"{clip.stem}{SUFFIXES[kind]}"
+        kept = "depth stored as 0 (invalid)" if kind == "depth" else "info values null"
+        problem = clip.problem(kind) or (str(arrays.problems[kind]) if kind in arrays.problems else None)
+        if problem:
+            events.append({"kind": "bad_input", "path": str(path), "reason": f"{problem}: {kept}"})
+        elif kind == "depth" and clip.has_depth:
             events.append({"kind": "missing_input", "path": str(path),
-                           "reason": f"no {SUFFIXES[kind]} for this frame: "
-                                     + ("depth stored as 0 (invalid)" if kind == "depth"
-                                        else "info values null")})
+                           "reason": f"holds no depth for this frame: {kept}"})
+        else:
+            events.append({"kind": "missing_input", "path": str(path),
+                           "reason": f"this clip has no {SUFFIXES[kind]}: {kept}"})
+    return events

@@ -34,7 +34,7 @@ def scan_backgrounds(root: Path) -> BackgroundScan:
                                           f"{', '.join(IMAGE_SUFFIXES)})"))
             continue
         try:
-            width, height = image_size(root / rel)
+            width, height = image_size(root / rel, oriented=True)  # as decoded
         except SourceError as exc:
             scan.skipped.append(Skip(rel, str(exc)))
             continue

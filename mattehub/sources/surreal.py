@@ -7,9 +7,10 @@ container header and the mats' variable listings: a scan never decodes pixels.
 ``load_clip`` decodes what one clip's samples need, every array through the input gate
 (labels exact uint8 at the frame's size, depth 2-D at the frame's size).
 
-A missing ``_depth.mat`` or ``_info.mat`` keeps the clip (depth stored as 0 = invalid,
-info values null) and is counted; a damaged file, labels of the wrong shape or a missing
-mp4 or segm file skips the clip, named in the build record.
+The mp4 and ``_segm.mat`` are required: a missing or damaged one, or labels of the wrong
+shape, skip the clip (named in the build record). ``_depth.mat`` and ``_info.mat`` are
+optional: missing or damaged, the clip is kept with depth stored as 0 (invalid) and info
+values null, and every sample made so is counted (``missing_input`` / ``bad_input``).
 """
 from __future__ import annotations
 
@@ -49,7 +50,14 @@ class SurrealClip:
     """Frames both the video and the labels have."""
     size: tuple[int, int]
     has_depth: bool
+    """A readable ``_depth.mat`` with frames of the right shape (see ``problems``)."""
     has_info: bool
+    problems: tuple[tuple[str, str], ...] = ()
+    """(kind, reason) of optional files present but unusable (``depth``, ``info``)."""
+
+    def problem(self, kind: str) -> str | None:
+        """Why the optional file ``kind`` is unusable (None: fine or missing)."""
+        return dict(self.problems).get(kind)
 
 
 @dataclass
@@ -68,6 +76,8 @@ class ClipArrays:
     labels: dict[int, np.ndarray]
     depth: dict[int, np.ndarray] | None
     info: dict[str, np.ndarray] | None
+    problems: dict[str, SourceError] = field(default_factory=dict)
+    """Optional files (``depth``, ``info``) that failed to decode."""
 
 
 def search_root(data_dir: Path, split: str) -> Path:
@@ -157,17 +167,23 @@ def scan_clip(root: Path, stem: str, name: str, mismatched: list[dict]) -> Surre
             raise SourceError(paths[kind], "is missing; a clip needs its .mp4 and _segm.mat")
     video_frames, size = video_header(paths["video"])
     label_frames = _numbered(mat_variables(paths["segm"]), "segm", paths["segm"], size[::-1])
-    has_depth, has_info = paths["depth"].is_file(), paths["info"].is_file()
-    if has_depth:
-        _numbered(mat_variables(paths["depth"]), "depth", paths["depth"], size[::-1])
-    if has_info:
-        mat_variables(paths["info"])
+    problems = []
+    checks = {"depth": lambda: _numbered(mat_variables(paths["depth"]), "depth", paths["depth"],
+                                         size[::-1]),
+              "info": lambda: mat_variables(paths["info"])}
+    for kind, check in checks.items():
+        if paths[kind].is_file():
+            try:
+                check()
+            except SourceError as exc:
+                problems.append((kind, str(exc)))
     if video_frames != label_frames:
         mismatched.append({"clip": name, "video_frames": video_frames, "label_frames": label_frames})
     frames = min(video_frames, label_frames)
     if frames < 1:
         raise SourceError(paths["video"], "has no frames")
-    return SurrealClip(stem, name, frames, size, has_depth, has_info)
+    usable = {kind: paths[kind].is_file() and kind not in dict(problems) for kind in checks}
+    return SurrealClip(stem, name, frames, size, usable["depth"], usable["info"], tuple(problems))
 
 
 def scan(data_dir: Path, split: str) -> SurrealScan:
@@ -190,12 +206,21 @@ def load_clip(root: Path, clip: SurrealClip, wanted: range) -> ClipArrays:
     DECODES["video"] += 1
     rgb = decode_video(video, wanted, gray=False, size=clip.size, partial=True)
     labels = _frames(base, "segm", wanted, clip.size, gate.label_map)
-    depth = _frames(base, "depth", wanted, clip.size, gate.depth_map) if clip.has_depth else None
-    info = None
-    if clip.has_info:
-        DECODES["info"] += 1
-        info = load_mat(base.with_name(base.name + SUFFIXES["info"]))
-    return ClipArrays(rgb, labels, depth, info)
+    arrays = ClipArrays(rgb, labels, None, None)
+    loaders = {"depth": lambda: _frames(base, "depth", wanted, clip.size, gate.depth_map),
+               "info": lambda: _count("info", load_mat(base.with_name(base.name + SUFFIXES["info"])))}
+    for kind, load in loaders.items():
+        if getattr(clip, f"has_{kind}"):
+            try:
+                setattr(arrays, kind, load())
+            except SourceError as exc:  # optional: the clip is kept without it
+                arrays.problems[kind] = exc
+    return arrays
+
+
+def _count(kind: str, value):
+    DECODES[kind] += 1
+    return value
 
 
 def _frames(base: Path, kind: str, wanted: range, size: tuple[int, int], check) -> dict:

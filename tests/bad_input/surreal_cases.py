@@ -178,11 +178,22 @@ def _mismatch(video_frames: int):
     return check
 
 
-def _missing(kind: str):
+def _missing(kind: str, damaged: str | None = None, in_record: bool = True):
+    """The clip is kept without its optional file: depth 0 / info null, one counted event
+    per sample (``missing_input``; ``bad_input`` naming the damage when the file is there
+    but ``damaged``), and a damaged file the scan finds (``in_record``) is named in the
+    build record."""
     def check(env: Env, run: Run) -> None:
         _clean(run)
         record = _record(env)["sources"]
-        assert record[f"clips_without_{kind}"] == [BAD] and record["skipped_inputs"] == []
+        assert record[f"clips_without_{kind}"] == ([BAD] if in_record else [])
+        assert record["clips"] == 2
+        if damaged is None or not in_record:
+            assert record["skipped_inputs"] == []
+        else:
+            [skip] = record["skipped_inputs"]
+            assert skip["path"] == f"{BAD}_{kind}.mat" and damaged in skip["reason"]
+            assert "clip kept" in skip["reason"]
         rows = _rows(env)
         assert len(rows) == 6
         for row in rows:
@@ -197,9 +208,12 @@ def _missing(kind: str):
                 values = [meta[k] for k in ("gender", "camLoc", "camDist", "zrot", "pose",
                                             "shape", "joints2D", "joints3D")]
                 assert all(v is None for v in values) if bad else all(v is not None for v in values)
-        events = [e for e in _events(env) if e["kind"] == "missing_input"]
+        event_kind = "missing_input" if damaged is None else "bad_input"
+        events = [e for e in _events(env) if e["kind"] == event_kind]
         assert len(events) == 3 and all(e["path"] == f"{BAD}_{kind}.mat" for e in events)
-        assert _summary(env)["event_counts"].get("missing_input") == 3
+        assert damaged is None or all(damaged in e["reason"] for e in events)
+        assert _summary(env)["event_counts"].get(event_kind) == 3
+        assert _summary(env)["skipped_samples"] == 0
     return check
 
 
@@ -237,16 +251,18 @@ def _backgrounds_listed(env: Env, run: Run) -> None:
 
 
 def _background_counted(env: Env, run: Run) -> None:
-    """A background whose header reads but whose data is cut: each sample that drew it is
-    a counted skip naming it; no stored sample uses it."""
+    """A background whose header reads but whose data is cut: each draw of it is a counted
+    bad_input naming it and the sample draws another background (meta.attempt > 0); no
+    stored sample uses it."""
     _clean(run)
     bad = [e for e in _events(env) if e["kind"] == "bad_input"]
     assert bad and all(e["path"] == "landscape.jpg" and "truncated" in e["reason"] for e in bad)
     summary = _summary(env)
-    assert summary["skipped_samples"] == len(bad) == summary["event_counts"]["bad_input"]
+    assert summary["event_counts"]["bad_input"] == len(bad) and summary["skipped_samples"] == 0
     rows = _rows(env)
-    assert len(rows) + len(bad) == 12
+    assert len(rows) == 12
     assert "landscape.jpg" not in {r["meta"]["background"] for r in rows}
+    assert sum(r["meta"]["attempt"] > 0 for r in rows) == len(bad)
 
 
 def _nothing_written(env: Env, run: Run) -> None:
@@ -264,14 +280,17 @@ CASES: list[Case] = [
          _build(lambda t: t.clips[BAD].path("info").unlink()), Succeeds(), _missing("info")),
     Case("surreal-segm-mat-truncated", "surreal: corrupt .mat (truncated) skips the clip",
          _build(_cut("segm", 0.5)), Succeeds(), _clip_skipped("_segm.mat", "truncated")),
-    Case("surreal-depth-mat-truncated", "surreal: corrupt .mat (truncated) skips the clip",
-         _build(_cut("depth", 0.7)), Succeeds(), _clip_skipped("_depth.mat", "truncated")),
-    Case("surreal-info-mat-truncated", "surreal: corrupt .mat (truncated) skips the clip",
-         _build(_cut("info", 0.5)), Succeeds(), _clip_skipped("_info.mat", "truncated")),
+    Case("surreal-depth-mat-truncated", "surreal: corrupt optional .mat (truncated): kept, counted",
+         _build(_cut("depth", 0.7)), Succeeds(), _missing("depth", damaged="truncated")),
+    Case("surreal-info-mat-truncated", "surreal: corrupt optional .mat (truncated): kept, counted",
+         _build(_cut("info", 0.5)), Succeeds(), _missing("info", damaged="truncated")),
     Case("surreal-segm-mat-flipped-bytes", "surreal: corrupt .mat (flipped compressed bytes)",
          _build(_flip("segm", 0.6)), Succeeds(), _clip_skipped("_segm.mat", "cannot be read")),
-    Case("surreal-depth-mat-flipped-bytes", "surreal: corrupt .mat (flipped compressed bytes)",
-         _build(_flip("depth", 0.5)), Succeeds(), _clip_skipped("_depth.mat", "cannot be read")),
+    Case("surreal-depth-mat-flipped-bytes", "surreal: corrupt optional .mat (flipped bytes): kept",
+         _build(_flip("depth", 0.5)), Succeeds(), _missing("depth", damaged="cannot be read")),
+    Case("surreal-depth-mat-flipped-near-end", "surreal: corrupt optional .mat found decoding: kept",
+         _build(_flip("depth", -7)), Succeeds(),
+         _missing("depth", damaged="cannot be read", in_record=False)),
     Case("surreal-segm-mat-flipped-near-end", "surreal: corrupt .mat (flipped compressed bytes)",
          _build(_flip("segm", -7)), Succeeds(),
          _clip_skipped("_segm.mat", "cannot be read", at_scan=False)),
