@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 
 from .. import codecs
 from ..errors import SourceError
 from ..sources import gate
 from ..sources.surreal import SUFFIXES
-from ..synthesis.canvas import geometry, place_background, place_frame
+from ..synthesis.canvas import geometry, pad_frame, paste_frame, place_background, scale_frame
 from .surreal_alpha_meta import frame_values
 
 if TYPE_CHECKING:
@@ -70,23 +71,18 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, a
     """Sample ``index`` = frame ``frame`` of clip ``number`` over its background (draw
     ``attempt``)."""
     clip, arrays = recipe.clips[number], recipe.clip_arrays(number)
-    video = recipe.root / f"{clip.stem}{SUFFIXES['video']}"
-    if frame not in arrays.rgb or frame not in arrays.labels:
-        missing = video if frame not in arrays.rgb else recipe.root / f"{clip.stem}{SUFFIXES['segm']}"
-        raise SourceError(missing, f"frame {frame} could not be decoded (truncated file?)",
-                          "re-download the clip")
+    _check_frame_decoded(recipe, clip, arrays, frame)
     depth_ok = arrays.depth is not None and frame in arrays.depth
     bg, k, bg_data, bg_rgb = _background(recipe, index, attempt)
     events += optional_events(recipe, clip, arrays, depth_ok)
     opts = recipe.options
     geo = geometry(opts.layout, clip.size, (bg_rgb.shape[1], bg_rgb.shape[0]), opts.bg_size)
-    labels = place_frame(arrays.labels[frame], geo, exact=True)
-    alpha = np.where(labels > 0, 255, 0).astype(np.uint8)
-    fg = place_frame(arrays.rgb[frame], geo, exact=False)
-    fg[alpha == 0] = 0
-    background = place_background(bg_rgb, geo)
-    image = np.where(alpha[:, :, None] > 0, fg, background)
+    labels = scale_frame(arrays.labels[frame], geo, exact=True)
+    alpha = cv2.compare(labels, 0, cv2.CMP_GT)  # 255 where label > 0, else 0
+    fg = scale_frame(arrays.rgb[frame], geo, exact=False)
+    fg = cv2.bitwise_and(fg, fg, mask=alpha)
     mm = depth_millimetres(arrays.depth[frame]) if depth_ok else np.zeros(clip.size[::-1], np.uint16)
+    background = place_background(bg_rgb, geo)
     unchanged = geo.bg_scaled == geo.canvas and geo.canvas == (bg_rgb.shape[1], bg_rgb.shape[0])
     passthrough = unchanged and opts.image_format == "jpg" and codecs.is_upright_rgb_jpeg(bg_data)
     meta = {"clip": clip.name, "frame": frame, "background": bg.path, "background_number": k,
@@ -95,8 +91,18 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, a
             "width": geo.canvas[0], "height": geo.canvas[1], "frame_scale": geo.frame_scale,
             "frame_box": list(geo.frame_box), "depth_available": depth_ok,
             "info_available": arrays.info is not None, **frame_values(arrays.info, frame)}
-    return Composite(image, alpha, fg, background, bg_data if passthrough else None,
-                     place_frame(mm, geo, exact=True), labels, meta)
+    return Composite(paste_frame(background, fg, alpha, geo), pad_frame(alpha, geo),
+                     pad_frame(fg, geo), background, bg_data if passthrough else None,
+                     pad_frame(scale_frame(mm, geo, exact=True), geo), pad_frame(labels, geo), meta)
+
+
+def _check_frame_decoded(recipe: "SurrealAlphaRecipe", clip, arrays, frame: int) -> None:
+    """A frame the headers announced but the video or the labels could not give."""
+    for kind, decoded in (("video", arrays.rgb), ("segm", arrays.labels)):
+        if frame not in decoded:
+            raise SourceError(recipe.root / f"{clip.stem}{SUFFIXES[kind]}",
+                              f"frame {frame} could not be decoded (truncated file?)",
+                              "re-download the clip")
 
 
 def optional_events(recipe: "SurrealAlphaRecipe", clip, arrays, depth_ok: bool) -> list[dict]:

@@ -91,10 +91,23 @@ def place_background(bg: np.ndarray, geo: Geometry) -> np.ndarray:
     return np.ascontiguousarray(scaled[y:y + geo.canvas[1], x:x + geo.canvas[0]])
 
 
-def place_frame(array: np.ndarray, geo: Geometry, exact: bool) -> np.ndarray:
-    """A frame-sized array scaled into its box on a zero canvas (``exact``: nearest
-    neighbour, for labels and depth)."""
+def scale_frame(array: np.ndarray, geo: Geometry, exact: bool) -> np.ndarray:
+    """A frame-sized array scaled to its box's size (``exact``: nearest neighbour, for
+    labels and depth). Per-pixel work is done at this size, not the canvas's."""
+    return _resize(array, geo.frame_box[2:], exact)
+
+
+def pad_frame(scaled: np.ndarray, geo: Geometry) -> np.ndarray:
+    """A ``scale_frame`` result placed in its box on a zero canvas."""
     x, y, width, height = geo.frame_box
-    canvas = np.zeros((geo.canvas[1], geo.canvas[0]) + array.shape[2:], array.dtype)
-    canvas[y:y + height, x:x + width] = _resize(array, (width, height), exact)
+    canvas = np.zeros((geo.canvas[1], geo.canvas[0]) + scaled.shape[2:], scaled.dtype)
+    canvas[y:y + height, x:x + width] = scaled
     return canvas
+
+
+def paste_frame(canvas: np.ndarray, scaled: np.ndarray, mask: np.ndarray, geo: Geometry) -> np.ndarray:
+    """``canvas`` with ``scaled`` copied into the frame box where ``mask`` is set (a copy)."""
+    x, y, width, height = geo.frame_box
+    out = canvas.copy()
+    np.copyto(out[y:y + height, x:x + width], scaled, where=mask[:, :, None] > 0)
+    return out
