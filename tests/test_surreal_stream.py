@@ -99,3 +99,11 @@ def test_build_tasks_never_straddle_two_clips(surreal_tree):
         assert 0 < len(task) <= TASK_SAMPLES
         assert len({recipe.locate(i)[0] for i in task}) == 1
     assert len(tasks) == len(recipe.clips)  # small clips: one task each
+
+
+def test_mattehub_stream_takes_the_same_options(surreal_tree):
+    """``mattehub.stream`` (no private hooks) gives the rows ``load_dataset`` gives."""
+    via_stream = mattehub.stream("surreal-alpha", str(surreal_tree.root), split="val",
+                                 bg_root=str(surreal_tree.bg_root), num_bgs=2)
+    via_load = _stream(surreal_tree, num_bgs=2)["val"]
+    assert [r["meta"] for r in via_stream] == [r["meta"] for r in via_load]
