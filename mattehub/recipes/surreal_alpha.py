@@ -132,14 +132,18 @@ class SurrealAlphaRecipe(Recipe):
         per_clip = [-(-clip.frames // opts.frame_stride) * opts.num_bgs for clip in self.clips]
         self.offsets = np.concatenate([[0], np.cumsum(per_clip)]).astype(np.int64)
         self._cache: tuple[int, object] | None = None
+        return self._report(scan, backgrounds.skipped)
+
+    def _report(self, scan: surreal.SurrealScan, bg_skipped: list) -> dict:
+        """What the scan found, for the build record (clip names, never local paths)."""
+        damaged = [{"path": f"{c.name}{surreal.SUFFIXES[kind]}", "reason": reason + " (clip kept)"}
+                   for c in self.clips for kind, reason in c.problems]
         return {"clips": len(self.clips), "backgrounds": len(self.backgrounds),
                 "samples": int(self.offsets[-1]),
                 "clips_without_depth": [c.name for c in self.clips if not c.has_depth],
                 "clips_without_info": [c.name for c in self.clips if not c.has_info],
                 "frame_count_mismatches": scan.mismatched,
-                "skipped_inputs": [s.as_dict() for s in scan.skipped + backgrounds.skipped]
-                + [{"path": f"{c.name}{surreal.SUFFIXES[kind]}", "reason": reason + " (clip kept)"}
-                   for c in self.clips for kind, reason in c.problems]}
+                "skipped_inputs": [s.as_dict() for s in scan.skipped + bg_skipped] + damaged}
 
     def source_roots(self) -> list[str]:
         """Paths in stats become relative to the folder clip names are relative to (the
