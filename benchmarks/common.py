@@ -1,11 +1,24 @@
-"""What the benchmarks share: code snapshots, machine facts, profile labels, docs sections."""
+"""What the benchmarks share: code snapshots, machine facts, profile labels, docs sections;
+for workloads run as ``script --child <JSON>``: the child runs, timing, best-of rounds, profile
+summaries, markdown tables and cached sources."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
+import itertools
+import json
 import os
 import platform
+import pstats
+import resource
 import shutil
 import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -118,3 +131,139 @@ def benchmark_parser(doc: str, unit: str, full, quick, profile_help: str, epilog
     for name in internal:
         parser.add_argument(name, help=argparse.SUPPRESS)
     return parser
+
+
+# --- helpers for a benchmark whose workloads run as ``script --child <JSON spec>`` ----------
+
+
+def run_child(script: Path, code: Path, spec: dict, cpu: int | None = None) -> dict:
+    """Run ``script --child <spec as JSON>`` in a fresh Python that imports mattehub from the
+    snapshot ``code`` (and the benchmarks from here), pinned to ``cpu`` unless None.
+
+    Returns the JSON object the child printed last (``child_result``)."""
+    path = os.pathsep.join(filter(None, (str(code), str(HERE), os.environ.get("PYTHONPATH"))))
+    pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+    done = subprocess.run([sys.executable, str(script), "--child", json.dumps(spec)],
+                          stdout=subprocess.PIPE, text=True, preexec_fn=pin,
+                          env=dict(os.environ, PYTHONPATH=path))
+    if done.returncode:
+        raise SystemExit(f"benchmark child {spec} failed with exit code {done.returncode}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child_result(result: dict) -> None:
+    """In a child: print ``result`` and the process's peak RSS (MiB) as one JSON line."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(dict(result, peak_rss_mib=peak), default=str), flush=True)
+
+
+def timed(run: Callable[[], dict], profile_out: str | None = None) -> dict:
+    """``run()``'s result plus its wall and CPU seconds; under cProfile (stats written to
+    ``profile_out``) when that is given."""
+    profiler = cProfile.Profile() if profile_out else contextlib.nullcontext()
+    with profiler:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = run()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if profile_out:
+        profiler.dump_stats(profile_out)
+    return dict(result, seconds=wall, cpu_seconds=cpu)
+
+
+def best_of(kinds: Iterable[str], repeats: int, run: Callable[[str], dict]) -> dict[str, dict]:
+    """``run(kind)`` ``repeats`` times per kind, one round of every kind after another (so
+    the drifts of a shared machine hit all kinds alike). Per kind: its fastest run, with the
+    seconds of every run (``all_seconds``) and the largest peak RSS."""
+    runs: dict[str, list[dict]] = defaultdict(list)
+    for number, kind in itertools.product(range(1, repeats + 1), kinds):
+        runs[kind].append(run(kind))
+        print(f"  ({kind}) run {number}/{repeats}: {runs[kind][-1]['seconds']:.1f} s", flush=True)
+    return {kind: dict(min(done, key=lambda r: r["seconds"]),
+                       all_seconds=[r["seconds"] for r in done],
+                       peak_rss_mib=max(r["peak_rss_mib"] for r in done))
+            for kind, done in runs.items()}
+
+
+def top_functions(profile: Path, top: int, sort: str = "tottime", within: str = "") -> dict:
+    """The ``top`` functions of a cProfile dump by ``sort`` (``tottime``: own time, or
+    ``cumulative``) among those whose ``label`` starts with ``within``; the total time."""
+    stats = pstats.Stats(str(profile)).sort_stats(sort)
+    rows = []
+    for func in (f for f in stats.fcn_list if label(f).startswith(within)):
+        _, calls, own, cum, _ = stats.stats[func]
+        rows.append({"function": label(func), "calls": calls, "own_s": own, "cum_s": cum,
+                     "share": (own if sort == "tottime" else cum) / stats.total_tt})
+    return {"total_s": stats.total_tt, "rows": rows[:top]}
+
+
+def functions_table(profile: dict) -> list[str]:
+    """Markdown of ``top_functions``' rows; share: of the total profiled time."""
+    return md_table(("function", "calls:", "own s:", "cum s:", "share:"),
+                    [(f"`{r['function']}`", r["calls"], f"{r['own_s']:.2f}", f"{r['cum_s']:.2f}",
+                      f"{100 * r['share']:.0f}%") for r in profile["rows"]])
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence]) -> list[str]:
+    """Lines of a markdown table; a header ending in ":" is a right-aligned column."""
+    names = [h.rstrip(":") for h in header]
+    rules = ["---:" if h.endswith(":") else "---" for h in header]
+    return ["| " + " | ".join(names) + " |", "|" + "|".join(rules) + "|",
+            *("| " + " | ".join(map(str, row)) + " |" for row in rows)]
+
+
+def rate(run: dict, unit: str = "samples") -> float:
+    """``unit`` per second of a timed run."""
+    return run[unit] / run["seconds"]
+
+
+def runs_table(results: dict[str, dict], what: dict[str, str], unit: str = "samples") -> list[str]:
+    """Markdown of ``best_of``'s results: best time (and every run's), rate, time and CPU time
+    per item, peak RSS; ``what`` describes each kind."""
+    one = unit[:-1]
+    rows = [(f"({kind})", what[kind], r[unit],
+             f"{r['seconds']:.1f} ({', '.join(f'{s:.1f}' for s in r['all_seconds'])})",
+             f"**{rate(r, unit):.2f}**", f"{1000 * r['seconds'] / r[unit]:.0f}",
+             f"{r['cpu_seconds'] / r[unit]:.3f}", f"{r['peak_rss_mib']:.0f}")
+            for kind, r in results.items()]
+    return md_table(("run", "what", f"{unit}:", "seconds, best (runs):", f"{unit}/s per core:",
+                     f"ms/{one}:", f"CPU s/{one}:", "peak RSS MiB:"), rows)
+
+
+def ratio_table(results: dict[str, dict], pairs: Iterable[tuple[str, str]], target: float,
+                unit: str = "samples") -> list[str]:
+    """Markdown: per (fast, slow) of ``pairs`` (same work in every run), the ratio of the best
+    runs' rates, the range of the per-round ratios, and whether the ratio is >= ``target``
+    (borderline when that range crosses it)."""
+    rows = []
+    for fast, slow in pairs:
+        best = rate(results[fast], unit) / rate(results[slow], unit)
+        per_round = [s / f for f, s in zip(results[fast]["all_seconds"], results[slow]["all_seconds"])]
+        low, high = min(per_round), max(per_round)
+        met = ("yes" if best >= target else "**no**") + (
+            " (borderline: the per-run range crosses it)" if low < target <= high else "")
+        rows.append((f"{fast}/{slow}", f"**{best:.2f}x**", f"{low:.2f}x - {high:.2f}x", met))
+    return md_table((f"{unit}/s ratio (target >= {target:g}x)", "best runs:", "per-run range:",
+                     "met"), rows)
+
+
+def measured_lines(info: dict, command: str, elapsed: float, load: tuple[float, float]) -> list[str]:
+    """Markdown: when, by which command and at which commit (``info`` is ``machine()`` plus
+    ``commit``); the machine, the versions, the load average at the start and the end."""
+    versions = ", ".join(f"{name} {version}" for name, version in info["versions"].items())
+    return [f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `{command}` (whole run "
+            f"{elapsed / 60:.1f} min) at commit `{info['commit']}` (a copy of the package taken "
+            "at the start).", "",
+            f"- Machine: {info['cpu']}, nproc = {info['nproc']}, {info['mem_gib']:.0f} GiB RAM, "
+            f"{info['os']}", f"- Python {info['python']}; {versions}",
+            f"- Shared machine: 1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at "
+            "the end (above 0 is other work on the same CPUs), hence best-of-N runs"]
+
+
+def cached(root: Path, make: Callable[[Path], object]) -> Path:
+    """``root``, made by ``make(root)`` unless a previous call completed it (so ``root``'s
+    name must change with whatever ``make`` depends on)."""
+    if not (root / ".complete").is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        make(root)
+        (root / ".complete").touch()
+    return root

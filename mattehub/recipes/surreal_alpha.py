@@ -33,7 +33,7 @@ from ..sources.backgrounds import scan_backgrounds
 from ..sources.listing import skip_lines
 from ..synthesis.canvas import DIM_FRAME_LONG_SIDE, LAYOUTS
 from .base import Recipe
-from .surreal_alpha_compose import BackgroundError, compose
+from .surreal_alpha_compose import LAYERS, BackgroundError, Composite, compose
 from .surreal_alpha_meta import META_FEATURES
 
 MAX_ATTEMPTS = 3
@@ -132,6 +132,7 @@ class SurrealAlphaRecipe(Recipe):
         per_clip = [-(-clip.frames // opts.frame_stride) * opts.num_bgs for clip in self.clips]
         self.offsets = np.concatenate([[0], np.cumsum(per_clip)]).astype(np.int64)
         self._cache: tuple[int, object] | None = None
+        self._layers: tuple[tuple, dict[str, bytes]] | None = None
         return self._report(scan, backgrounds.skipped)
 
     def _report(self, scan: surreal.SurrealScan, bg_skipped: list) -> dict:
@@ -153,7 +154,7 @@ class SurrealAlphaRecipe(Recipe):
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_cache"] = None  # decoded arrays stay in the process that decoded them
+        state["_cache"] = state["_layers"] = None  # decoded data stays in its process
         return state
 
     def available(self) -> int:
@@ -238,16 +239,24 @@ class SurrealAlphaRecipe(Recipe):
                        "reason": f"no readable background in {MAX_ATTEMPTS} draws"})
         return Outcome(index, None, events)
 
-    def _encode(self, index: int, attempt: int, result) -> EncodedSample:
+    def _encode(self, index: int, attempt: int, result: Composite) -> EncodedSample:
         opts = self.options
-        fields = {"image": self._rgb(result.image), "alpha": codecs.encode_png(result.alpha),
-                  "fg": self._rgb(result.fg), "bg": result.bg_bytes or self._rgb(result.bg),
-                  "depth": codecs.encode_png(result.depth),
-                  "segmentation": codecs.encode_png(result.labels),
+        fields = {"image": self._rgb(result.image), **self._layer_bytes(result),
+                  "bg": result.bg_bytes or self._rgb(result.bg),
                   "meta": dict(result.meta, recipe=self.name, seed=self.seed, index=index,
                                attempt=attempt, image_format=opts.image_format,
                                jpeg_quality=opts.jpeg_quality)}
-        return EncodedSample(index, sample_key(index), fields)
+        return EncodedSample(index, sample_key(index), {f.name: fields[f.name] for f in self.schema().fields})
+
+    def _layer_bytes(self, result: Composite) -> dict[str, bytes]:
+        """Encoded alpha, fg, depth and segmentation: once per frame and canvas geometry
+        (the ``num_bgs`` samples of a frame share them when their backgrounds share a size,
+        always in the native layout), kept until the next frame."""
+        if self._layers is None or self._layers[0] != result.layer_key:
+            encoded = {name: (self._rgb if name == "fg" else codecs.encode_png)(result.canvas_layer(name))
+                       for name in LAYERS}
+            self._layers = (result.layer_key, encoded)
+        return dict(self._layers[1])
 
     def _rgb(self, array: np.ndarray) -> bytes:
         return codecs.encode_rgb(array, self.options.image_format, self.options.jpeg_quality)

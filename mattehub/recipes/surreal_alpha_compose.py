@@ -13,7 +13,8 @@ from .. import codecs
 from ..errors import SourceError
 from ..sources import gate
 from ..sources.surreal import SUFFIXES
-from ..synthesis.canvas import geometry, pad_frame, paste_frame, place_background, scale_frame
+from ..synthesis.canvas import (Geometry, geometry, pad_frame, paste_frame, place_background,
+                                scale_frame)
 from .surreal_alpha_meta import frame_values
 
 if TYPE_CHECKING:
@@ -24,17 +25,27 @@ MAX_DEPTH_METRES = 1e3
 MAX_DEPTH_MM = np.iinfo(np.uint16).max
 
 
+LAYERS = ("alpha", "fg", "depth", "segmentation")
+"""Fields that depend on the frame and the canvas geometry only, not on the background's
+pixels: identical for the samples of one frame whose backgrounds have one size."""
+
+
 @dataclass
 class Composite:
     image: np.ndarray
-    alpha: np.ndarray
-    fg: np.ndarray
     bg: np.ndarray
     bg_bytes: bytes | None
     """The background file itself when it can be stored unchanged, else None."""
-    depth: np.ndarray
-    labels: np.ndarray
+    layers: dict[str, np.ndarray]
+    """LAYERS at the frame box's size; ``canvas_layer`` places one on the canvas."""
+    layer_key: tuple
+    """(clip number, frame, frame box, canvas): equal keys mean equal LAYERS."""
+    geo: Geometry
     meta: dict
+
+    def canvas_layer(self, name: str) -> np.ndarray:
+        """Layer ``name`` on the zero-padded canvas, as stored."""
+        return pad_frame(self.layers[name], self.geo)
 
 
 def depth_millimetres(metres: np.ndarray) -> np.ndarray:
@@ -91,9 +102,11 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, a
             "width": geo.canvas[0], "height": geo.canvas[1], "frame_scale": geo.frame_scale,
             "frame_box": list(geo.frame_box), "depth_available": depth_ok,
             "info_available": arrays.info is not None, **frame_values(arrays.info, frame)}
-    return Composite(paste_frame(background, fg, alpha, geo), pad_frame(alpha, geo),
-                     pad_frame(fg, geo), background, bg_data if passthrough else None,
-                     pad_frame(scale_frame(mm, geo, exact=True), geo), pad_frame(labels, geo), meta)
+    layers = {"alpha": alpha, "fg": fg, "depth": scale_frame(mm, geo, exact=True),
+              "segmentation": labels}
+    return Composite(paste_frame(background, fg, alpha, geo), background,
+                     bg_data if passthrough else None, layers,
+                     (number, frame, geo.frame_box, geo.canvas), geo, meta)
 
 
 def _check_frame_decoded(recipe: "SurrealAlphaRecipe", clip, arrays, frame: int) -> None:
