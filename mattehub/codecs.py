@@ -39,18 +39,22 @@ def encode_png(array: np.ndarray) -> bytes:
     return buf.tobytes()
 
 
-def encode_jpeg(rgb: np.ndarray, quality: int = DEFAULT_JPEG_QUALITY) -> bytes:
-    """Baseline JPEG (4:2:0) of an RGB array at ``quality``."""
-    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+def encode_jpeg(rgb: np.ndarray, quality: int = DEFAULT_JPEG_QUALITY, bgr: bool = False) -> bytes:
+    """Baseline JPEG (4:2:0) of an RGB array at ``quality`` (``bgr``: the array is already
+    in OpenCV's channel order, which saves a conversion on large canvases)."""
+    array = rgb if bgr else cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    ok, buf = cv2.imencode(".jpg", array, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:  # pragma: no cover
         raise ValueError(f"cannot JPEG-encode array of {rgb.dtype} {rgb.shape}")
     return buf.tobytes()
 
 
-def encode_rgb(rgb: np.ndarray, image_format: str, quality: int) -> bytes:
-    """Encode RGB as ``jpg`` (at ``quality``) or ``png`` (lossless)."""
-    return encode_jpeg(rgb, quality) if image_format == "jpg" else encode_png(rgb)
+def encode_rgb(rgb: np.ndarray, image_format: str, quality: int, bgr: bool = False) -> bytes:
+    """Encode RGB as ``jpg`` (at ``quality``) or ``png`` (lossless); ``bgr``: the array is
+    in OpenCV's channel order."""
+    if image_format == "jpg":
+        return encode_jpeg(rgb, quality, bgr)
+    return encode_png(cv2.cvtColor(rgb, cv2.COLOR_BGR2RGB) if bgr else rgb)
 
 
 def is_upright_rgb_jpeg(data: bytes) -> bool:

@@ -259,4 +259,6 @@ class SurrealAlphaRecipe(Recipe):
         return dict(self._layers[1])
 
     def _rgb(self, array: np.ndarray) -> bytes:
-        return codecs.encode_rgb(array, self.options.image_format, self.options.jpeg_quality)
+        """Colour arrays here are BGR throughout (decoded, composited and encoded in OpenCV's
+        order: no channel conversion of canvas-sized arrays)."""
+        return codecs.encode_rgb(array, self.options.image_format, self.options.jpeg_quality, bgr=True)

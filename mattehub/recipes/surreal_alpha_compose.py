@@ -72,7 +72,7 @@ def _background(recipe: "SurrealAlphaRecipe", index: int,
     path = Path(recipe.options.bg_root) / bg.path
     try:
         data = gate.read_file(path)
-        return bg, k, data, gate.decode_rgb(data, path)
+        return bg, k, data, gate.decode_rgb(data, path, bgr=True)
     except SourceError as exc:
         raise BackgroundError(exc) from None
 
@@ -84,17 +84,17 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, a
     clip, arrays = recipe.clips[number], recipe.clip_arrays(number)
     _check_frame_decoded(recipe, clip, arrays, frame)
     depth_ok = arrays.depth is not None and frame in arrays.depth
-    bg, k, bg_data, bg_rgb = _background(recipe, index, attempt)
+    bg, k, bg_data, bg_pixels = _background(recipe, index, attempt)
     events += optional_events(recipe, clip, arrays, depth_ok)
     opts = recipe.options
-    geo = geometry(opts.layout, clip.size, (bg_rgb.shape[1], bg_rgb.shape[0]), opts.bg_size)
+    geo = geometry(opts.layout, clip.size, (bg_pixels.shape[1], bg_pixels.shape[0]), opts.bg_size)
     labels = scale_frame(arrays.labels[frame], geo, exact=True)
     alpha = cv2.compare(labels, 0, cv2.CMP_GT)  # 255 where label > 0, else 0
-    fg = scale_frame(arrays.rgb[frame], geo, exact=False)
+    fg = scale_frame(arrays.frames[frame], geo, exact=False)
     fg = cv2.bitwise_and(fg, fg, mask=alpha)
     mm = depth_millimetres(arrays.depth[frame]) if depth_ok else np.zeros(clip.size[::-1], np.uint16)
-    background = place_background(bg_rgb, geo)
-    unchanged = geo.bg_scaled == geo.canvas and geo.canvas == (bg_rgb.shape[1], bg_rgb.shape[0])
+    background = place_background(bg_pixels, geo)
+    unchanged = geo.bg_scaled == geo.canvas and geo.canvas == (bg_pixels.shape[1], bg_pixels.shape[0])
     passthrough = unchanged and opts.image_format == "jpg" and codecs.is_upright_rgb_jpeg(bg_data)
     meta = {"clip": clip.name, "frame": frame, "background": bg.path, "background_number": k,
             "background_size": list(bg.size), "background_scale": geo.bg_scale,
@@ -111,7 +111,7 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, a
 
 def _check_frame_decoded(recipe: "SurrealAlphaRecipe", clip, arrays, frame: int) -> None:
     """A frame the headers announced but the video or the labels could not give."""
-    for kind, decoded in (("video", arrays.rgb), ("segm", arrays.labels)):
+    for kind, decoded in (("video", arrays.frames), ("segm", arrays.labels)):
         if frame not in decoded:
             raise SourceError(recipe.root / f"{clip.stem}{SUFFIXES[kind]}",
                               f"frame {frame} could not be decoded (truncated file?)",

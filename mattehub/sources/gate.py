@@ -111,14 +111,14 @@ def displayed_size(image: Image.Image) -> tuple[int, int]:
     return width, height
 
 
-def decode_rgb(data: bytes, name: str | Path) -> np.ndarray:
+def decode_rgb(data: bytes, name: str | Path, bgr: bool = False) -> np.ndarray:
     """Decode complete image bytes to RGB uint8 (H, W, 3), EXIF orientation applied
-    (as ``datasets`` shows it)."""
+    (as ``datasets`` shows it); ``bgr``: keep OpenCV's channel order (no conversion)."""
     check_complete(data, name)
     array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if array is None:
         raise SourceError(name, "cannot be decoded as an image (corrupt or truncated file?)", FIX)
-    return cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
+    return array if bgr else cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
 
 
 def decode_matte(data: bytes, name: str | Path, size: tuple[int, int] | None = None) -> Matte:

@@ -72,7 +72,8 @@ class SurrealScan:
 class ClipArrays:
     """One clip's decoded frames, by 0-based frame number; absent frames were not decodable."""
 
-    rgb: dict[int, np.ndarray]
+    frames: dict[int, np.ndarray]
+    """Colour frames in OpenCV's BGR order (the recipe composites and encodes in it)."""
     labels: dict[int, np.ndarray]
     depth: dict[int, np.ndarray] | None
     info: dict[str, np.ndarray] | None
@@ -204,9 +205,9 @@ def load_clip(root: Path, clip: SurrealClip, wanted: range) -> ClipArrays:
     base = root / clip.stem
     video = base.with_name(base.name + SUFFIXES["video"])
     DECODES["video"] += 1
-    rgb = decode_video(video, wanted, gray=False, size=clip.size, partial=True)
+    frames = decode_video(video, wanted, gray=False, size=clip.size, partial=True, bgr=True)
     labels = _frames(base, "segm", wanted, clip.size, gate.label_map)
-    arrays = ClipArrays(rgb, labels, None, None)
+    arrays = ClipArrays(frames, labels, None, None)
     loaders = {"depth": lambda: _frames(base, "depth", wanted, clip.size, gate.depth_map),
                "info": lambda: _count("info", load_mat(base.with_name(base.name + SUFFIXES["info"])))}
     for kind, load in loaders.items():

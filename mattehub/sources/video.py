@@ -145,12 +145,14 @@ def video_header(path: Path) -> tuple[int, tuple[int, int]]:
 
 
 def decode_video(path: Path, wanted: range | set[int], gray: bool,
-                 size: tuple[int, int], partial: bool = False) -> dict[int, np.ndarray]:
+                 size: tuple[int, int], partial: bool = False,
+                 bgr: bool = False) -> dict[int, np.ndarray]:
     """The frames of ``wanted`` (0-based) of a video file, each checked against ``size``;
     decoding stops after the last one wanted. Frames the file does not have are absent
     from the result (a truncated file): callers decide whether that is an error. With
     ``partial``, a decoder error keeps the frames decoded before it (a clip damaged near
-    its end still gives its first frames) instead of raising."""
+    its end still gives its first frames) instead of raising. ``bgr``: colour frames in
+    OpenCV's channel order."""
     out, last = {}, max(wanted, default=-1)
     try:
         with av.open(str(path)) as container:
@@ -158,7 +160,7 @@ def decode_video(path: Path, wanted: range | set[int], gray: bool,
                 if index > last:
                     break
                 if index in wanted:
-                    array = frame.to_ndarray(format="gray" if gray else "rgb24")
+                    array = frame.to_ndarray(format="gray" if gray else "bgr24" if bgr else "rgb24")
                     gate.check_frame(array, size, path, f"frame {index}")
                     out[index] = array
     except (av.error.FFmpegError, OSError) as exc:
