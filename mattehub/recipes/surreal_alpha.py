@@ -241,11 +241,11 @@ class SurrealAlphaRecipe(Recipe):
 
     def _encode(self, index: int, attempt: int, result: Composite) -> EncodedSample:
         opts = self.options
-        fields = {"image": self._rgb(result.image), **self._layer_bytes(result),
-                  "bg": result.bg_bytes or self._rgb(result.bg),
-                  "meta": dict(result.meta, recipe=self.name, seed=self.seed, index=index,
-                               attempt=attempt, image_format=opts.image_format,
-                               jpeg_quality=opts.jpeg_quality)}
+        fields = {"bg": result.bg_bytes or self._rgb(result.bg)}  # before make_image reuses it
+        fields.update(image=self._rgb(result.make_image()), **self._layer_bytes(result))
+        fields["meta"] = dict(result.meta, recipe=self.name, seed=self.seed, index=index,
+                              attempt=attempt, image_format=opts.image_format,
+                              jpeg_quality=opts.jpeg_quality)
         return EncodedSample(index, sample_key(index), {f.name: fields[f.name] for f in self.schema().fields})
 
     def _layer_bytes(self, result: Composite) -> dict[str, bytes]:

@@ -32,8 +32,8 @@ pixels: identical for the samples of one frame whose backgrounds have one size."
 
 @dataclass
 class Composite:
-    image: np.ndarray
     bg: np.ndarray
+    """The background on the canvas; ``make_image`` turns it into the composite in place."""
     bg_bytes: bytes | None
     """The background file itself when it can be stored unchanged, else None."""
     layers: dict[str, np.ndarray]
@@ -46,6 +46,13 @@ class Composite:
     def canvas_layer(self, name: str) -> np.ndarray:
         """Layer ``name`` on the zero-padded canvas, as stored."""
         return pad_frame(self.layers[name], self.geo)
+
+    def make_image(self) -> np.ndarray:
+        """``image`` = alpha*fg + (1-alpha)*bg (alpha is binary: fg pasted where alpha),
+        built in ``bg``'s array to spare a canvas-sized copy: encode ``bg`` first."""
+        paste_frame(self.bg, self.layers["fg"], self.layers["alpha"], self.geo)
+        image, self.bg = self.bg, None
+        return image
 
 
 def depth_millimetres(metres: np.ndarray) -> np.ndarray:
@@ -104,8 +111,7 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, a
             "info_available": arrays.info is not None, **frame_values(arrays.info, frame)}
     layers = {"alpha": alpha, "fg": fg, "depth": scale_frame(mm, geo, exact=True),
               "segmentation": labels}
-    return Composite(paste_frame(background, fg, alpha, geo), background,
-                     bg_data if passthrough else None, layers,
+    return Composite(background, bg_data if passthrough else None, layers,
                      (number, frame, geo.frame_box, geo.canvas), geo, meta)
 
 

@@ -105,9 +105,8 @@ def pad_frame(scaled: np.ndarray, geo: Geometry) -> np.ndarray:
     return canvas
 
 
-def paste_frame(canvas: np.ndarray, scaled: np.ndarray, mask: np.ndarray, geo: Geometry) -> np.ndarray:
-    """``canvas`` with ``scaled`` copied into the frame box where ``mask`` is set (a copy)."""
+def paste_frame(canvas: np.ndarray, scaled: np.ndarray, mask: np.ndarray, geo: Geometry) -> None:
+    """Copy ``scaled`` into ``canvas``'s frame box where ``mask`` is set, in place (no
+    canvas-sized copy)."""
     x, y, width, height = geo.frame_box
-    out = canvas.copy()
-    np.copyto(out[y:y + height, x:x + width], scaled, where=mask[:, :, None] > 0)
-    return out
+    np.copyto(canvas[y:y + height, x:x + width], scaled, where=mask[:, :, None] > 0)
