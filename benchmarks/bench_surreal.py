@@ -33,7 +33,7 @@ from pathlib import Path
 
 from common import (DOCS, benchmark_parser, best_of, cached, check_snapshot, child_result,
                     functions_table, machine, md_table, measured_lines, rate, ratio_table,
-                    run_child, runs_table, snapshot_code, timed, top_functions, write_docs)
+                    run_child, runs_table, snapshot_code, timed, times, top_functions, write_docs)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-surreal"  # tmpfs: outputs cost no disk
@@ -286,7 +286,7 @@ def throughput_section(runs: dict, plan: Plan) -> list[str]:
     own = [(title[:3], p["rows"][:3]) for title, p in (runs["profile"] or {}).items()
            if title.endswith("own time")]
     verdict = (f"**The {TARGET:g}x target is {'met' if ab >= TARGET else 'missed'}**: (a) makes "
-               f"{ab:.2f}x (b)'s samples per second. " + (
+               f"{times(ab)} (b)'s samples per second. " + (
                    "What dominates (cProfile, own time; tables below): " + "; ".join(
                        f"{run} " + ", ".join(f"`{r['function']}` {100 * r['share']:.0f}%"
                                              for r in rows) for run, rows in own) + "."
