@@ -20,7 +20,7 @@ EPILOG = """examples:
   mattehub demo                                   # every config from generated stand-in sources
   mattehub build i-him --out shards --image-root HHM/train --bg-root BG-20K/train \\
       --invalid-names invalid_him.txt --num-samples 50000 --workers 8
-  mattehub build surreal-alpha --out shards --data-dir SURREAL/data/cmu --split train \
+  mattehub build surreal-alpha --out shards --data-dir SURREAL/data/cmu --split train \\
       --bg-root BG-20K/train --num-bgs 4 --frame-stride 10 --layout dim --workers 8
   mattehub push shards --repo-id you/i-him-shards
 
