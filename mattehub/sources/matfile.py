@@ -70,22 +70,23 @@ def check_complete(path: str | Path) -> None:
         raise SourceError(path, f"cannot be read: {exc.strerror or exc}") from None
 
 
-def mat_variables(path: str | Path) -> dict[str, tuple[int, ...]]:
-    """Variable name -> shape of a complete v5 ``.mat`` file (headers only, no arrays)."""
+def _read(path: str | Path, reader, **kwargs):
+    """``reader(path, **kwargs)`` (a scipy.io function) on a complete file, any decoder
+    failure as a SourceError naming the file."""
     check_complete(path)
     try:
-        return {name: tuple(shape) for name, shape, _ in scipy.io.whosmat(str(path))}
+        return reader(str(path), **kwargs)
     except _DECODE_ERRORS as exc:
         raise SourceError(path, f"cannot be read as a .mat file ({type(exc).__name__}: {exc})",
                           FIX) from None
+
+
+def mat_variables(path: str | Path) -> dict[str, tuple[int, ...]]:
+    """Variable name -> shape of a complete v5 ``.mat`` file (headers only, no arrays)."""
+    return {name: tuple(shape) for name, shape, _ in _read(path, scipy.io.whosmat)}
 
 
 def load_mat(path: str | Path, names: list[str] | None = None) -> dict[str, np.ndarray]:
     """The named variables (all when ``names`` is None) of a complete v5 ``.mat`` file."""
-    check_complete(path)
-    try:
-        loaded = scipy.io.loadmat(str(path), variable_names=names)
-    except _DECODE_ERRORS as exc:
-        raise SourceError(path, f"cannot be read as a .mat file ({type(exc).__name__}: {exc})",
-                          FIX) from None
+    loaded = _read(path, scipy.io.loadmat, variable_names=names)
     return {key: value for key, value in loaded.items() if not key.startswith("__")}

@@ -86,8 +86,8 @@ def search_root(data_dir: Path, split: str) -> Path:
     itself when it is a split, run or sequence folder."""
     if not data_dir.is_dir():
         raise SourceError(data_dir, "does not exist or is not a folder", SOURCE)
-    cmu = data_dir / "cmu" if (data_dir / "cmu").is_dir() else data_dir
-    if cmu.name == "cmu" or any((cmu / s).is_dir() for s in SPLITS):
+    cmu = cmu_folder(data_dir)
+    if cmu is not None:
         if not (cmu / split).is_dir():
             present = [s.name for s in sorted(cmu.iterdir()) if s.is_dir()]
             if not present:
@@ -115,12 +115,20 @@ def split_of(path: Path) -> str | None:
     return None
 
 
+def cmu_folder(data_dir: Path) -> Path | None:
+    """SURREAL's ``cmu`` folder when ``data_dir`` is it (by name or by holding split
+    folders) or holds it; None for a split, run or sequence folder."""
+    cmu = data_dir / "cmu" if (data_dir / "cmu").is_dir() else data_dir
+    if cmu.name == "cmu" or any((cmu / s).is_dir() for s in SPLITS):
+        return cmu
+    return None
+
+
 def source_splits(data_dir: Path) -> list[str]:
     """The splits a tree holds: ``cmu/<split>`` folders present, else the one a split, run
     or sequence folder belongs to (``train`` outside a ``cmu`` tree)."""
-    cmu = data_dir / "cmu" if (data_dir / "cmu").is_dir() else data_dir
-    found = [s for s in SPLITS if (cmu / s).is_dir()] if cmu.name == "cmu" or \
-        any((cmu / s).is_dir() for s in SPLITS) else []
+    cmu = cmu_folder(data_dir)
+    found = [s for s in SPLITS if (cmu / s).is_dir()] if cmu is not None else []
     return found or [split_of(data_dir) or "train"]
 
 
