@@ -137,7 +137,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
         if files is not None:
             yield from self._shard_tables(files)
         else:
-            yield from self._release_tables(split)
+            yield from self._made_tables(split)
 
     def _shard_tables(self, files):
         for file_index, file in enumerate(files):
@@ -159,7 +159,8 @@ class Mattehub(datasets.ArrowBasedBuilder):
                               "run `mattehub verify` on the folder, then rebuild the shard "
                               "(re-running the build command redoes damaged shards)") from None
 
-    def _release_tables(self, split: str):
+    def _made_tables(self, split: str):
+        """Rows made by the recipe (a release read in place, or sources composited on the fly)."""
         recipe_cls = RECIPES[self.config.name]
         if recipe_cls.streams_from_sources:
             recipe = self._source_recipe(split)

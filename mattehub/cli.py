@@ -162,8 +162,8 @@ def build_namespace(config: str, values: dict) -> argparse.Namespace:
     own type and choices, and other configs' options are refused. This is how
     ``load_dataset("mattehub", CONFIG, **kwargs)`` gets the CLI's defaults and validation."""
     parser = build_parser()
-    actions = _build_actions(parser)
-    args = argparse.Namespace(**_build_defaults(parser))
+    actions, defaults = _build_actions(parser), _build_defaults(parser)
+    args = argparse.Namespace(**defaults)
     args.config = recipe_class(config).name
     for dest, value in values.items():
         action = actions.get(dest)
@@ -177,7 +177,7 @@ def build_namespace(config: str, values: dict) -> argparse.Namespace:
         if action.choices is not None and value not in action.choices:
             raise BuildError(f"{dest}={value!r}: choose from {', '.join(map(str, action.choices))}")
         setattr(args, dest, value)
-    _refuse_inapplicable(_build_defaults(parser), args)
+    _refuse_inapplicable(defaults, args)
     return args
 
 

@@ -19,16 +19,18 @@ PNG_COMPRESSION = 3
 ORIENTATION_TAG = 0x0112
 
 
-def encode_png(array: np.ndarray) -> bytes:
-    """Lossless PNG of an 8/16-bit gray, RGB or RGBA array.
+def encode_png(array: np.ndarray, bgr: bool = False) -> bytes:
+    """Lossless PNG of an 8/16-bit gray, RGB or RGBA array (``bgr``: colour already in
+    OpenCV's channel order).
 
     Gray mattes are mostly long runs of 0 and 255: with no row filter and zlib's RLE
     strategy they encode ~4x faster than with adaptive filtering, and smaller
     (measured on 1024x768 mattes: 1.5 ms / 15.5 KB against 6 ms / 20.9 KB).
     """
     if array.ndim == 3:
-        to_bgr = cv2.COLOR_RGBA2BGRA if array.shape[2] == 4 else cv2.COLOR_RGB2BGR
-        array = cv2.cvtColor(array, to_bgr)
+        if not bgr:
+            to_bgr = cv2.COLOR_RGBA2BGRA if array.shape[2] == 4 else cv2.COLOR_RGB2BGR
+            array = cv2.cvtColor(array, to_bgr)
         params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]
     else:
         params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION, cv2.IMWRITE_PNG_FILTER,
@@ -52,9 +54,7 @@ def encode_jpeg(rgb: np.ndarray, quality: int = DEFAULT_JPEG_QUALITY, bgr: bool 
 def encode_rgb(rgb: np.ndarray, image_format: str, quality: int, bgr: bool = False) -> bytes:
     """Encode RGB as ``jpg`` (at ``quality``) or ``png`` (lossless); ``bgr``: the array is
     in OpenCV's channel order."""
-    if image_format == "jpg":
-        return encode_jpeg(rgb, quality, bgr)
-    return encode_png(cv2.cvtColor(rgb, cv2.COLOR_BGR2RGB) if bgr else rgb)
+    return encode_jpeg(rgb, quality, bgr) if image_format == "jpg" else encode_png(rgb, bgr)
 
 
 def is_upright_rgb_jpeg(data: bytes) -> bool:

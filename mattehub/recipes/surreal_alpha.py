@@ -38,6 +38,8 @@ from .surreal_alpha_meta import META_FEATURES
 
 MAX_ATTEMPTS = 3
 """Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
+FIELD_ORDER = ("image", "alpha", "fg", "bg", "depth", "segmentation", "meta")
+"""The schema's field order (``schema`` builds its fields in this order)."""
 TASK_SAMPLES = 64
 """Most samples one build task makes (tasks never straddle two clips): a clip with up to
 64 samples is decoded once per build whatever the worker count, a longer one at most once
@@ -171,14 +173,12 @@ class SurrealAlphaRecipe(Recipe):
 
     def schema(self) -> Schema:
         ext = self.options.image_format
-        fields = (FieldSpec("image", IMAGE, ext, "the composite"),
-                  FieldSpec("alpha", IMAGE, "png", "binary matte: 255 where label > 0"),
-                  FieldSpec("fg", IMAGE, ext, "the frame where alpha, 0 elsewhere"),
-                  FieldSpec("bg", IMAGE, ext, "the background"),
-                  FieldSpec("depth", IMAGE, "png", "16-bit millimetres, 0 = invalid"),
-                  FieldSpec("segmentation", IMAGE, "png", "SMPL part labels"),
-                  FieldSpec("meta", META))
-        return Schema(self.name, self.family, fields, META_FEATURES)
+        specs = {"image": (ext, "the composite"), "alpha": ("png", "binary matte: 255 where label > 0"),
+                 "fg": (ext, "the frame where alpha, 0 elsewhere"), "bg": (ext, "the background"),
+                 "depth": ("png", "16-bit millimetres, 0 = invalid"),
+                 "segmentation": ("png", "SMPL part labels")}
+        fields = tuple(FieldSpec(name, IMAGE, *specs[name]) for name in FIELD_ORDER[:-1])
+        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)
 
     def locate(self, index: int) -> tuple[int, int, int]:
         """(clip number, frame, background number k) of sample ``index``."""
@@ -246,7 +246,7 @@ class SurrealAlphaRecipe(Recipe):
         fields["meta"] = dict(result.meta, recipe=self.name, seed=self.seed, index=index,
                               attempt=attempt, image_format=opts.image_format,
                               jpeg_quality=opts.jpeg_quality)
-        return EncodedSample(index, sample_key(index), {f.name: fields[f.name] for f in self.schema().fields})
+        return EncodedSample(index, sample_key(index), {name: fields[name] for name in FIELD_ORDER})
 
     def _layer_bytes(self, result: Composite) -> dict[str, bytes]:
         """Encoded alpha, fg, depth and segmentation: once per frame and canvas geometry

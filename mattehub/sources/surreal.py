@@ -213,7 +213,7 @@ def load_clip(root: Path, clip: SurrealClip, wanted: range) -> ClipArrays:
     base = root / clip.stem
     video = base.with_name(base.name + SUFFIXES["video"])
     DECODES["video"] += 1
-    frames = decode_video(video, wanted, gray=False, size=clip.size, partial=True, bgr=True)
+    frames = decode_video(video, wanted, "bgr24", clip.size, partial=True)
     labels = _frames(base, "segm", wanted, clip.size, gate.label_map)
     arrays = ClipArrays(frames, labels, None, None)
     loaders = {"depth": lambda: _frames(base, "depth", wanted, clip.size, gate.depth_map),

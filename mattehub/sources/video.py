@@ -144,15 +144,14 @@ def video_header(path: Path) -> tuple[int, tuple[int, int]]:
     return count, size
 
 
-def decode_video(path: Path, wanted: range | set[int], gray: bool,
-                 size: tuple[int, int], partial: bool = False,
-                 bgr: bool = False) -> dict[int, np.ndarray]:
+def decode_video(path: Path, wanted: range | set[int], pixels: str,
+                 size: tuple[int, int], partial: bool = False) -> dict[int, np.ndarray]:
     """The frames of ``wanted`` (0-based) of a video file, each checked against ``size``;
     decoding stops after the last one wanted. Frames the file does not have are absent
     from the result (a truncated file): callers decide whether that is an error. With
     ``partial``, a decoder error keeps the frames decoded before it (a clip damaged near
-    its end still gives its first frames) instead of raising. ``bgr``: colour frames in
-    OpenCV's channel order."""
+    its end still gives its first frames) instead of raising. ``pixels`` is PyAV's
+    format: ``gray``, ``rgb24``, or ``bgr24`` (OpenCV's channel order)."""
     out, last = {}, max(wanted, default=-1)
     try:
         with av.open(str(path)) as container:
@@ -160,7 +159,7 @@ def decode_video(path: Path, wanted: range | set[int], gray: bool,
                 if index > last:
                     break
                 if index in wanted:
-                    array = frame.to_ndarray(format="gray" if gray else "bgr24" if bgr else "rgb24")
+                    array = frame.to_ndarray(format=pixels)
                     gate.check_frame(array, size, path, f"frame {index}")
                     out[index] = array
     except (av.error.FFmpegError, OSError) as exc:
@@ -172,7 +171,8 @@ def decode_video(path: Path, wanted: range | set[int], gray: bool,
 def _decode_video(path: Path, start: int, count: int, gray: bool,
                   size: tuple[int, int]) -> list[np.ndarray]:
     """Frames ``start .. start+count-1`` of a video file, each checked against ``size``."""
-    return list(decode_video(path, range(start, start + count), gray, size).values())
+    pixels = "gray" if gray else "rgb24"
+    return list(decode_video(path, range(start, start + count), pixels, size).values())
 
 
 def _rgb_frame(path: Path, size: tuple[int, int]) -> np.ndarray:
