@@ -217,7 +217,7 @@ def load_clip(root: Path, clip: SurrealClip, wanted: range) -> ClipArrays:
     labels = _frames(base, "segm", wanted, clip.size, gate.label_map)
     arrays = ClipArrays(frames, labels, None, None)
     loaders = {"depth": lambda: _frames(base, "depth", wanted, clip.size, gate.depth_map),
-               "info": lambda: _count("info", load_mat(base.with_name(base.name + SUFFIXES["info"])))}
+               "info": lambda: _info(base)}
     for kind, load in loaders.items():
         if getattr(clip, f"has_{kind}"):
             try:
@@ -227,9 +227,9 @@ def load_clip(root: Path, clip: SurrealClip, wanted: range) -> ClipArrays:
     return arrays
 
 
-def _count(kind: str, value):
-    DECODES[kind] += 1
-    return value
+def _info(base: Path) -> dict[str, np.ndarray]:
+    DECODES["info"] += 1
+    return load_mat(base.with_name(base.name + SUFFIXES["info"]))
 
 
 def _frames(base: Path, kind: str, wanted: range, size: tuple[int, int], check) -> dict:
