@@ -179,13 +179,12 @@ class Mattehub(datasets.ArrowBasedBuilder):
         kinds = {spec.name: spec.kind for spec in schema.fields}
         arrow_schema = schema.parquet_features().arrow_schema
         rows, batch = [], 0
-        for index in range(count):
-            outcome = recipe.make(index)
+        for outcome in (o for task in recipe.task_ranges(0, count) for o in recipe.make_many(task)):
             if outcome.sample is None:
-                logger.warning("%s/%s: sample %d skipped: %s", self.config.name, split, index,
-                               "; ".join(e["reason"] for e in outcome.events))
+                logger.warning("%s/%s: sample %d skipped: %s", self.config.name, split,
+                               outcome.index, "; ".join(e["reason"] for e in outcome.events))
             else:
                 rows.append(to_row(outcome.sample, kinds))
-            if rows and (len(rows) == ROWS_PER_TABLE or index == count - 1):
+            if rows and (len(rows) == ROWS_PER_TABLE or outcome.index == count - 1):
                 yield Key(0, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
                 rows, batch = [], batch + 1

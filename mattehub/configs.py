@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .recipes.i_him import ImageHimRecipe
+from .recipes.overlay_depth import OverlayDepthRecipe
 from .recipes.surreal_alpha import SurrealAlphaRecipe
 from .recipes.v_him import VideoHimRecipe
 from .errors import BuildError
@@ -9,7 +10,8 @@ from .recipes.base import Recipe
 from .recipes.release import RELEASE_RECIPES
 
 RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (ImageHimRecipe, VideoHimRecipe,
-                                                                   SurrealAlphaRecipe)}
+                                                                   SurrealAlphaRecipe,
+                                                                   OverlayDepthRecipe)}
 RECIPES.update(RELEASE_RECIPES)
 CONFIG_NAMES: list[str] = sorted(RECIPES)
 

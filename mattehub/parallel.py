@@ -25,17 +25,17 @@ def _init_worker(recipe: Recipe) -> None:
 
 
 def _make(indices: range) -> list[Outcome]:
-    return [_RECIPE.make(index) for index in indices]
+    return _RECIPE.make_many(indices)
 
 
 def ordered_outcomes(recipe: Recipe, start: int, stop: int, workers: int,
                      per_worker: int = 4) -> Iterator[Outcome]:
-    """Yield ``recipe.make(i)`` for ids ``start..stop-1``, in order, using ``workers``
+    """Yield ``recipe.make_many(task)`` results for ids ``start..stop-1``, in order, using ``workers``
     processes. Tasks are the recipe's ``task_ranges`` (one id, or a run sharing a clip);
     at most ``per_worker`` single-id tasks, or 2 multi-id tasks, per worker are in flight."""
     if workers <= 1:
-        for index in range(start, stop):
-            yield recipe.make(index)
+        for task in recipe.task_ranges(start, stop):
+            yield from recipe.make_many(task)
         return
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_init_worker, initargs=(recipe,)) as pool:

@@ -79,13 +79,25 @@ def sample_tiles(sample: EncodedSample) -> list[Tile]:
     tiles = [("image", image)]
     if "alpha" in fields:
         tiles.append(("alpha", _thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE))))
+    if "mask" in fields:
+        tiles.append(("mask", _thumb(_decode(fields["mask"], cv2.IMREAD_GRAYSCALE))))
     if "instance_alphas" in fields:
         tiles += _layers(image, fields["instance_alphas"], masks, "")
     if "depth" in fields:
-        tiles.append(("depth", _thumb(_depth_colours(fields["depth"]))))
+        tiles.append(_depth_tile(fields["depth"]))
     if "segmentation" in fields:
         tiles.append(("segmentation", _thumb(_label_colours(fields["segmentation"]))))
+    if "bg" in fields and "fg" not in fields:  # overlay configs: the background is the input
+        tiles.append(("bg", _thumb(_decode(fields["bg"]))))
     return tiles
+
+
+def _depth_tile(data: bytes) -> Tile:
+    """16-bit depth (millimetres, 0 = none) in colour, near = bright; 8-bit relative depth
+    (bright = far, 0 is a valid value) as the grey it is."""
+    if _small(data).dtype == np.uint16:
+        return "depth", _thumb(_depth_colours(data))
+    return "depth (bright = far)", _thumb(_decode(data, cv2.IMREAD_GRAYSCALE))
 
 
 def _small(data: bytes) -> np.ndarray:

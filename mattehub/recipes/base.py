@@ -72,6 +72,12 @@ class Recipe(ABC):
         """The command-line option destinations this config reads (see ``cli_options``)."""
         return cls.cli_options
 
+    def make_many(self, indices: range) -> list[Outcome]:
+        """Samples ``indices`` (one of ``task_ranges``), in order. Recipes that share work
+        across samples (a batched model pass) override it; each sample must still come out
+        the same whichever range it is asked for in."""
+        return [self.make(index) for index in indices]
+
     def task_ranges(self, start: int, stop: int) -> Iterator[range]:
         """How ids ``start..stop-1`` are handed to workers: consecutive runs that share
         expensive work (a decoded clip) go together. Default: one id per task."""

@@ -121,8 +121,54 @@ def decode_rgb(data: bytes, name: str | Path, bgr: bool = False) -> np.ndarray:
     return array if bgr else cv2.cvtColor(array, cv2.COLOR_BGR2RGB)
 
 
-def decode_matte(data: bytes, name: str | Path, size: tuple[int, int] | None = None) -> Matte:
-    """Decode, check and normalise a matte; ``size`` (width, height) is its image's."""
+def decode_rgba(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | None, str | None]:
+    """Decode a foreground cut-out: (BGR uint8 (H, W, 3), its alpha uint8 (H, W) or None
+    when the file has none, a note on what was converted or None). Pixels as stored (no
+    EXIF rotation: a cut-out and its mask file are compared as stored); 16-bit is rounded
+    to 8 bits, grey becomes BGR."""
+    check_complete(data, name)
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_ANY)
+    if array is None:
+        raise SourceError(name, "cannot be decoded as an image (corrupt or truncated file?)", FIX)
+    note = None
+    if array.dtype == np.uint16:
+        array, note = _to_8_bits(array), "16-bit image rounded to 8 bits"
+    elif array.dtype != np.uint8:
+        raise SourceError(name, f"is a {array.dtype} image; foregrounds must be 8- or 16-bit")
+    if array.ndim == 2:
+        return cv2.cvtColor(array, cv2.COLOR_GRAY2BGR), None, note
+    if array.shape[2] == 4:
+        return np.ascontiguousarray(array[:, :, :3]), np.ascontiguousarray(array[:, :, 3]), note
+    return array, None, note
+
+
+def _to_8_bits(array: np.ndarray) -> np.ndarray:
+    """16-bit values rounded to the nearest 8-bit level (65535 -> 255)."""
+    return ((array.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+
+
+def depth_png16(data: bytes, name: str | Path, size: tuple[int, int]) -> np.ndarray:
+    """A 16-bit single-channel PNG depth map (e.g. millimetres) at ``size`` (W, H), as uint16;
+    anything else is refused: rescaling 8-bit values or resizing would invent depths."""
+    check_complete(data, name)
+    array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_ANY)
+    if array is None:
+        raise SourceError(name, "cannot be decoded as a depth map (corrupt or truncated file?)", FIX)
+    if array.dtype != np.uint16 or array.ndim != 2:
+        channels = 1 if array.ndim == 2 else array.shape[2]
+        raise SourceError(name, f"is {array.dtype} with {channels} channel(s); a depth map must be "
+                                "a 16-bit single-channel PNG", "save depths as uint16 PNG in millimetres")
+    if (array.shape[1], array.shape[0]) != tuple(size):
+        raise SourceError(name, f"is {array.shape[1]}x{array.shape[0]} but its background is "
+                                f"{size[0]}x{size[1]}", "a depth map must have its background's size")
+    return array
+
+
+def decode_matte(data: bytes, name: str | Path, size: tuple[int, int] | None = None,
+                 keep_lossy: bool = False) -> Matte:
+    """Decode, check and normalise a matte; ``size`` (width, height) is its image's.
+    ``keep_lossy``: a JPEG matte that needs no normalisation keeps its own bytes (pass-through
+    readers), instead of being stored as PNG."""
     check_complete(data, name)
     array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_ANY)
     if array is None:
@@ -131,7 +177,7 @@ def decode_matte(data: bytes, name: str | Path, size: tuple[int, int] | None = N
     if size is not None and (array.shape[1], array.shape[0]) != tuple(size):
         raise SourceError(name, f"is {array.shape[1]}x{array.shape[0]} but its image is "
                                 f"{size[0]}x{size[1]}", "mattes must have their image's size")
-    if note is None and not _is_gray8_png(data):
+    if note is None and not _is_gray8_png(data) and not keep_lossy:
         note = f"{codecs.sniff_format(data) or 'non-PNG'} matte stored as 8-bit grey PNG"
     stored = data if note is None else codecs.encode_png(array)
     return Matte(array, stored, note)
@@ -142,7 +188,7 @@ def normalise_matte(array: np.ndarray, name: str | Path) -> tuple[np.ndarray, st
     saying what was converted (None when nothing was)."""
     notes = []
     if array.dtype == np.uint16:
-        array = ((array.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+        array = _to_8_bits(array)
         notes.append("16-bit matte rounded to 8 bits")
     elif array.dtype != np.uint8:
         raise SourceError(name, f"is a {array.dtype} matte; mattes must be 8- or 16-bit")

@@ -1,0 +1,110 @@
+"""``overlay-depth`` from the original dataset, read in place: one sample per usable row of
+``label_data.csv``, in csv order, with the four files' bytes passed through untouched.
+
+Every member passes the gate: complete and decodable; the mask single-channel 8-bit at the
+overlay's size (a colour mask is converted to grey and stored as PNG, said in the stats);
+the depth single-channel 8-bit at any size (the published depth maps' size is the model's
+business). A row whose files fail is a counted skip naming the csv line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import remote
+from ..errors import SourceError
+from ..sample import EncodedSample, Outcome, sample_key
+from ..sources import gate
+from ..sources.overlay_original import Row, open_original, parse_position
+from .overlay_depth_meta import DEPTH_KINDS, empty_meta
+
+TASK_ROWS = 16
+"""Rows per build task: enough to amortise sending work to a process, small in memory."""
+UPSTREAM_SCALES = (1.0, 0.8, 0.6, 0.4)
+
+
+def _ext(path: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return "jpg" if suffix in ("jpg", "jpeg", "") else suffix
+
+
+class OriginalSource:
+    """The rows of ``label_data.csv`` (folder or ``Dataset.zip``, local or remote)."""
+
+    def __init__(self, recipe) -> None:
+        self.recipe, self.opts = recipe, recipe.options
+
+    def prepare(self) -> dict:
+        scan = open_original(self.opts.data_dir)
+        rows, skipped = scan.rows, list(scan.skipped)
+        self.with_depth = any(row.depth for row in rows)
+        if self.with_depth:
+            skipped += [{"path": f"{scan.csv_name}:{row.line}", "reason": "has no depth file while "
+                         "other rows have one"} for row in rows if not row.depth]
+            rows = [row for row in rows if row.depth]
+        self.tree, self.csv_name, self.rows = scan.tree, scan.csv_name, rows
+        return {"location": scan.location, "rows": len(rows), "samples": len(rows),
+                "skipped_inputs": [s if isinstance(s, dict) else s.as_dict() for s in skipped]}
+
+    def available(self) -> int:
+        return len(self.rows)
+
+    def fields(self) -> list[tuple[str, str, str]]:
+        first = self.rows[0]
+        fields = [("image", _ext(first.overlay), "the overlay, as published"),
+                  ("mask", _ext(first.mask), "the mask, as published (JPEG: not exactly binary)")]
+        if self.with_depth:
+            fields.append(("depth", _ext(first.depth), "relative depth as published, bright = far"))
+        return fields + [("bg", _ext(first.bg), "the background, as published")]
+
+    def listing(self) -> list:
+        return [[row.line, row.bg, row.overlay, row.mask, row.depth] for row in self.rows]
+
+    def task_ranges(self, start: int, stop: int):
+        for first in range(start, stop, TASK_ROWS):
+            yield range(first, min(stop, first + TASK_ROWS))
+
+    def make_many(self, indices: range) -> list[Outcome]:
+        return [self._outcome(index) for index in indices]
+
+    def _outcome(self, index: int) -> Outcome:
+        row, events = self.rows[index], []
+        try:
+            sample = self._sample(index, row, events)
+        except remote.RemoteError:
+            raise  # the server, not the row: the build stops with that error
+        except SourceError as exc:
+            events += [gate.bad_input_event(exc), {"kind": "skipped_sample", "reason":
+                       f"{self.csv_name}:{row.line}: {exc.path}: {exc.problem}"}]
+            return Outcome(index, None, events)
+        return Outcome(index, sample, events)
+
+    def _sample(self, index: int, row: Row, events: list[dict]) -> EncodedSample:
+        names = [row.overlay, row.mask, row.bg] + ([row.depth] if self.with_depth else [])
+        blobs = self.tree.read_many(names)
+        size = gate.image_header(blobs[0], row.overlay)
+        mask = gate.decode_matte(blobs[1], row.mask, size, keep_lossy=True)
+        gate.image_header(blobs[2], row.bg)
+        fields = {"image": blobs[0], "mask": mask.data}
+        events += [gate.note_event(row.mask, mask.note)] if mask.note else []
+        if self.with_depth:
+            depth = gate.decode_matte(blobs[3], row.depth, keep_lossy=True)
+            events += [gate.note_event(row.depth, depth.note)] if depth.note else []
+            fields["depth"] = depth.data
+        fields["bg"] = blobs[2]
+        fields["meta"] = self._meta(index, row)
+        return EncodedSample(index, sample_key(index), fields)
+
+    def _meta(self, index: int, row: Row) -> dict:
+        flipped, scale_index = parse_position(row.overlay)
+        meta = empty_meta()
+        meta.update(DEPTH_KINDS["original" if self.with_depth else "none"].meta())
+        meta.update(recipe=self.recipe.name, source="original", bg=row.bg, flipped=flipped,
+                    scale=None if scale_index is None else UPSTREAM_SCALES[scale_index],
+                    paths={"bg": row.bg, "overlay": row.overlay, "mask": row.mask,
+                           "depth": row.depth if self.with_depth else ""},
+                    csv_line=row.line, image_format=_ext(row.overlay), seed=self.recipe.seed,
+                    index=index)
+        return meta
+
+    def card_sections(self) -> dict[str, str]:
+        return {}
