@@ -279,12 +279,21 @@ def _build_notes(splits: list[dict]) -> str:
     return "\n\n".join(notes)
 
 
+def _statistics(splits: list[dict]) -> str:
+    """A "Statistics" subsection with the per-channel statistics of the splits that have
+    them (stored in their summaries by ``mattehub stats``), else nothing."""
+    from .statistics import statistics_markdown  # imported here: it imports this module
+
+    tables = [statistics_markdown(s["statistics"]) for s in splits if s.get("statistics")]
+    return "\n\n".join(["#### Statistics"] + tables) if tables else ""
+
+
 def _config_section(layout: OutputLayout, splits: list[dict], fmt: str) -> str:
     """One section for one config, whatever its number of splits."""
     first = splits[0]
     blocks = [f"### `{first['config'] + CONFIG_SUFFIX[fmt]}`: {first['summary']}",
               _split_table(splits), _config_snippet(layout, splits, fmt),
-              _previews(layout, splits, fmt), _build_notes(splits)]
+              _previews(layout, splits, fmt), _statistics(splits), _build_notes(splits)]
     return "\n\n".join(block for block in blocks if block)
 
 

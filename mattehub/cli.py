@@ -22,6 +22,10 @@ EPILOG = """examples:
       --invalid-names invalid_him.txt --num-samples 50000 --workers 8
   mattehub build surreal-alpha --out shards --data-dir SURREAL/data/cmu --split train \\
       --bg-root BG-20K/train --num-bgs 4 --frame-stride 10 --layout dim --workers 8
+  mattehub build overlay-depth --out shards --bg-root Input/bg --fg-root Input/fg150 \\
+      --mask-root Input/fg_mask --depth exact --bg-depth-root Input/bg_depth
+  mattehub stats overlay-depth shards             # per-channel statistics, into the card
+  mattehub export overlay-depth shards --out original   # label_data.csv + Dataset/ for old code
   mattehub push shards --repo-id you/i-him-shards
 
 Re-running a build with the same options resumes it: complete shards are kept, partial ones
@@ -63,6 +67,40 @@ def _add_verify_parser(commands) -> None:
                     "mattes consistent with alpha. Prints a report naming each problem's shard "
                     "and row; exit 1 on any problem, 0 when all is well.")
     parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _add_export_parser(commands) -> None:
+    parser = commands.add_parser(
+        "export", help="write a built config back in its original folder layout (overlay-depth)",
+        description="Write the samples of a mattehub output folder back in the original "
+                    "dataset's layout for older code: overlay-depth -> Dataset/bg*/fg_*/{overlay,"
+                    "mask,depth}/N.* and label_data.csv. Bytes are written as stored (no "
+                    "re-encoding); a file whose bytes are PNG gets a .png name.")
+    parser.add_argument("config", choices=("overlay-depth",), help="config to export")
+    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
+    parser.add_argument("--split", default="train", type=safe_name, help="default: train")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def _add_stats_parser(commands) -> None:
+    parser = commands.add_parser(
+        "stats", help="per-channel statistics of a built config's images (printed, and added "
+                      "to the dataset card)",
+        description="One streaming pass over a built split: per channel of each image field, "
+                    "the pooled pixel mean and std, the mean of per-image means and the std of "
+                    "per-image stds (what the overlay-depth original dataset published as its "
+                    "mean and 'STD'), and the mean of per-image stds. Printed as a table, saved "
+                    "with the split's summary and shown in the dataset card.")
+    parser.add_argument("config", choices=CONFIG_NAMES, help="config to measure")
+    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("--split", default="train", type=safe_name, help="default: train")
+    parser.add_argument("--fields", type=lambda text: [f for f in text.split(",") if f],
+                        help="comma list of image fields (default: image, mask, depth, alpha "
+                             "where the config has them)")
+    parser.add_argument("--print-only", action="store_true",
+                        help="print the table without writing it to the folder and its card")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -108,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_build_parser(commands)
     _add_reassemble_parser(commands)
     _add_verify_parser(commands)
+    _add_export_parser(commands)
+    _add_stats_parser(commands)
     demo = commands.add_parser("demo", help="build every config from small generated sources")
     demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
     demo.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
@@ -144,6 +184,17 @@ def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
     print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards "
           f"({report.reused_shards} kept from an earlier run, {report.skipped} ids skipped) "
           f"-> {report.out}")
+
+
+def run_stats(args: argparse.Namespace) -> None:
+    """``mattehub stats``: compute, print, and (unless --print-only) store in the card."""
+    from .statistics import compute_statistics, write_statistics
+
+    stats = compute_statistics(args.folder, args.config, split=args.split, fields=args.fields,
+                               progress=not args.no_progress)
+    print(stats.format())
+    if not args.print_only:
+        print(f"written to {write_statistics(args.folder, stats)}")
 
 
 def _build_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
@@ -202,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
             from .archives.reassemble import reassemble
 
             print(reassemble(args.archive, args.out, progress=not args.no_progress))
+        elif args.command == "export":
+            from .export_original import export_original
+
+            print(export_original(args.folder, args.out, split=args.split, config=args.config,
+                                  progress=not args.no_progress).format())
+        elif args.command == "stats":
+            run_stats(args)
         elif args.command == "demo":
             from .demo.run import run_demo
 

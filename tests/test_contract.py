@@ -18,13 +18,15 @@ def test_every_family_and_field_is_documented():
 def test_every_meta_key_is_documented():
     from mattehub.recipes.surreal_alpha_meta import META_FEATURES as SURREAL_META
     from mattehub.recipes.v_him_meta import META_FEATURES as CLIP_META
+    from mattehub.recipes.overlay_depth_meta import META_FEATURES as OVERLAY_META
 
-    for key in list(META_FEATURES) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META):
+    keys = list(META_FEATURES) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
+    for key in keys + list(OVERLAY_META):
         assert f"`{key}`" in DOC or f"[].{key}`" in DOC or f"`{key}`," in DOC, \
             f"meta key {key} missing from docs/format.md"
 
 
-def test_recipe_schemas_stay_inside_their_family(hhm):
+def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
     from conftest import i_him_recipe
     from mattehub.recipes.release import RELEASE_RECIPES, ReleaseOptions
     from mattehub.recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
@@ -33,8 +35,25 @@ def test_recipe_schemas_stay_inside_their_family(hhm):
     recipes = [i_him_recipe(hhm), VideoHimRecipe(VideoHimOptions(data_dir="unused"), seed=0),
                SurrealAlphaRecipe(SurrealAlphaOptions(data_dir="unused", bg_root="unused"), seed=0)]
     recipes += [cls(ReleaseOptions(), seed=0) for cls in RELEASE_RECIPES.values()]
+    recipes += _overlay_recipes(tmp_path)
     assert {r.name for r in recipes} == set(RECIPES)
     for recipe in recipes:
         schema = recipe.schema()
         check_schema(schema)
         assert schema.family == recipe.family and schema.fields[-1].name == "meta"
+
+
+def _overlay_recipes(tmp_path):
+    """overlay-depth's schema depends on its sources: one prepared per depth mode."""
+    from mattehub.demo.overlay import make_overlay_sources
+    from mattehub.recipes.overlay_depth import OverlayDepthOptions, OverlayDepthRecipe
+
+    src = make_overlay_sources(tmp_path)
+    recipes = []
+    for depth, depth_root in (("none", None), ("exact", str(src.depth_root))):
+        recipe = OverlayDepthRecipe(OverlayDepthOptions(bg_root=str(src.bg_root), fg_root=str(src.fg_root),
+                                                        depth=depth, bg_depth_root=depth_root), seed=0)
+        recipe.prepare()
+        recipes.append(recipe)
+    assert [("depth" in [f.name for f in r.schema().fields]) for r in recipes] == [False, True]
+    return recipes

@@ -13,6 +13,8 @@ from ..shards import ShardLimits
 from ..recipes.release import RELEASE_RECIPES, ReleaseOptions
 from ..recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
 from .hhm import make_hhm_sources
+from .overlay import make_overlay_sources
+from ..recipes.overlay_depth import OverlayDepthOptions, OverlayDepthRecipe
 from ..recipes.v_him import VideoHimOptions, VideoHimRecipe
 from .release import make_release
 from .surreal import make_surreal_sources
@@ -22,6 +24,7 @@ DEMO_SAMPLES = 48
 DEMO_SHARD_SAMPLES = 16
 DEMO_CLIPS = 6
 DEMO_SURREAL_BGS = 2
+DEMO_OVERLAY_SHARD_SAMPLES = 80
 
 
 def build_i_him_demo(out: Path, sources_root: Path, workers: int, progress: bool = True):
@@ -58,6 +61,27 @@ def build_surreal_alpha_demo(out: Path, sources_root: Path, workers: int, progre
     return surreal.data_dir, bg_root, build(recipe, options)
 
 
+def build_overlay_depth_demo(out: Path, sources_root: Path, workers: int, progress: bool = True):
+    """Generate overlay-depth inputs (rooms with depth maps, RGBA figures, a JPEG mask), build
+    ``overlay-depth`` with exact depth (3 x 2 pairs x 40 = 240 samples), add its statistics
+    to the card, and export it in the original layout (``_sources/overlay-original``)."""
+    from ..export_original import export_original
+    from ..statistics import compute_statistics, write_statistics
+
+    sources = make_overlay_sources(sources_root / "overlay-demo")
+    options = OverlayDepthOptions(bg_root=str(sources.bg_root), fg_root=str(sources.fg_root),
+                                  mask_root=str(sources.mask_root), depth="exact",
+                                  bg_depth_root=str(sources.depth_root))
+    report = build(OverlayDepthRecipe(options, seed=0),
+                   BuildOptions(out=out, workers=workers, progress=progress,
+                                limits=ShardLimits(max_samples=DEMO_OVERLAY_SHARD_SAMPLES)))
+    write_statistics(out, compute_statistics(out, "overlay-depth", progress=progress))
+    original = sources_root / "overlay-original"
+    if not (original / "label_data.csv").exists():  # the original layout, to read in place
+        export_original(out, original, progress=progress)
+    return report
+
+
 def build_release_demo(out: Path, sources_root: Path, progress: bool = True):
     """Zip a stand-in HIM release with Info-ZIP (split archives included) and convert every
     release config, every split, straight from the zips."""
@@ -85,6 +109,7 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
     # one process: 48 small samples take about a second, starting workers would take longer
     surreal, bg_root, surreal_report = build_surreal_alpha_demo(out, out / "_sources", 1, progress)
     reports.append(surreal_report)
+    reports.append(build_overlay_depth_demo(out, out / "_sources", 1, progress))
     for report in reports:
         print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards")
     print(f"\nDemo written to {out.resolve()} (preview sheets in {out / 'preview'}). Load it with:\n"
@@ -100,4 +125,10 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
           f"  ds = load_dataset({str(out)!r}, 'surreal-alpha', split='train', streaming=True)\n"
           f"  # or composited on the fly from the SURREAL-format tree:\n"
           f"  ds = load_dataset('mattehub', 'surreal-alpha', data_dir={str(surreal)!r}, "
-          f"bg_root={str(bg_root)!r}, num_bgs={DEMO_SURREAL_BGS}, split='train', streaming=True)")
+          f"bg_root={str(bg_root)!r}, num_bgs={DEMO_SURREAL_BGS}, split='train', streaming=True)\n"
+          f"  # overlay + mask + 16-bit depth; back to the original layout and read in place:\n"
+          f"  ds = load_dataset({str(out)!r}, 'overlay-depth', split='train', streaming=True)\n"
+          f"  #   (the demo ran: mattehub export overlay-depth {out} --out "
+          f"{out / '_sources' / 'overlay-original'})\n"
+          f"  ds = load_dataset('mattehub', 'overlay-depth', "
+          f"data_dir={str(out / '_sources' / 'overlay-original')!r}, split='train', streaming=True)")

@@ -156,6 +156,10 @@ class OverlayDepthRecipe(Recipe):
         return self.available()
 
     def schema(self) -> Schema:
+        """The fields depend on the sources (a depth field or not, the original's file
+        formats), so asking for the schema scans them if that has not happened yet."""
+        if not hasattr(self, "source"):
+            self.prepare()
         fields = tuple(FieldSpec(name, IMAGE, ext, description)
                        for name, ext, description in self.source.fields())
         return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)

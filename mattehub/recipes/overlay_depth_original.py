@@ -14,12 +14,11 @@ from .. import remote
 from ..errors import SourceError
 from ..sample import EncodedSample, Outcome, sample_key
 from ..sources import gate
-from ..sources.overlay_original import Row, open_original, parse_position
+from ..sources.overlay_original import UPSTREAM_SCALES, Row, open_original, parse_position
 from .overlay_depth_meta import DEPTH_KINDS, empty_meta
 
 TASK_ROWS = 16
 """Rows per build task: enough to amortise sending work to a process, small in memory."""
-UPSTREAM_SCALES = (1.0, 0.8, 0.6, 0.4)
 
 
 def _ext(path: str) -> str:
@@ -41,7 +40,7 @@ class OriginalSource:
             skipped += [{"path": f"{scan.csv_name}:{row.line}", "reason": "has no depth file while "
                          "other rows have one"} for row in rows if not row.depth]
             rows = [row for row in rows if row.depth]
-        self.tree, self.csv_name, self.rows = scan.tree, scan.csv_name, rows
+        self.scan, self.csv_name, self.rows = scan, scan.csv_name, rows
         return {"location": scan.location, "rows": len(rows), "samples": len(rows),
                 "skipped_inputs": [s if isinstance(s, dict) else s.as_dict() for s in skipped]}
 
@@ -79,18 +78,17 @@ class OriginalSource:
         return Outcome(index, sample, events)
 
     def _sample(self, index: int, row: Row, events: list[dict]) -> EncodedSample:
-        names = [row.overlay, row.mask, row.bg] + ([row.depth] if self.with_depth else [])
-        blobs = self.tree.read_many(names)
-        size = gate.image_header(blobs[0], row.overlay)
-        mask = gate.decode_matte(blobs[1], row.mask, size, keep_lossy=True)
-        gate.image_header(blobs[2], row.bg)
-        fields = {"image": blobs[0], "mask": mask.data}
+        blobs = self.scan.read(row)
+        size = gate.image_header(blobs["overlay"], row.overlay)
+        mask = gate.decode_matte(blobs["mask"], row.mask, size, keep_lossy=True)
+        gate.image_header(blobs["bg"], row.bg)
+        fields = {"image": blobs["overlay"], "mask": mask.data}
         events += [gate.note_event(row.mask, mask.note)] if mask.note else []
         if self.with_depth:
-            depth = gate.decode_matte(blobs[3], row.depth, keep_lossy=True)
+            depth = gate.decode_depth_image(blobs["depth"], row.depth)
             events += [gate.note_event(row.depth, depth.note)] if depth.note else []
             fields["depth"] = depth.data
-        fields["bg"] = blobs[2]
+        fields["bg"] = blobs["bg"]
         fields["meta"] = self._meta(index, row)
         return EncodedSample(index, sample_key(index), fields)
 

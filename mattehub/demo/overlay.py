@@ -1,0 +1,82 @@
+"""Small overlay-depth synthesis inputs for the demo, in the original dataset's ``Input/`` layout.
+
+``Input/bg`` holds rooms (a wall and a floor in perspective, JPEG), ``Input/bg_depth`` their
+depth in millimetres (16-bit PNG: the wall at a fixed distance, the floor nearer towards the
+bottom of the picture), ``Input/fg150`` RGBA cut-outs of figures (max side 150, soft alpha
+edges) and ``Input/fg_mask`` a JPEG mask for one of them (like the original's masks; the
+other uses its alpha channel).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+BACKGROUNDS = ((320, 240, (170, 190, 210), (120, 90, 70)), (300, 300, (210, 200, 170), (90, 110, 80)),
+               (400, 260, (190, 170, 200), (110, 100, 120)))
+"""(width, height, wall colour, floor colour) of each room."""
+FIGURES = (((200, 60, 50), (40, 40, 90)), ((60, 120, 200), (90, 60, 40)))
+"""(shirt, trousers) colours of each figure."""
+WALL_MM, NEAREST_FLOOR_MM = 6000, 1500
+
+
+@dataclass(frozen=True)
+class OverlayDemoSources:
+    bg_root: Path
+    fg_root: Path
+    mask_root: Path
+    depth_root: Path
+
+
+def _room(width: int, height: int, wall, floor) -> tuple[np.ndarray, np.ndarray]:
+    """An RGB room picture and its depth in millimetres (uint16)."""
+    horizon = int(height * 0.55)
+    ys = np.arange(height, dtype=np.float32)[:, None]
+    t = np.clip((ys - horizon) / max(1, height - horizon), 0, 1)
+    depth = np.where(ys < horizon, WALL_MM, WALL_MM + (NEAREST_FLOOR_MM - WALL_MM) * t)
+    depth = np.repeat(depth, width, axis=1).astype(np.uint16)
+    shade = (0.75 + 0.25 * t)[:, :, None]
+    image = np.where(ys[:, :, None] < horizon, np.array(wall, np.float32), np.array(floor, np.float32) * shade)
+    image = np.repeat(image, width, axis=1) if image.shape[1] == 1 else image
+    cv2.rectangle(image, (width // 5, height // 6), (width // 5 + width // 4, height // 6 + height // 5),
+                  (245, 245, 235), -1)  # a window
+    return np.clip(image, 0, 255).astype(np.uint8), depth
+
+
+def _figure(shirt, trousers, height: int = 150) -> np.ndarray:
+    """An RGBA standing figure, max side ``height``, soft (blurred) alpha edges."""
+    width = height // 2
+    rgba = np.zeros((height, width, 4), np.uint8)
+    cv2.circle(rgba, (width // 2, height // 8), height // 10, (225, 185, 150, 255), -1)
+    cv2.rectangle(rgba, (width // 5, height // 4), (width - width // 5, height * 3 // 5), (*shirt, 255), -1)
+    cv2.rectangle(rgba, (width // 4, height * 3 // 5), (width - width // 4, height - 2), (*trousers, 255), -1)
+    outside = rgba[:, :, 3] == 0
+    grown = cv2.dilate(rgba[:, :, :3], np.ones((5, 5), np.uint8))  # edge colours under the soft edge
+    rgba[:, :, :3][outside] = grown[outside]
+    rgba[:, :, 3] = cv2.GaussianBlur(rgba[:, :, 3], (5, 5), 0)
+    return rgba
+
+
+def make_overlay_sources(root: Path) -> OverlayDemoSources:
+    """Write the demo inputs below ``root/Input`` (once; later calls reuse them)."""
+    inputs = Path(root) / "Input"
+    sources = OverlayDemoSources(inputs / "bg", inputs / "fg150", inputs / "fg_mask", inputs / "bg_depth")
+    if (inputs / "done").exists():
+        return sources
+    for folder in (sources.bg_root, sources.fg_root, sources.mask_root, sources.depth_root):
+        folder.mkdir(parents=True, exist_ok=True)
+    for number, (width, height, wall, floor) in enumerate(BACKGROUNDS, start=1):
+        image, depth = _room(width, height, wall, floor)
+        Image.fromarray(image).save(sources.bg_root / f"bg{number}.jpg", quality=90)
+        cv2.imwrite(str(sources.depth_root / f"bg{number}.png"), depth)
+    for number, (shirt, trousers) in enumerate(FIGURES, start=1):
+        rgba = _figure(shirt, trousers)
+        Image.fromarray(rgba, "RGBA").save(sources.fg_root / f"fg{number}.png")
+        if number == 1:
+            mask = np.where(rgba[:, :, 3] > 0, 255, 0).astype(np.uint8)
+            Image.fromarray(mask).save(sources.mask_root / f"mask_fg{number}.jpg", quality=50)
+    (inputs / "done").write_text("ok\n")
+    return sources
