@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import msgpack
-import webdataset
 
 from ..contract import IMAGE, META, KEY_FIELD
 from ..sample import EncodedSample
@@ -41,6 +40,8 @@ class WebDatasetShardWriter(ShardWriter):
 
     def __init__(self, path, schema, row_group_bytes) -> None:
         super().__init__(path, schema, row_group_bytes)
+        import webdataset  # here, not at import: with torch installed it imports torch (~2 s)
+
         self._file = open(path, "wb")
         self._tar = webdataset.TarWriter(self._file, encoder=False, mtime=TAR_MTIME)
 
