@@ -70,3 +70,13 @@ def surreal_tree(tmp_path_factory):
     from surreal_tree import make_surreal_tree
 
     return make_surreal_tree(tmp_path_factory.mktemp("surreal"))
+
+
+@pytest.fixture(scope="session")
+def overlay_tree(tmp_path_factory):
+    """overlay-depth synthesis inputs (tests/overlay_tree.py, written without mattehub):
+    3 backgrounds (120x90, 40x70, 200x50 JPEG) with 16-bit depth maps, 3 RGBA foregrounds
+    (max side 46) one of which has a q50 JPEG mask file, for --size 64."""
+    from overlay_tree import make_overlay_tree
+
+    return make_overlay_tree(tmp_path_factory.mktemp("overlay"))

@@ -47,7 +47,7 @@ def test_model_depth_is_8_bit_bright_far_min_max_and_named(overlay_tree, model_d
         assert depth.min() == 0 and depth.max() == 255  # per-image min-max
         meta = row["meta"]
         assert meta["depth_mode"] == "model" and meta["depth_model"] == "tiny-dpt"
-        assert meta["depth_polarity"] == "brighter = farther"
+        assert meta["depth_polarity"] == "larger = farther"
     assert str(tmp_path) not in (tmp_path / "out" / "README.md").read_text()
 
 

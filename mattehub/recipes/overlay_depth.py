@@ -21,7 +21,6 @@ from .. import codecs
 from ..argtypes import int_in, positive_int
 from ..contract import IMAGE, META, FieldSpec, Schema
 from ..errors import BuildError
-from ..redact import public_name
 from ..releases.specs import HUB_RELEASE
 from ..sample import Outcome
 from .base import Recipe
@@ -170,10 +169,13 @@ class OverlayDepthRecipe(Recipe):
         return hashlib.sha256(json.dumps([options, listing], sort_keys=True).encode()).hexdigest()
 
     def describe(self) -> dict:
-        """As the base, with a local depth model folder recorded by its name only."""
+        """As the base, with a local depth model folder recorded by its name only (a Hub
+        id as given)."""
+        from ..depth_model import display_name  # no torch import until a model is loaded
+
         described = super().describe()
         if self.options.depth_kind == "model":
-            described["options"]["depth"] = public_name(self.options.depth)
+            described["options"]["depth"] = display_name(self.options.depth)
         return described
 
     def task_ranges(self, start: int, stop: int):

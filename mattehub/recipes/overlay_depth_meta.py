@@ -36,9 +36,9 @@ DEPTH_KINDS = {
     "none": DepthKind("none", "", ""),
     "exact": DepthKind("exact", "millimetres, 16-bit PNG; 0 = no depth", "larger = farther"),
     "model": DepthKind("model", "relative: the model's output min-max normalised per image to "
-                                "0..255, 8-bit PNG; not metric", "brighter = farther"),
+                                "0..255, 8-bit PNG; not metric", "larger = farther"),
     "original": DepthKind("original", "relative 0..255 as published (the original files, "
-                                      "JPEG); not metric", "brighter = farther"),
+                                      "JPEG); not metric", "larger = farther"),
 }
 
 

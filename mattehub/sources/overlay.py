@@ -79,7 +79,10 @@ def scan_foregrounds(fg_root: Path, mask_root: Path | None, canvas: int,
                      largest_scale: float) -> ForegroundScan:
     """Usable foregrounds below ``fg_root``, sorted; the others are counted skips."""
     scan, masks = ForegroundScan(), mask_files(mask_root)
+    shared = mask_root is not None and mask_root.resolve() == fg_root.resolve()
     for rel in list_files(fg_root):
+        if shared and Path(rel).name.startswith(MASK_PREFIX):
+            continue  # masks kept beside their cut-outs are masks, not cut-outs
         try:
             scan.foregrounds.append(_foreground(fg_root, rel, mask_root, masks, canvas, largest_scale))
         except SourceError as exc:
@@ -104,7 +107,10 @@ def _foreground(fg_root: Path, rel: str, mask_root: Path | None, masks: dict[str
                                f"({MASK_PREFIX}{Path(rel).stem}.* in --mask-root)")
     mask = candidates[0] if candidates else None
     if mask is not None:
-        mask_size, _ = _header(mask_root / mask)
+        try:
+            mask_size, _ = _header(mask_root / mask)
+        except SourceError as exc:
+            raise SourceError(rel, f"has an unusable mask file {mask}: it {exc.problem}") from None
         if mask_size != size:
             raise SourceError(rel, f"is {size[0]}x{size[1]} but its mask {mask} is "
                                    f"{mask_size[0]}x{mask_size[1]}")
