@@ -19,14 +19,21 @@ PNG_COMPRESSION = 3
 ORIENTATION_TAG = 0x0112
 
 
-def encode_png(array: np.ndarray, bgr: bool = False) -> bytes:
+def encode_png(array: np.ndarray, bgr: bool = False, smooth: bool = False) -> bytes:
     """Lossless PNG of an 8/16-bit gray, RGB or RGBA array (``bgr``: colour already in
     OpenCV's channel order).
 
     Gray mattes are mostly long runs of 0 and 255: with no row filter and zlib's RLE
     strategy they encode ~4x faster than with adaptive filtering, and smaller
-    (measured on 1024x768 mattes: 1.5 ms / 15.5 KB against 6 ms / 20.9 KB).
+    (measured on 1024x768 mattes: 1.5 ms / 15.5 KB against 6 ms / 20.9 KB). ``smooth`` gray
+    maps (depth) vary slowly from row to row instead: the "up" filter and level 1 suit them
+    (224x224 16-bit depth: 1.33 ms / 72.6 KB -> 1.18 ms / 45.4 KB; 8-bit model depth:
+    43.5 KB -> 17.8 KB).
     """
+    if array.ndim == 2 and smooth:
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
+                  cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+        return _png(array, params)
     if array.ndim == 3:
         if not bgr:
             to_bgr = cv2.COLOR_RGBA2BGRA if array.shape[2] == 4 else cv2.COLOR_RGB2BGR
@@ -35,6 +42,10 @@ def encode_png(array: np.ndarray, bgr: bool = False) -> bytes:
     else:
         params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION, cv2.IMWRITE_PNG_FILTER,
                   cv2.IMWRITE_PNG_FILTER_NONE, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    return _png(array, params)
+
+
+def _png(array: np.ndarray, params: list[int]) -> bytes:
     ok, buf = cv2.imencode(".png", array, params)
     if not ok:  # pragma: no cover - OpenCV only fails on unsupported dtypes
         raise ValueError(f"cannot PNG-encode array of {array.dtype} {array.shape}")

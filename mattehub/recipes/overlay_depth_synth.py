@@ -176,7 +176,7 @@ class Synthesis:
         if bg.depth is not None:
             depth = bg.depth.copy()
             foot_x, foot_y = placement.foot
-            depth[mask > 0] = bg.depth[foot_y, foot_x]
+            depth[y:y + h, x:x + w][mask_box > 0] = bg.depth[foot_y, foot_x]
         return Overlay(placement, image, mask, depth, bg.data, events)
 
 

@@ -138,7 +138,7 @@ class SynthesisSource:
         fields = {"image": codecs.encode_rgb(overlay.image, opts.image_format, opts.jpeg_quality, bgr=True),
                   "mask": codecs.encode_png(overlay.mask)}
         if self.kind != "none":
-            fields["depth"] = codecs.encode_png(depth)
+            fields["depth"] = codecs.encode_png(depth, smooth=True)
         fields["bg"] = overlay.bg_data
         fields["meta"] = self._meta(index, overlay)
         return EncodedSample(index, sample_key(index), fields)
