@@ -385,7 +385,7 @@ STAGES = [  # (title, (file, function), caller (file, function) or None, indent)
      ("depth_model.py", "_forward"), 2),
     ("resize maps", ("depth_model.py", "resize_depth"), None, 2),
     ("normalise maps", ("depth_model.py", "normalise_depth"), None, 2),
-    ("open WebDataset writer (`import webdataset`, which imports torch)",
+    ("open WebDataset writer",
      ("writers/webdataset.py", "__init__"), None, 1),
     ("WebDataset writer: tar members", ("writers/webdataset.py", "write"), None, 1),
     ("Parquet writer: rows, tables, row groups", ("writers/parquet.py", "write"), None, 1),
@@ -463,8 +463,8 @@ def dominates(results: dict[str, dict], mode: str, floor: dict, profiles: dict |
     ours, theirs = 1000 * floor[f"mattehub-{mode}"], 1000 * floor[f"reference-{mode}"]
     outputs = "overlay JPEG q95 and mask PNG" + (" and 16-bit depth PNG" if mode == "exact" else "")
     text = (f"What dominates. Once per build (a) spends {line['fixed']:.1f} s, "
-            f"{line['open']:.1f} s of it opening the WebDataset writer (`import webdataset` imports "
-            f"torch): {100 * line['fixed'] / a['seconds']:.0f}% of (a)'s best time on "
+            f"{line['open']:.1f} s of it opening the WebDataset writer; the once-per-build cost is "
+            f"{100 * line['fixed'] / a['seconds']:.0f}% of (a)'s best time on "
             f"{a['samples']} samples. Per further sample (a) needs {a_ms:.2f} ms and (p) "
             f"{p_ms:.2f} ms (so the WebDataset copy costs {a_ms - p_ms:.2f} ms) against (b)'s "
             f"{ref_ms:.2f} ms. Encoding alone, on the same arrays and to memory (`floor_child`): "
@@ -503,8 +503,8 @@ def mode_section(results: dict[str, dict], mode: str, plan: Plan, profiles: dict
     lines += ["A straight line through each mattehub run's best times on one pair and on "
               f"{plan.pairs} pairs splits it into a once-per-build cost and a cost per further "
               "sample (what a 400k-sample build pays almost entirely); the time spent opening the "
-              "WebDataset writer (measured in the child around `WebDatasetShardWriter.__init__`: "
-              "its `import webdataset` imports torch) is taken out of both runs before the line is "
+              "WebDataset writer (measured in the child around `WebDatasetShardWriter.__init__`; "
+              "it imported torch before mattehub wrote tars with `tarfile`) is taken out of both runs before the line is "
               "drawn and counted as once per build:", "",
               *md_table(("run", "once per build, s:", "of which opening the tar writer, s:",
                          "ms per further sample:",
@@ -524,7 +524,7 @@ def stage_seconds(profile: Path, samples: int) -> dict[str, float]:
     return {row[0].replace("&nbsp;", ""): float(row[2]) for row in stage_rows(profile, samples)}
 
 
-ONCE = ("scan sources (once per build)", "open WebDataset writer (`import webdataset`, which imports torch)",
+ONCE = ("scan sources (once per build)", "open WebDataset writer",
         "finalize: preview sheet, index, card (once per build)")
 PER_SAMPLE = {"image processor": "image processor", "model forward": "forward pass",
               "resize maps": "resize maps", "normalise maps": "normalise maps",
