@@ -114,7 +114,7 @@ def _add_build_parser(commands) -> None:
                         help="split name (default: train); release configs: a split of the release")
     parser.add_argument("--num-samples", type=positive_int,
                         help="sample ids to build, 0..N-1 (default: 1000 for i-him/v-him, every "
-                             "sample the sources give for surreal-alpha, the whole split for "
+                             "sample the sources give for surreal-alpha and overlay-depth, the whole split for "
                              "release configs)")
     parser.add_argument("--seed", type=int, default=0, help="base seed (default: 0)")
     parser.add_argument("--workers", type=positive_int, default=1,

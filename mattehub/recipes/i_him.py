@@ -74,12 +74,12 @@ class ImageHimRecipe(Recipe):
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("i-him sources and options")
         group.add_argument("--image-root", help="folder with images/ and alphas/ (HHM layout)")
-        group.add_argument("--bg-root", help="folder of background images (i-him, surreal-alpha; "
+        group.add_argument("--bg-root", help="folder of background images (i-him, surreal-alpha, overlay-depth; "
                                              "e.g. BG-20K train)")
         group.add_argument("--image-format", choices=("jpg", "png"), default="jpg",
                            help="encoding of RGB fields (default: jpg)")
         group.add_argument("--jpeg-quality", type=int_in(1, 100), default=codecs.DEFAULT_JPEG_QUALITY,
-                           help="JPEG quality of RGB fields, 1-100 (i-him, v-him, surreal-alpha; default: %(default)s)")
+                           help="JPEG quality of RGB fields, 1-100 (i-him, v-him, surreal-alpha, overlay-depth; default: %(default)s)")
         group.add_argument("--no-fg", action="store_true",
                            help="do not store per-instance foregrounds (smaller shards)")
 

@@ -80,7 +80,9 @@ class ReleaseRecipe(Recipe):
                            help="release configs: folder of the zips (split or not), extracted "
                                 "files, or an own layout; local, hf:// or http(s):// (default: "
                                 "%(default)s). v-him: folder holding fg_<split>.txt/bg_<split>.txt. "
-                                "surreal-alpha: SURREAL's cmu/ folder, its parent, or a run/sequence folder")
+                                "surreal-alpha: SURREAL's cmu/ folder, its parent, or a run/sequence folder. "
+                                "overlay-depth: the original dataset (label_data.csv folder or "
+                                "Dataset.zip)")
         group.add_argument("--mask-set", default=DEFAULT_MASK_MODEL, choices=MASK_MODELS,
                            help="m-him2k guidance masks (default: %(default)s)")
         group.add_argument("--clip-length", type=positive_int,
