@@ -95,9 +95,9 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _source_splits(self, recipe_cls, data_dir: str):
         """One split per source split (e.g. SURREAL's cmu/train, cmu/val); options are
         checked here, so a missing ``bg_root`` fails at ``load_dataset``, not mid-stream."""
-        generators = []
+        generators, self._source_recipes = [], {}
         for split in recipe_cls.source_splits(data_dir):
-            recipe = self._source_recipe(split)
+            recipe = self._source_recipes[split] = self._source_recipe(split)
             self.info.features = recipe.schema().parquet_features()
             generators.append(datasets.SplitGenerator(name=split, gen_kwargs={"files": None,
                                                                               "split": split}))
@@ -162,8 +162,8 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _made_tables(self, split: str):
         """Rows made by the recipe (a release read in place, or sources composited on the fly)."""
         recipe_cls = RECIPES[self.config.name]
-        if recipe_cls.streams_from_sources:
-            recipe = self._source_recipe(split)
+        if recipe_cls.streams_from_sources:  # the recipe whose schema was declared, if any
+            recipe = getattr(self, "_source_recipes", {}).get(split) or self._source_recipe(split)
         else:
             recipe = recipe_cls(self._release_options(self.config.data_dir or HUB_RELEASE, split), seed=0)
         recipe.prepare()

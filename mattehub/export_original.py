@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -31,14 +30,14 @@ from .errors import BuildError
 from .layout import STATS_DIR, TMP_MARK
 from .outdir import os_error
 from .shard_folder import ShardFolder
+from .sources.overlay_original import CSV_NAME, DRIVE_LETTER
+from .sources.overlay_sidecar import SIDECAR, sidecar_line
 
-CSV_NAME = "label_data.csv"
 FAMILY = "overlay-depth"
 # csv column -> sample field, in csv order
 COLUMNS = {"bg": "bg", "overlay": "image", "mask": "mask", "depth": "depth"}
 OPTIONAL = ("depth",)
 EXTENSIONS = {"jpg": (".jpg", ".jpeg"), "png": (".png",)}
-_DRIVE = re.compile(r"^[A-Za-z]:")
 
 
 @dataclass
@@ -71,25 +70,30 @@ def export_original(folder: Path, out: Path, split: str = "train", config: str =
     shards, total = _shard_paths(folder, config, split)
     check_out(folder, out)
     files = _Files(out, folder)
-    final = out / CSV_NAME
-    temp = final.with_name(f".{CSV_NAME}{TMP_MARK}{os.getpid()}")
+    final, side = out / CSV_NAME, out / SIDECAR
+    temp, side_temp = (path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}") for path in (final, side))
     samples = 0
     try:
         with open(temp, "w", encoding="utf-8", newline="") as handle, \
+                open(side_temp, "w", encoding="utf-8") as metas, \
                 tqdm(total=total, unit="sample", disable=not progress,
                      desc=f"export {config}/{split}") as bar:
             rows = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\n")
             for key, fields in _samples(shards):
                 rows.writerow(export_sample(files, key, fields))
                 samples += 1
+                metas.write(sidecar_line(samples, fields.get("meta") or {}) + "\n")
                 bar.update(1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, final)
+            for stream in (handle, metas):
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.replace(side_temp, side)
+        os.replace(temp, final)  # last: a csv only once every file it names is there
     except OSError as exc:
         raise os_error(exc, out) from None
     finally:
         temp.unlink(missing_ok=True)
+        side_temp.unlink(missing_ok=True)
     return ExportReport(samples, files.count, files.size, out, files.renamed)
 
 
@@ -103,6 +107,10 @@ def _shard_paths(folder: Path, config: str, split: str) -> tuple[list[Path], int
             raise BuildError(f"{folder} has no split {split!r} of {config} (it has "
                              f"{', '.join(splits) or 'none'}): pass one of those as --split")
         summary = shard_folder.summary(split)
+        if "parquet" not in summary.get("files", {}):
+            raise BuildError(f"export reads the Parquet shards, and {folder} has none for "
+                             f"{config}/{split} (built with --format webdataset): rebuild with "
+                             "--format parquet,webdataset")
         urls = shard_folder.parquet_urls(summary)
     except ValueError as exc:
         raise BuildError(str(exc)) from None
@@ -249,7 +257,7 @@ def safe_path(path: str, who: str) -> None:
     """BuildError unless ``path`` is a plain relative POSIX file path: not absolute, no
     ``..``/``.``/empty component, no backslash or control character, not the csv itself."""
     parts = path.split("/") if isinstance(path, str) else []
-    problem = (not parts or path.startswith("/") or bool(_DRIVE.match(path)) or "\\" in path
+    problem = (not parts or path.startswith("/") or bool(DRIVE_LETTER.match(path)) or "\\" in path
                or any(part in ("", ".", "..") for part in parts)
                or any(ord(char) < 32 for char in path) or path == CSV_NAME)
     if problem:

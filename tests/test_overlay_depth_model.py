@@ -90,3 +90,33 @@ def test_an_unloadable_model_stops_before_any_sample(overlay_tree, tmp_path, cap
     err = capsys.readouterr().err
     assert "not-a-model" in err and "Traceback" not in err
     assert not list((tmp_path / "out").glob("overlay-depth/*.parquet"))
+
+
+def test_model_depth_equals_a_direct_transformers_run(overlay_tree, model_dir, tmp_path):
+    """The stored depth of each sample = the model run directly on its batch of stored
+    overlays (PNG, so exactly the composites), computed here with transformers and torch
+    alone: bilinear resize to the canvas, flipped (DPT predicts inverse depth), per-image
+    min-max, rounded."""
+    import torch
+    from transformers import AutoImageProcessor, AutoModelForDepthEstimation
+
+    _build(overlay_tree, model_dir, tmp_path / "out", "--num-samples", "6")  # one batch of 6
+    rows = _rows(tmp_path / "out")
+    overlays = [cv2.cvtColor(cv2.imdecode(np.frombuffer(r["image"]["bytes"], np.uint8),
+                                          cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for r in rows]
+    processor = AutoImageProcessor.from_pretrained(model_dir)
+    model = AutoModelForDepthEstimation.from_pretrained(model_dir).eval()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.inference_mode():
+            raw = model(**processor(images=overlays, return_tensors="pt")).predicted_depth
+    finally:
+        torch.set_num_threads(threads)
+    maps = torch.nn.functional.interpolate(raw[:, None].float(), size=(64, 64), mode="bilinear",
+                                           align_corners=False)[:, 0].numpy()
+    for row, disparity in zip(rows, maps):
+        far = -disparity.astype(np.float64)
+        expected = np.rint((far - far.min()) / (far.max() - far.min()) * 255).astype(np.uint8)
+        stored = cv2.imdecode(np.frombuffer(row["depth"]["bytes"], np.uint8), cv2.IMREAD_UNCHANGED)
+        assert np.array_equal(stored, expected)

@@ -118,3 +118,52 @@ def test_synthesised_export_reads_back_with_the_same_bytes(overlay_tree, tmp_pat
     for a, b in zip(built, reread, strict=True):
         for field in ("image", "mask", "depth", "bg"):
             assert a[field]["bytes"] == b[field]["bytes"], field
+
+
+def test_an_export_carries_its_meta_back(overlay_tree, tmp_path):
+    """Built with other scales and exact depth: read back from the export, the sample's meta
+    is the build's (from the export's mattehub_meta.jsonl), not guessed from file numbers."""
+    assert main(["build", "overlay-depth", "--out", str(tmp_path / "s"), "--no-progress",
+                 "--size", "64", "--positions", "2", "--scales", "0.5,1.0", "--no-flip",
+                 *overlay_tree.args(depth=True)]) == 0
+    assert main(["export", "overlay-depth", str(tmp_path / "s"), "--out", str(tmp_path / "e"),
+                 "--no-progress"]) == 0
+    assert main(["build", "overlay-depth", "--data-dir", str(tmp_path / "e"), "--out",
+                 str(tmp_path / "s2"), "--no-progress"]) == 0
+    keys = ("source", "fg", "flipped", "scale", "position", "box_size", "depth_mode",
+            "depth_units", "depth_polarity", "size")
+    built, reread = _parquet_rows(tmp_path / "s"), _parquet_rows(tmp_path / "s2")
+    assert {r["meta"]["scale"] for r in built} == {0.5, 1.0}
+    for a, b in zip(built, reread, strict=True):
+        assert {k: a["meta"][k] for k in keys} == {k: b["meta"][k] for k in keys}
+        assert b["meta"]["csv_line"] == a["meta"]["index"] + 1
+
+
+def test_colour_stored_masks_pass_through_untouched(tmp_path):
+    """A mask published as a 3-channel JPEG keeps its bytes (nothing is re-encoded)."""
+    tree = make_original_tree(tmp_path / "data", num_bgs=1, num_fgs=1, ks=(1, 2), size=32)
+    mask = tree.rows[0][3]
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((32, 32, 3), (200, 10, 10), np.uint8)).save(buffer, "JPEG", quality=50)
+    (tree.root / mask).write_bytes(buffer.getvalue())
+    assert main(["build", "overlay-depth", "--data-dir", str(tree.root), "--out",
+                 str(tmp_path / "s"), "--no-progress"]) == 0
+    rows = _parquet_rows(tmp_path / "s")
+    assert rows[0]["mask"]["bytes"] == buffer.getvalue()
+
+
+def test_csv_zipped_inside_dataset_folder_with_root_relative_paths(tmp_path):
+    """Dataset.zip holding Dataset/label_data.csv whose paths still say Dataset/...: the
+    paths are resolved from the zip's root, not doubled to Dataset/Dataset/..."""
+    import shutil
+    import subprocess
+
+    tree = make_original_tree(tmp_path / "data", num_bgs=1, num_fgs=1, ks=(1, 2, 3), size=32)
+    shutil.copyfile(tree.csv, tree.root / "Dataset" / "label_data.csv")
+    (tmp_path / "z").mkdir()
+    subprocess.run(["zip", "-r", "-q", str(tmp_path / "z" / "Dataset.zip"), "Dataset"],
+                   cwd=tree.root, check=True)
+    assert main(["build", "overlay-depth", "--data-dir", str(tmp_path / "z"), "--out",
+                 str(tmp_path / "s"), "--no-progress"]) == 0
+    rows = _parquet_rows(tmp_path / "s")
+    assert [r["image"]["bytes"] for r in rows] == [tree.files[row[2]] for row in tree.rows]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -27,7 +28,6 @@ from .base import Recipe
 from .overlay_depth_meta import META_FEATURES
 from .overlay_depth_original import OriginalSource
 from .overlay_depth_synth_source import SynthesisSource
-from ..sources.overlay_original import open_original
 
 DEPTH_CHOICES = ("none", "exact")
 """``--depth`` values with a fixed meaning; anything else names a depth model."""
@@ -42,6 +42,13 @@ def scales(text: str) -> tuple[float, ...]:
     if not values or any(not 0 < v <= 4 for v in values) or len(set(values)) != len(values):
         raise argparse.ArgumentTypeError(f"{text!r}: give distinct scales in (0, 4]")
     return values
+
+
+def device(text: str) -> str:
+    """``--device``: auto, cpu, cuda or cuda:N."""
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: choose auto, cpu, cuda or cuda:N")
+    return text
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class OverlayDepthRecipe(Recipe):
 
     name = "overlay-depth"
     family = "overlay-depth"
-    summary = "a foreground pasted on a 224x224 background, its mask and a depth map"
+    summary = "a foreground pasted on a square background, its mask and a depth map"
     licence = "other"
     options_class = OverlayDepthOptions
     path_options = ("data_dir", "bg_root", "fg_root", "mask_root", "bg_depth_root")
@@ -106,37 +113,39 @@ class OverlayDepthRecipe(Recipe):
                                 "mattehub[depth]) (default: none)")
         group.add_argument("--bg-depth-root", help="overlay-depth --depth exact: a 16-bit PNG in "
                                                    "millimetres per background, <bg stem>.png")
-        group.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                           help="overlay-depth --depth MODEL: where the model runs (default: auto)")
+        group.add_argument("--device", type=device, default="auto",
+                           help="overlay-depth --depth MODEL: auto, cpu, cuda or cuda:N "
+                                "(default: auto, a GPU when there is one)")
         group.add_argument("--depth-batch", type=positive_int, default=16,
                            help="overlay-depth --depth MODEL: images per forward pass (default: 16)")
 
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> OverlayDepthOptions:
         original = args.data_dir not in (None, HUB_RELEASE)
+        depth = args.depth.lower() if args.depth.lower() in DEPTH_CHOICES else args.depth
         if original and (args.fg_root or args.bg_root):
             raise BuildError("overlay-depth reads either the original dataset (--data-dir) or "
                              "synthesis inputs (--bg-root, --fg-root), not both")
         if not original and not (args.fg_root and args.bg_root):
             raise BuildError("overlay-depth needs --bg-root and --fg-root (synthesis), or "
                              "--data-dir: a folder holding the original label_data.csv or Dataset.zip")
-        if args.depth == "exact" and not args.bg_depth_root:
+        if depth == "exact" and not args.bg_depth_root:
             raise BuildError("--depth exact needs --bg-depth-root: a 16-bit PNG depth map in "
                              "millimetres per background, named like it (<bg stem>.png)")
-        if args.bg_depth_root and args.depth != "exact":
+        if args.bg_depth_root and depth != "exact":
             raise BuildError("--bg-depth-root is only read with --depth exact")
         return OverlayDepthOptions(
             data_dir=args.data_dir if original else None, bg_root=args.bg_root,
             fg_root=args.fg_root, mask_root=args.mask_root, split=args.split, size=args.size,
             scales=tuple(args.scales), positions=args.positions, flip=not args.no_flip,
-            depth=args.depth, bg_depth_root=args.bg_depth_root, device=args.device,
+            depth=depth, bg_depth_root=args.bg_depth_root, device=args.device,
             depth_batch=args.depth_batch, image_format=args.image_format,
             jpeg_quality=args.jpeg_quality)
 
     @classmethod
     def source_splits(cls, data_dir: str) -> list[str]:
-        """The original dataset has one split, ``train`` (checked to exist here)."""
-        open_original(data_dir)
+        """The original dataset has one split, ``train`` (its csv is read once, when the
+        recipe is prepared)."""
         return ["train"]
 
     @property
@@ -144,9 +153,12 @@ class OverlayDepthRecipe(Recipe):
         return self.options.data_dir is None
 
     def prepare(self) -> dict:
-        source = SynthesisSource if self.synthesised else OriginalSource
-        self.source = source(self)
-        return self.source.prepare()
+        """Scan the sources (once: ``schema`` may have done it already)."""
+        if not hasattr(self, "source"):
+            source = (SynthesisSource if self.synthesised else OriginalSource)(self)
+            self._report = source.prepare()
+            self.source = source
+        return self._report
 
     def available(self) -> int:
         return self.source.available()

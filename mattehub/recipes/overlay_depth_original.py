@@ -1,10 +1,12 @@
 """``overlay-depth`` from the original dataset, read in place: one sample per usable row of
 ``label_data.csv``, in csv order, with the four files' bytes passed through untouched.
 
-Every member passes the gate: complete and decodable; the mask single-channel 8-bit at the
-overlay's size (a colour mask is converted to grey and stored as PNG, said in the stats);
-the depth single-channel 8-bit at any size (the published depth maps' size is the model's
-business). A row whose files fail is a counted skip naming the csv line.
+Every member passes the gate's pass-through check (complete, a readable image header, as
+for release members); the mask must have its overlay's size, the depth may have any (the
+published depth maps' size was the model's business). Nothing is converted: a colour-stored
+mask stays as published. A row whose files fail is a counted skip naming the csv line.
+Meta comes from the file names under the original's numbering, or from the sidecar an
+export wrote (``sources/overlay_sidecar.py``).
 """
 from __future__ import annotations
 
@@ -14,11 +16,18 @@ from .. import remote
 from ..errors import SourceError
 from ..sample import EncodedSample, Outcome, sample_key
 from ..sources import gate
+from ..sources.listing import Skip
 from ..sources.overlay_original import UPSTREAM_SCALES, Row, open_original, parse_position
 from .overlay_depth_meta import DEPTH_KINDS, empty_meta
 
 TASK_ROWS = 16
 """Rows per build task: enough to amortise sending work to a process, small in memory."""
+
+
+def _line_of(name: str) -> int:
+    """The line number of a ``label_data.csv:LINE`` skip (other skips sort last)."""
+    tail = name.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 1 << 62
 
 
 def _ext(path: str) -> str:
@@ -37,12 +46,13 @@ class OriginalSource:
         rows, skipped = scan.rows, list(scan.skipped)
         self.with_depth = any(row.depth for row in rows)
         if self.with_depth:
-            skipped += [{"path": f"{scan.csv_name}:{row.line}", "reason": "has no depth file while "
-                         "other rows have one"} for row in rows if not row.depth]
+            skipped += [Skip(f"{scan.csv_name}:{row.line}", "has no depth file while other rows "
+                             "have one") for row in rows if not row.depth]
+            skipped.sort(key=lambda skip: _line_of(skip.path))
             rows = [row for row in rows if row.depth]
         self.scan, self.csv_name, self.rows = scan, scan.csv_name, rows
         return {"location": scan.location, "rows": len(rows), "samples": len(rows),
-                "skipped_inputs": [s if isinstance(s, dict) else s.as_dict() for s in skipped]}
+                "skipped_inputs": [s.as_dict() for s in skipped]}
 
     def available(self) -> int:
         return len(self.rows)
@@ -80,14 +90,16 @@ class OriginalSource:
     def _sample(self, index: int, row: Row, events: list[dict]) -> EncodedSample:
         blobs = self.scan.read(row)
         size = gate.image_header(blobs["overlay"], row.overlay)
-        mask = gate.decode_matte(blobs["mask"], row.mask, size, keep_lossy=True)
+        mask_size = gate.image_header(blobs["mask"], row.mask)
+        if mask_size != size:
+            raise SourceError(row.mask, f"is {mask_size[0]}x{mask_size[1]} but its overlay "
+                                        f"{row.overlay} is {size[0]}x{size[1]}",
+                              "a mask must have its overlay's size")
         gate.image_header(blobs["bg"], row.bg)
-        fields = {"image": blobs["overlay"], "mask": mask.data}
-        events += [gate.note_event(row.mask, mask.note)] if mask.note else []
         if self.with_depth:
-            depth = gate.decode_depth_image(blobs["depth"], row.depth)
-            events += [gate.note_event(row.depth, depth.note)] if depth.note else []
-            fields["depth"] = depth.data
+            gate.image_header(blobs["depth"], row.depth)
+        fields = {"image": blobs["overlay"], "mask": blobs["mask"]}
+        fields.update({"depth": blobs["depth"]} if self.with_depth else {})
         fields["bg"] = blobs["bg"]
         fields["meta"] = self._meta(index, row)
         return EncodedSample(index, sample_key(index), fields)
@@ -102,6 +114,7 @@ class OriginalSource:
                            "depth": row.depth if self.with_depth else ""},
                     csv_line=row.line, image_format=_ext(row.overlay), seed=self.recipe.seed,
                     index=index)
+        meta.update(self.scan.carried.get(row.line, {}))
         return meta
 
     def card_sections(self) -> dict[str, str]:

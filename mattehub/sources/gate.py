@@ -164,19 +164,6 @@ def depth_png16(data: bytes, name: str | Path, size: tuple[int, int]) -> np.ndar
     return array
 
 
-def decode_depth_image(data: bytes, name: str | Path, size: tuple[int, int] | None = None) -> Matte:
-    """A stored depth image checked like a matte, except that a 16-bit single-channel one
-    (millimetres) is kept as it is instead of being rounded to 8 bits."""
-    check_complete(data, name)
-    array = cv2.imdecode(np.frombuffer(data, np.uint8), _DECODE_ANY)
-    if array is not None and array.dtype == np.uint16 and array.ndim == 2:
-        if size is not None and (array.shape[1], array.shape[0]) != tuple(size):
-            raise SourceError(name, f"is {array.shape[1]}x{array.shape[0]} but its image is "
-                                    f"{size[0]}x{size[1]}", "depth maps must have their image's size")
-        return Matte(array, data)
-    return decode_matte(data, name, size, keep_lossy=True)
-
-
 def decode_matte(data: bytes, name: str | Path, size: tuple[int, int] | None = None,
                  keep_lossy: bool = False) -> Matte:
     """Decode, check and normalise a matte; ``size`` (width, height) is its image's.

@@ -8,6 +8,7 @@ worker through the gate.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,15 +65,23 @@ def _header(path: Path) -> tuple[tuple[int, int], bool]:
 
 
 def mask_files(mask_root: Path | None) -> dict[str, list[str]]:
-    """Mask files by the fg stem they belong to (``mask_<stem>.<ext>`` -> ``<stem>``)."""
+    """Mask files by the foreground they belong to: ``<sub>/mask_<stem>.<ext>`` belongs to
+    ``<sub>/<stem>.*``; a top-level mask also to a foreground of that stem in any sub-folder
+    when no other foreground has the stem (``_foreground`` refuses the ambiguous case)."""
     found: dict[str, list[str]] = {}
     if mask_root is None:
         return found
     for rel in list_files(mask_root):
         name = Path(rel)
         if name.name.startswith(MASK_PREFIX) and name.suffix.lower() in IMAGE_SUFFIXES:
-            found.setdefault(name.stem[len(MASK_PREFIX):], []).append(rel)
+            owner = (name.parent / name.stem[len(MASK_PREFIX):]).as_posix()
+            found.setdefault(owner, []).append(rel)
     return found
+
+
+def _owner(rel: str) -> str:
+    """The key ``mask_files`` uses for foreground ``rel``: its path without the suffix."""
+    return Path(rel).with_suffix("").as_posix()
 
 
 def scan_foregrounds(fg_root: Path, mask_root: Path | None, canvas: int,
@@ -80,18 +89,20 @@ def scan_foregrounds(fg_root: Path, mask_root: Path | None, canvas: int,
     """Usable foregrounds below ``fg_root``, sorted; the others are counted skips."""
     scan, masks = ForegroundScan(), mask_files(mask_root)
     shared = mask_root is not None and mask_root.resolve() == fg_root.resolve()
-    for rel in list_files(fg_root):
-        if shared and Path(rel).name.startswith(MASK_PREFIX):
-            continue  # masks kept beside their cut-outs are masks, not cut-outs
+    listed = [rel for rel in list_files(fg_root)  # masks kept beside their cut-outs are masks
+              if not (shared and Path(rel).name.startswith(MASK_PREFIX))]
+    stems = Counter(Path(rel).stem for rel in listed)
+    for rel in listed:
         try:
-            scan.foregrounds.append(_foreground(fg_root, rel, mask_root, masks, canvas, largest_scale))
+            scan.foregrounds.append(_foreground(fg_root, rel, mask_root, masks, canvas,
+                                                largest_scale, stems))
         except SourceError as exc:
             scan.skipped.append(Skip(rel, exc.problem))
     return scan
 
 
 def _foreground(fg_root: Path, rel: str, mask_root: Path | None, masks: dict[str, list[str]],
-                canvas: int, largest_scale: float) -> Foreground:
+                canvas: int, largest_scale: float, stems: Counter) -> Foreground:
     if Path(rel).suffix.lower() not in IMAGE_SUFFIXES:
         raise SourceError(rel, f"is not an image file (foregrounds are {', '.join(IMAGE_SUFFIXES)})")
     size, has_alpha = _header(fg_root / rel)
@@ -99,12 +110,16 @@ def _foreground(fg_root: Path, rel: str, mask_root: Path | None, masks: dict[str
     if max(fitted) > canvas:
         raise SourceError(rel, f"is {size[0]}x{size[1]}: at scale {largest_scale:g} it does not fit "
                                f"the {canvas}x{canvas} canvas (raise --size or lower --scales)")
-    candidates = masks.get(Path(rel).stem, [])
+    candidates = masks.get(_owner(rel)) or masks.get(Path(rel).stem, [])
+    if candidates and _owner(rel) not in masks and stems[Path(rel).stem] > 1:
+        raise SourceError(rel, f"shares its stem with another foreground, so the top-level mask "
+                               f"{candidates[0]} could be either's; put each mask in its "
+                               "foreground's sub-folder of --mask-root")
     if len(candidates) > 1:
         raise SourceError(rel, f"has several mask files ({', '.join(candidates)}); keep one")
     if not candidates and not has_alpha:
-        raise SourceError(rel, "has no alpha channel and no mask file "
-                               f"({MASK_PREFIX}{Path(rel).stem}.* in --mask-root)")
+        mask_name = (Path(rel).parent / f"{MASK_PREFIX}{Path(rel).stem}.*").as_posix()
+        raise SourceError(rel, f"has no alpha channel and no mask file ({mask_name} in --mask-root)")
     mask = candidates[0] if candidates else None
     if mask is not None:
         try:

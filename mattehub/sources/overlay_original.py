@@ -24,6 +24,7 @@ from ..errors import SourceError
 from ..redact import public_name
 from ..releases.trees import ArchiveTree, FolderTree, open_tree
 from .listing import Skip, skip_lines
+from .overlay_sidecar import SIDECAR, parse_sidecar
 
 CSV_NAME = "label_data.csv"
 ARCHIVE = "Dataset.zip"
@@ -35,7 +36,8 @@ UPSTREAM_OVERLAYS = 2 * len(UPSTREAM_SCALES) * UPSTREAM_POSITIONS  # 40: 1-20 as
 ORIGIN = (f'expected {CSV_NAME} (rows "bg";"overlay";"mask";"depth") beside its Dataset/ folder, '
           f'beside {ARCHIVE} or inside it, as published with the "Monocular Depth Estimation and '
           f'Segmentation" dataset; pass that folder, or {ARCHIVE} itself, as --data-dir')
-_DRIVE = re.compile(r"^[A-Za-z]:")
+DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
+"""A Windows drive prefix: such a path is absolute wherever it is read."""
 
 Tree = ArchiveTree | FolderTree
 
@@ -69,6 +71,8 @@ class OriginalScan:
     skipped: list[Skip] = field(default_factory=list)
     prefix: str = ""
     """What joins a csv path to a tree member name: the csv's folder inside the tree."""
+    carried: dict[int, dict] = field(default_factory=dict)
+    """csv line -> meta carried by an export's ``mattehub_meta.jsonl`` (empty without one)."""
 
     def member(self, path: str) -> str:
         """The tree member name of csv path ``path``."""
@@ -96,12 +100,28 @@ def open_original(data_dir: str) -> OriginalScan:
     data, csv_name, prefix = _find_csv(data_dir, tree, names)
     location = public_name(tree.location)
     rows, skipped = parse_rows(data, csv_name)
+    prefix = _resolve_prefix(rows, set(names), prefix)
     rows, missing = _present(rows, set(names), prefix, csv_name, location)
     skipped = sorted(skipped + missing, key=_skip_line)
     if not rows:
         raise SourceError(data_dir, f"{csv_name} has no usable row ({len(skipped)} skipped)"
                           + skip_lines(skipped), ORIGIN)
-    return OriginalScan(tree, location, csv_name, rows, skipped, prefix)
+    carried, problem = _carried_meta(tree, names, csv_name)
+    skipped += [Skip(csv_name[: -len(CSV_NAME)] + SIDECAR, problem)] if problem else []
+    return OriginalScan(tree, location, csv_name, rows, skipped, prefix, carried)
+
+
+def _carried_meta(tree: Tree, names: list[str], csv_name: str) -> tuple[dict[int, dict], str | None]:
+    """The export sidecar beside the csv (a tree member, or a file beside the zip)."""
+    member = csv_name[: -len(CSV_NAME)] + SIDECAR
+    if member in names:
+        return parse_sidecar(tree.read_many([member])[0])
+    if isinstance(tree, ArchiveTree) and "/" in tree.location:
+        beside = f"{tree.location.rsplit('/', 1)[0]}/{SIDECAR}"
+        fs = remote.filesystem(beside)[0]
+        if remote.exists(fs, beside):
+            return parse_sidecar(remote.read(fs, beside))
+    return {}, None
 
 
 def _find_csv(data_dir: str, tree: Tree, names: list[str]) -> tuple[bytes, str, str]:
@@ -190,7 +210,7 @@ def clean_path(value: str, column: str) -> str:
             or "//" in value or "/." in value or ":" in value):
         return value  # already clean: the common case, kept cheap for 400k-row csvs
     path = value.replace("\\", "/")
-    if path.startswith("/") or _DRIVE.match(path):
+    if path.startswith("/") or DRIVE_LETTER.match(path):
         raise ValueError(f"{column} path {value!r} is absolute (paths must be relative to "
                          f"the csv's folder)")
     parts = [part for part in path.split("/") if part not in ("", ".")]
@@ -202,12 +222,24 @@ def clean_path(value: str, column: str) -> str:
     return "/".join(parts)
 
 
+def _resolve_prefix(rows: list[Row], names: set[str], prefix: str, probe: int = 100) -> str:
+    """The csv's folder inside the tree, or "" when its paths are relative to the tree's
+    root instead (a csv zipped inside ``Dataset/`` that still says ``Dataset/bg1/...``):
+    whichever finds more of the first ``probe`` rows' overlays (the csv's folder on a tie)."""
+    if not prefix:
+        return prefix
+    sample = [row.overlay for row in rows[:probe]]
+    inside = sum(prefix + path in names for path in sample)
+    at_root = sum(path in names for path in sample)
+    return "" if at_root > inside else prefix
+
+
 def _present(rows: list[Row], names: set[str], prefix: str, csv_name: str,
              location: str) -> tuple[list[Row], list[Skip]]:
     """The rows whose files all exist in the tree, and skips naming the missing paths."""
     kept, skipped = [], []
     for row in rows:
-        missing = [path for path in row.paths().values() if path and prefix + path not in names]
+        missing = [prefix + path for path in row.paths().values() if path and prefix + path not in names]
         if missing:
             skipped.append(Skip(f"{csv_name}:{row.line}",
                                 f"missing from {location}: {', '.join(missing)}"))

@@ -118,7 +118,19 @@ def _two_masks(tree) -> None:
     from overlay_tree import write_mask
 
     write_mask(tree.mask_root / "mask_blob.jpg", 30, 20)
-    write_mask(tree.mask_root / "sub" / "mask_blob.jpg", 30, 20)
+    write_mask(tree.mask_root / "mask_blob.png", 30, 20)
+
+
+def _same_stem_in_two_folders(tree) -> None:
+    """a/twin.png has alpha, b/twin.png has none: the one top-level mask_twin.jpg could be
+    either's, so both are refused rather than b/twin.png silently taking a/twin.png's mask."""
+    from overlay_tree import write_foreground, write_mask
+
+    write_foreground(tree.fg_root / "a" / "twin.png", 30, 20, "gradient")
+    rgb = tree.fg_root / "b" / "twin.png"
+    rgb.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (30, 20), (9, 9, 9)).save(rgb)
+    write_mask(tree.mask_root / "mask_twin.jpg", 30, 20)
 
 
 def _huge_foreground(tree) -> None:
@@ -259,8 +271,12 @@ CASES: list[Case] = [
          _skipped_at_scan("blob.png", r"mask_blob\.jpg.*not a readable image", foregrounds=1)),
     Case("overlay-mask-ambiguous", "overlay: two mask files for one foreground",
          _build(_two_masks), Succeeds(),
-         _skipped_at_scan("blob.png", r"has several mask files \(mask_blob\.jpg, sub/mask_blob\.jpg\)",
+         _skipped_at_scan("blob.png", r"has several mask files \(mask_blob\.jpg, mask_blob\.png\)",
                           foregrounds=1)),
+    Case("overlay-mask-stem-in-two-folders", "overlay: two foregrounds share a stem and a "
+         "top-level mask: neither takes it", _build(_same_stem_in_two_folders), Succeeds(),
+         _skipped_at_scan("a/twin.png", r"shares its stem.*mask_twin\.jpg", foregrounds=2,
+                          also={"b/twin.png": r"shares its stem"})),
     Case("overlay-fg-larger-than-canvas", "overlay: foreground larger than the canvas at scale 1.0",
          _build(_huge_foreground), Succeeds(),
          _skipped_at_scan("huge.png", r"is 80x30: at scale 1 it does not fit the 64x64 canvas")),
