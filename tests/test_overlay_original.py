@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,7 +297,9 @@ def test_export_writes_stored_bytes_and_the_csv(shards, shard_samples, tmp_path)
     assert not (out / "Dataset/bg1/fg_1/mask/2.jpg").exists()
     assert report.samples == 5 and report.files == 5 * 3 + 2 and report.renamed == 1
     assert report.bytes == sum(p.stat().st_size for p in out.rglob("*.*")
-                               if p.name != "label_data.csv")
+                               if p.name not in ("label_data.csv", "mattehub_meta.jsonl"))
+    sidecar = (out / "mattehub_meta.jsonl").read_text().splitlines()
+    assert [json.loads(line)["csv_line"] for line in sidecar] == list(range(1, 6))
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
     assert "exported 5 samples: 17 files" in report.format()
     assert "1 extension(s) changed" in report.format()
