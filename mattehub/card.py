@@ -7,8 +7,10 @@ lists its data files per split and declares its features; declaring the WebDatas
 stops ``datasets`` from inferring them from the first five samples.
 
 The Markdown is one section per config (a table of its splits, a snippet that loads it, one
-preview sheet per split, how it was built), grouped under the prose of the recipe template
-that describes it. Templates live in ``dataset_cards/`` (shipped as
+preview sheet per split, the statistics ``mattehub stats`` stored, how it was built), grouped
+under the prose of the recipe template that describes it. Stored statistics are rendered here
+from their JSON form: ``mattehub.statistics`` computes them and imports this module, never the
+other way round. Templates live in ``dataset_cards/`` (shipped as
 ``mattehub.dataset_cards``): ``card.md`` is the skeleton, ``load.md`` the text and snippets
 that depend on the card's format, and ``<config>.md`` (``release.md`` for release configs)
 holds a recipe's ``about``, ``licence`` and ``cites`` parts (and optionally ``hub-licence``:
@@ -53,6 +55,13 @@ PART_MARKER = re.compile(r"^<!-- part: ([\w-]+) -->\n", re.MULTILINE)
 PER_SPLIT_SOURCES = ("skipped_inputs", "samples")
 """Source-report keys that differ between the splits of one build; shown in the split table."""
 ROW_FIELDS = ("__key__", "__url__")
+STATISTICS = "statistics"
+"""Split-summary key of the figures ``mattehub stats`` stores (``Statistics.as_dict()``)."""
+STAT_NAMES = ("pooled_mean", "pooled_std", "mean_of_image_means", "std_of_image_stds",
+              "mean_of_image_stds")
+"""The statistics stored per field and channel, in table order."""
+STAT_HEADER = ["field", "channel", "bits (values)", "images", "pixels", "pooled mean",
+               "pooled std", "mean of image means", "std of image stds", "mean of image stds"]
 
 
 def template(name: str) -> str:
@@ -226,6 +235,36 @@ def _load_section(layout: OutputLayout, summaries: list[dict], fmt: str) -> str:
     return Template(text).substitute(values)
 
 
+# --- statistics (rendered from the stored entry: the card never imports mattehub.statistics) --
+
+def value_range(bit_depth: int) -> str:
+    """The range of raw ``bit_depth``-bit pixel values, e.g. ``0..255``."""
+    return f"0..{2 ** bit_depth - 1}"
+
+
+def statistics_rows(entry: dict) -> list[list[str]]:
+    """Text cells of a stored statistics entry, one row per channel of each field, in
+    ``STAT_HEADER`` order. Shared by the card and ``mattehub stats``'s terminal table."""
+    return [[f["field"], channel, f"{f['bit_depth']} ({value_range(f['bit_depth'])})",
+             str(f["images"]), str(f["pixels"])] + [f"{f[name][c]:.4f}" for name in STAT_NAMES]
+            for f in entry["fields"] for c, channel in enumerate(f["channels"])]
+
+
+def statistics_markdown(entry: dict) -> str:
+    """The card's table for a split summary's ``statistics`` entry, with one sentence on
+    the definitions (the mean and "STD" some datasets publish are not the pooled ones)."""
+    rows = [[f"`{row[0]}`"] + row[1:] for row in statistics_rows(entry)]
+    table = "\n".join(["| " + " | ".join(STAT_HEADER) + " |", "|" + "---|" * len(STAT_HEADER)]
+                      + ["| " + " | ".join(row) + " |" for row in rows])
+    return (f"Split `{entry['split']}`, per channel (RGB order), in raw pixel values:\n\n"
+            f"{table}\n\n"
+            "*Pooled* mean and std take all pixels of all images as one population (std "
+            "with ddof=0), while *mean of image means* and *std of image stds* first take "
+            "each image's own mean and std and then their mean and (ddof=0) std over the "
+            "images: the definitions behind the \"mean\" and \"STD\" some datasets publish, "
+            "whose \"STD\" is the spread of per-image stds, not the pixel std.")
+
+
 # --- config sections ------------------------------------------------------------------------
 
 def _events(counts: dict[str, int]) -> str:
@@ -282,9 +321,7 @@ def _build_notes(splits: list[dict]) -> str:
 def _statistics(splits: list[dict]) -> str:
     """A "Statistics" subsection with the per-channel statistics of the splits that have
     them (stored in their summaries by ``mattehub stats``), else nothing."""
-    from .statistics import statistics_markdown  # imported here: it imports this module
-
-    tables = [statistics_markdown(s["statistics"]) for s in splits if s.get("statistics")]
+    tables = [statistics_markdown(s[STATISTICS]) for s in splits if s.get(STATISTICS)]
     return "\n\n".join(["#### Statistics"] + tables) if tables else ""
 
 

@@ -33,7 +33,8 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from .card import write_card
+from .card import (STAT_HEADER, STATISTICS, statistics_markdown, statistics_rows, value_range,
+                   write_card)
 from .contract import IMAGE
 from .errors import SourceError
 from .jsonio import read_json, write_json
@@ -47,8 +48,6 @@ DEFAULT_FIELDS = ("image", "mask", "depth", "alpha")
 CHANNEL_NAMES = {1: ("value",), 3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}
 TO_RGB = {3: cv2.COLOR_BGR2RGB, 4: cv2.COLOR_BGRA2RGBA}
 BIT_DEPTHS = {np.dtype(np.uint8): 8, np.dtype(np.uint16): 16}
-STAT_NAMES = ("pooled_mean", "pooled_std", "mean_of_image_means", "std_of_image_stds",
-              "mean_of_image_stds")
 DEFINITIONS = {
     "pooled_mean": "mean over all pixels of all images",
     "pooled_std": "population std (ddof=0) over all pixels of all images",
@@ -77,30 +76,15 @@ class FieldStatistics:
     std_of_image_stds: list[float]
     mean_of_image_stds: list[float]
 
-    @property
-    def value_range(self) -> str:
-        """The scale of the values: raw pixel values, never rescaled."""
-        return f"0..{2 ** self.bit_depth - 1}"
-
     def as_dict(self) -> dict:
-        """JSON-able form, with the value scale spelled out."""
+        """JSON-able form, with the value scale spelled out (raw values, never rescaled)."""
         return dict(asdict(self), value_scale=f"raw {self.bit_depth}-bit pixel values "
-                                              f"{self.value_range}")
+                                              f"{value_range(self.bit_depth)}")
 
     @classmethod
     def from_dict(cls, data: dict) -> FieldStatistics:
         """The inverse of ``as_dict`` (derived keys ignored)."""
         return cls(**{f.name: data[f.name] for f in dataclass_fields(cls)})
-
-    def rows(self) -> Iterator[list[str]]:
-        """One row of text cells per channel: field, channel, bits, counts, statistics."""
-        for c, channel in enumerate(self.channels):
-            yield [self.field, channel, f"{self.bit_depth} ({self.value_range})", str(self.images),
-                   str(self.pixels)] + [f"{getattr(self, name)[c]:.4f}" for name in STAT_NAMES]
-
-
-HEADER = ["field", "channel", "bits (values)", "images", "pixels", "pooled mean", "pooled std",
-          "mean of image means", "std of image stds", "mean of image stds"]
 
 
 @dataclass
@@ -111,13 +95,11 @@ class Statistics:
     split: str
     fields: list[FieldStatistics]
 
-    def _rows(self) -> list[list[str]]:
-        return [row for stats in self.fields for row in stats.rows()]
-
     def format(self) -> str:
-        """An aligned text table for the terminal, with what the columns mean."""
-        rows = [HEADER] + self._rows()
-        widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+        """An aligned text table for the terminal, with what the columns mean (same cells
+        as the card's table, which renders the stored form)."""
+        rows = [STAT_HEADER] + statistics_rows(self.as_dict())
+        widths = [max(len(row[i]) for row in rows) for i in range(len(STAT_HEADER))]
         lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                            for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
                  for row in rows]
@@ -143,22 +125,9 @@ class Statistics:
                    [FieldStatistics.from_dict(f) for f in data["fields"]])
 
     def markdown(self) -> str:
-        """A Markdown table for the dataset card, with one sentence on the definitions."""
-        rows = [[f"`{row[0]}`"] + row[1:] for row in self._rows()]
-        table = "\n".join(["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-                          + ["| " + " | ".join(row) + " |" for row in rows])
-        return (f"Split `{self.split}`, per channel (RGB order), in raw pixel values:\n\n"
-                f"{table}\n\n"
-                "*Pooled* mean and std take all pixels of all images as one population (std "
-                "with ddof=0), while *mean of image means* and *std of image stds* first take "
-                "each image's own mean and std and then their mean and (ddof=0) std over the "
-                "images: the definitions behind the \"mean\" and \"STD\" some datasets publish, "
-                "whose \"STD\" is the spread of per-image stds, not the pixel std.")
-
-
-def statistics_markdown(entry: dict) -> str:
-    """The card's table for a split summary's ``statistics`` entry."""
-    return Statistics.from_dict(entry).markdown()
+        """The dataset card's Markdown table of these statistics (rendered by the card
+        module from the stored form, so the card needs nothing from this one)."""
+        return statistics_markdown(self.as_dict())
 
 
 # --- accumulating ---------------------------------------------------------------------------
@@ -311,6 +280,19 @@ def _choose_fields(folder: Path, summary: dict, wanted: list[str] | None) -> lis
     return list(dict.fromkeys(wanted))
 
 
+def _parquet_urls(folder: Path, shards: ShardFolder, summary: dict) -> list[str]:
+    """The split's Parquet shards: what stats reads. A WebDataset-only build has none, and
+    the error says so (not how to load the ``-wds`` config, which stats cannot use)."""
+    if "parquet" not in summary["files"]:
+        raise SourceError(folder, f"has no Parquet shards of {summary['config']}/"
+                                  f"{summary['split']} (built with `--format webdataset` only), "
+                                  "and `mattehub stats` reads the Parquet shards",
+                          "rebuild the split with `--format parquet,webdataset` or `--format "
+                          "parquet`, adding `--overwrite`: the formats are part of the build "
+                          "fingerprint")
+    return shards.parquet_urls(summary)
+
+
 def _rows(folder: Path, path: Path) -> Iterator[tuple[int, str, dict]]:
     """Rows of one Parquet shard; a damaged file is a SourceError naming it."""
     try:
@@ -325,10 +307,7 @@ def compute_statistics(folder: Path, config: str, split: str = "train",
     config has) over every sample of ``config``/``split``, in one pass over its Parquet shards."""
     folder = Path(folder)
     shards, summary = _split_summary(folder, config, split)
-    try:
-        urls = shards.parquet_urls(summary)
-    except ValueError as exc:
-        raise SourceError(folder, str(exc)) from None
+    urls = _parquet_urls(folder, shards, summary)
     chosen = _choose_fields(folder, summary, fields)
     accumulators = {name: FieldAccumulator(name) for name in chosen}
     with tqdm(total=summary["num_examples"], unit="sample", desc=f"{config}/{split}",
@@ -355,8 +334,8 @@ def _image(data: bytes | None, where: str, name: str) -> np.ndarray:
 
 def write_statistics(folder: Path, stats: Statistics) -> Path:
     """Store ``stats`` as ``statistics`` in its split summary and re-render the dataset cards
-    (which show it); returns the summary's path. A rebuild of the split rewrites the summary
-    and so drops statistics that may no longer hold."""
+    (which show it); returns the summary's path. A rebuild of the split keeps them only when
+    its shards are byte for byte those of the summary (``finalize.kept_statistics``)."""
     layout = OutputLayout(folder)
     path = layout.split_summary(stats.config, stats.split)
     summary = read_json(path)
@@ -364,7 +343,7 @@ def write_statistics(folder: Path, stats: Statistics) -> Path:
         raise SourceError(path, "is missing or unreadable, so the split is not finished",
                           f"run `mattehub build {stats.config} --split {stats.split} --out "
                           f"{folder}` first")
-    summary["statistics"] = stats.as_dict()
+    summary[STATISTICS] = stats.as_dict()
     write_json(path, summary)
     write_card(layout)
     return path

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -158,6 +160,26 @@ def test_one_section_per_config_and_shared_text_once(demo, summaries, fmt):
     section = text.split(f"### `him2k{suffix}`:", 1)[1].split("\n### ", 1)[0]
     assert "| `comp` | 4 | 0 | 0 | none |" in section
     assert "| `natural` | 2 | 0 | 0 | none |" in section
+
+
+def test_sample_format_claims_lossless_only_for_what_mattehub_makes(demo):
+    text = card_text(demo, "parquet")
+    sample_format = " ".join(markdown_section(text, "Sample format").split())
+    assert "What mattehub makes is lossless PNG" in sample_format
+    assert "depth 16-bit (millimetres, 0 = invalid) or 8-bit relative" in sample_format
+    assert "keep the published bytes" in sample_format and "each config's section" in sample_format
+    assert "depth maps lossless 16-bit" not in sample_format
+    overlay = " ".join(markdown_section(text, "Overlay + mask + depth").split())
+    assert "q50 JPEG" in overlay and "the published depth JPEG" in overlay  # the section says
+
+
+def test_demo_statistics_are_rendered_without_importing_statistics(demo):
+    """The demo stores overlay-depth statistics; the card renders them from the summary, and
+    importing the card module does not import mattehub.statistics (no import cycle)."""
+    section = card_text(demo, "parquet").split("### `overlay-depth`:", 1)[1].split("\n### ", 1)[0]
+    assert "#### Statistics" in section and "| `depth` | value | 16 (0..65535) |" in section
+    code = "import sys, mattehub.card; assert 'mattehub.statistics' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
 @pytest.mark.parametrize("fmt", sorted(CARDS))

@@ -1,5 +1,6 @@
 """Per-channel statistics (``mattehub.statistics``): every statistic against numpy on the
-very arrays a fake recipe built into shards, exact integer totals, errors, the card table."""
+very arrays a fake recipe built into shards, exact integer totals, errors, the card table,
+and stored statistics surviving a rebuild only when the shards' bytes are unchanged."""
 from __future__ import annotations
 
 import argparse
@@ -13,9 +14,10 @@ import numpy as np
 import pytest
 
 from mattehub import codecs
-from mattehub.build import BuildOptions, build
+from mattehub.build import BuildOptions, BuildReport, build
 from mattehub.contract import IMAGE, META, FieldSpec, Schema
 from mattehub.errors import SourceError
+from mattehub.finalize import kept_statistics
 from mattehub.jsonio import read_json
 from mattehub.layout import OutputLayout
 from mattehub.recipes.base import Recipe
@@ -84,18 +86,22 @@ class FakeOverlayRecipe(Recipe):
         return Outcome(index, EncodedSample(index, sample_key(index), fields))
 
 
-def build_fake(out: Path, image_format: str = "png") -> FakeOverlayRecipe:
-    """Build SAMPLES samples in shards of 5 (3 shards, several row groups each)."""
-    recipe = FakeOverlayRecipe(FakeOptions(image_format), seed=3)
-    build(recipe, BuildOptions(out=out, num_samples=SAMPLES, progress=False, limits=ShardLimits(
-        max_samples=5, row_group_bytes=1024)))
-    return recipe
+def build_fake(out: Path, image_format: str = "png", num_samples: int = SAMPLES, seed: int = 3,
+               formats: tuple[str, ...] = ("parquet", "webdataset"),
+               overwrite: bool = False) -> tuple[FakeOverlayRecipe, BuildReport]:
+    """Build ``num_samples`` samples in shards of 5 (3 shards of several row groups each for
+    SAMPLES)."""
+    recipe = FakeOverlayRecipe(FakeOptions(image_format), seed=seed)
+    report = build(recipe, BuildOptions(out=out, num_samples=num_samples, formats=formats,
+                                        overwrite=overwrite, progress=False,
+                                        limits=ShardLimits(max_samples=5, row_group_bytes=1024)))
+    return recipe, report
 
 
 @pytest.fixture(scope="module")
 def png_build(tmp_path_factory) -> tuple[Path, FakeOverlayRecipe]:
     out = tmp_path_factory.mktemp("stats") / "png"
-    return out, build_fake(out)
+    return out, build_fake(out)[0]
 
 
 def numpy_statistics(arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
@@ -144,7 +150,7 @@ def test_channels_are_in_rgb_order(png_build):
 
 
 def test_jpeg_field_matches_cv2_decoding(tmp_path):
-    recipe = build_fake(tmp_path / "jpg", image_format="jpg")
+    recipe = build_fake(tmp_path / "jpg", image_format="jpg")[0]
     stats = compute_statistics(tmp_path / "jpg", CONFIG, fields=["image"], progress=False)
     decoded = []
     for index in range(SAMPLES):
@@ -211,6 +217,54 @@ def test_write_statistics_shows_them_in_both_cards(tmp_path):
         section = text.split("#### Statistics\n", 1)[1]
         assert row in section and "std of image stds" in section and "ddof=0" in section
         assert "| `depth` | value | 16 (0..65535) |" in section
+
+
+def _stored_statistics(out: Path) -> tuple[dict | None, str]:
+    """The statistics in the split summary, and the Parquet card's text."""
+    summary = read_json(OutputLayout(out).split_summary(CONFIG, "train"))
+    return summary.get("statistics"), (out / "README.md").read_text(encoding="utf-8")
+
+
+def test_no_op_rebuild_keeps_statistics_and_changed_data_drops_them(tmp_path):
+    out = tmp_path / "rebuilt"
+    build_fake(out)
+    stats = compute_statistics(out, CONFIG, progress=False)
+    write_statistics(out, stats)
+    report = build_fake(out)[1]  # the same build again: every shard kept
+    assert (report.reused_shards, report.shards) == (3, 3)
+    stored, card = _stored_statistics(out)
+    assert Statistics.from_dict(stored) == stats and "#### Statistics" in card
+    build_fake(out, num_samples=SAMPLES - 2, overwrite=True)  # other data: figures stale
+    stored, card = _stored_statistics(out)
+    assert stored is None and "#### Statistics" not in card
+    write_statistics(out, compute_statistics(out, CONFIG, progress=False))
+    build_fake(out, num_samples=SAMPLES - 2, seed=4, overwrite=True)  # same files, other bytes
+    stored, card = _stored_statistics(out)
+    assert stored is None and "#### Statistics" not in card
+
+
+def test_statistics_are_kept_only_for_the_same_files_and_sha256():
+    files, sha256 = {"parquet": ["a/train-000000.parquet"]}, {"parquet": ["0" * 64]}
+    new = {"files": files, "sha256": sha256}
+    entry = {"config": CONFIG, "split": "train", "fields": []}
+    old = dict(new, statistics=entry)
+    assert kept_statistics(old, new) == entry
+    assert kept_statistics(old, dict(new, sha256={"parquet": ["1" * 64]})) is None
+    assert kept_statistics(old, dict(new, files={**files, "webdataset": []})) is None
+    assert kept_statistics({"files": files, "statistics": entry}, new) is None  # no sha256 yet
+    assert kept_statistics(new, new) is None and kept_statistics(None, new) is None
+
+
+def test_webdataset_only_folder_says_stats_needs_parquet(tmp_path):
+    out = tmp_path / "wds-only"
+    build_fake(out, formats=("webdataset",))
+    with pytest.raises(SourceError) as caught:
+        compute_statistics(out, CONFIG, progress=False)
+    message = str(caught.value)
+    assert message.startswith(f"{out}: has no Parquet shards of {CONFIG}/train")
+    assert message.count(str(out)) == 1 and "-wds" not in message
+    assert "`mattehub stats` reads the Parquet shards" in message
+    assert "`--format parquet,webdataset` or `--format parquet`" in message
 
 
 def test_totals_are_exact_beyond_int64():
