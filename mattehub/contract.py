@@ -89,11 +89,15 @@ class Schema:
 
 # Every field each family may carry (docs/format.md describes them in full).
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "image-him": ("image", "alpha", "instance_alphas", "instance_masks", "fg", "bg", "meta"),
+    "image-him": ("image", "alpha", "trimap", "instance_alphas", "instance_masks", "fg", "bg", "meta"),
     "video-him": ("frames", "instance_alphas", "instance_masks", "meta"),
-    "surreal-alpha": ("image", "alpha", "fg", "bg", "depth", "segmentation", "meta"),
+    "surreal-alpha": ("image", "alpha", "trimap", "fg", "bg", "depth", "segmentation", "meta"),
     "overlay-depth": ("image", "mask", "depth", "bg", "meta"),
+    "aim": ("image", "alpha", "trimap", "fg", "bg", "meta"),
+    "duts": ("image", "alpha", "trimap", "meta"),
 }
+"""``trimap`` (0/128/255, lossless): the ``--with trimap`` field of any config with an alpha
+(``mattehub/trimap.py``), and the published trimaps of AIM's test split."""
 
 
 def check_schema(schema: Schema) -> None:
