@@ -1,7 +1,8 @@
 """mattehub: image and video matting data as streamable, Hub-native datasets.
 
 ``import mattehub`` registers the ``mattehub`` builder with Hugging Face ``datasets`` so
-``load_dataset("mattehub", CONFIG, data_dir=..., streaming=True)`` works.
+``load_dataset("mattehub", CONFIG, data_dir=..., streaming=True)`` works. Also:
+``mattehub.trimap(alpha, kind)`` and ``mattehub.estimate_foreground(image, alpha, method)``.
 """
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ __version__ = "0.1.0"
 
 from .registration import register  # noqa: E402
 from .loading import stream  # noqa: E402
+from .trimap import trimap, trimap_seed  # noqa: E402
+from .foreground import estimate_foreground  # noqa: E402
 
 register()
 
-__all__ = ["__version__", "register", "stream"]
+__all__ = ["__version__", "register", "stream", "trimap", "trimap_seed", "estimate_foreground"]

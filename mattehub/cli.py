@@ -15,6 +15,7 @@ from . import __version__
 from .argtypes import int_in, positive_int, safe_name
 from .errors import BuildError, MattehubError
 from .shards import ShardLimits
+from .trimap import KINDS as TRIMAP_KINDS
 
 EPILOG = """examples:
   mattehub demo                                   # every config from generated stand-in sources
@@ -130,6 +131,13 @@ def _add_build_parser(commands) -> None:
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an earlier build of this config/split made with other options")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    parser.add_argument("--with", dest="with_fields", action="append", choices=("trimap",),
+                        default=[], help="add a field: trimap = a lossless 0/128/255 trimap "
+                                         "of alpha (configs with an alpha field)")
+    parser.add_argument("--trimap-kind", choices=TRIMAP_KINDS, default="him-eval",
+                        help="--with trimap: him-eval (25x25 ellipse band, the HIM evaluation "
+                             "trimap), duts (H/40 x W/40 band), random (seeded band width, for "
+                             "training) (default: %(default)s)")
     for recipe in RECIPES.values():
         recipe.add_arguments(parser)
     parser.add_argument("--invalid-names", help="invalid_him.txt: image names to skip "
@@ -176,6 +184,12 @@ def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
     _refuse_inapplicable(parser_defaults, args)
     recipe_cls = recipe_class(args.config)
     recipe = recipe_cls(recipe_cls.options_from_args(args), seed=args.seed)
+    if "trimap" in args.with_fields:
+        from .recipes.with_trimap import WithTrimap
+
+        recipe = WithTrimap(recipe, args.trimap_kind)
+    elif args.trimap_kind != parser_defaults.get("trimap_kind"):
+        raise BuildError("--trimap-kind only applies with --with trimap")
     limits = ShardLimits(args.max_samples_per_shard, args.max_bytes_per_shard, args.row_group_bytes)
     options = BuildOptions(out=args.out, num_samples=args.num_samples, split=args.split,
                            workers=args.workers, formats=args.formats, limits=limits,
