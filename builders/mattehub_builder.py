@@ -48,6 +48,8 @@ class SourceKnobs:
     bg_size: int | None = None
     image_format: str | None = None
     jpeg_quality: int | None = None
+    fg_reestimate: str | None = None
+    """aim: ``none``, ``lsa`` or ``ml`` (``--fg-reestimate``)."""
     seed: int | None = None
     num_samples: int | None = None
     """At most this many samples (ids 0..N-1); default: all the sources give."""

@@ -77,11 +77,13 @@ def template_parts(name: str) -> dict[str, str]:
     return {key: text.strip("\n") for key, text in zip(pieces[1::2], pieces[2::2])}
 
 
-def _config_template(config: str) -> str:
-    """The template describing ``config``: ``<config>.md``, else the release template."""
-    name = f"{config}.md"
-    return name if resources.files("mattehub.dataset_cards").joinpath(name).is_file() \
-        else DEFAULT_TEMPLATE
+def _config_template(config: str, family: str = "") -> str:
+    """The template describing ``config``: ``<config>.md``, else its family's ``<family>.md``
+    (``composition-1k`` shares ``aim.md``), else the release template."""
+    for name in (f"{config}.md", f"{family}.md"):
+        if name != ".md" and resources.files("mattehub.dataset_cards").joinpath(name).is_file():
+            return name
+    return DEFAULT_TEMPLATE
 
 
 def _by_config(summaries: list[dict]) -> dict[str, list[dict]]:
@@ -96,7 +98,7 @@ def _by_template(summaries: list[dict]) -> dict[str, dict[str, list[dict]]]:
     """template name -> config -> split summaries, so a recipe's prose is written once."""
     grouped: dict[str, dict[str, list[dict]]] = defaultdict(dict)
     for config, splits in _by_config(summaries).items():
-        grouped[_config_template(config)][config] = splits
+        grouped[_config_template(config, splits[0].get("family", ""))][config] = splits
     return dict(grouped)
 
 

@@ -183,6 +183,8 @@ def _refuse_inapplicable(parser_defaults: dict, args: argparse.Namespace) -> Non
 def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
     _refuse_inapplicable(parser_defaults, args)
     recipe_cls = recipe_class(args.config)
+    if args.split == parser_defaults.get("split"):
+        args.split = recipe_cls.default_split()
     recipe = recipe_cls(recipe_cls.options_from_args(args), seed=args.seed)
     if "trimap" in args.with_fields:
         from .recipes.with_trimap import WithTrimap

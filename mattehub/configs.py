@@ -1,6 +1,8 @@
 """Every config name mattehub knows, and the recipe that builds each."""
 from __future__ import annotations
 
+from .recipes.aim import AimRecipe, Composition1kRecipe
+from .recipes.duts import DutsRecipe
 from .recipes.i_him import ImageHimRecipe
 from .recipes.overlay_depth import OverlayDepthRecipe
 from .recipes.surreal_alpha import SurrealAlphaRecipe
@@ -10,8 +12,9 @@ from .recipes.base import Recipe
 from .recipes.release import RELEASE_RECIPES
 
 RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (ImageHimRecipe, VideoHimRecipe,
-                                                                   SurrealAlphaRecipe,
-                                                                   OverlayDepthRecipe)}
+                                                                   SurrealAlphaRecipe, AimRecipe,
+                                                                   Composition1kRecipe,
+                                                                   OverlayDepthRecipe, DutsRecipe)}
 RECIPES.update(RELEASE_RECIPES)
 CONFIG_NAMES: list[str] = sorted(RECIPES)
 

@@ -79,6 +79,8 @@ def sample_tiles(sample: EncodedSample) -> list[Tile]:
     tiles = [("image", image)]
     if "alpha" in fields:
         tiles.append(("alpha", _thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE))))
+    if "trimap" in fields:
+        tiles.append(("trimap", _thumb(_decode(fields["trimap"], cv2.IMREAD_GRAYSCALE))))
     if "mask" in fields:
         tiles.append(("mask", _thumb(_decode(fields["mask"], cv2.IMREAD_GRAYSCALE))))
     if "instance_alphas" in fields:

@@ -19,9 +19,11 @@ def test_every_meta_key_is_documented():
     from mattehub.recipes.surreal_alpha_meta import META_FEATURES as SURREAL_META
     from mattehub.recipes.v_him_meta import META_FEATURES as CLIP_META
     from mattehub.recipes.overlay_depth_meta import META_FEATURES as OVERLAY_META
+    from mattehub.recipes.duts import META_FEATURES as DUTS_META
+    from mattehub.recipes.aim import META_FEATURES as AIM_META
 
     keys = list(META_FEATURES) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
-    for key in keys + list(OVERLAY_META):
+    for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META):
         assert f"`{key}`" in DOC or f"[].{key}`" in DOC or f"`{key}`," in DOC, \
             f"meta key {key} missing from docs/format.md"
 
@@ -36,11 +38,44 @@ def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
                SurrealAlphaRecipe(SurrealAlphaOptions(data_dir="unused", bg_root="unused"), seed=0)]
     recipes += [cls(ReleaseOptions(), seed=0) for cls in RELEASE_RECIPES.values()]
     recipes += _overlay_recipes(tmp_path)
+    recipes += _duts_recipes(tmp_path)
+    recipes += _aim_recipes(tmp_path)
     assert {r.name for r in recipes} == set(RECIPES)
     for recipe in recipes:
         schema = recipe.schema()
         check_schema(schema)
         assert schema.family == recipe.family and schema.fields[-1].name == "meta"
+
+
+def _duts_recipes(tmp_path):
+    """duts on the demo's DUTS stand-in, both splits (train read from DUTS-TR.zip)."""
+    from mattehub.demo.duts import make_duts_sources
+    from mattehub.recipes.duts import DutsOptions, DutsRecipe
+
+    data_dir = str(make_duts_sources(tmp_path / "duts").data_dir)
+    recipes = [DutsRecipe(DutsOptions(data_dir=data_dir, split=split), seed=0)
+               for split in DutsRecipe.source_splits(data_dir)]
+    for recipe in recipes:
+        recipe.prepare()
+    assert [r.available() for r in recipes] == [6, 3]
+    return recipes
+
+
+def _aim_recipes(tmp_path):
+    """aim (train: fg, bg) and composition-1k (test: the published trimap) on the demo's
+    stand-in."""
+    from mattehub.demo.aim import make_aim_sources
+    from mattehub.recipes.aim import AimOptions, AimRecipe, Composition1kRecipe
+
+    src = make_aim_sources(tmp_path / "aim")
+    recipes = [cls(AimOptions(data_dir=str(src.data_dir), bg_root=str(src.bg_root), num_bgs=2,
+                              split=split), seed=0)
+               for cls, split in ((AimRecipe, "train"), (Composition1kRecipe, "test"))]
+    for recipe in recipes:
+        recipe.prepare()
+    assert [[f.name for f in r.schema().fields] for r in recipes] == [
+        ["image", "alpha", "fg", "bg", "meta"], ["image", "alpha", "trimap", "meta"]]
+    return recipes
 
 
 def _overlay_recipes(tmp_path):

@@ -25,6 +25,7 @@ DEMO_SHARD_SAMPLES = 16
 DEMO_CLIPS = 6
 DEMO_SURREAL_BGS = 2
 DEMO_OVERLAY_SHARD_SAMPLES = 80
+DEMO_AIM_BGS = 2
 
 
 def build_i_him_demo(out: Path, sources_root: Path, workers: int, progress: bool = True):
@@ -99,6 +100,35 @@ def build_release_demo(out: Path, sources_root: Path, progress: bool = True):
     return release, reports
 
 
+def build_duts_demo(out: Path, sources_root: Path, progress: bool = True):
+    """Write a tiny DUTS stand-in (DUTS-TR.zip made with Info-ZIP, DUTS-TE/ as a folder) and
+    build both ``duts`` splits from it in place; returns (data_dir, reports)."""
+    from ..recipes.duts import DutsOptions, DutsRecipe
+    from .duts import make_duts_sources
+
+    data_dir = make_duts_sources(sources_root / "duts-demo").data_dir
+    return data_dir, [build(DutsRecipe(DutsOptions(data_dir=str(data_dir), split=split), seed=0),
+                            BuildOptions(out=out, workers=1, split=split, progress=progress,
+                                         limits=ShardLimits(max_samples=DEMO_SHARD_SAMPLES)))
+                      for split in ("train", "test")]
+
+
+def build_aim_demo(out: Path, sources_root: Path, progress: bool = True):
+    """Write a tiny Adobe Image Matting tree (3 training foregrounds whose soft edges carry
+    their original backdrop, 4 backgrounds, 1 test foreground x 2 composites) and build
+    ``aim`` (``num_bgs`` 2: 6 samples) and ``composition-1k`` from it; returns (sources, reports)."""
+    from ..recipes.aim import AimOptions, AimRecipe, Composition1kRecipe
+    from .aim import make_aim_sources
+
+    src = make_aim_sources(sources_root / "aim-demo")
+    recipes = {"train": AimRecipe(AimOptions(data_dir=str(src.data_dir), bg_root=str(src.bg_root),
+                                             num_bgs=DEMO_AIM_BGS), seed=0),
+               "test": Composition1kRecipe(AimOptions(data_dir=str(src.data_dir), split="test"), seed=0)}
+    return src, [build(recipes[split], BuildOptions(out=out, workers=1, split=split, progress=progress,
+                                                    limits=ShardLimits(max_samples=DEMO_SHARD_SAMPLES)))
+                 for split in ("train", "test")]
+
+
 def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
     """Build the demo of every config into ``out`` and print how to load it."""
     out = Path(out)
@@ -110,6 +140,10 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
     surreal, bg_root, surreal_report = build_surreal_alpha_demo(out, out / "_sources", 1, progress)
     reports.append(surreal_report)
     reports.append(build_overlay_depth_demo(out, out / "_sources", 1, progress))
+    duts, duts_reports = build_duts_demo(out, out / "_sources", progress)
+    reports += duts_reports
+    aim, aim_reports = build_aim_demo(out, out / "_sources", progress)
+    reports += aim_reports
     for report in reports:
         print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards")
     print(f"\nDemo written to {out.resolve()} (preview sheets in {out / 'preview'}). Load it with:\n"
@@ -132,3 +166,10 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
           f"{out / '_sources' / 'overlay-original'})\n"
           f"  ds = load_dataset('mattehub', 'overlay-depth', "
           f"data_dir={str(out / '_sources' / 'overlay-original')!r}, split='train', streaming=True)")
+    print(f"  # DUTS read in place (train from DUTS-TR.zip, test from DUTS-TE/), with trimaps:\n"
+          f"  ds = load_dataset('mattehub', 'duts', data_dir={str(duts)!r}, split='train', streaming=True)")
+    print(f"  # Adobe Image Matting composited on the fly (DIM rule), and the published test set:\n"
+          f"  ds = load_dataset('mattehub', 'aim', data_dir={str(aim.data_dir)!r}, bg_root="
+          f"{str(aim.bg_root)!r}, num_bgs={DEMO_AIM_BGS}, split='train', streaming=True)\n"
+          f"  ds = load_dataset('mattehub', 'composition-1k', data_dir={str(aim.data_dir)!r}, "
+          f"split='test', streaming=True)")

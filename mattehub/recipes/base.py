@@ -72,6 +72,11 @@ class Recipe(ABC):
         """The command-line option destinations this config reads (see ``cli_options``)."""
         return cls.cli_options
 
+    @classmethod
+    def default_split(cls) -> str:
+        """The split ``mattehub build`` writes when ``--split`` is not given."""
+        return "train"
+
     def make_many(self, indices: range) -> list[Outcome]:
         """Samples ``indices`` (one of ``task_ranges``), in order. Recipes that share work
         across samples (a batched model pass) override it; each sample must still come out

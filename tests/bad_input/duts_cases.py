@@ -1,0 +1,258 @@
+"""Bad-input rows: damaged DUTS trees (the ``duts`` config).
+
+Each case writes a small DUTS tree (tests/duts_tree.py, written without mattehub: DUTS-TR
+images ``a`` 60x45, ``b`` 50x70, ``c`` 44x41 with grey PNG masks; DUTS-TE ``d``), damages it
+and runs ``mattehub build duts --data-dir TREE``. A file that cannot pair (no mask, no
+image, not an image by name, two files sharing a stem) is a counted skip in the build record
+naming it; a mask of another size or a damaged image skips its sample, counted with a
+``bad_input`` event naming the file; a 3-channel or 16-bit mask is converted to 8-bit grey
+with a ``normalised_input`` event naming it; no DUTS tree, no --data-dir or a missing split
+are clear errors saying where DUTS comes from. No case may print a traceback.
+"""
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import numpy as np
+import pyarrow.parquet as pq
+from PIL import Image
+
+from mattehub.layout import OutputLayout
+
+from .harness import Case, Env, Fails, Run, Succeeds
+
+CONFIG = "duts"
+SETS = {"DUTS-TR": (("b", 50, 70), ("a", 60, 45), ("c", 44, 41)), "DUTS-TE": (("d", 40, 52),)}
+IMAGE, MASK = "DUTS-TR/DUTS-TR-Image/{}.jpg", "DUTS-TR/DUTS-TR-Mask/{}.png"
+HOME = r"saliencydetection\.net/duts"
+
+
+def _tree(env: Env):
+    from duts_tree import make_duts_tree
+
+    return make_duts_tree(env.tmp / "DUTS", sets=SETS)
+
+
+def _build(damage, *extra: str, data_dir: bool = True, split: str = "train"):
+    """Write the tree, ``damage(tree)``, build ``split`` of duts from it into ``tmp/out``
+    (``data_dir=False``: leave --data-dir out)."""
+    def run(env: Env) -> Run:
+        tree = _tree(env)
+        damage(tree)
+        args = ["build", CONFIG, "--out", env.tmp / "out", "--split", split, "--no-progress"]
+        return env.cli(*args, *(["--data-dir", tree.root] if data_dir else []), *extra)
+    return run
+
+
+# What the build left --------------------------------------------------------------------
+
+def _record(env: Env) -> dict:
+    return json.loads(OutputLayout(env.tmp / "out").build_record(CONFIG, "train").read_text())
+
+
+def _summary(env: Env) -> dict:
+    return json.loads(OutputLayout(env.tmp / "out").split_summary(CONFIG, "train").read_text())
+
+
+def _events(env: Env) -> list[dict]:
+    folder = OutputLayout(env.tmp / "out").stats_dir(CONFIG)
+    return [event for path in sorted(folder.glob("train-0*.json"))
+            for event in json.loads(path.read_text())["events"]]
+
+
+def _rows(env: Env) -> list[dict]:
+    rows = []
+    for path in sorted((env.tmp / "out" / CONFIG).glob("train-*.parquet")):
+        rows += pq.read_table(path).to_pylist()
+    return rows
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def _clean(env: Env, run: Run, *things) -> None:
+    """No traceback, and no local path in what the build recorded."""
+    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
+    assert str(env.tmp) not in json.dumps(things)
+
+
+def _nothing_written(env: Env, run: Run) -> None:
+    assert not (env.tmp / "out").exists() or not list((env.tmp / "out").rglob("*.parquet"))
+
+
+# Damage ---------------------------------------------------------------------------------
+
+def _none(tree) -> None:
+    pass
+
+
+def _remove(path: str):
+    def damage(tree) -> None:
+        tree.remove(path)
+    return damage
+
+
+def _grey_mask(tree, name: str) -> np.ndarray:
+    return _pixels(tree.files[MASK.format(name)])
+
+
+def _mask_rgb(tree) -> None:
+    """b's mask stored as an RGB PNG with three equal channels."""
+    from duts_tree import png_bytes
+
+    grey = _grey_mask(tree, "b")
+    tree.write(MASK.format("b"), png_bytes(np.repeat(grey[:, :, None], 3, axis=2), "RGB"))
+
+
+def _mask_16_bit(tree) -> None:
+    """b's mask as a 16-bit grey PNG (value * 257: 255 -> 65535)."""
+    grey = _grey_mask(tree, "b")
+    buffer = io.BytesIO()
+    Image.fromarray(grey.astype(np.uint16) * 257).save(buffer, "PNG")
+    assert Image.open(io.BytesIO(buffer.getvalue())).mode.startswith("I")
+    tree.write(MASK.format("b"), buffer.getvalue())
+
+
+def _mask_other_size(tree) -> None:
+    from duts_tree import disc_mask, png_bytes
+
+    tree.write(MASK.format("b"), png_bytes(disc_mask(51, 70, 0), "L"))
+
+
+def _image_truncated(tree) -> None:
+    data = tree.files[IMAGE.format("b")]
+    tree.write(IMAGE.format("b"), data[:len(data) - 200])
+
+
+def _junk(tree) -> None:
+    """A Thumbs.db beside the images, a notes.txt beside the masks, a hidden .DS_Store."""
+    tree.write("DUTS-TR/DUTS-TR-Image/Thumbs.db", b"\0" * 32)
+    tree.write("DUTS-TR/DUTS-TR-Mask/notes.txt", b"masks by hand\n")
+    tree.write("DUTS-TR/DUTS-TR-Image/.DS_Store", b"\0" * 16)
+
+
+def _two_masks(tree) -> None:
+    """b has b.png and b.jpg masks: which one pairs is unclear, so neither does."""
+    buffer = io.BytesIO()
+    Image.fromarray(_grey_mask(tree, "b")).save(buffer, "JPEG")
+    tree.write("DUTS-TR/DUTS-TR-Mask/b.jpg", buffer.getvalue())
+
+
+def _no_tree(tree) -> None:
+    import shutil
+
+    for top in ("DUTS-TR", "DUTS-TE"):
+        shutil.rmtree(tree.root / top)
+
+
+def _no_test_split(tree) -> None:
+    import shutil
+
+    shutil.rmtree(tree.root / "DUTS-TE")
+
+
+# Checks ---------------------------------------------------------------------------------
+
+def _skipped_at_scan(want: dict[str, str], used: tuple[str, ...]):
+    """The build record names exactly the files in ``want`` (path -> reason pattern) as
+    skipped inputs; the samples are the pairs ``used``, in name order."""
+    def check(env: Env, run: Run) -> None:
+        sources = _record(env)["sources"]
+        _clean(env, run, sources)
+        skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
+        assert set(skipped) == set(want), skipped
+        for path, pattern in want.items():
+            assert re.search(pattern, skipped[path]), (path, skipped[path])
+        assert [r["meta"]["name"] for r in _rows(env)] == list(used)
+        assert sources["samples"] == len(used)
+        assert _summary(env)["skipped_samples"] == 0
+    return check
+
+
+def _skipped_sample(path: str, pattern: str):
+    """b (sample 1) is a counted skip with a bad_input event naming ``path``; a, c are made."""
+    def check(env: Env, run: Run) -> None:
+        events = _events(env)
+        _clean(env, run, events, _record(env))
+        bad = [e for e in events if e["kind"] == "bad_input"]
+        assert len(bad) == 1 and bad[0]["path"] == path, bad
+        assert re.search(pattern, bad[0]["reason"]), bad
+        skips = [e for e in events if e["kind"] == "skipped_sample"]
+        assert len(skips) == 1 and path in skips[0]["reason"], skips
+        summary = _summary(env)
+        assert summary["skipped_samples"] == 1 and summary["event_counts"]["bad_input"] == 1
+        assert [r["meta"]["name"] for r in _rows(env)] == ["a", "c"]
+        assert _record(env)["sources"]["skipped_inputs"] == []
+    return check
+
+
+def _converted(note: str):
+    """b's mask is converted to 8-bit grey (the original grey values exactly), with one
+    normalised_input event naming it; its trimap is the one of the converted alpha."""
+    def check(env: Env, run: Run) -> None:
+        from duts_tree import disc_mask
+
+        from mattehub.trimap import trimap
+
+        events = _events(env)
+        _clean(env, run, events)
+        notes = [e for e in events if e["kind"] == "normalised_input"]
+        assert notes == [{"kind": "normalised_input", "path": MASK.format("b"), "reason": note,
+                          "index": 1}], notes
+        assert _summary(env)["event_counts"] == {"normalised_input": 1}
+        rows = {r["meta"]["name"]: r for r in _rows(env)}
+        assert sorted(rows) == ["a", "b", "c"]
+        alpha = _pixels(rows["b"]["alpha"]["bytes"])
+        assert alpha.dtype == np.uint8 and alpha.ndim == 2
+        assert np.array_equal(alpha, disc_mask(50, 70, 0))  # b was written first: disc seed 0
+        assert np.array_equal(_pixels(rows["b"]["trimap"]["bytes"]), trimap(alpha, "duts"))
+    return check
+
+
+CASES: list[Case] = [
+    Case("duts-mask-missing", "duts: an image without its mask is a counted skip naming it",
+         _build(_remove(MASK.format("b"))), Succeeds(),
+         _skipped_at_scan({IMAGE.format("b"): r"has no mask \(DUTS-TR/DUTS-TR-Mask/b\.png\)"},
+                          ("a", "c"))),
+    Case("duts-image-missing", "duts: a mask without its image is a counted skip naming it",
+         _build(_remove(IMAGE.format("c"))), Succeeds(),
+         _skipped_at_scan({MASK.format("c"): r"has no image \(DUTS-TR/DUTS-TR-Image/c\.jpg\)"},
+                          ("a", "b"))),
+    Case("duts-mask-3-channel", "duts: a mask stored as 3-channel PNG is converted, said in the stats",
+         _build(_mask_rgb), Succeeds(), _converted("grey matte stored as colour: used one channel")),
+    Case("duts-mask-16-bit", "duts: a 16-bit mask is rounded to 8 bits, said in the stats",
+         _build(_mask_16_bit), Succeeds(), _converted("16-bit matte rounded to 8 bits")),
+    Case("duts-mask-other-size", "duts: a mask of another size than its image: counted skip naming it",
+         _build(_mask_other_size), Succeeds(),
+         _skipped_sample(MASK.format("b"), r"is 51x70 but its image is 50x70")),
+    Case("duts-image-truncated", "duts: a truncated JPEG image: its sample is a counted skip",
+         _build(_image_truncated), Succeeds(),
+         _skipped_sample(IMAGE.format("b"), r"truncated JPEG")),
+    Case("duts-junk-files", "duts: non-image files in the Image/Mask folders are counted skips "
+         "(hidden files ignored)", _build(_junk), Succeeds(),
+         _skipped_at_scan({"DUTS-TR/DUTS-TR-Image/Thumbs.db": r"is not a JPEG image",
+                           "DUTS-TR/DUTS-TR-Mask/notes.txt": r"is not a mask image"}, ("a", "b", "c"))),
+    Case("duts-two-masks-one-stem", "duts: two masks for one image: neither pairs, all named",
+         _build(_two_masks), Succeeds(),
+         _skipped_at_scan({IMAGE.format("b"): r"has several masks \(b\.jpg, b\.png\)",
+                           MASK.format("b"): r"shares its stem",
+                           "DUTS-TR/DUTS-TR-Mask/b.jpg": r"shares its stem"}, ("a", "c"))),
+    Case("duts-no-tree", "duts: --data-dir holds no DUTS tree: a clear error saying where DUTS "
+         "comes from", _build(_no_tree),
+         Fails(rf"has no DUTS-TR/ folder and no DUTS-TR\.zip for split 'train'.*{HOME}"),
+         _nothing_written),
+    Case("duts-no-data-dir", "duts: no --data-dir (the release URL default): a clear error",
+         _build(_none, data_dir=False),
+         Fails(rf"duts needs --data-dir .*DUTS-TR/ and DUTS-TE/ or their zips.*{HOME}"),
+         _nothing_written),
+    Case("duts-split-missing", "duts: --split test when only DUTS-TR is there",
+         _build(_no_test_split, split="test"),
+         Fails(r"has no DUTS-TE/ folder and no DUTS-TE\.zip for split 'test' \(it holds the train split\)"),
+         _nothing_written),
+    Case("duts-unknown-split", "duts: a split DUTS does not have",
+         _build(_none, split="val"), Fails(r"duts has the splits train, test .*not 'val'"),
+         _nothing_written),
+]
