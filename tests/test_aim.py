@@ -212,8 +212,10 @@ def test_num_bgs_defaults_to_100_and_is_honoured_when_given():
 
     assert num_bgs() == 100
     assert num_bgs(num_bgs=1) == 1 and num_bgs(num_bgs=7) == 7
+    from mattehub.recipes.surreal_alpha import SurrealAlphaRecipe
+
     surreal = build_namespace("surreal-alpha", {"data_dir": "/d", "bg_root": "/b"})
-    assert surreal.num_bgs == 1  # the shared flag keeps surreal-alpha's own default
+    assert SurrealAlphaRecipe.options_from_args(surreal).num_bgs == 1  # surreal-alpha's own default
 
 
 def test_sample_ids_map_to_foreground_and_k(tree):

@@ -82,13 +82,6 @@ META_FEATURES = {
 _META_KEYS = tuple(META_FEATURES)
 
 
-class NumBgsDefault(int):
-    """The shared ``--num-bgs`` flag's own default (surreal-alpha's 1), marked so ``aim`` can
-    tell "not given" (-> DEFAULT_NUM_BGS) from ``--num-bgs 1``; to every other reader it is
-    that int. ``add_arguments`` marks it, so ``aim`` registers after ``surreal-alpha``
-    (which declares the flag) in ``mattehub/configs.py``."""
-
-
 @dataclass(frozen=True)
 class AimOptions:
     """Options of ``aim``."""
@@ -132,9 +125,6 @@ class AimRecipe(Recipe):
                                 "and its alpha (lsa: local smoothness; ml: pymatting's multilevel "
                                 "solver, needs mattehub[foreground]); the composite uses it "
                                 "(default: none, the raw foreground)")
-        default = parser.get_default("num_bgs")
-        if isinstance(default, int) and not isinstance(default, NumBgsDefault):
-            parser.set_defaults(num_bgs=NumBgsDefault(default))
 
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> AimOptions:
@@ -144,8 +134,7 @@ class AimRecipe(Recipe):
             raise BuildError(f"{cls.name} has the split {cls.splits[0]}, not {args.split!r}"
                              + (" (the Composition-1k test set is config composition-1k: "
                                 "mattehub build composition-1k --data-dir D)" if args.split == "test" else ""))
-        num_bgs = getattr(args, "num_bgs", None)
-        num_bgs = DEFAULT_NUM_BGS if num_bgs is None or isinstance(num_bgs, NumBgsDefault) else int(num_bgs)
+        num_bgs = getattr(args, "num_bgs", None) or DEFAULT_NUM_BGS  # the shared flag's default is None
         method = getattr(args, "fg_reestimate", None) or "none"
         if args.split == "train" and method == "ml" and importlib.util.find_spec("pymatting") is None:
             raise BuildError(f"--fg-reestimate ml needs pymatting: {INSTALL_HINT}")

@@ -83,9 +83,10 @@ class SurrealAlphaRecipe(Recipe):
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group(
             "surreal-alpha options (also --data-dir, --bg-root, --image-format, --jpeg-quality)")
-        group.add_argument("--num-bgs", type=positive_int, default=1,
-                           help="surreal-alpha: backgrounds per frame, distinct (default: "
-                                "%(default)s; Deep Image Matting used 100)")
+        group.add_argument("--num-bgs", type=positive_int, default=None,
+                           help="backgrounds per item, distinct: surreal-alpha per frame "
+                                "(default: 1), aim per foreground (default: 100, as Deep Image "
+                                "Matting used)")
         group.add_argument("--frame-stride", type=positive_int, default=1,
                            help="surreal-alpha: use every N-th frame of each clip (default: 1)")
         group.add_argument("--layout", choices=LAYOUTS, default="native",
@@ -105,7 +106,7 @@ class SurrealAlphaRecipe(Recipe):
             raise BuildError("surreal-alpha needs --bg-root (load_dataset: bg_root=): a folder of "
                              "background images")
         return SurrealAlphaOptions(data_dir=args.data_dir, bg_root=args.bg_root, split=args.split,
-                                   num_bgs=args.num_bgs, frame_stride=args.frame_stride,
+                                   num_bgs=args.num_bgs or 1, frame_stride=args.frame_stride,
                                    layout=args.layout, bg_size=args.bg_size,
                                    image_format=args.image_format, jpeg_quality=args.jpeg_quality)
 
