@@ -323,7 +323,7 @@ class AimRecipe(Recipe):
             bg_bytes = data  # stored as is: decoding it gives the pixels composited
         else:
             bg_bytes = self._encode(bg)
-        image = composite(prepared.fg, bg, prepared.alpha)
+        image = composite(prepared.fg, bg, prepared.alpha, prepared.weights)
         background = self.backgrounds[position]
         meta = dict.fromkeys(_META_KEYS)
         meta.update(recipe=self.name, split="train", seed=self.seed, index=index,
