@@ -35,8 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import (DOCS, HERE, best_of, cached, check_snapshot, child_result, machine, md_table,
-                    measured_lines, run_child, snapshot_code, times, write_docs)
+from common import (DOCS, publish, HERE, best_of, cached, check_snapshot, child_result, machine, md_table,
+                    measured_lines, run_child, snapshot_code, times)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-foreground"
@@ -556,10 +556,7 @@ def main(argv: list[str] | None = None) -> None:
     (WORK / "results-foreground.json").write_text(json.dumps(
         dict(speed=results, cold=cold, shares=shares, quality=quality_result, machine=info),
         indent=1, default=str))
-    print("\n" + section)
-    if args.docs if args.docs is not None else not args.quick:
-        write_docs(section, MARKS)
-        print(f"written to {DOCS}")
+    publish(section, MARKS, args)
 
 
 if __name__ == "__main__":

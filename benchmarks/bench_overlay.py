@@ -34,9 +34,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from common import (DOCS, HERE, best_of, cached, check_snapshot, child_result, functions_table,
+from common import (DOCS, publish, HERE, best_of, cached, check_snapshot, child_result, functions_table,
                     machine, md_table, measured_lines, rate, ratio_table, run_child,
-                    snapshot_code, timed, times, top_functions, write_docs)
+                    snapshot_code, timed, times, top_functions)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-overlay"  # tmpfs: outputs cost no disk
@@ -684,10 +684,7 @@ def main(argv: list[str] | None = None) -> None:
     (WORK / "results-overlay.json").write_text(json.dumps(dict(results=results, model=runs,
                                                                machine=info, plan=asdict(plan)),
                                                           indent=1, default=str))
-    print("\n" + section)
-    if args.docs if args.docs is not None else not args.quick:
-        write_docs(section, MARKS)
-        print(f"written to {DOCS}")
+    publish(section, MARKS, args)
 
 
 if __name__ == "__main__":

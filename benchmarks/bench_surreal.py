@@ -31,9 +31,9 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from common import (DOCS, benchmark_parser, best_of, cached, check_snapshot, child_result,
+from common import (publish, benchmark_parser, best_of, cached, check_snapshot, child_result,
                     functions_table, machine, md_table, measured_lines, rate, ratio_table,
-                    run_child, runs_table, snapshot_code, timed, times, top_functions, write_docs)
+                    run_child, runs_table, snapshot_code, timed, times, top_functions)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-surreal"  # tmpfs: outputs cost no disk
@@ -376,10 +376,7 @@ def main(argv: list[str] | None = None) -> None:
                                                 (load, os.getloadavg()[0])))
     (WORK / "results-surreal.json").write_text(json.dumps(dict(runs, machine=info,
                                                                plan=asdict(plan)), indent=1))
-    print("\n" + section)
-    if args.docs if args.docs is not None else not args.quick:
-        write_docs(section, MARKS)
-        print(f"written to {DOCS}")
+    publish(section, MARKS, args)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,15 @@ def machine(packages: tuple[str, ...]) -> dict:
             "os": platform.platform(), "python": platform.python_version(), "versions": versions}
 
 
+def publish(section: str, marks: tuple[str, str], args) -> None:
+    """Print a benchmark's section and, for a full run (or ``--docs``), write it into
+    docs/benchmarks.md between ``marks``."""
+    print("\n" + section)
+    if args.docs if args.docs is not None else not args.quick:
+        write_docs(section, marks)
+        print(f"written to {DOCS}")
+
+
 def write_docs(section: str, marks: tuple[str, str], path: Path = DOCS) -> None:
     """Replace the section between ``marks`` in ``path`` (append it, or create the file)."""
     start, end = marks
