@@ -11,15 +11,12 @@ print a traceback.
 """
 from __future__ import annotations
 
-import json
 
 import cv2
 import numpy as np
-import pyarrow.parquet as pq
 
-from mattehub.layout import OutputLayout
 
-from .harness import Case, Env, Fails, Run, Succeeds
+from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
 
 CONFIGS = {"train": "aim", "test": "composition-1k"}
 """The config of each split (the test set is its own config)."""
@@ -47,20 +44,8 @@ def _build(damage, *extra: str, split: str = "train", data_dir: bool = True, bg_
 
 # What the build left --------------------------------------------------------------------
 
-def _summary(env: Env, split: str) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").split_summary(CONFIGS[split], split).read_text())
-
-
-def _events(env: Env, split: str) -> list[dict]:
-    folder = OutputLayout(env.tmp / "out").stats_dir(CONFIGS[split])
-    return [e for p in sorted(folder.glob(f"{split}-0*.json")) for e in json.loads(p.read_text())["events"]]
-
-
-def _rows(env: Env, split: str) -> list[dict]:
-    rows = []
-    for path in sorted((env.tmp / "out" / CONFIGS[split]).glob(f"{split}-*.parquet")):
-        rows += pq.read_table(path).to_pylist()
-    return rows
+def _out(env: Env, split: str) -> BuiltOutput:
+    return built(env, CONFIGS[split], split)
 
 
 def _png(data: bytes) -> np.ndarray:
@@ -134,12 +119,12 @@ def _converted(name: str, note: str, fg: str, want):
         _clean(run)
         number, (_, width, height) = next((i, f) for i, f in enumerate(FOREGROUNDS) if f[0] == fg)
         first = sorted(name for name, _, _ in FOREGROUNDS).index(fg) * NUM_BGS
-        notes = [e for e in _events(env, "train") if e["kind"] == "normalised_input"]
+        notes = [e for e in _out(env, "train").events() if e["kind"] == "normalised_input"]
         assert [(e["path"], e["index"]) for e in notes] == [(f"train/alpha/{name}", first)], notes
         assert note in notes[0]["reason"]
-        summary = _summary(env, "train")
+        summary = _out(env, "train").summary()
         assert summary["event_counts"]["normalised_input"] == 1 and summary["skipped_samples"] == 0
-        rows = _rows(env, "train")
+        rows = _out(env, "train").rows()
         assert len(rows) == 4 * NUM_BGS
         expected = want(soft_alpha(width, height, number))
         for row in (r for r in rows if r["meta"]["fg"] == fg):
@@ -149,41 +134,41 @@ def _converted(name: str, note: str, fg: str, want):
 
 def _trimap_skip(env: Env, run: Run) -> None:
     _clean(run)
-    bad = [e for e in _events(env, "test") if e["kind"] == "bad_input"]
+    bad = [e for e in _out(env, "test").events() if e["kind"] == "bad_input"]
     assert len(bad) == 1 and bad[0]["path"] == "test/trimaps/t1_2.png", bad
     assert "is 30x20 but its image is 48x36" in bad[0]["reason"]
-    skips = [e for e in _events(env, "test") if e["kind"] == "skipped_sample"]
+    skips = [e for e in _out(env, "test").events() if e["kind"] == "skipped_sample"]
     assert len(skips) == 1 and "test/merged/t1_2.png" in skips[0]["reason"] \
         and "test/trimaps/t1_2.png" in skips[0]["reason"]
-    assert _summary(env, "test")["skipped_samples"] == 1
-    assert [r["meta"]["file"] for r in _rows(env, "test")] == \
+    assert _out(env, "test").summary()["skipped_samples"] == 1
+    assert [r["meta"]["file"] for r in _out(env, "test").rows()] == \
         ["test/merged/t1_0.png", "test/merged/t1_10.png", "test/merged/t2_0.png"]
 
 
 def _trimap_missing_listed(env: Env, run: Run) -> None:
     _clean(run)
-    record = json.loads(OutputLayout(env.tmp / "out").build_record(CONFIGS["test"], "test").read_text())
+    record = _out(env, "test").record()
     skipped = {s["path"]: s["reason"] for s in record["sources"]["skipped_inputs"]}
     assert skipped == {"test/merged/t2_0.png": "has no test/trimaps/t2_0.*"}, skipped
-    assert len(_rows(env, "test")) == 3
+    assert len(_out(env, "test").rows()) == 3
 
 
 def _fg_skipped_per_sample(env: Env, run: Run) -> None:
     _clean(run)
-    bad = [e for e in _events(env, "train") if e["kind"] == "bad_input"]
+    bad = [e for e in _out(env, "train").events() if e["kind"] == "bad_input"]
     assert len(bad) == NUM_BGS and all(e["path"] == "train/fg/c.png" for e in bad), bad
     assert all("damaged PNG" in e["reason"] for e in bad)
-    assert _summary(env, "train")["skipped_samples"] == NUM_BGS
-    assert "c.png" not in {r["meta"]["fg"] for r in _rows(env, "train")}
-    assert len(_rows(env, "train")) == 3 * NUM_BGS
+    assert _out(env, "train").summary()["skipped_samples"] == NUM_BGS
+    assert "c.png" not in {r["meta"]["fg"] for r in _out(env, "train").rows()}
+    assert len(_out(env, "train").rows()) == 3 * NUM_BGS
 
 
 def _alpha_size_listed(env: Env, run: Run) -> None:
     _clean(run)
-    record = json.loads(OutputLayout(env.tmp / "out").build_record(CONFIGS["train"], "train").read_text())
+    record = _out(env, "train").record()
     skipped = {s["path"]: s["reason"] for s in record["sources"]["skipped_inputs"]}
     assert skipped == {"train/fg/c.png": "is 40x40 but its alpha train/alpha/c.png is 40x41"}, skipped
-    assert record["sources"]["foregrounds"] == 3 and len(_rows(env, "train")) == 3 * NUM_BGS
+    assert record["sources"]["foregrounds"] == 3 and len(_out(env, "train").rows()) == 3 * NUM_BGS
 
 
 UNPAIRED = (r"5 foreground/alpha file name\(s\) do not pair"

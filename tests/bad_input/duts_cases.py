@@ -16,12 +16,10 @@ import json
 import re
 
 import numpy as np
-import pyarrow.parquet as pq
 from PIL import Image
 
-from mattehub.layout import OutputLayout
 
-from .harness import Case, Env, Fails, Run, Succeeds
+from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
 
 CONFIG = "duts"
 SETS = {"DUTS-TR": (("b", 50, 70), ("a", 60, 45), ("c", 44, 41)), "DUTS-TE": (("d", 40, 52),)}
@@ -48,25 +46,8 @@ def _build(damage, *extra: str, data_dir: bool = True, split: str = "train"):
 
 # What the build left --------------------------------------------------------------------
 
-def _record(env: Env) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").build_record(CONFIG, "train").read_text())
-
-
-def _summary(env: Env) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").split_summary(CONFIG, "train").read_text())
-
-
-def _events(env: Env) -> list[dict]:
-    folder = OutputLayout(env.tmp / "out").stats_dir(CONFIG)
-    return [event for path in sorted(folder.glob("train-0*.json"))
-            for event in json.loads(path.read_text())["events"]]
-
-
-def _rows(env: Env) -> list[dict]:
-    rows = []
-    for path in sorted((env.tmp / "out" / CONFIG).glob("train-*.parquet")):
-        rows += pq.read_table(path).to_pylist()
-    return rows
+def _out(env: Env) -> BuiltOutput:
+    return built(env, CONFIG)
 
 
 def _pixels(data: bytes) -> np.ndarray:
@@ -160,32 +141,32 @@ def _skipped_at_scan(want: dict[str, str], used: tuple[str, ...]):
     """The build record names exactly the files in ``want`` (path -> reason pattern) as
     skipped inputs; the samples are the pairs ``used``, in name order."""
     def check(env: Env, run: Run) -> None:
-        sources = _record(env)["sources"]
+        sources = _out(env).record()["sources"]
         _clean(env, run, sources)
         skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
         assert set(skipped) == set(want), skipped
         for path, pattern in want.items():
             assert re.search(pattern, skipped[path]), (path, skipped[path])
-        assert [r["meta"]["name"] for r in _rows(env)] == list(used)
+        assert [r["meta"]["name"] for r in _out(env).rows()] == list(used)
         assert sources["samples"] == len(used)
-        assert _summary(env)["skipped_samples"] == 0
+        assert _out(env).summary()["skipped_samples"] == 0
     return check
 
 
 def _skipped_sample(path: str, pattern: str):
     """b (sample 1) is a counted skip with a bad_input event naming ``path``; a, c are made."""
     def check(env: Env, run: Run) -> None:
-        events = _events(env)
-        _clean(env, run, events, _record(env))
+        events = _out(env).events()
+        _clean(env, run, events, _out(env).record())
         bad = [e for e in events if e["kind"] == "bad_input"]
         assert len(bad) == 1 and bad[0]["path"] == path, bad
         assert re.search(pattern, bad[0]["reason"]), bad
         skips = [e for e in events if e["kind"] == "skipped_sample"]
         assert len(skips) == 1 and path in skips[0]["reason"], skips
-        summary = _summary(env)
+        summary = _out(env).summary()
         assert summary["skipped_samples"] == 1 and summary["event_counts"]["bad_input"] == 1
-        assert [r["meta"]["name"] for r in _rows(env)] == ["a", "c"]
-        assert _record(env)["sources"]["skipped_inputs"] == []
+        assert [r["meta"]["name"] for r in _out(env).rows()] == ["a", "c"]
+        assert _out(env).record()["sources"]["skipped_inputs"] == []
     return check
 
 
@@ -197,13 +178,13 @@ def _converted(note: str):
 
         from mattehub.trimap import trimap
 
-        events = _events(env)
+        events = _out(env).events()
         _clean(env, run, events)
         notes = [e for e in events if e["kind"] == "normalised_input"]
         assert notes == [{"kind": "normalised_input", "path": MASK.format("b"), "reason": note,
                           "index": 1}], notes
-        assert _summary(env)["event_counts"] == {"normalised_input": 1}
-        rows = {r["meta"]["name"]: r for r in _rows(env)}
+        assert _out(env).summary()["event_counts"] == {"normalised_input": 1}
+        rows = {r["meta"]["name"]: r for r in _out(env).rows()}
         assert sorted(rows) == ["a", "b", "c"]
         alpha = _pixels(rows["b"]["alpha"]["bytes"])
         assert alpha.dtype == np.uint8 and alpha.ndim == 2

@@ -143,3 +143,51 @@ class Case:
     damage_and_run: Callable[[Env], Run]
     expect: Fails | Succeeds
     then: Callable[[Env, Run], None] | None = field(default=None)
+
+
+@dataclass
+class BuiltOutput:
+    """What a build wrote under ``env.tmp / "out"`` for one config and split."""
+
+    root: Path
+    config: str
+    split: str = "train"
+
+    def _json(self, path: Path) -> Any:
+        import json
+
+        return json.loads(path.read_text())
+
+    def record(self) -> dict:
+        from mattehub.layout import OutputLayout
+
+        return self._json(OutputLayout(self.root).build_record(self.config, self.split))
+
+    def summary(self) -> dict:
+        from mattehub.layout import OutputLayout
+
+        return self._json(OutputLayout(self.root).split_summary(self.config, self.split))
+
+    def stats(self) -> list[dict]:
+        """Every per-shard stats file of the split, in shard order."""
+        from mattehub.layout import OutputLayout
+
+        folder = OutputLayout(self.root).stats_dir(self.config)
+        return [self._json(p) for p in sorted(folder.glob(f"{self.split}-0*.json"))]
+
+    def events(self) -> list[dict]:
+        return [event for stats in self.stats() for event in stats["events"]]
+
+    def rows(self) -> list[dict]:
+        """Every Parquet row of the split, in shard order."""
+        import pyarrow.parquet as pq
+
+        rows: list[dict] = []
+        for path in sorted((self.root / self.config).glob(f"{self.split}-*.parquet")):
+            rows += pq.read_table(path).to_pylist()
+        return rows
+
+
+def built(env: Env, config: str, split: str = "train") -> BuiltOutput:
+    """The output a case's build wrote to ``env.tmp / "out"`` for ``config``/``split``."""
+    return BuiltOutput(env.tmp / "out", config, split)

@@ -18,12 +18,10 @@ import re
 
 import cv2
 import numpy as np
-import pyarrow.parquet as pq
 from PIL import Image
 
-from mattehub.layout import OutputLayout
 
-from .harness import Case, Env, Fails, Run, Succeeds
+from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
 
 CONFIG = "overlay-depth"
 BACKGROUNDS = (("a.jpg", 80, 60), ("b.jpg", 50, 70))
@@ -54,24 +52,8 @@ def _build(damage, *extra: str, depth: bool = False, masks: bool = True, inputs:
 
 # What the build left --------------------------------------------------------------------
 
-def _record(env: Env) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").build_record(CONFIG, "train").read_text())
-
-
-def _summary(env: Env) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").split_summary(CONFIG, "train").read_text())
-
-
-def _events(env: Env) -> list[dict]:
-    folder = OutputLayout(env.tmp / "out").stats_dir(CONFIG)
-    return [e for p in sorted(folder.glob("train-0*.json")) for e in json.loads(p.read_text())["events"]]
-
-
-def _rows(env: Env) -> list[dict]:
-    rows = []
-    for path in sorted((env.tmp / "out" / CONFIG).glob("train-*.parquet")):
-        rows += pq.read_table(path).to_pylist()
-    return rows
+def _out(env: Env) -> BuiltOutput:
+    return built(env, CONFIG)
 
 
 def _clean(run: Run) -> None:
@@ -188,7 +170,7 @@ def _skipped_at_scan(path: str, reason: str, *, backgrounds: int = 2, foreground
     ``also``: further skips by path); every sample of the usable inputs is made."""
     def check(env: Env, run: Run) -> None:
         _clean(run)
-        sources = _record(env)["sources"]
+        sources = _out(env).record()["sources"]
         skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
         want = {path: reason, **(also or {})}
         assert set(skipped) == set(want), skipped
@@ -196,10 +178,10 @@ def _skipped_at_scan(path: str, reason: str, *, backgrounds: int = 2, foreground
             assert re.search(fragment, skipped[name]), (name, skipped[name])
         _public(env, sources["skipped_inputs"])
         assert (sources["backgrounds"], sources["foregrounds"]) == (backgrounds, foregrounds)
-        rows = _rows(env)
+        rows = _out(env).rows()
         assert len(rows) == backgrounds * foregrounds * PER_PAIR == sources["samples"]
         assert path not in {r["meta"]["bg"] for r in rows} | {r["meta"]["fg"] for r in rows}
-        assert _summary(env)["skipped_samples"] == 0
+        assert _out(env).summary()["skipped_samples"] == 0
     return check
 
 
@@ -209,17 +191,17 @@ def _skipped_per_sample(path: str, reason: str, lost: int, used: str, value: str
     ``value``."""
     def check(env: Env, run: Run) -> None:
         _clean(run)
-        sources = _record(env)["sources"]
+        sources = _out(env).record()["sources"]
         total = sources["samples"]
-        bad = [e for e in _events(env) if e["kind"] == "bad_input"]
+        bad = [e for e in _out(env).events() if e["kind"] == "bad_input"]
         assert len(bad) == lost and all(e["path"] == path for e in bad), bad
         assert all(reason in e["reason"] for e in bad), bad
-        skips = [e for e in _events(env) if e["kind"] == "skipped_sample"]
+        skips = [e for e in _out(env).events() if e["kind"] == "skipped_sample"]
         assert len(skips) == lost and all(path in e["reason"] for e in skips), skips
         _public(env, bad, skips)
-        summary = _summary(env)
+        summary = _out(env).summary()
         assert summary["skipped_samples"] == lost and summary["event_counts"]["bad_input"] == lost
-        rows = _rows(env)
+        rows = _out(env).rows()
         assert len(rows) == total - lost > 0
         assert value not in {r["meta"][used] for r in rows}
     return check
@@ -228,7 +210,7 @@ def _skipped_per_sample(path: str, reason: str, lost: int, used: str, value: str
 def _junk_listed(env: Env, run: Run) -> None:
     """notes.txt and empty.jpg are scan skips; cut.jpg's header reads, so it is listed
     (3 backgrounds) and each of its samples is a counted skip naming it."""
-    sources = _record(env)["sources"]
+    sources = _out(env).record()["sources"]
     skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
     assert set(skipped) == {"notes.txt", "empty.jpg"}, skipped
     assert "not an image file" in skipped["notes.txt"]
@@ -242,9 +224,9 @@ def _rgb_with_mask_used(env: Env, run: Run) -> None:
     """An RGB foreground with a mask file is a hard cut-out: mask = the file >= 128,
     colour pasted where the mask is set."""
     _clean(run)
-    sources = _record(env)["sources"]
+    sources = _out(env).record()["sources"]
     assert sources["skipped_inputs"] == [] and sources["foregrounds"] == 3
-    rows = [r for r in _rows(env) if r["meta"]["fg"] == "flat.png"]
+    rows = [r for r in _out(env).rows() if r["meta"]["fg"] == "flat.png"]
     assert len(rows) == 2 * PER_PAIR
     source = cv2.imread(str(env.tmp / "src" / "masks" / "mask_flat.jpg"), cv2.IMREAD_UNCHANGED)
     for row in rows:

@@ -15,10 +15,9 @@ import datasets
 import numpy as np
 
 from mattehub.demo.videos import make_video_sources
-from mattehub.layout import OutputLayout
 from mattehub.recipes.i_him import ImageHimOptions, ImageHimRecipe
 
-from .harness import Case, Env, Fails, Run, Succeeds
+from .harness import Case, Env, Fails, Run, Succeeds, built
 
 SIZE = (64, 48)  # width, height of the tiny release images
 
@@ -86,9 +85,7 @@ def _flip_png_byte(path) -> None:
 
 
 def _events(env: Env, config: str = "him2k", split: str = "comp") -> list[dict]:
-    layout = OutputLayout(env.tmp / "out")
-    stats = [json.loads(p.read_text()) for p in sorted(layout.stats_dir(config).glob(f"{split}-0*.json"))]
-    return [event for s in stats for event in s["events"]]
+    return built(env, config, split).events()
 
 
 def _rows(env: Env, config: str = "him2k", split: str = "comp") -> list[dict]:

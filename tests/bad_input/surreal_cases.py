@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pyarrow.parquet as pq
 import scipy.io
 
-from mattehub.layout import OutputLayout
 
-from .harness import Case, Env, Fails, Run, Succeeds
+from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
 
 CONFIG = "surreal-alpha"
 CLIPS = (("train", "01_01", 1, 3), ("train", "01_01", 2, 3))
@@ -49,24 +47,8 @@ def _build(damage, *extra: str, data_dir=None):
 
 # What the build left --------------------------------------------------------------------
 
-def _record(env: Env) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").build_record(CONFIG, "train").read_text())
-
-
-def _summary(env: Env) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").split_summary(CONFIG, "train").read_text())
-
-
-def _events(env: Env) -> list[dict]:
-    folder = OutputLayout(env.tmp / "out").stats_dir(CONFIG)
-    return [e for p in sorted(folder.glob("train-0*.json")) for e in json.loads(p.read_text())["events"]]
-
-
-def _rows(env: Env) -> list[dict]:
-    rows = []
-    for path in sorted((env.tmp / "out" / CONFIG).glob("train-*.parquet")):
-        rows += pq.read_table(path).to_pylist()
-    return rows
+def _out(env: Env) -> BuiltOutput:
+    return built(env, CONFIG)
 
 
 def _png(data: bytes) -> np.ndarray:
@@ -165,16 +147,16 @@ def _mismatch(video_frames: int):
         from surreal_tree import mat_frames
 
         _clean(run)
-        record = _record(env)
+        record = _out(env).record()
         assert record["sources"]["frame_count_mismatches"] == [
             {"clip": BAD, "video_frames": video_frames, "label_frames": 3}]
         used = min(video_frames, 3)
-        rows = [r for r in _rows(env) if r["meta"]["clip"] == BAD]
+        rows = [r for r in _out(env).rows() if r["meta"]["clip"] == BAD]
         assert [r["meta"]["frame"] for r in rows] == list(range(used))
         labels = mat_frames(env.tmp / "surreal" / f"{BAD}_segm.mat", "segm")
         for row in rows:  # the frames line up: segm_<t+1> with video frame t
             assert np.array_equal(_png(row["segmentation"]["bytes"]), labels[row["meta"]["frame"]])
-        assert len(_rows(env)) == 3 + used
+        assert len(_out(env).rows()) == 3 + used
     return check
 
 
@@ -185,7 +167,7 @@ def _missing(kind: str, damaged: str | None = None, in_record: bool = True):
     build record."""
     def check(env: Env, run: Run) -> None:
         _clean(run)
-        record = _record(env)["sources"]
+        record = _out(env).record()["sources"]
         assert record[f"clips_without_{kind}"] == ([BAD] if in_record else [])
         assert record["clips"] == 2
         if damaged is None or not in_record:
@@ -194,7 +176,7 @@ def _missing(kind: str, damaged: str | None = None, in_record: bool = True):
             [skip] = record["skipped_inputs"]
             assert skip["path"] == f"{BAD}_{kind}.mat" and damaged in skip["reason"]
             assert "clip kept" in skip["reason"]
-        rows = _rows(env)
+        rows = _out(env).rows()
         assert len(rows) == 6
         for row in rows:
             meta, bad = row["meta"], row["meta"]["clip"] == BAD
@@ -209,11 +191,11 @@ def _missing(kind: str, damaged: str | None = None, in_record: bool = True):
                                             "shape", "joints2D", "joints3D")]
                 assert all(v is None for v in values) if bad else all(v is not None for v in values)
         event_kind = "missing_input" if damaged is None else "bad_input"
-        events = [e for e in _events(env) if e["kind"] == event_kind]
+        events = [e for e in _out(env).events() if e["kind"] == event_kind]
         assert len(events) == 3 and all(e["path"] == f"{BAD}_{kind}.mat" for e in events)
         assert damaged is None or all(damaged in e["reason"] for e in events)
-        assert _summary(env)["event_counts"].get(event_kind) == 3
-        assert _summary(env)["skipped_samples"] == 0
+        assert _out(env).summary()["event_counts"].get(event_kind) == 3
+        assert _out(env).summary()["skipped_samples"] == 0
     return check
 
 
@@ -223,31 +205,31 @@ def _clip_skipped(suffix: str, reason: str, at_scan: bool = True):
     and one skipped id per sample of the clip. Either way the other clip is built."""
     def check(env: Env, run: Run) -> None:
         _clean(run)
-        skipped = _record(env)["sources"]["skipped_inputs"]
-        bad = [e for e in _events(env) if e["kind"] == "bad_input"]
+        skipped = _out(env).record()["sources"]["skipped_inputs"]
+        bad = [e for e in _out(env).events() if e["kind"] == "bad_input"]
         if skipped or at_scan:
             assert [s["path"] for s in skipped] == [BAD], skipped
             assert f"{BAD}{suffix}" in skipped[0]["reason"] and reason in skipped[0]["reason"]
-            assert _record(env)["sources"]["clips"] == 1 and not bad
+            assert _out(env).record()["sources"]["clips"] == 1 and not bad
         else:
             assert len(bad) == 3 and all(e["path"] == f"{BAD}{suffix}" for e in bad), bad
-            assert _summary(env)["skipped_samples"] == 3
+            assert _out(env).summary()["skipped_samples"] == 3
         assert str(env.tmp) not in json.dumps(skipped + bad)  # public names only
-        rows = _rows(env)
+        rows = _out(env).rows()
         assert len(rows) == 3 and {r["meta"]["clip"] for r in rows} == {GOOD}
     return check
 
 
 def _backgrounds_listed(env: Env, run: Run) -> None:
     _clean(run)
-    skipped = {s["path"]: s["reason"] for s in _record(env)["sources"]["skipped_inputs"]}
+    skipped = {s["path"]: s["reason"] for s in _out(env).record()["sources"]["skipped_inputs"]}
     assert set(skipped) == {"readme.txt", "notes.jpg", "sub/empty.png"}, skipped
     assert "not a readable image" in skipped["notes.jpg"]
     assert "not a readable image" in skipped["sub/empty.png"]
-    assert _record(env)["sources"]["backgrounds"] == 4
-    used = {r["meta"]["background"] for r in _rows(env)}
+    assert _out(env).record()["sources"]["backgrounds"] == 4
+    used = {r["meta"]["background"] for r in _out(env).rows()}
     assert used and used <= {"exact.jpg", "landscape.jpg", "portrait.png", "sub/wide.jpg"}
-    assert len(_rows(env)) == 6 * 4
+    assert len(_out(env).rows()) == 6 * 4
 
 
 def _background_counted(env: Env, run: Run) -> None:
@@ -255,11 +237,11 @@ def _background_counted(env: Env, run: Run) -> None:
     bad_input naming it and the sample draws another background (meta.attempt > 0); no
     stored sample uses it."""
     _clean(run)
-    bad = [e for e in _events(env) if e["kind"] == "bad_input"]
+    bad = [e for e in _out(env).events() if e["kind"] == "bad_input"]
     assert bad and all(e["path"] == "landscape.jpg" and "truncated" in e["reason"] for e in bad)
-    summary = _summary(env)
+    summary = _out(env).summary()
     assert summary["event_counts"]["bad_input"] == len(bad) and summary["skipped_samples"] == 0
-    rows = _rows(env)
+    rows = _out(env).rows()
     assert len(rows) == 12
     assert "landscape.jpg" not in {r["meta"]["background"] for r in rows}
     assert sum(r["meta"]["attempt"] > 0 for r in rows) == len(bad)

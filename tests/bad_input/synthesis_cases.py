@@ -6,7 +6,6 @@ it, in the shard stats when a sample meets it); the samples that are written nev
 """
 from __future__ import annotations
 
-import json
 import shutil
 
 import datasets
@@ -16,7 +15,7 @@ from PIL import Image
 from mattehub.layout import OutputLayout
 from mattehub.sources.listing import read_name_list
 
-from .harness import Case, Env, Run, Succeeds
+from .harness import Case, Env, Run, Succeeds, built
 
 
 def _build(damage, num_samples: int = 4):
@@ -31,12 +30,11 @@ def _build(damage, num_samples: int = 4):
 
 
 def _record(env: Env) -> dict:
-    return json.loads(OutputLayout(env.tmp / "out").build_record("i-him", "train").read_text())
+    return built(env, "i-him").record()
 
 
 def _stats(env: Env) -> list[dict]:
-    folder = OutputLayout(env.tmp / "out").stats_dir("i-him")
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("train-0*.json"))]
+    return built(env, "i-him").stats()
 
 
 def _scan_skip(name: str, reason: str):
