@@ -25,6 +25,9 @@ EPILOG = """examples:
       --bg-root BG-20K/train --num-bgs 4 --frame-stride 10 --layout dim --workers 8
   mattehub build overlay-depth --out shards --bg-root Input/bg --fg-root Input/fg150 \\
       --mask-root Input/fg_mask --depth exact --bg-depth-root Input/bg_depth
+  mattehub build aim --out shards --data-dir AIM --bg-root COCO/train2017 --with trimap
+  mattehub build composition-1k --out shards --data-dir AIM     # the test set, as published
+  mattehub build duts --out shards --data-dir DUTS --split test
   mattehub stats overlay-depth shards             # per-channel statistics, into the card
   mattehub export overlay-depth shards --out original   # label_data.csv + Dataset/ for old code
   mattehub push shards --repo-id you/i-him-shards

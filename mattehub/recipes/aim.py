@@ -117,9 +117,10 @@ class AimRecipe(Recipe):
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group(
-            "aim options (also --data-dir: the folder holding train/{fg,alpha} and/or "
-            "test/{merged,trimaps,alpha_copy}; --split train|test; --bg-root; --num-bgs, "
-            f"default {DEFAULT_NUM_BGS} for aim; --image-format, --jpeg-quality)")
+            "aim options (also --data-dir: the folder holding train/{fg,alpha}; --bg-root; "
+            f"--num-bgs, default {DEFAULT_NUM_BGS} for aim; --image-format, --jpeg-quality). "
+            "composition-1k (the test set, split test) reads --data-dir's "
+            "test/{merged,trimaps,alpha_copy}")
         group.add_argument("--fg-reestimate", choices=FG_METHODS, default="none",
                            help="aim train: store the foreground re-estimated from the raw one "
                                 "and its alpha (lsa: local smoothness; ml: pymatting's multilevel "
