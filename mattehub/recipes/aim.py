@@ -35,7 +35,7 @@ from typing import ClassVar
 import numpy as np
 from datasets import List, Value
 
-from .. import codecs, remote
+from .. import codecs
 from ..contract import IMAGE, META, FieldSpec, Schema
 from ..errors import BuildError, SourceError
 from ..foreground import INSTALL_HINT
@@ -43,10 +43,10 @@ from ..releases.specs import HUB_RELEASE
 from ..rng import sample_rng
 from ..sample import EncodedSample, Outcome, sample_key
 from ..sources import aim, gate
-from ..sources.backgrounds import scan_backgrounds
-from ..sources.listing import skip_lines
+from ..sources.backgrounds import require_backgrounds
 from .aim_compose import PreparedForeground, composite, dim_background, prepare_foreground
 from .base import Recipe
+from .read_outcome import read_outcome
 
 DEFAULT_NUM_BGS = 100
 """Backgrounds per foreground when ``--num-bgs`` is not given (Deep Image Matting's 100)."""
@@ -170,14 +170,8 @@ class AimRecipe(Recipe):
             raise BuildError("aim --split train needs --bg-root (load_dataset: bg_root=): a folder "
                              "of background images (COCO in practice)")
         scan = aim.scan_train(opts.data_dir)
-        backgrounds = scan_backgrounds(Path(opts.bg_root))
-        if len(backgrounds.backgrounds) < opts.num_bgs:
-            skipped = (f"; {len(backgrounds.skipped)} skipped:{skip_lines(backgrounds.skipped)}"
-                       if backgrounds.skipped else "")
-            raise SourceError(opts.bg_root, f"has {len(backgrounds.backgrounds)} usable background "
-                              f"images, fewer than --num-bgs {opts.num_bgs} (each foreground gets "
-                              f"num_bgs distinct backgrounds: lower --num-bgs or add backgrounds)"
-                              f"{skipped}")
+        backgrounds = require_backgrounds(Path(opts.bg_root), opts.num_bgs,
+                                          "each foreground gets num_bgs distinct backgrounds")
         self.root, self.foregrounds = scan.root, scan.foregrounds
         self.backgrounds = backgrounds.backgrounds
         self._fg_cache: tuple[int, PreparedForeground | SourceError] | None = None
@@ -345,18 +339,16 @@ class AimRecipe(Recipe):
         return [self._train_outcome(index) for index in indices]
 
     def _test_outcome(self, index: int) -> Outcome:
-        item, events = self.test.items[index], []
+        item = self.test.items[index]
+        return read_outcome(index, lambda events: self._test_sample(index, item, events),
+                            self.test.public(item.image))
+
+    def _test_sample(self, index: int, item, events: list[dict]) -> EncodedSample:
         public = self.test.public
-        try:
-            blobs = self.test.read(item)
-            size = gate.image_header(blobs["image"], public(item.image))
-            alpha = gate.decode_matte(blobs["alpha"], public(item.alpha), size)
-            trimap = gate.decode_matte(blobs["trimap"], public(item.trimap), size)
-        except remote.RemoteError:
-            raise  # the server, not the sample: the build stops with that error
-        except SourceError as exc:
-            return Outcome(index, None, [gate.bad_input_event(exc), {
-                "kind": "skipped_sample", "reason": f"{public(item.image)}: {exc.path}: {exc.problem}"}])
+        blobs = self.test.read(item)
+        size = gate.image_header(blobs["image"], public(item.image))
+        alpha = gate.decode_matte(blobs["alpha"], public(item.alpha), size)
+        trimap = gate.decode_matte(blobs["trimap"], public(item.trimap), size)
         events += [gate.note_event(public(name), matte.note)
                    for name, matte in ((item.alpha, alpha), (item.trimap, trimap)) if matte.note]
         meta = dict.fromkeys(_META_KEYS)
@@ -364,7 +356,7 @@ class AimRecipe(Recipe):
                     background_number=item.number, width=size[0], height=size[1],
                     file=public(item.image), image_format=self.test.image_ext)
         fields = {"image": blobs["image"], "alpha": alpha.data, "trimap": trimap.data, "meta": meta}
-        return Outcome(index, EncodedSample(index, sample_key(index), fields), events)
+        return EncodedSample(index, sample_key(index), fields)
 
 
 class Composition1kRecipe(AimRecipe):

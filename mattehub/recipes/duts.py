@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 from datasets import Value
 
-from .. import codecs, remote
+from .. import codecs
 from ..contract import IMAGE, META, FieldSpec, Schema
 from ..errors import BuildError, SourceError
 from ..releases.specs import HUB_RELEASE
@@ -34,6 +34,7 @@ from ..sample import EncodedSample, Outcome, sample_key
 from ..sources import duts, gate
 from ..trimap import trimap
 from .base import Recipe
+from .read_outcome import read_outcome
 
 TRIMAP_KIND = "duts"
 TASK_PAIRS = 16
@@ -136,16 +137,7 @@ class DutsRecipe(Recipe):
                 for index, pair, blobs in zip(indices, pairs, self.scan.read(pairs))]
 
     def _outcome(self, index: int, pair: duts.Pair, blobs: tuple[bytes, bytes]) -> Outcome:
-        events: list[dict] = []
-        try:
-            sample = self._sample(index, pair, blobs, events)
-        except remote.RemoteError:
-            raise  # the server, not the pair: the build stops with that error
-        except SourceError as exc:
-            events += [gate.bad_input_event(exc), {"kind": "skipped_sample", "reason":
-                       f"{exc.path}: {exc.problem}"}]
-            return Outcome(index, None, events)
-        return Outcome(index, sample, events)
+        return read_outcome(index, lambda events: self._sample(index, pair, blobs, events))
 
     def _sample(self, index: int, pair: duts.Pair, blobs: tuple[bytes, bytes],
                 events: list[dict]) -> EncodedSample:

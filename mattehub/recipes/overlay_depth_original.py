@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import remote
 from ..errors import SourceError
 from ..sample import EncodedSample, Outcome, sample_key
 from ..sources import gate
 from ..sources.listing import Skip
 from ..sources.overlay_original import UPSTREAM_SCALES, Row, open_original, parse_position
+from .read_outcome import read_outcome
 from .overlay_depth_meta import DEPTH_KINDS, empty_meta
 
 TASK_ROWS = 16
@@ -76,16 +76,9 @@ class OriginalSource:
         return [self._outcome(index) for index in indices]
 
     def _outcome(self, index: int) -> Outcome:
-        row, events = self.rows[index], []
-        try:
-            sample = self._sample(index, row, events)
-        except remote.RemoteError:
-            raise  # the server, not the row: the build stops with that error
-        except SourceError as exc:
-            events += [gate.bad_input_event(exc), {"kind": "skipped_sample", "reason":
-                       f"{self.csv_name}:{row.line}: {exc.path}: {exc.problem}"}]
-            return Outcome(index, None, events)
-        return Outcome(index, sample, events)
+        row = self.rows[index]
+        return read_outcome(index, lambda events: self._sample(index, row, events),
+                            f"{self.csv_name}:{row.line}")
 
     def _sample(self, index: int, row: Row, events: list[dict]) -> EncodedSample:
         blobs = self.scan.read(row)

@@ -24,10 +24,10 @@ from ..releases.layouts import group_clips, group_images, match_layout
 from ..releases.specs import DEFAULT_MASK_MODEL, HUB_RELEASE, MASK_MODELS, RELEASES, ReleaseSpec
 from ..releases.trees import open_tree
 from ..sample import Outcome
-from ..sources import gate
 from ..sources.hhm import is_listed
 from ..sources.listing import read_name_list
 from .base import Recipe
+from .read_outcome import read_outcome
 
 IMAGE_META = {"config": Value("string"), "split": Value("string"), "name": Value("string"),
               "image_source": Value("string"), "alpha_sources": List(Value("string")),
@@ -198,16 +198,7 @@ class ReleaseRecipe(Recipe):
     def make(self, index: int) -> Outcome:
         """Sample ``index`` read from the release; a member that fails the gate makes the
         sample a counted skip naming the member."""
-        events: list[dict] = []
-        try:
-            sample = self._read_sample(index, events)
-        except remote.RemoteError:
-            raise  # the server, not the member: the build stops with that error
-        except SourceError as exc:
-            events += [gate.bad_input_event(exc),
-                       {"kind": "skipped_sample", "reason": f"{exc.path}: {exc.problem}"}]
-            return Outcome(index, None, events)
-        return Outcome(index, sample, events)
+        return read_outcome(index, lambda events: self._read_sample(index, events))
 
     def _read_sample(self, index: int, events: list[dict]):
         meta = {"config": self.name}

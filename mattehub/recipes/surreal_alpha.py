@@ -29,7 +29,7 @@ from ..errors import BuildError, SourceError
 from ..rng import sample_rng
 from ..sample import Outcome, sample_key, EncodedSample
 from ..sources import gate, surreal
-from ..sources.backgrounds import scan_backgrounds
+from ..sources.backgrounds import require_backgrounds
 from ..sources.listing import skip_lines
 from ..synthesis.canvas import DIM_FRAME_LONG_SIDE, LAYOUTS
 from .base import Recipe
@@ -124,13 +124,7 @@ class SurrealAlphaRecipe(Recipe):
         if not scan.clips:
             why = f"; {len(scan.skipped)} skipped:{skip_lines(scan.skipped)}" if scan.skipped else ""
             raise SourceError(scan.root, f"holds no usable SURREAL clip{why}", surreal.SOURCE)
-        backgrounds = scan_backgrounds(Path(opts.bg_root))
-        if len(backgrounds.backgrounds) < opts.num_bgs:
-            skipped = (f"; {len(backgrounds.skipped)} skipped:{skip_lines(backgrounds.skipped)}"
-                       if backgrounds.skipped else "")
-            raise SourceError(opts.bg_root, f"has {len(backgrounds.backgrounds)} usable background "
-                              f"images, fewer than --num-bgs {opts.num_bgs} (lower --num-bgs or add "
-                              f"backgrounds){skipped}")
+        backgrounds = require_backgrounds(Path(opts.bg_root), opts.num_bgs)
         self.root, self.clips, self.backgrounds = scan.root, scan.clips, backgrounds.backgrounds
         per_clip = [-(-clip.frames // opts.frame_stride) * opts.num_bgs for clip in self.clips]
         self.offsets = np.concatenate([[0], np.cumsum(per_clip)]).astype(np.int64)

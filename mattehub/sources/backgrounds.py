@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SourceError
-from .listing import IMAGE_SUFFIXES, Skip, image_size, list_files
+from .listing import IMAGE_SUFFIXES, Skip, image_size, list_files, skip_lines
 
 MIN_BACKGROUND_SIDE = 32
 
@@ -43,4 +43,17 @@ def scan_backgrounds(root: Path) -> BackgroundScan:
                                           f"{MIN_BACKGROUND_SIDE} px on a side"))
             continue
         scan.backgrounds.append(Background(rel, (width, height)))
+    return scan
+
+
+def require_backgrounds(root: Path, count: int, why: str = "") -> BackgroundScan:
+    """``scan_backgrounds(root)``, refused with a SourceError (listing what was skipped) when
+    it holds fewer than ``count`` usable backgrounds; ``why`` says why that many are needed."""
+    scan = scan_backgrounds(root)
+    if len(scan.backgrounds) < count:
+        skipped = f"; {len(scan.skipped)} skipped:{skip_lines(scan.skipped)}" if scan.skipped else ""
+        reason = f"{why}: " if why else ""
+        raise SourceError(root, f"has {len(scan.backgrounds)} usable background images, fewer "
+                                f"than --num-bgs {count} ({reason}lower --num-bgs or add "
+                                f"backgrounds){skipped}")
     return scan
