@@ -10,11 +10,12 @@ trees and background folders for surreal-alpha).
 from __future__ import annotations
 
 from . import (aim_cases, archive_cases, build_cases, duts_cases, http_cases, overlay_cases,
-               source_cases, surreal_cases, synthesis_cases, verify_cases)
+               overlay_original_cases, source_cases, surreal_cases, synthesis_cases, verify_cases)
 from .harness import Case
 
 CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_cases, http_cases,
                                          archive_cases, verify_cases, surreal_cases,
-                                         overlay_cases, duts_cases, aim_cases)
+                                         overlay_cases, overlay_original_cases, duts_cases,
+                                         aim_cases)
                    for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
