@@ -1,22 +1,27 @@
 """The ``mattehub`` builder: ``load_dataset("mattehub", CONFIG, ...)`` after ``import mattehub``.
 
-Two sources, one builder:
+Three sources, one builder:
 
+* a **mattehub output folder** (any config): when ``data_dir`` holds ``_stats/index.json``,
+  its complete Parquet shards are streamed one row group at a time;
 * a **release** (configs ``i-him50k``, ``him2k``, ``m-him2k``, ``v-him2k5``, ``v-him60``): the
   published MaGGIe HIM zips read in place (split zips re-joined virtually, no extraction),
   an extracted copy, or an own-layout folder. ``data_dir`` defaults to the Hub release
-  ``hf://datasets/chuonghm/MaGGIe-HIM``; options (``mask_set``, ``clip_length``...) are
-  config keyword arguments of ``load_dataset``;
-* **sources composited on the fly** (configs whose recipe ``streams_from_sources``, e.g.
-  ``surreal-alpha``): ``data_dir`` is the source tree and the recipe's options are config
-  keyword arguments named like the CLI options (``bg_root``, ``num_bgs``...), checked by
-  the CLI's own types; sample ``i`` is ``recipe.make(i)``, so the rows equal a build's;
-* a **mattehub output folder** (any config, including ``i-him``): when ``data_dir`` holds
-  ``_stats/index.json``, its complete Parquet shards are streamed one row group at a time.
+  ``hf://datasets/chuonghm/MaGGIe-HIM``;
+* **sources made on the fly** (every other config: ``i-him``, ``v-him``, ``surreal-alpha``,
+  ``overlay-depth``, ``aim``, ``duts``...): ``data_dir`` is the source tree (i-him: the HHM
+  folder) and nothing is written.
+
+Keyword arguments are ``mattehub build`` options by destination name (``bg_root=``,
+``num_bgs=``, ``mask_set=``, ``clip_length=``, ``with_fields=["trimap"]``, ``seed=``,
+``num_samples=``), checked by the CLI's own types (``mattehub.stream_plan``). Sample ``i`` is
+``recipe.make(i)`` of the recipe a build makes, so rows equal a build's. Made splits are cut
+into many generator shards (id ranges), so DataLoader workers and ``split_dataset_by_node``
+ranks divide them exactly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, make_dataclass
 from typing import Any
 
 import datasets
@@ -26,47 +31,32 @@ from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
 from mattehub.configs import CONFIG_NAMES, RECIPES
-from mattehub.errors import SourceError
-from mattehub.recipes.release import ReleaseKnobs, ReleaseOptions, ReleaseRecipe
-from mattehub.releases.specs import HUB_RELEASE
+from mattehub.errors import BuildError, SourceError
+from mattehub.recipes.release import ReleaseRecipe
 from mattehub.shard_folder import ShardFolder
+from mattehub.stream_plan import shard_ranges, source_recipe
 from mattehub.writers.parquet import to_row
 
 ROWS_PER_TABLE = 8
 logger = datasets.logging.get_logger(__name__)
 
+KNOBS = sorted({dest for recipe in RECIPES.values() for dest in recipe.used_options()}
+               - {"data_dir"} | {"with_fields", "trimap_kind", "seed", "num_samples"})
+"""Config keyword arguments: every ``mattehub build`` option a config reads, by destination
+name (``bg_root`` is ``--bg-root``), plus ``with_fields=["trimap"]``/``trimap_kind``, ``seed``
+and ``num_samples`` (at most this many ids, 0..N-1). None means the CLI default."""
 
-@dataclass
-class SourceKnobs:
-    """Options of configs made on the fly from their sources, named like the CLI options
-    (``num_bgs`` is ``--num-bgs``); None means the CLI default."""
-
-    bg_root: str | None = None
-    num_bgs: int | None = None
-    frame_stride: int | None = None
-    layout: str | None = None
-    bg_size: int | None = None
-    image_format: str | None = None
-    jpeg_quality: int | None = None
-    fg_reestimate: str | None = None
-    """aim: ``none``, ``lsa`` or ``ml`` (``--fg-reestimate``)."""
-    seed: int | None = None
-    num_samples: int | None = None
-    """At most this many samples (ids 0..N-1); default: all the sources give."""
+BuildKnobs = make_dataclass("BuildKnobs", [(name, Any, field(default=None)) for name in KNOBS])
 
 
 @dataclass
-class MattehubConfig(datasets.BuilderConfig, ReleaseKnobs, SourceKnobs):
-    """One mattehub config; ``name`` is the config (``v-him2k5``), ``data_dir`` where to read.
-
-    Release options (``ReleaseKnobs``): ``mask_set`` (m-him2k guidance masks),
-    ``clip_length``/``clip_stride`` (video windows), ``invalid_names`` (i-him50k),
-    ``alpha_dir``/``mask_dir`` (own layouts). Source options (``SourceKnobs``): see there.
-    """
+class MattehubConfig(datasets.BuilderConfig, BuildKnobs):
+    """One mattehub config; ``name`` is the config (``v-him2k5``), ``data_dir`` where to read
+    (a shard folder, a release, or the config's sources), the rest ``mattehub build`` options."""
 
 
 class Mattehub(datasets.ArrowBasedBuilder):
-    """Streams mattehub configs from the original releases or from shard folders."""
+    """Streams mattehub configs from shard folders, releases, or sources made on the fly."""
 
     BUILDER_CONFIG_CLASS = MattehubConfig
     # data_files must not be None: datasets refuses a packaged builder whose first config has none.
@@ -75,54 +65,60 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(description=f"mattehub config {self.config.name}")
 
-    def _split_generators(self, dl_manager):
-        recipe_cls = RECIPES[self.config.name]
-        data_dir = self.config.data_dir
-        if recipe_cls.streams_from_sources and data_dir and not ShardFolder.holds_index(data_dir):
-            return self._source_splits(recipe_cls, data_dir)
-        if not issubclass(recipe_cls, ReleaseRecipe):
-            if not data_dir:
-                raise ValueError(f"load_dataset('mattehub', '{self.config.name}') needs "
-                                 "data_dir=: a folder written by `mattehub build` (local, hf:// "
-                                 "or http(s)://)")
-            return self._shard_splits(dl_manager, data_dir)  # ShardFolder says what is missing
-        if data_dir and ShardFolder.holds_index(data_dir):
-            return self._shard_splits(dl_manager, data_dir)
-        recipe = recipe_cls(self._release_options(data_dir or HUB_RELEASE, "train"), seed=0)
-        recipe.scan()
-        self.info.features = recipe.schema().parquet_features()
-        return [datasets.SplitGenerator(name=split, gen_kwargs={"files": None, "split": split})
-                for split in recipe.splits()]
+    def _knobs(self) -> dict[str, Any]:
+        return {name: getattr(self.config, name) for name in KNOBS}
 
-    def _source_splits(self, recipe_cls, data_dir: str):
-        """One split per source split (e.g. SURREAL's cmu/train, cmu/val); options are
-        checked here, so a missing ``bg_root`` fails at ``load_dataset``, not mid-stream."""
-        generators, self._source_recipes = [], {}
-        for split in recipe_cls.source_splits(data_dir):
-            recipe = self._source_recipes[split] = self._source_recipe(split)
+    def _split_generators(self, dl_manager):
+        data_dir = self.config.data_dir
+        if data_dir and ShardFolder.holds_index(data_dir):
+            given = sorted(name for name, value in self._knobs().items() if value is not None)
+            if given:
+                raise ValueError(f"{', '.join(given)}: options for making {self.config.name} "
+                                 f"from its sources, but {data_dir} holds built shards; "
+                                 "load it without them")
+            return self._shard_splits(dl_manager, data_dir)
+        generators = []
+        for split, recipe in self._made_recipes().items():
             self.info.features = recipe.schema().parquet_features()
-            generators.append(datasets.SplitGenerator(name=split, gen_kwargs={"files": None,
-                                                                              "split": split}))
+            parts = shard_ranges(recipe.sample_count(self.config.num_samples))
+            generators.append(datasets.SplitGenerator(
+                name=split, gen_kwargs={"parts": parts, "split": split, "source": "made"}))
         return generators
 
-    def _source_recipe(self, split: str):
-        """The recipe the CLI would make from ``mattehub build CONFIG --data-dir D --split S``
-        plus this config's source knobs."""
-        from mattehub.cli import build_namespace
+    def _made_recipes(self) -> dict[str, Any]:
+        """One prepared recipe per split, made as ``mattehub build`` would (cached: workers
+        receive them pickled with the builder)."""
+        if getattr(self, "_recipes", None) is None:
+            recipe_cls = RECIPES[self.config.name]
+            probe = None
+            if issubclass(recipe_cls, ReleaseRecipe):
+                probe = self._recipe(recipe_cls.default_split())
+                probe.scan()
+                splits = probe.splits()
+            elif self.config.data_dir:
+                splits = recipe_cls.source_splits(self.config.data_dir)
+            else:
+                splits = [recipe_cls.default_split()]
+            self._recipes = {split: self._prepared(split, probe) for split in splits}
+        return self._recipes
 
-        given = [f.name for f in fields(ReleaseKnobs) if getattr(self.config, f.name) != f.default]
-        if given:
-            raise ValueError(f"{', '.join(given)} only apply to release configs, not "
-                             f"{self.config.name}")
-        values: dict[str, Any] = {f.name: getattr(self.config, f.name) for f in fields(SourceKnobs)}
-        values = {k: v for k, v in values.items() if v is not None and k not in ("seed", "num_samples")}
-        args = build_namespace(self.config.name, dict(values, data_dir=self.config.data_dir, split=split))
-        recipe_cls = RECIPES[self.config.name]
-        return recipe_cls(recipe_cls.options_from_args(args), seed=self.config.seed or 0)
+    def _recipe(self, split: str):
+        try:
+            return source_recipe(self.config.name, self.config.data_dir, split, self._knobs())
+        except BuildError as exc:
+            if not self.config.data_dir:
+                raise BuildError(f"{exc}; or pass data_dir= a folder written by `mattehub build`") from None
+            not_built = ShardFolder(self.config.data_dir, self.config.name).not_built()
+            raise BuildError(f"{exc} ({not_built.path}: {not_built.problem}, so "
+                             f"{self.config.name} is made from its sources; to stream a build "
+                             f"instead, {not_built.fix})") from None
 
-    def _release_options(self, data_dir: str, split: str) -> ReleaseOptions:
-        knobs = {f.name: getattr(self.config, f.name) for f in fields(ReleaseKnobs)}
-        return ReleaseOptions(data_dir=str(data_dir), split=split, **knobs)
+    def _prepared(self, split: str, probe):
+        recipe = self._recipe(split)
+        if probe is not None:
+            recipe.share_scan(probe)
+        recipe.prepare()
+        return recipe
 
     def _shard_splits(self, dl_manager, data_dir: str):
         folder = ShardFolder(data_dir, self.config.name)
@@ -131,15 +127,17 @@ class Mattehub(datasets.ArrowBasedBuilder):
             summary = folder.summary(split)
             self.info.features = datasets.Features.from_dict(summary["features"]["parquet"])
             files = dl_manager.download(folder.parquet_urls(summary))
-            generators.append(datasets.SplitGenerator(name=split, gen_kwargs={"files": files,
-                                                                              "split": split}))
+            generators.append(datasets.SplitGenerator(
+                name=split, gen_kwargs={"parts": files, "split": split, "source": "shards"}))
         return generators
 
-    def _generate_tables(self, files, split):
-        if files is not None:
-            yield from self._shard_tables(files)
+    def _generate_tables(self, parts, split, source):
+        """``parts`` is what ``datasets`` shards across workers and nodes: Parquet files of a
+        shard folder, or id ranges (``mattehub.stream_plan.shard_ranges``) of a made split."""
+        if source == "shards":
+            yield from self._shard_tables(parts)
         else:
-            yield from self._made_tables(split)
+            yield from self._made_tables(parts, split)
 
     def _shard_tables(self, files):
         for file_index, file in enumerate(files):
@@ -161,32 +159,24 @@ class Mattehub(datasets.ArrowBasedBuilder):
                               "run `mattehub verify` on the folder, then rebuild the shard "
                               "(re-running the build command redoes damaged shards)") from None
 
-    def _made_tables(self, split: str):
-        """Rows made by the recipe (a release read in place, or sources composited on the fly)."""
-        recipe_cls = RECIPES[self.config.name]
-        if recipe_cls.streams_from_sources:  # the recipe whose schema was declared, if any
-            recipe = getattr(self, "_source_recipes", {}).get(split) or self._source_recipe(split)
-        else:
-            recipe = recipe_cls(self._release_options(self.config.data_dir or HUB_RELEASE, split), seed=0)
-        recipe.prepare()
-        count = recipe.available()
-        if self.config.num_samples is not None:
-            count = min(count, int(self.config.num_samples))
-        yield from self._recipe_tables(recipe, split, count)
-
-    def _recipe_tables(self, recipe, split: str, count: int):
-        """Rows ``recipe.make(0..count-1)`` in tables of ROWS_PER_TABLE, exactly the rows a
-        build writes; a sample the recipe skips is logged (a build counts it)."""
+    def _made_tables(self, parts: list[tuple[int, int]], split: str):
+        """Rows ``recipe.make(start..stop-1)`` of each id range, in tables of ROWS_PER_TABLE:
+        exactly the rows a build writes; a sample the recipe skips is logged (a build counts it)."""
+        recipe = self._made_recipes()[split]
         schema = recipe.schema()
         kinds = {spec.name: spec.kind for spec in schema.fields}
         arrow_schema = schema.parquet_features().arrow_schema
-        rows, batch = [], 0
-        for outcome in (o for task in recipe.task_ranges(0, count) for o in recipe.make_many(task)):
-            if outcome.sample is None:
-                logger.warning("%s/%s: sample %d skipped: %s", self.config.name, split,
-                               outcome.index, "; ".join(e["reason"] for e in outcome.events))
-            else:
-                rows.append(to_row(outcome.sample, kinds))
-            if rows and (len(rows) == ROWS_PER_TABLE or outcome.index == count - 1):
-                yield Key(0, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
-                rows, batch = [], batch + 1
+        for start, stop in parts:
+            rows, batch = [], 0
+            for task in recipe.task_ranges(start, stop):
+                for outcome in recipe.make_many(task):
+                    if outcome.sample is None:
+                        logger.warning("%s/%s: sample %d skipped: %s", self.config.name, split,
+                                       outcome.index, "; ".join(e["reason"] for e in outcome.events))
+                        continue
+                    rows.append(to_row(outcome.sample, kinds))
+                    if len(rows) == ROWS_PER_TABLE:
+                        yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+                        rows, batch = [], batch + 1
+            if rows:
+                yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)

@@ -95,12 +95,6 @@ def _check_previous(layout: OutputLayout, record: dict, options: BuildOptions) -
         remove_from(layout, record["config"], options.split, 0)
 
 
-def _num_samples(recipe: Recipe, requested: int | None) -> int:
-    wanted = recipe.default_num_samples() if requested is None else requested
-    available = recipe.available()
-    return wanted if available is None else min(wanted, available)
-
-
 def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     """Build ``options.split`` of ``recipe``'s config into ``options.out``.
 
@@ -111,7 +105,7 @@ def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     check_output_folder(options.out)
     layout = OutputLayout(options.out)
     sources = recipe.prepare()
-    options = replace(options, num_samples=_num_samples(recipe, options.num_samples))
+    options = replace(options, num_samples=recipe.sample_count(options.num_samples))
     record = _record(recipe, options, sources)
     try:
         _check_previous(layout, record, options)

@@ -30,6 +30,7 @@ EPILOG = """examples:
   mattehub build duts --out shards --data-dir DUTS --split test
   mattehub stats overlay-depth shards             # per-channel statistics, into the card
   mattehub export overlay-depth shards --out original   # label_data.csv + Dataset/ for old code
+  mattehub evaluate him2k --data-dir shards --split natural --pred preds --json scores.json
   mattehub push shards --repo-id you/i-him-shards
 
 Re-running a build with the same options resumes it: complete shards are kept, partial ones
@@ -108,6 +109,34 @@ def _add_stats_parser(commands) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def _add_evaluate_parser(commands) -> None:
+    from .evaluate import TRIMAP_KINDS
+    from .metrics import MATCHINGS
+
+    parser = commands.add_parser(
+        "evaluate", help="score predicted mattes against a config's ground truth (SAD, MSE, "
+                         "MAD, Grad, Conn; dtSSD, MESSDdt for clips)",
+        description="Score the PNG mattes in PRED_DIR (<key>.png; <key>/<k>.png per instance; "
+                    "<key>/<t>/<k>.png per frame and instance) against the ground truth "
+                    "streamed from --data-dir, over the whole image and the unknown region. "
+                    "Missing predictions are scored as all-zero mattes and listed. Prints the "
+                    "means; --json writes every sample's errors. See docs/evaluation.md.")
+    parser.add_argument("config", choices=CONFIG_NAMES, help="config of the ground truth")
+    parser.add_argument("--data-dir", required=True,
+                        help="a folder written by `mattehub build`, or a release")
+    parser.add_argument("--pred", required=True, type=Path, metavar="PRED_DIR",
+                        help="folder of predicted mattes (8-bit single-channel PNG)")
+    parser.add_argument("--split", type=safe_name, help="default: the config's build default")
+    parser.add_argument("--trimap", dest="trimap_kind", choices=TRIMAP_KINDS,
+                        help="compute this trimap kind from the ground truth (default: the "
+                             "stored trimap field where there is one, else him-eval)")
+    parser.add_argument("--match", dest="matching", choices=MATCHINGS, default="index",
+                        help="instances: index = prediction k is instance k (MaGGIe); "
+                             "hungarian = any order, minimum-MAD assignment (default: %(default)s)")
+    parser.add_argument("--json", type=Path, metavar="OUT.json", help="write every sample's errors")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
 def _add_build_parser(commands) -> None:
     parser = commands.add_parser("build", help="synthesise or convert one config into shards",
                                  usage="mattehub build CONFIG --out OUT [options]",
@@ -159,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verify_parser(commands)
     _add_export_parser(commands)
     _add_stats_parser(commands)
+    _add_evaluate_parser(commands)
     demo = commands.add_parser("demo", help="build every config from small generated sources")
     demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
     demo.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
@@ -172,18 +202,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _refuse_inapplicable(parser_defaults: dict, args: argparse.Namespace) -> None:
     """Options of other configs given to this one are an error, not silently ignored."""
-    chosen = set(recipe_class(args.config).used_options())
+    given = {dest for dest in parser_defaults if getattr(args, dest, None) != parser_defaults[dest]}
+    _refuse_foreign(args.config, given)
+
+
+def _refuse_foreign(config: str, given: set[str]) -> None:
+    """Refuse options in ``given`` (destinations) that only other configs read."""
+    chosen = set(recipe_class(config).used_options())
     foreign = {dest for recipe in RECIPES.values() for dest in recipe.used_options()} - chosen
-    given = sorted(dest for dest in foreign if getattr(args, dest) != parser_defaults.get(dest))
+    given = sorted(given & foreign)
     if given:
         flags = ", ".join("--" + dest.replace("_", "-") for dest in given)
         verb = "does" if len(given) == 1 else "do"
-        raise BuildError(f"{flags} {verb} not apply to {args.config}; its own options: "
+        raise BuildError(f"{flags} {verb} not apply to {config}; its own options: "
                          f"{', '.join('--' + d.replace('_', '-') for d in sorted(chosen)) or 'none'} "
                          f"(see `mattehub build --help`)")
 
 
-def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
+def recipe_from_args(args: argparse.Namespace, parser_defaults: dict):
+    """The recipe ``mattehub build`` makes from ``args`` (``--with trimap`` applied); the
+    ``mattehub`` builder makes its on-the-fly recipes here too, so both give the same samples."""
     _refuse_inapplicable(parser_defaults, args)
     recipe_cls = recipe_class(args.config)
     if args.split == parser_defaults.get("split"):
@@ -195,6 +233,11 @@ def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
         recipe = WithTrimap(recipe, args.trimap_kind)
     elif args.trimap_kind != parser_defaults.get("trimap_kind"):
         raise BuildError("--trimap-kind only applies with --with trimap")
+    return recipe
+
+
+def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
+    recipe = recipe_from_args(args, parser_defaults)
     limits = ShardLimits(args.max_samples_per_shard, args.max_bytes_per_shard, args.row_group_bytes)
     options = BuildOptions(out=args.out, num_samples=args.num_samples, split=args.split,
                            workers=args.workers, formats=args.formats, limits=limits,
@@ -216,6 +259,20 @@ def run_stats(args: argparse.Namespace) -> None:
         print(f"written to {write_statistics(args.folder, stats)}")
 
 
+def run_evaluate(args: argparse.Namespace) -> None:
+    """``mattehub evaluate``: score, print the means, and (with --json) write every sample."""
+    from .evaluate import EvaluationOptions, evaluate
+    from .jsonio import write_json
+
+    split = args.split or recipe_class(args.config).default_split()
+    report = evaluate(EvaluationOptions(args.config, args.data_dir, args.pred, split,
+                                        args.trimap_kind, args.matching, not args.no_progress))
+    print(report.format())
+    if args.json:
+        write_json(args.json, report.as_dict())
+        print(f"written to {args.json}")
+
+
 def _build_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return {action.dest: action for action in commands.choices["build"]._actions}
@@ -224,6 +281,23 @@ def _build_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action
 def _build_defaults(parser: argparse.ArgumentParser) -> dict:
     """Defaults of ``mattehub build``'s options, to tell which ones the user gave."""
     return {dest: action.default for dest, action in _build_actions(parser).items()}
+
+
+def _checked(action: argparse.Action, dest: str, value):
+    """``value`` converted and checked as the option's own type and choices would."""
+    if action.type is not None and not isinstance(value, bool):
+        try:
+            value = action.type(str(value))
+        except (argparse.ArgumentTypeError, TypeError, ValueError) as exc:
+            raise BuildError(f"{dest}={value!r}: {exc}") from None
+    if action.choices is not None and value not in action.choices:
+        raise BuildError(f"{dest}={value!r}: choose from {', '.join(map(str, action.choices))}")
+    return value
+
+
+def build_option_names() -> list[str]:
+    """Destinations of every ``mattehub build`` option (``bg_root``, ``with_fields``...)."""
+    return sorted(dest for dest in _build_actions(build_parser()) if dest != "help")
 
 
 def build_namespace(config: str, values: dict) -> argparse.Namespace:
@@ -235,20 +309,24 @@ def build_namespace(config: str, values: dict) -> argparse.Namespace:
     actions, defaults = _build_actions(parser), _build_defaults(parser)
     args = argparse.Namespace(**defaults)
     args.config = recipe_class(config).name
+    _refuse_foreign(args.config, set(values))
     for dest, value in values.items():
         action = actions.get(dest)
         if action is None:
             raise BuildError(f"{dest}= is not an option of mattehub configs")
-        if action.type is not None and not isinstance(value, bool):
-            try:
-                value = action.type(str(value))
-            except (argparse.ArgumentTypeError, TypeError, ValueError) as exc:
-                raise BuildError(f"{dest}={value!r}: {exc}") from None
-        if action.choices is not None and value not in action.choices:
-            raise BuildError(f"{dest}={value!r}: choose from {', '.join(map(str, action.choices))}")
+        if isinstance(action, argparse._AppendAction):
+            value = [_checked(action, dest, item) for item in ([value] if isinstance(value, str) else value)]
+        else:
+            value = _checked(action, dest, value)
         setattr(args, dest, value)
     _refuse_inapplicable(defaults, args)
     return args
+
+
+def recipe_from_values(config: str, values: dict):
+    """The recipe ``mattehub build CONFIG`` would make with ``values`` as its options."""
+    parser = build_parser()
+    return recipe_from_args(build_namespace(config, values), _build_defaults(parser))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,6 +357,8 @@ def main(argv: list[str] | None = None) -> int:
                                   progress=not args.no_progress).format())
         elif args.command == "stats":
             run_stats(args)
+        elif args.command == "evaluate":
+            run_evaluate(args)
         elif args.command == "demo":
             from .demo.run import run_demo
 

@@ -74,6 +74,11 @@ class Schema:
             META: self.meta_features,
         }[spec.kind]
 
+    def full_meta(self, meta: dict) -> dict:
+        """``meta`` with every key of the declared struct (null where this config has none),
+        as the Parquet struct stores it: WebDataset's ``meta.json`` then has the same keys."""
+        return {key: meta.get(key) for key in self.meta_features} if self.meta_features else meta
+
     def parquet_features(self) -> datasets.Features:
         """Features of a Parquet row (also embedded in each shard's Arrow schema)."""
         features = {KEY_FIELD: datasets.Value("string")}

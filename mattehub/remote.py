@@ -218,7 +218,8 @@ def diagnose(exc: BaseException, timeout: float | None = None) -> Failure:
         return Failure(exc.strerror or "not found", missing=True)
     if isinstance(exc, OSError):
         return Failure(exc.strerror or str(exc) or type(exc).__name__)
-    return Failure(f"{type(exc).__name__}: {exc}")
+    # Anything else is the client's failure, not the file's: stop rather than skip samples.
+    return Failure(f"{type(exc).__name__}: {exc}", remote=True)
 
 
 def _tries(count: int) -> str:
@@ -314,10 +315,21 @@ async def _http_get(fs: HTTPFileSystem, url: str, start: int | None, end: int | 
 
 
 # -- the operations -------------------------------------------------------------------------
+def in_this_process(fs: fsspec.AbstractFileSystem) -> fsspec.AbstractFileSystem:
+    """``fs``, or this process's own instance of it (same options) when ``fs`` is an async
+    file system (http) made before a fork: DataLoader workers fork with the dataset, and
+    fsspec refuses to use an inherited event loop ("This class is not fork-safe")."""
+    pid = getattr(fs, "_pid", None)
+    if pid is None or pid == os.getpid():
+        return fs
+    return type(fs)(*fs.storage_args, **fs.storage_options)
+
+
 def exists(fs: fsspec.AbstractFileSystem, path: str, error: type[SourceError] = SourceError
            ) -> bool:
     """Whether ``path`` exists; network failures are errors, not False (fsspec's ``exists``
     would say False, or raise the Hub client's own exception)."""
+    fs = in_this_process(fs)
     if isinstance(fs, LocalFileSystem):
         return fs.exists(path)
     if isinstance(fs, HTTPFileSystem):
@@ -329,6 +341,7 @@ def exists(fs: fsspec.AbstractFileSystem, path: str, error: type[SourceError] = 
 def size(fs: fsspec.AbstractFileSystem, path: str, error: type[SourceError] = SourceError
          ) -> int | None:
     """Size in bytes of the file ``path``, or None if it is not there."""
+    fs = in_this_process(fs)
     if isinstance(fs, LocalFileSystem):
         try:
             return fs.size(path)
@@ -349,6 +362,7 @@ def read(fs: fsspec.AbstractFileSystem, path: str, start: int | None = None,
     """Bytes [start, end) of ``path`` (the whole file by default). Remote reads are retried
     on timeouts, connection errors and 5xx; failures name ``path`` (``RemoteError`` when the
     server or network failed, else ``error``)."""
+    fs = in_this_process(fs)
     if start is not None and start == end:
         return b""
     if isinstance(fs, LocalFileSystem):
@@ -366,6 +380,7 @@ def read(fs: fsspec.AbstractFileSystem, path: str, start: int | None = None,
 def listing(fs: fsspec.AbstractFileSystem, path: str, error: type[SourceError] = SourceError
             ) -> list[str]:
     """Every file below the folder ``path`` (fsspec ``find``); a missing folder is an error."""
+    fs = in_this_process(fs)
     if isinstance(fs, LocalFileSystem):
         try:
             found = fs.find(path)

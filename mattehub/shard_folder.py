@@ -36,7 +36,7 @@ class ShardFolder:
             raise SourceError(url, f"is not valid JSON ({exc})",
                               "re-run the `mattehub build` command that wrote it") from None
 
-    def _not_built(self) -> SourceError:
+    def not_built(self) -> SourceError:
         """The error for a folder without the index: missing, or not written by mattehub."""
         fix = (f"run `mattehub build {self.config} --out {self.root}` first, or pass the folder "
                "it wrote")
@@ -48,7 +48,7 @@ class ShardFolder:
     def splits(self) -> list[str]:
         """Split names of this config, from the folder index ``_stats/index.json``."""
         if not self.holds_index(self.root):
-            raise self._not_built()
+            raise self.not_built()
         index = self._read_json(INDEX)
         if self.config not in index:
             raise ValueError(f"{self.root} holds no config {self.config!r} (it has "

@@ -34,6 +34,15 @@ def build_i_him(sources, out: Path, num_samples: int = 20, workers: int = 1,
 
 
 @pytest.fixture(scope="session")
+def release(hhm, tmp_path_factory):
+    """The stand-in MaGGIe HIM release (Info-ZIP split zips in release/, the same files
+    unzipped in extracted/)."""
+    from mattehub.demo.release import make_release
+
+    return make_release(tmp_path_factory.mktemp("release"), hhm)
+
+
+@pytest.fixture(scope="session")
 def built(hhm, tmp_path_factory):
     """One finished i-him build of 20 samples in shards of 8 (3 shards)."""
     out = tmp_path_factory.mktemp("built")

@@ -17,12 +17,12 @@ def test_every_family_and_field_is_documented():
 
 def test_every_meta_key_is_documented():
     from mattehub.recipes.surreal_alpha_meta import META_FEATURES as SURREAL_META
-    from mattehub.recipes.v_him_meta import META_FEATURES as CLIP_META
+    from mattehub.recipes.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
     from mattehub.recipes.overlay_depth_meta import META_FEATURES as OVERLAY_META
     from mattehub.recipes.duts import META_FEATURES as DUTS_META
     from mattehub.recipes.aim import META_FEATURES as AIM_META
 
-    keys = list(META_FEATURES) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
+    keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
     for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META):
         assert f"`{key}`" in DOC or f"[].{key}`" in DOC or f"`{key}`," in DOC, \
             f"meta key {key} missing from docs/format.md"

@@ -7,19 +7,11 @@ import pytest
 
 import mattehub  # noqa: F401  (registers the builder)
 from mattehub.configs import RECIPES
-from mattehub.demo.release import make_release
 from mattehub.errors import SourceError
 from mattehub.recipes.release import ReleaseOptions
 
 CASES = [("i-him50k", "train"), ("him2k", "comp"), ("him2k", "natural"), ("m-him2k", "comp"),
          ("v-him2k5", "train"), ("v-him60", "easy"), ("v-him60", "hard")]
-
-
-@pytest.fixture(scope="module")
-def release(hhm, tmp_path_factory):
-    """The stand-in release (zips in release/, the same files unzipped in extracted/)."""
-    root = tmp_path_factory.mktemp("release")
-    return make_release(root, hhm)
 
 
 def read_all(config, split, data_dir, **options):

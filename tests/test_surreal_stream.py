@@ -61,11 +61,12 @@ def test_num_samples_and_seed_are_config_options(surreal_tree):
 
 
 @pytest.mark.parametrize("options, error, message", [
-    ({}, BuildError, r"needs --bg-root \(load_dataset: bg_root=\)"),
+    ({}, BuildError, r"needs bg_root=: a folder"),
     ({"bg_root": "BG", "num_bgs": 0}, BuildError, r"num_bgs=0: .*>= 1"),
     ({"bg_root": "BG", "layout": "square"}, BuildError, r"layout='square': choose from native, dim"),
     ({"bg_root": "BG", "bg_size": 320}, BuildError, r"bg_size=320"),
-    ({"bg_root": "BG", "mask_set": "sam"}, ValueError, r"mask_set only apply to release configs"),
+    ({"bg_root": "BG", "mask_set": "sam"}, BuildError, r"^mask_set= does not apply to surreal-alpha; "
+                                                       r"its own options: bg_root=, bg_size=, data_dir="),
 ])
 def test_bad_options_fail_at_load_time(surreal_tree, options, error, message):
     options = {k: str(surreal_tree.bg_root) if v == "BG" else v for k, v in options.items()}

@@ -30,6 +30,6 @@ def test_tars_are_byte_identical_to_webdatasets_tar_writer(tmp_path):
     buffer = io.BytesIO()
     reference = webdataset.TarWriter(buffer, encoder=False, mtime=TAR_MTIME)
     for sample in _samples():
-        reference.write(to_members(sample, SCHEMA.fields))
+        reference.write(to_members(sample, SCHEMA))
     reference.close()
     assert ours.read_bytes() == buffer.getvalue()

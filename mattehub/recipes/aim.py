@@ -130,7 +130,7 @@ class AimRecipe(Recipe):
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> AimOptions:
         if args.data_dir in (None, "", HUB_RELEASE):
-            raise BuildError("aim needs --data-dir (load_dataset: data_dir=): " + aim.SOURCE)
+            raise BuildError("aim needs --data-dir: " + aim.SOURCE)
         if args.split not in cls.splits:
             raise BuildError(f"{cls.name} has the split {cls.splits[0]}, not {args.split!r}"
                              + (" (the Composition-1k test set is config composition-1k: "
@@ -167,7 +167,7 @@ class AimRecipe(Recipe):
     def _prepare_train(self) -> dict:
         opts = self.options
         if not opts.bg_root:
-            raise BuildError("aim --split train needs --bg-root (load_dataset: bg_root=): a folder "
+            raise BuildError("aim --split train needs --bg-root: a folder "
                              "of background images (COCO in practice)")
         scan = aim.scan_train(opts.data_dir)
         backgrounds = require_backgrounds(Path(opts.bg_root), opts.num_bgs,

@@ -33,6 +33,9 @@ class Recipe(ABC):
     streams_from_sources: ClassVar[bool] = False
     """True when ``load_dataset("mattehub", name, data_dir=SOURCES)`` makes the samples on
     the fly (``make`` per id) instead of needing a built shard folder."""
+    data_dir_option: ClassVar[str] = "data_dir"
+    """The option ``load_dataset(..., data_dir=D)`` fills when streaming from sources
+    (``i-him`` reads its HHM folder from ``--image-root``)."""
     path_options: ClassVar[tuple[str, ...]] = ()
     """Option fields naming source locations: recorded by public name only, and left out
     of the fingerprint (moving the sources does not change a sample)."""
@@ -77,6 +80,12 @@ class Recipe(ABC):
         """The split ``mattehub build`` writes when ``--split`` is not given."""
         return "train"
 
+    @classmethod
+    def source_splits(cls, data_dir: str | None) -> list[str]:
+        """The splits ``load_dataset`` offers when it makes this config from sources in
+        ``data_dir`` (default: the one split a build writes without ``--split``)."""
+        return [cls.default_split()]
+
     def make_many(self, indices: range) -> list[Outcome]:
         """Samples ``indices`` (one of ``task_ranges``), in order. Recipes that share work
         across samples (a batched model pass) override it; each sample must still come out
@@ -96,6 +105,13 @@ class Recipe(ABC):
     def available(self) -> int | None:
         """How many samples exist (a release's split), or None when unbounded (synthesis)."""
         return None
+
+    def sample_count(self, requested: int | None) -> int:
+        """How many ids (0..N-1) a build or a stream makes: ``requested`` or the default,
+        capped by what the sources hold (after ``prepare``)."""
+        wanted = self.default_num_samples() if requested is None else int(requested)
+        available = self.available()
+        return wanted if available is None else min(wanted, available)
 
     def describe(self) -> dict:
         """Options as recorded in the build record and the dataset card (source locations

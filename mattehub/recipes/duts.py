@@ -81,7 +81,7 @@ class DutsRecipe(Recipe):
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> DutsOptions:
         if args.data_dir in (None, "", HUB_RELEASE):
-            raise BuildError("duts needs --data-dir (load_dataset: data_dir=): the folder holding "
+            raise BuildError("duts needs --data-dir: the folder holding "
                              "DUTS-TR/ and DUTS-TE/ or their zips DUTS-TR.zip and DUTS-TE.zip, "
                              f"as published at {duts.HOME}")
         if args.split not in duts.SPLITS:

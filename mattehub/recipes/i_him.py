@@ -29,7 +29,7 @@ from ..sources.backgrounds import MIN_BACKGROUND_SIDE, scan_backgrounds
 from ..sources.hhm import image_root, scan_foregrounds
 from ..sources.listing import skip_lines
 from .base import Recipe
-from .i_him_meta import META_FEATURES
+from .him_meta import IMAGE_HIM_META as META_FEATURES
 from .i_him_synth import Synthesis, synthesise
 
 
@@ -69,6 +69,8 @@ class ImageHimRecipe(Recipe):
     options_class = ImageHimOptions
     path_options = ("image_root", "bg_root", "invalid_names")
     cli_options = ("image_root", "bg_root", "invalid_names", "image_format", "jpeg_quality", "no_fg")
+    streams_from_sources = True
+    data_dir_option = "image_root"
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

@@ -13,8 +13,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from datasets import List, Value
-
 from .. import remote
 from ..argtypes import positive_int
 from ..contract import CLIP, IMAGE, IMAGE_LIST, META, FieldSpec, Schema
@@ -27,16 +25,8 @@ from ..sample import Outcome
 from ..sources.hhm import is_listed
 from ..sources.listing import read_name_list
 from .base import Recipe
+from .him_meta import IMAGE_HIM_META, VIDEO_HIM_META
 from .read_outcome import read_outcome
-
-IMAGE_META = {"config": Value("string"), "split": Value("string"), "name": Value("string"),
-              "image_source": Value("string"), "alpha_sources": List(Value("string")),
-              "width": Value("int32"), "height": Value("int32"), "num_instances": Value("int32"),
-              "mask_set": Value("string"), "mask_present": List(Value("bool"))}
-CLIP_META = {"config": Value("string"), "split": Value("string"), "video": Value("string"),
-             "start_frame": Value("int32"), "frame_names": List(Value("string")),
-             "num_frames": Value("int32"), "num_instances": Value("int32"),
-             "width": Value("int32"), "height": Value("int32")}
 
 
 @dataclass
@@ -89,11 +79,17 @@ class ReleaseRecipe(Recipe):
                            help="video releases: frames per sample window")
         group.add_argument("--clip-stride", type=positive_int,
                            help="video releases: window stride (default: the length)")
+        group.add_argument("--alpha-dir", default="alphas",
+                           help="release configs, own layouts: folder name of the mattes "
+                                "(default: %(default)s)")
+        group.add_argument("--mask-dir", default="masks",
+                           help="release configs, own layouts: folder name of the guidance "
+                                "masks (default: %(default)s)")
 
     @classmethod
     def used_options(cls) -> tuple[str, ...]:
         """``--data-dir`` always; masks, windows and invalid names where the config has them."""
-        used = ["data_dir"]
+        used = ["data_dir", "alpha_dir", "mask_dir"]
         used += ["mask_set"] if cls.spec.masks == "model" else []
         used += ["clip_length", "clip_stride"] if cls.spec.family == "video-him" else []
         return tuple(used + (["invalid_names"] if cls.spec.name == "i-him50k" else []))
@@ -102,7 +98,8 @@ class ReleaseRecipe(Recipe):
     def options_from_args(cls, args: argparse.Namespace) -> ReleaseOptions:
         return ReleaseOptions(data_dir=args.data_dir, split=args.split, mask_set=args.mask_set,
                               clip_length=args.clip_length, clip_stride=args.clip_stride,
-                              invalid_names=args.invalid_names)
+                              invalid_names=args.invalid_names, alpha_dir=args.alpha_dir,
+                              mask_dir=args.mask_dir)
 
     @property
     def with_masks(self) -> bool:
@@ -119,6 +116,11 @@ class ReleaseRecipe(Recipe):
     def splits(self) -> list[str]:
         """Split names found in the release (after ``scan``)."""
         return sorted({split for split, _ in self._grouped.samples})
+
+    def share_scan(self, scanned: "ReleaseRecipe") -> None:
+        """Reuse ``scanned``'s listing of the same release (another split of it), so a
+        release with several splits is listed once."""
+        self.tree, self.layout, self._grouped = scanned.tree, scanned.layout, scanned.scan()
 
     def scan(self):
         """Open the release and group its files into samples (once)."""

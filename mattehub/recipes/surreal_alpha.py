@@ -100,10 +100,10 @@ class SurrealAlphaRecipe(Recipe):
     @classmethod
     def options_from_args(cls, args: argparse.Namespace) -> SurrealAlphaOptions:
         if not args.data_dir or "://" in args.data_dir:
-            raise BuildError("surreal-alpha needs --data-dir (load_dataset: data_dir=): a local "
+            raise BuildError("surreal-alpha needs --data-dir: a local "
                              "SURREAL tree. " + surreal.SOURCE)
         if not args.bg_root:
-            raise BuildError("surreal-alpha needs --bg-root (load_dataset: bg_root=): a folder of "
+            raise BuildError("surreal-alpha needs --bg-root: a folder of "
                              "background images")
         return SurrealAlphaOptions(data_dir=args.data_dir, bg_root=args.bg_root, split=args.split,
                                    num_bgs=args.num_bgs or 1, frame_stride=args.frame_stride,

@@ -33,7 +33,7 @@ from ..argtypes import int_in
 from ..sources import gate
 from ..sources.video import scan_background, scan_foreground
 from .base import Recipe
-from .v_him_meta import META_FEATURES
+from .him_meta import VIDEO_HIM_META as META_FEATURES
 from .v_him_synth import synthesise_clip
 
 LEVELS = ("easy", "medium", "hard")
@@ -73,6 +73,7 @@ class VideoHimRecipe(Recipe):
     options_class = VideoHimOptions
     path_options = ("data_dir",)
     cli_options = ("data_dir", "level", "list_split", "max_frames", "jpeg_quality")
+    streams_from_sources = True
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -91,6 +92,15 @@ class VideoHimRecipe(Recipe):
         return VideoHimOptions(data_dir=args.data_dir, list_split=args.list_split or args.split,
                                level=args.level, max_frames=args.max_frames,
                                jpeg_quality=args.jpeg_quality)
+
+    @classmethod
+    def source_splits(cls, data_dir: str | None) -> list[str]:
+        """Every split ``S`` with both ``fg_S.txt`` and ``bg_S.txt`` in ``data_dir``
+        (``train`` when there is none: preparing it then says which list is missing)."""
+        root = Path(data_dir or ".")
+        found = sorted(path.name[3:-4] for path in root.glob("fg_*.txt")
+                       if (root / f"bg_{path.name[3:]}").is_file())
+        return found or ["train"]
 
     def prepare(self) -> dict:
         root = Path(self.options.data_dir)

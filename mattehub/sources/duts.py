@@ -33,7 +33,7 @@ MASK_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 HOME = "http://saliencydetection.net/duts/"
 ORIGIN = (f"DUTS comes from {HOME} as DUTS-TR.zip (train) and "
           "DUTS-TE.zip (test): pass the folder holding those zips, or the DUTS-TR/ and DUTS-TE/ "
-          "folders extracted from them, as --data-dir (load_dataset: data_dir=)")
+          "folders extracted from them, as --data-dir")
 IGNORED_TOP = "__MACOSX/"
 
 Tree = ArchiveTree | FolderTree

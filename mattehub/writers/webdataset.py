@@ -18,7 +18,7 @@ import tarfile
 
 import msgpack
 
-from ..contract import IMAGE, META, KEY_FIELD
+from ..contract import IMAGE, META, KEY_FIELD, Schema
 from ..sample import EncodedSample
 from .base import ShardWriter
 
@@ -26,15 +26,15 @@ TAR_MTIME = 1_700_000_000  # fixed header time: reproducible tars
 TAR_OWNER, TAR_MODE = "bigdata", 0o444  # webdataset.TarWriter's header values
 
 
-def to_members(sample: EncodedSample, specs) -> dict[str, bytes | str]:
+def to_members(sample: EncodedSample, schema: Schema) -> dict[str, bytes | str]:
     """The ``TarWriter`` dict (``__key__`` + one entry per member) for a sample."""
     members: dict[str, bytes | str] = {KEY_FIELD: sample.key}
-    for spec in specs:
+    for spec in schema.fields:
         value = sample.fields[spec.name]
         if spec.kind == IMAGE:
             members[spec.wds_name] = value
         elif spec.kind == META:
-            members[spec.wds_name] = json.dumps(value, sort_keys=True,
+            members[spec.wds_name] = json.dumps(schema.full_meta(value), sort_keys=True,
                                                 separators=(",", ":")).encode("utf-8")
         else:
             members[spec.wds_name] = msgpack.packb(value, use_bin_type=True)
@@ -53,7 +53,7 @@ class WebDatasetShardWriter(ShardWriter):
         self._tar = tarfile.open(fileobj=self._file, mode="w|")
 
     def write(self, sample: EncodedSample) -> None:
-        members = to_members(sample, self.schema.fields)
+        members = to_members(sample, self.schema)
         key = members.pop(KEY_FIELD)
         for name in sorted(members):
             data = members[name]

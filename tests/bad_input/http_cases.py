@@ -139,10 +139,12 @@ CASES: list[Case] = [
          build_hub_release, Fails(HUB)),
     Case("stream-missing-folder", "mattehub.stream on a folder that does not exist",
          stream_folder(make=False),
-         Fails(r"not-built: does not exist \(run `mattehub build i-him --out .*not-built` "
-               r"first")),
+         Fails(r"i-him needs image_root= .*and bg_root= \(.*not-built: does not exist, so i-him "
+               r"is made from its sources; to stream a build instead, run `mattehub build i-him "
+               r"--out .*not-built` first")),
     Case("stream-folder-never-built", "mattehub.stream on a folder mattehub did not write",
          stream_folder(make=True),
-         Fails(r"not-built: has no _stats/index\.json, so it is not a folder written by "
-               r"`mattehub build` \(run `mattehub build i-him --out .*not-built` first")),
+         Fails(r"i-him needs image_root= .*\(.*not-built: has no _stats/index\.json, so it is not "
+               r"a folder written by `mattehub build`, so i-him is made from its sources; to "
+               r"stream a build instead, run `mattehub build i-him --out .*not-built` first")),
 ]
