@@ -1,0 +1,404 @@
+"""Matting errors: SAD, MSE, MAD, Grad and Conn per image, dtSSD and MESSDdt per clip, and
+the matching of predicted instances to ground-truth instances (``mattehub evaluate``).
+
+The image errors are those of the Deep Image Matting / alphamatting.com MATLAB evaluation
+code (Ning Xu, 2018: ``compute_sad_loss.m``, ``compute_mse_loss.m``,
+``compute_gradient_loss.m`` with ``gaussgradient.m``, ``compute_connectivity_error.m``),
+rewritten with numpy and scipy. ``a`` is an alpha in [0, 1] (8-bit input is divided by 255),
+``R`` the region summed over: the whole image, or the unknown region ``trimap == 128``.
+
+===========  =====================================================================  ==========
+metric       definition                                                             reported
+===========  =====================================================================  ==========
+``sad``      ``sum_R |a_p - a_g|``                                                  / 1000
+``mse``      ``sum_R (a_p - a_g)^2 / |R|``                                          x 1000
+``mad``      ``sum_R |a_p - a_g| / |R|``                                            x 1000
+``grad``     ``sum_R (|G * n(a_p)| - |G * n(a_g)|)^2``                              / 1000
+``conn``     ``sum_R |phi(a_p) - phi(a_g)|``                                        / 1000
+===========  =====================================================================  ==========
+
+SAD / 1000 is what the MATLAB code returns ("scaled by 1000 due to the large images"); Grad
+and Conn are returned raw by MATLAB and divided by 1000 in the Deep Image Matting tables and
+in the Python ports (GCA-Matting, MatteFormer), as here. MSE is raw in MATLAB (0.014 in the
+paper); mattehub reports MSE and MAD x 1000, the scale of the HIM / MaGGIe-era tables.
+An empty region gives 0 (the MATLAB code would divide by zero).
+
+* **Grad**: ``n`` is MATLAB's ``mat2gray`` (each matte min-max normalised to [0, 1]; a
+  constant matte has no gradient). ``G`` is ``gaussgradient(., 1.4)``: a 2-D kernel
+  ``gauss(row) * dgauss(col)`` with ``sigma = 1.4``, half size
+  ``ceil(sigma * sqrt(-2 ln(sqrt(2 pi) sigma eps)))`` with ``eps = 0.01`` (4 for 1.4, so
+  9 x 9), scaled to unit Frobenius norm; its transpose gives the y derivative. Filtering is
+  a true convolution with replicated borders (``imfilter(.., 'replicate', 'conv')`` =
+  scipy.ndimage with ``mode="nearest"``; the kernel is an outer product, so it runs as two
+  1-D passes). ``|.|`` is the gradient magnitude.
+* **Conn**: thresholds ``t_i = i / 10`` (step 0.1, exact decimals, i = 1..10). For each, the
+  largest 4-connected component (``bwconncomp(., 4)``) of ``(a_p >= t_i) & (a_g >= t_i)``;
+  a pixel first missing from it at ``t_i`` gets ``l = t_{i-1}``, a pixel never missing gets
+  ``l = 1``. ``d = a - l``, ``phi = 1 - d`` where ``d >= 0.15``, else 1. Ties between
+  components of equal size go to the one MATLAB picks: the first in column-major order. The
+  MATLAB code also builds ``bwdist`` maps normalised by their maximum but never uses them in
+  the error, so they are not computed here. With no component at a threshold, every pixel
+  still unassigned gets ``t_{i-1}`` (the MATLAB code would fail on the empty list).
+
+Clips (T, H, W): each frame error is computed per frame and the clip's value is the mean
+over its frames, so a clip's SAD is comparable to an image's.
+
+Temporal errors of a clip (T >= 2; a one-frame clip scores 0):
+
+* ``dtssd``: the VideoMatte240K / Robust Video Matting definition, per frame pair
+  ``sqrt(sum_R ((a_p,t - a_p,t-1) - (a_g,t - a_g,t-1))^2 / |R|) x 100``, averaged over the
+  T - 1 pairs; ``R`` is the region of frame t-1 (MaGGIe's ``mask_0``).
+* ``messddt``: MaGGIe's (``maggie/utils/metric.py``): the ground-truth flow from frame t to
+  t+1 by OpenCV Farneback on ``round(255 a_g)`` with (0.5, 5, 10, 2, 7, 1.5,
+  ``OPTFLOW_FARNEBACK_GAUSSIAN``), rounded to whole pixels and clamped to the frame; with
+  ``e = (a_p - a_g)^2`` and ``m`` the region,
+  ``sum_t sum_x |e_t(x) m_t(x) - e_t+1(x + f(x)) m_t+1(x + f(x))| / sum_t |R_t| x 10^4``.
+  MaGGIe adds 1 to each frame's pixel count and indexes the warped frame with rows and
+  columns swapped; mattehub divides by the pixel count alone and follows the flow as
+  OpenCV defines it (x, then y).
+
+Instances (MaGGIe's HIM2K / M-HIM2K / V-HIM60 evaluation, ``maggie/engine/test.py``): each
+instance is scored on its own against its ground-truth matte, with its own trimap, and the
+means are over instances (every instance weighs the same, whatever image it is in).
+``match_instances`` pairs predictions with ground truth: ``"index"`` (MaGGIe's case:
+prediction k comes from guidance mask k, which is named after ground-truth alpha k) or
+``"hungarian"`` (predictions in any order: ``scipy.optimize.linear_sum_assignment`` on the
+MAD between every prediction and every ground-truth instance). A ground-truth instance left
+without a prediction is scored against an all-zero prediction; extra predictions are ignored.
+
+Not MaGGIe's numbers: SAD, Grad and Conn agree with MaGGIe's ``metric.py`` (sums / 1000,
+4-connectivity, min-max normalisation), but its MAD and MSE divide the per-image mean once
+more by the region's pixel count and multiply by 10^10, and its dtSSD is an unnormalised
+``sqrt(sum) x 0.1``; both depend on the image size, so mattehub keeps the per-pixel
+definitions above. MaGGIe also snaps predictions (<= 1/255 to 0, >= 254/255 to 1) before
+scoring; that is the model's post-processing and is not done here.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import cv2
+import numpy as np
+from scipy import ndimage
+from scipy.optimize import linear_sum_assignment
+
+UNKNOWN = 128
+"""Trimap value of the unknown region."""
+SAD_SCALE = 1e-3
+MSE_SCALE = 1e3
+MAD_SCALE = 1e3
+GRAD_SCALE = 1e-3
+CONN_SCALE = 1e-3
+DTSSD_SCALE = 1e2
+MESSDDT_SCALE = 1e4
+GRAD_SIGMA = 1.4
+GRAD_EPSILON = 1e-2
+CONN_STEP = 0.1
+CONN_MIN_DIFF = 0.15
+FARNEBACK = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
+"""pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags (MaGGIe's MESSDdt)."""
+
+FRAME_METRICS: tuple[str, ...] = ("sad", "mse", "mad", "grad", "conn")
+CLIP_METRICS: tuple[str, ...] = FRAME_METRICS + ("dtssd", "messddt")
+REGIONS: tuple[str, ...] = ("whole", "unknown")
+MATCHINGS: tuple[str, ...] = ("index", "hungarian")
+SCALES: dict[str, str] = {
+    "sad": "sum of |error| / 1000", "mse": "mean of squared error x 1000",
+    "mad": "mean of |error| x 1000", "grad": "sum of squared gradient-magnitude error / 1000",
+    "conn": "sum of |connectivity error| / 1000", "dtssd": "per frame pair sqrt(mean) x 100",
+    "messddt": "mean flow-compensated squared-error change x 10^4"}
+"""The reporting scale of each metric (alphas in [0, 1]), as stored with results."""
+
+_FOUR = ndimage.generate_binary_structure(2, 1)
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+def as_unit(alpha: np.ndarray, name: str = "alpha") -> np.ndarray:
+    """``alpha`` as float64 in [0, 1]: uint8 is divided by 255, floats must already lie in
+    [0, 1]. Raises ValueError for other dtypes or out-of-range floats, naming ``name``."""
+    alpha = np.asarray(alpha)
+    if alpha.dtype == np.uint8:
+        return alpha.astype(np.float64) / 255.0
+    if np.issubdtype(alpha.dtype, np.floating):
+        if alpha.size and not (np.isfinite(alpha).all() and alpha.min() >= 0 and alpha.max() <= 1):
+            raise ValueError(f"{name}: float values must lie in [0, 1]")
+        return alpha.astype(np.float64)
+    raise ValueError(f"{name}: expected uint8 (0..255) or float in [0, 1], got {alpha.dtype}")
+
+
+def _pair(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None):
+    """Unit-range pred and gt of one shape (H, W) or (T, H, W), and the trimap checked."""
+    p, g = as_unit(pred, "pred"), as_unit(gt, "gt")
+    if p.shape != g.shape or p.ndim not in (2, 3):
+        raise ValueError(f"pred {p.shape} and gt {g.shape} must share one shape (H, W) or (T, H, W)")
+    if trimap is not None and np.shape(trimap) != g.shape:
+        raise ValueError(f"trimap {np.shape(trimap)} must have the shape of gt {g.shape}")
+    return p, g, None if trimap is None else np.asarray(trimap)
+
+
+def unknown_region(trimap: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """The pixels a metric sums over: ``trimap == 128``, or every pixel when ``trimap`` is None."""
+    return np.ones(shape, bool) if trimap is None else np.asarray(trimap) == UNKNOWN
+
+
+# -- per-pixel error maps (one frame) ---------------------------------------------------------
+
+
+def gauss_gradient_factors(sigma: float = GRAD_SIGMA,
+                           epsilon: float = GRAD_EPSILON) -> tuple[np.ndarray, np.ndarray]:
+    """The two 1-D factors of ``gaussgradient``'s kernel, each of unit norm: the Gaussian
+    ``G(u) = exp(-u^2 / 2 sigma^2) / (sigma sqrt(2 pi))`` and its derivative
+    ``-u G(u) / sigma^2``, for ``u`` in ``-h..h``, ``h = ceil(sigma * sqrt(-2 ln(sqrt(2 pi)
+    sigma epsilon)))``."""
+    half = math.ceil(sigma * math.sqrt(-2 * math.log(math.sqrt(2 * math.pi) * sigma * epsilon)))
+    u = np.arange(-half, half + 1, dtype=np.float64)
+    gauss = np.exp(-u ** 2 / (2 * sigma ** 2)) / (sigma * math.sqrt(2 * math.pi))
+    derivative = -u * gauss / sigma ** 2
+    return gauss / np.linalg.norm(gauss), derivative / np.linalg.norm(derivative)
+
+
+def gauss_gradient_kernel(sigma: float = GRAD_SIGMA, epsilon: float = GRAD_EPSILON) -> np.ndarray:
+    """``gaussgradient``'s 2-D x-derivative kernel: rows a Gaussian, columns its derivative,
+    unit Frobenius norm (the outer product of ``gauss_gradient_factors``)."""
+    return np.outer(*gauss_gradient_factors(sigma, epsilon))
+
+
+_GAUSS, _DERIVATIVE = gauss_gradient_factors()
+
+
+def gradient_magnitude(alpha: np.ndarray) -> np.ndarray:
+    """``|gaussgradient(mat2gray(alpha), 1.4)|`` of one (H, W) frame in [0, 1]. The 2-D
+    kernel is an outer product, so it is applied as two 1-D convolutions (same result, 9 / 2
+    times fewer operations)."""
+    low, high = float(alpha.min()), float(alpha.max())
+    if high == low:
+        return np.zeros(alpha.shape)
+    normalised = (alpha - low) / (high - low)
+
+    def derivative(axis: int) -> np.ndarray:
+        along = ndimage.convolve1d(normalised, _DERIVATIVE, axis=axis, mode="nearest")
+        return ndimage.convolve1d(along, _GAUSS, axis=1 - axis, mode="nearest")
+
+    return np.hypot(derivative(1), derivative(0))
+
+
+def largest_component(mask: np.ndarray) -> np.ndarray:
+    """The largest 4-connected component of a 2-D boolean mask (all False if none). Labels
+    the transpose, so components are numbered in column-major order as MATLAB's
+    ``bwconncomp`` does and a tie goes to the component MATLAB's ``max`` picks."""
+    labels, count = ndimage.label(mask.T, structure=_FOUR)
+    if count == 0:
+        return np.zeros(mask.shape, bool)
+    sizes = np.bincount(labels.ravel())[1:]
+    return (labels == int(np.argmax(sizes)) + 1).T
+
+
+def connectivity_levels(pred: np.ndarray, gt: np.ndarray, step: float = CONN_STEP) -> np.ndarray:
+    """The map ``l`` of the connectivity error: the threshold below the first one at which a
+    pixel leaves the largest common component (1 for pixels that never leave it)."""
+    count = round(1 / step)
+    if count < 1 or not math.isclose(count * step, 1.0):
+        raise ValueError(f"step {step} must divide 1 into whole steps (e.g. 0.1)")
+    thresholds = np.arange(count + 1) / count  # exact decimals: 3 / 10, not 3 * 0.1
+    level = np.full(gt.shape, -1.0)
+    for i in range(1, count + 1):
+        omega = largest_component((pred >= thresholds[i]) & (gt >= thresholds[i]))
+        level[(level == -1) & ~omega] = thresholds[i - 1]
+    level[level == -1] = 1.0
+    return level
+
+
+def _phi(alpha: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``1 - d`` where ``d = alpha - level >= 0.15``, else 1: the degree of connectivity."""
+    d = alpha - level
+    return 1.0 - d * (d >= CONN_MIN_DIFF)
+
+
+def _abs_map(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    return np.abs(p - g)
+
+
+def _squared_map(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    return (p - g) ** 2
+
+
+def _grad_map(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    return (gradient_magnitude(p) - gradient_magnitude(g)) ** 2
+
+
+def _conn_map(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    level = connectivity_levels(p, g)
+    return np.abs(_phi(p, level) - _phi(g, level))
+
+
+_MAPS: dict[str, tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], bool, float]] = {
+    "sad": (_abs_map, False, SAD_SCALE), "mse": (_squared_map, True, MSE_SCALE),
+    "mad": (_abs_map, True, MAD_SCALE), "grad": (_grad_map, False, GRAD_SCALE),
+    "conn": (_conn_map, False, CONN_SCALE)}
+"""metric -> (per-pixel error map, mean over the region (else sum), reporting scale)."""
+
+
+def _reduce(error: np.ndarray, region: np.ndarray, mean: bool, scale: float) -> float:
+    """Sum or mean of ``error`` over ``region``, scaled; an empty region gives 0."""
+    values = error[region]
+    if mean:
+        return float(values.mean()) * scale if values.size else 0.0
+    return float(values.sum()) * scale
+
+
+# -- image errors -----------------------------------------------------------------------------
+
+
+def matting_errors(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None,
+                   metrics: Sequence[str] = FRAME_METRICS) -> dict[str, dict[str, float]]:
+    """Every metric over the whole image and, with a trimap, over its unknown region:
+    ``{"whole": {"sad": .., ...}, "unknown": {...}}``. Each per-pixel map is computed once
+    for both regions. Clips (T, H, W) give the mean over frames of each frame's errors."""
+    p, g, tri = _pair(pred, gt, trimap)
+    if p.ndim == 3:
+        frames = [matting_errors(p[t], g[t], None if tri is None else tri[t], metrics)
+                  for t in range(p.shape[0])]
+        return {region: {m: float(np.mean([f[region][m] for f in frames])) for m in metrics}
+                for region in frames[0]} if frames else {}
+    regions = {"whole": np.ones(g.shape, bool)}
+    if tri is not None:
+        regions["unknown"] = tri == UNKNOWN
+    out: dict[str, dict[str, float]] = {name: {} for name in regions}
+    maps: dict[Callable, np.ndarray] = {}
+    for metric in metrics:
+        make, mean, scale = _MAPS[metric]
+        if make not in maps:
+            maps[make] = make(p, g)
+        for name, region in regions.items():
+            out[name][metric] = _reduce(maps[make], region, mean, scale)
+    return out
+
+
+def _one(metric: str, pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None) -> float:
+    region = "whole" if trimap is None else "unknown"
+    return matting_errors(pred, gt, trimap, (metric,))[region][metric]
+
+
+def sad(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
+    """Sum of absolute differences / 1000 over the unknown region (whole image without trimap)."""
+    return _one("sad", pred, gt, trimap)
+
+
+def mse(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
+    """Mean squared error x 1000 over the unknown region (whole image without trimap)."""
+    return _one("mse", pred, gt, trimap)
+
+
+def mad(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
+    """Mean absolute difference x 1000 over the unknown region (whole image without trimap)."""
+    return _one("mad", pred, gt, trimap)
+
+
+def gradient_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
+    """Gradient error / 1000 (``compute_gradient_loss``) over the unknown region."""
+    return _one("grad", pred, gt, trimap)
+
+
+def connectivity_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
+    """Connectivity error / 1000 (``compute_connectivity_error``, step 0.1) over the unknown region."""
+    return _one("conn", pred, gt, trimap)
+
+
+# -- temporal errors --------------------------------------------------------------------------
+
+
+def _clip(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None):
+    p, g, tri = _pair(pred, gt, trimap)
+    if p.ndim != 3:
+        raise ValueError(f"temporal errors need clips of shape (T, H, W), got {p.shape}")
+    return p, g, unknown_region(tri, g.shape)
+
+
+def dtssd(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
+    """dtSSD x 100 of a clip: per frame pair, the root mean (over the earlier frame's region)
+    of the squared difference of temporal derivatives; the mean over pairs."""
+    p, g, region = _clip(pred, gt, trimap)
+    if p.shape[0] < 2:
+        return 0.0
+    change = ((p[1:] - p[:-1]) - (g[1:] - g[:-1])) ** 2
+    pairs = [math.sqrt(_reduce(change[t], region[t], True, 1.0)) for t in range(len(change))]
+    return float(np.mean(pairs)) * DTSSD_SCALE
+
+
+def gt_flow(previous: np.ndarray, following: np.ndarray) -> np.ndarray:
+    """Farneback flow (H, W, 2; x then y) from one ground-truth frame in [0, 1] to the next,
+    on the 8-bit mattes, with MaGGIe's parameters (``FARNEBACK``)."""
+    to8 = [np.rint(frame * 255).astype(np.uint8) for frame in (previous, following)]
+    return cv2.calcOpticalFlowFarneback(to8[0], to8[1], None, *FARNEBACK)
+
+
+def gt_flows(gt: np.ndarray) -> list[np.ndarray]:
+    """The ground-truth flow of every frame pair of a clip (``gt_flow``), rounded to whole
+    pixels: what MESSDdt follows. Depends on the ground truth only, so one clip's flows
+    serve every region."""
+    g = as_unit(gt, "gt")
+    return [np.rint(gt_flow(g[t], g[t + 1])).astype(np.int64) for t in range(len(g) - 1)]
+
+
+def messddt(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None,
+            flows: Sequence[np.ndarray] | None = None) -> float:
+    """MESSDdt x 10^4 of a clip: how much the squared error changes along the ground truth's
+    motion, per pixel of the region (see the module docstring). ``flows``: ``gt_flows(gt)``
+    when already computed."""
+    p, g, region = _clip(pred, gt, trimap)
+    flows = gt_flows(g) if flows is None else flows
+    weighted = (p - g) ** 2 * region
+    rows, cols = np.indices(g.shape[1:])
+    total, pixels = 0.0, 0
+    for t, flow in enumerate(flows):
+        y = np.clip(rows + flow[..., 1], 0, g.shape[1] - 1)
+        x = np.clip(cols + flow[..., 0], 0, g.shape[2] - 1)
+        total += float(np.abs(weighted[t] - weighted[t + 1][y, x]).sum())
+        pixels += int(region[t].sum())
+    return total / pixels * MESSDDT_SCALE if pixels else 0.0
+
+
+def clip_errors(pred: np.ndarray, gt: np.ndarray,
+                trimap: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """``matting_errors`` of a clip plus ``dtssd`` and ``messddt``, per region (the
+    ground-truth flow is computed once for both)."""
+    out = matting_errors(pred, gt, trimap)
+    flows = gt_flows(gt)
+    for name, region_trimap in (("whole", None), ("unknown", trimap)):
+        if name in out:
+            out[name]["dtssd"] = dtssd(pred, gt, region_trimap)
+            out[name]["messddt"] = messddt(pred, gt, region_trimap, flows)
+    return out
+
+
+# -- instances --------------------------------------------------------------------------------
+
+
+def match_instances(preds: Sequence[np.ndarray], gts: Sequence[np.ndarray],
+                    how: str = "index") -> list[int | None]:
+    """For each ground-truth instance, the index of its prediction (None: none left).
+
+    ``"index"``: prediction k for instance k (MaGGIe: predictions follow the guidance masks,
+    which are named after the ground-truth alphas). ``"hungarian"``: the assignment that
+    minimises the total MAD (whole image, all frames) between matched pairs.
+    """
+    if how == "index":
+        return [k if k < len(preds) else None for k in range(len(gts))]
+    if how != "hungarian":
+        raise ValueError(f"unknown matching {how!r}: expected one of {', '.join(MATCHINGS)}")
+    cost = np.array([[float(np.abs(as_unit(p, "pred") - as_unit(g, "gt")).mean()) for p in preds]
+                     for g in gts]).reshape(len(gts), len(preds))
+    assignment: list[int | None] = [None] * len(gts)
+    for row, col in zip(*linear_sum_assignment(cost)):
+        assignment[int(row)] = int(col)
+    return assignment
+
+
+def matched_predictions(preds: Sequence[np.ndarray], gts: Sequence[np.ndarray],
+                        assignment: Sequence[int | None]) -> list[np.ndarray]:
+    """The prediction paired with each ground-truth instance; an all-zero matte of the
+    instance's shape where ``assignment`` has None (an unmatched instance is penalised)."""
+    return [np.zeros_like(gt) if j is None else preds[j] for gt, j in zip(gts, assignment)]
