@@ -1,0 +1,89 @@
+"""Batching decoded examples whose instance count K, size H x W or clip length T differ.
+
+``torch.utils.data.default_collate`` stacks arrays and fails as soon as one sample has 3
+instances and the next 2 (or another canvas size): matting batches are ragged by nature.
+``pad_collate`` pads every array field with zeros to the batch's largest shape along each
+axis, keeps the dtypes (uint8 stays uint8, bool stays bool), and says what is real:
+
+- ``pixel_mask`` (B, H, W) bool: True on pixels of the sample (and not of a crop's padding);
+- ``instance_mask`` (B, K) bool: True for the sample's instances (from ``instance_alphas``);
+- ``frame_mask`` (B, T) bool, for clips: True for the clip's frames;
+- ``sizes`` (B, 2) int64: each sample's (H, W) before padding.
+
+Strings, dicts (``meta``) and other objects are passed through as lists.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from numbers import Number
+from typing import Any
+
+import numpy as np
+
+from .arrays import spatial_size
+from .formatting import to_torch
+
+MASK_KEYS: tuple[str, ...] = ("pixel_mask", "instance_mask", "frame_mask", "sizes")
+"""Keys ``pad_collate`` adds (an incoming per-sample ``pixel_mask`` is honoured, not overwritten)."""
+
+
+def pad_stack(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Stack arrays of one rank and dtype into (B, *max shape), zero-padded at the end of each axis."""
+    ranks, dtypes = {a.ndim for a in arrays}, {a.dtype for a in arrays}
+    if len(ranks) != 1 or len(dtypes) != 1:
+        raise ValueError(f"cannot batch arrays of different ranks or dtypes: "
+                         f"{[(a.shape, str(a.dtype)) for a in arrays]}")
+    shape = tuple(int(n) for n in np.max([a.shape for a in arrays], axis=0)) if arrays[0].ndim else ()
+    out = np.zeros((len(arrays), *shape), arrays[0].dtype)
+    for index, array in enumerate(arrays):
+        out[(index, *(slice(0, n) for n in array.shape))] = array
+    return out
+
+
+def _numpy(value: Any) -> Any:
+    """A torch tensor as a numpy array (so tensors from ``as_arrays(..., "torch")`` batch too)."""
+    if hasattr(value, "detach") and hasattr(value, "numpy"):
+        return value.detach().cpu().numpy()
+    return value
+
+
+def _column(values: list[Any]) -> Any:
+    """One key across the batch: padded array, array of numbers, or the list itself."""
+    values = [_numpy(v) for v in values]
+    if all(isinstance(v, np.ndarray) and v.dtype.kind in "biuf" for v in values):
+        return pad_stack(values)
+    if all(isinstance(v, (Number, np.generic)) and not isinstance(v, (str, bytes)) for v in values):
+        return np.asarray(values)
+    return list(values)
+
+
+def _masks(batch: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
+    """``pixel_mask``, ``sizes`` and, when the fields exist, ``instance_mask`` and ``frame_mask``."""
+    sizes = np.array([spatial_size(example) for example in batch], np.int64)
+    pixels = [np.asarray(_numpy(ex["pixel_mask"]), bool) if "pixel_mask" in ex else np.ones(tuple(size), bool)
+              for ex, size in zip(batch, sizes)]
+    masks = {"pixel_mask": pad_stack(pixels), "sizes": sizes}
+    counts = {"instance_mask": ("instance_alphas", -3), "frame_mask": ("frames", 0)}
+    for mask_name, (field, axis) in counts.items():
+        if field in batch[0]:
+            lengths = np.array([np.shape(_numpy(ex[field]))[axis] for ex in batch])
+            masks[mask_name] = np.arange(lengths.max(initial=0))[None, :] < lengths[:, None]
+    return masks
+
+
+def pad_collate(batch: Sequence[Mapping[str, Any]], as_tensors: bool = True) -> dict[str, Any]:
+    """Collate decoded examples (``to_arrays`` / transforms output) into one padded batch.
+
+    Use as ``DataLoader(..., collate_fn=pad_collate)``. Every example must have the same
+    keys. Returns torch tensors (``as_tensors``, torch needed) or numpy arrays; see the
+    module docstring for the masks it adds.
+    """
+    if not batch:
+        raise ValueError("pad_collate got an empty batch")
+    keys = list(batch[0])
+    for example in batch[1:]:
+        if set(example) != set(keys):
+            raise ValueError(f"examples have different keys: {sorted(keys)} vs {sorted(example)}")
+    out = {key: _column([example[key] for example in batch]) for key in keys if key not in MASK_KEYS}
+    out.update(_masks(batch))
+    return to_torch(out) if as_tensors else out

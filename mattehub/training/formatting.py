@@ -1,0 +1,100 @@
+"""``as_arrays``: a ``datasets`` Dataset or IterableDataset that yields uint8 arrays, clips included.
+
+Why not ``ds.with_format("numpy")`` / ``("torch")`` (datasets 5.2, see docs/training.md):
+
+- on clip columns (``List(List(Image()))``) both formats raise ``ValueError: operands could
+  not be broadcast together``: the numpy extractor hands the nested list to
+  ``decode_nested_example`` as an object array, which compares it with ``!=`` against the
+  decoded list of images;
+- every integer ndarray a formatter sees is cast to int64 (8x the memory of uint8): only
+  ``Image()`` columns escape, because the formatter converts the PIL image itself;
+- storing decoded clips with ``.map`` writes raw pixels to the Arrow cache (~20x the
+  Parquet size), and nested ``List(Value("uint8"))`` columns are read back element by
+  element (seconds per clip); ``Array4D`` is fast but allows a variable size on the first
+  axis only, while canvases differ from sample to sample.
+
+So the decoding happens on the fly, on rows in the python format (PIL images), and the
+arrays are handed over untouched: ``with_transform`` for a ``Dataset``, ``.map`` for an
+``IterableDataset`` (whose features then become unknown, so nothing re-encodes or casts).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .arrays import to_arrays
+
+FORMATS: tuple[str, ...] = ("numpy", "torch")
+
+Transform = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def to_torch(example: Mapping[str, Any]) -> dict[str, Any]:
+    """Numeric and bool arrays of ``example`` as torch tensors of the same dtype and layout.
+
+    ``torch.from_numpy`` shares memory and keeps uint8; the layout stays (..., H, W, 3) (not
+    the (C, H, W) of ``datasets``' torch ``Image``), so numpy and torch shapes are the same.
+    """
+    import torch
+
+    def convert(value: Any) -> Any:
+        numeric = isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+        return torch.from_numpy(np.ascontiguousarray(value)) if numeric else value
+
+    return {key: convert(value) for key, value in example.items()}
+
+
+@dataclass(frozen=True)
+class ExampleArrays:
+    """Decode one example (``to_arrays``), apply ``transform``, convert for ``format``.
+
+    A module-level callable rather than a closure, so DataLoader workers can pickle it.
+    """
+
+    format: str = "numpy"
+    transform: Transform | None = None
+
+    def __call__(self, example: Mapping[str, Any]) -> dict[str, Any]:
+        """The converted example."""
+        out = to_arrays(example)
+        if self.transform is not None:
+            out = self.transform(out)
+        return to_torch(out) if self.format == "torch" else out
+
+
+@dataclass(frozen=True)
+class BatchArrays:
+    """``ExampleArrays`` over a ``with_transform`` batch (a dict of equal-length lists)."""
+
+    per_example: ExampleArrays
+
+    def __call__(self, batch: Mapping[str, list]) -> dict[str, list]:
+        """The converted batch, still a dict of lists (sizes differ, so nothing is stacked)."""
+        size = len(next(iter(batch.values())))
+        rows = [self.per_example({k: v[i] for k, v in batch.items()}) for i in range(size)]
+        return {key: [row[key] for row in rows] for key in rows[0]} if rows else {}
+
+
+def as_arrays(ds, format: str = "numpy", transform: Transform | None = None):
+    """``ds`` yielding ``to_arrays`` examples: uint8 (T, H, W, 3) frames, (T, K, H, W) mattes...
+
+    ``format``: ``"numpy"`` (np.uint8 arrays) or ``"torch"`` (torch.uint8 tensors, same
+    shapes). ``transform`` (e.g. ``TrainTransform(...)``) runs on the decoded numpy example
+    before the conversion. A ``datasets.Dataset`` gets ``with_transform`` (lazy: nothing is
+    written to the cache); a ``datasets.IterableDataset`` gets ``.map`` on its python-format
+    rows. Do not call ``with_format`` on the result: it would drop the transform (Dataset)
+    or cast the arrays to int64 (IterableDataset).
+    """
+    import datasets
+
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
+    per_example = ExampleArrays(format, transform)
+    if isinstance(ds, datasets.IterableDataset):
+        return ds.with_format(None).map(per_example)
+    if isinstance(ds, datasets.Dataset):
+        return ds.with_transform(BatchArrays(per_example))
+    raise TypeError(f"as_arrays takes a datasets.Dataset or IterableDataset, got {type(ds).__name__}")
