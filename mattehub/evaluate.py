@@ -43,12 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
 from .errors import BuildError, SourceError
 from .loading import stream
+from .sources import gate
 from .metrics import (CLIP_METRICS, FRAME_METRICS, MATCHINGS, REGIONS, SCALES, clip_errors,
                       match_instances, matting_errors)
 from .trimap import trimap as make_trimap
@@ -84,24 +84,14 @@ class EvaluationOptions:
 
 
 def read_prediction(path: Path, shape: tuple[int, int]) -> np.ndarray:
-    """The 8-bit (H, W) matte in ``path``; SourceError naming the file when it cannot be
-    read or decoded, has other than one channel, is not 8-bit, or is not ``shape``."""
-    try:
-        data = np.fromfile(path, np.uint8)
-    except OSError as exc:
-        raise SourceError(path, f"cannot be read ({exc.strerror})") from None
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
-        raise SourceError(path, "cannot be decoded as an image", PNG_FIX)
-    if image.ndim == 3:
-        raise SourceError(path, f"has {image.shape[2]} channels, a predicted matte has 1", PNG_FIX)
-    if image.dtype != np.uint8:
-        raise SourceError(path, f"is {8 * image.dtype.itemsize}-bit, a predicted matte is 8-bit", PNG_FIX)
-    if image.shape != tuple(shape):
-        raise SourceError(path, f"is {image.shape[1]}x{image.shape[0]} but its ground truth is "
-                                f"{shape[1]}x{shape[0]}",
-                          "predictions must have the ground truth's size; mattehub does not resize them")
-    return image
+    """The 8-bit (H, W) matte in ``path``, read through the one gate every mattehub input
+    passes (``mattehub.sources.gate``: complete, decodable, at the ground truth's size). A
+    file the gate would have to convert (colour, 16-bit, RGBA) is refused rather than
+    converted: a prediction is scored exactly as written."""
+    matte = gate.decode_matte(gate.read_file(path), path, size=(shape[1], shape[0]), keep_lossy=True)
+    if matte.note is not None:
+        raise SourceError(path, f"is not an 8-bit single-channel matte ({matte.note})", PNG_FIX)
+    return matte.array
 
 
 def numbered(folder: Path, suffix: str = "") -> dict[int, Path]:
