@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from huggingface_hub import DatasetCard
 from PIL import Image
 
@@ -102,6 +103,16 @@ def test_readme_load_snippets_run_on_the_demo(demo, monkeypatch):
     assert len(blocks) == 2
     for number, block in enumerate(blocks):
         run_snippet(block, f"README load block {number}")
+
+
+def test_readme_training_snippet_runs_on_the_demo(demo, monkeypatch):
+    monkeypatch.chdir(demo.parent)
+    block, = python_blocks(markdown_section((REPO / "README.md").read_text(),
+                                            "Train on it: parallel streams, synthesis on the fly, clips as arrays"))
+    batch = run_snippet(block, "README training block")["batch"]
+    assert batch["image"].dtype == torch.uint8 and batch["image"].shape[:2] == (8, 512)
+    assert batch["instance_alphas"].shape[:2] == batch["instance_mask"].shape[:2]
+    assert batch["instance_mask"].sum() >= 8 * 1  # every sample has at least one instance
 
 
 @pytest.mark.parametrize("fmt", sorted(CARDS))
