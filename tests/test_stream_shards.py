@@ -68,6 +68,14 @@ def test_dataloader_workers_read_every_clip_once(release, workers):
     assert Counter(got) == Counter(expected)
 
 
+def test_two_workers_read_every_whole_clip_once(release):
+    whole = lambda: datasets.load_dataset("mattehub", "v-him2k5", data_dir=str(release),  # noqa: E731
+                                          split="train", streaming=True)
+    expected = _keys(whole())
+    assert len(expected) >= 2 and whole().num_shards >= 2
+    assert Counter(_loader_keys(whole(), 2)) == Counter(expected)
+
+
 def test_dataloader_workers_over_http(release, http_root):
     base = http_root(release)
     assert Counter(_loader_keys(_windows(base), 2)) == Counter(_keys(_windows(str(release))))

@@ -100,11 +100,13 @@ def _open(source) -> PIL.Image.Image:
 
 
 def _pil_array(image: PIL.Image.Image, colour: bool, name: str) -> np.ndarray:
-    """The pixels of ``image``: RGB for colour fields; grey fields must already be one channel."""
+    """The pixels of ``image``: RGB for colour fields; grey fields must already be one channel.
+    A writable array (``np.asarray`` of a PIL image is read-only): torch warns on read-only
+    arrays, and augmentations may write in place."""
     if colour:
-        return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+        return np.array(image if image.mode == "RGB" else image.convert("RGB"))
     if image.mode == "L" or image.mode.startswith("I;16"):
-        return np.asarray(image)
+        return np.array(image)
     raise ValueError(f"{name}: expected a single-channel image (mode L or I;16), got mode {image.mode}")
 
 
