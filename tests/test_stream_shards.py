@@ -225,3 +225,17 @@ def test_built_shards_of_one_family_concatenate(built, release, tmp_path):
                                           him2k.select_columns(["image", "meta"])])
     assert len(both) == len(i_him) + len(him2k)
     assert both[len(i_him)]["meta"]["config"] == "him2k" and both[0]["meta"]["config"] is None
+
+
+def test_state_dict_resumes_a_made_stream_where_it_stopped(release):
+    expected = _keys(_windows(str(release)))
+    dataset = _windows(str(release))
+    seen = []
+    for row in dataset:
+        seen.append(row["__key__"])
+        if len(seen) == 5:
+            state = dataset.state_dict()
+            break
+    resumed = _windows(str(release))
+    resumed.load_state_dict(state)
+    assert seen + _keys(resumed) == expected
