@@ -32,9 +32,8 @@ from datasets.data_files import DataFilesDict
 
 from mattehub.configs import CONFIG_NAMES, RECIPES
 from mattehub.errors import BuildError, SourceError
-from mattehub.recipes.release import ReleaseRecipe
 from mattehub.shard_folder import ShardFolder
-from mattehub.stream_plan import shard_ranges, source_recipe
+from mattehub.stream_plan import config_splits, shard_ranges, source_recipe
 from mattehub.writers.parquet import to_row
 
 ROWS_PER_TABLE = 8
@@ -89,16 +88,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
         """One prepared recipe per split, made as ``mattehub build`` would (cached: workers
         receive them pickled with the builder)."""
         if getattr(self, "_recipes", None) is None:
-            recipe_cls = RECIPES[self.config.name]
-            probe = None
-            if issubclass(recipe_cls, ReleaseRecipe):
-                probe = self._recipe(recipe_cls.default_split())
-                probe.scan()
-                splits = probe.splits()
-            elif self.config.data_dir:
-                splits = recipe_cls.source_splits(self.config.data_dir)
-            else:
-                splits = [recipe_cls.default_split()]
+            splits, probe = config_splits(self.config.name, self.config.data_dir, self._recipe)
             self._recipes = {split: self._prepared(split, probe) for split in splits}
         return self._recipes
 

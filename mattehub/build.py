@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .errors import BuildError
-from .finalize import finalize_split
+from .finalize import PREVIEW_SAMPLES, finalize_if_complete, finalize_split
 from .jsonio import read_json, write_json
 from .layout import OutputLayout, check_name, owning_output
 from .parallel import ordered_outcomes
@@ -24,10 +24,10 @@ from .outdir import check_output_folder, os_error
 from .recipes.base import Recipe
 from .sample import EncodedSample
 from .redact import Redactor
-from .shards import ShardLimits, ShardSequence, completed_prefix, remove_from
+from .shard_plan import plan, select
+from .shards import ShardLimits, ShardSequence, complete_stats, completed_prefix, remove_from
 
 FORMATS = ("parquet", "webdataset")
-PREVIEW_SAMPLES = 8
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,19 @@ class BuildOptions:
     limits: ShardLimits = field(default_factory=ShardLimits)
     overwrite: bool = False
     progress: bool = True
+    distributor: str = "local"
+    """Who writes the shards (``mattehub.distributors``): ``local`` or ``ray``."""
+    ray_address: str | None = None
+    index_range: tuple[int, int | None] | None = None
+    """Only the shards of ids ``[A, B)`` (``--index-range``; on shard boundaries)."""
+    shard_range: tuple[int, int | None] | None = None
+    """Only shards ``A..B-1`` (``--shard-range``)."""
+
+    @property
+    def planned(self) -> bool:
+        """Shards fixed in advance (``mattehub.shard_plan``): Ray, or a range of the split."""
+        return self.distributor != "local" or self.index_range is not None \
+            or self.shard_range is not None
 
     def __post_init__(self) -> None:
         check_name(self.split, "split")
@@ -66,6 +79,10 @@ class BuildReport:
     shards: int
     reused_shards: int
     out: Path
+    missing: list[int] = field(default_factory=list)
+    """Planned builds: shards of the split still missing (other ranges), so not finalised."""
+    oversized: list[int] = field(default_factory=list)
+    """Planned builds: shards above ``--max-bytes-per-shard`` (not cut: their range is fixed)."""
 
 
 def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
@@ -77,10 +94,15 @@ def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
             "sources": recipe.source_fingerprint(), "num_samples": options.num_samples,
             "formats": list(options.formats), "limits": asdict(options.limits)}
     fingerprint = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+    schema = recipe.schema()
     record = {"config": recipe.name, "family": recipe.family, "fingerprint": fingerprint,
               "seed": recipe.seed, "num_samples": options.num_samples,
               "formats": list(options.formats), "limits": asdict(options.limits),
-              "recipe": described, "sources": sources, "mattehub_version": __version__}
+              "recipe": described, "sources": sources, "mattehub_version": __version__,
+              "summary": recipe.summary,
+              "fields": [[spec.name, spec.kind, spec.ext] for spec in schema.fields],
+              "features": {"parquet": schema.parquet_features().to_dict(),
+                           "webdataset": schema.wds_features().to_dict()}}
     return Redactor(recipe.source_roots())(record)
 
 
@@ -110,15 +132,44 @@ def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     try:
         _check_previous(layout, record, options)
         write_json(layout.build_record(recipe.name, options.split), record)
+        if options.planned:
+            return _build_planned(recipe, options, layout, record)
         done, written, preview = _write_shards(recipe, options, layout, record)
         all_stats = done + written
-        finalize_split(layout, recipe, record, options.split, all_stats,
-                       preview if not done else None)
+        finalize_split(layout, record, options.split, all_stats, preview if not done else None)
     except OSError as exc:
         raise os_error(exc, options.out) from None
     return BuildReport(recipe.name, options.split, sum(s["samples"] for s in all_stats),
                        sum(len(s["skipped_samples"]) for s in all_stats), len(all_stats),
                        len(done), options.out)
+
+
+def _build_planned(recipe: Recipe, options: BuildOptions, layout: OutputLayout,
+                   record: dict) -> BuildReport:
+    """Write the planned shards this run is asked for that are not complete yet, with the
+    chosen distributor; finalise the split when every shard of it is complete."""
+    from .distributors import DISTRIBUTORS, DistributorSettings
+    from .shard_task import ShardJob
+
+    everything = plan(options.num_samples, options.limits.max_samples)
+    wanted = select(everything, options.index_range, options.shard_range)
+    fingerprint = record["fingerprint"]
+    todo = [s for s in wanted if complete_stats(layout, recipe.name, options.split, s.number,
+                                                fingerprint, options.formats) is None]
+    job = ShardJob(str(layout.root), options.split, options.formats, options.limits,
+                   {"config": recipe.name, "fingerprint": fingerprint, "seed": recipe.seed})
+    settings = DistributorSettings(workers=options.workers, address=options.ray_address,
+                                   progress=options.progress)
+    result = DISTRIBUTORS[options.distributor](recipe, job, todo, settings)
+    outcome = finalize_if_complete(layout, record, options.split)
+    if result.failed:
+        listing = "; ".join(f"shard {n}: {why}" for n, why in sorted(result.failed.items()))
+        raise BuildError(f"{recipe.name}/{options.split}: {len(result.failed)} of {len(todo)} "
+                         f"shards failed ({listing}); re-run the same command to retry them")
+    stats = [s for s in outcome.stats if s["shard"] in {w.number for w in wanted}]
+    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in stats),
+                       sum(len(s["skipped_samples"]) for s in stats), len(stats),
+                       len(wanted) - len(todo), options.out, outcome.missing, outcome.oversized)
 
 
 def _write_shards(recipe: Recipe, options: BuildOptions, layout: OutputLayout,

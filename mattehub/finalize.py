@@ -2,38 +2,41 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .card import STATISTICS, write_card
+from .errors import BuildError
 from .jsonio import read_json, write_json
 from .layout import OutputLayout
 from .preview import write_preview
-from .recipes.base import Recipe
 from .sample import EncodedSample
+from .shard_plan import plan
+from .shards import complete_stats, remove_from
 
 WIDS_KIND = "wids-shard-index-v1"
+PREVIEW_SAMPLES = 8
 
 
-def split_summary(recipe: Recipe, record: dict, split: str, all_stats: list[dict]) -> dict:
-    """Totals of a finished split, plus the features the card declares for it. ``sha256``
-    lists each shard file's digest beside ``files``, so a re-run can tell whether the data
-    changed (``kept_statistics``)."""
+def split_summary(record: dict, split: str, all_stats: list[dict]) -> dict:
+    """Totals of a finished split, plus the features the card declares for it (from the build
+    record, so ``mattehub finalize`` needs no recipe). ``sha256`` lists each shard file's
+    digest beside ``files``, so a re-run can tell whether the data changed
+    (``kept_statistics``)."""
     counts: Counter = Counter()
     for stats in all_stats:
         counts.update(stats["event_counts"])
-    schema = recipe.schema()
     files = {fmt: [s["files"][fmt]["path"] for s in all_stats] for fmt in record["formats"]}
     sha256 = {fmt: [s["files"][fmt]["sha256"] for s in all_stats] for fmt in record["formats"]}
-    return {"config": recipe.name, "family": recipe.family, "summary": recipe.summary,
+    return {"config": record["config"], "family": record["family"], "summary": record["summary"],
             "split": split,
             "num_examples": sum(s["samples"] for s in all_stats),
             "num_bytes": {fmt: sum(s["files"][fmt]["bytes"] for s in all_stats)
                           for fmt in record["formats"]},
             "skipped_samples": sum(len(s["skipped_samples"]) for s in all_stats),
             "event_counts": dict(sorted(counts.items())), "shards": len(all_stats),
-            "files": files, "sha256": sha256,
-            "features": {"parquet": schema.parquet_features().to_dict(),
-                         "webdataset": schema.wds_features().to_dict()},
-            "build": record}
+            "files": files, "sha256": sha256, "features": record["features"],
+            "build": {k: v for k, v in record.items() if k not in ("features", "fields", "summary")}}
 
 
 def wids_index(layout: OutputLayout, config: str, split: str, all_stats: list[dict]) -> dict:
@@ -60,22 +63,99 @@ def kept_statistics(previous: dict | None, summary: dict) -> dict | None:
     return previous[STATISTICS] if same else None
 
 
-def finalize_split(layout: OutputLayout, recipe: Recipe, record: dict, split: str,
-                   all_stats: list[dict], preview: list[EncodedSample] | None) -> None:
-    """Write the split summary, the wids index, the preview sheet and the dataset card."""
+def finalize_split(layout: OutputLayout, record: dict, split: str, all_stats: list[dict],
+                   preview: list[EncodedSample] | None = None) -> None:
+    """Write the split summary, the wids index, the preview sheet and the dataset card, from
+    the build record and the shards' stats alone (``preview``: the samples to show; read from
+    the first shard when None and the sheet is missing)."""
+    config = record["config"]
     if "webdataset" in record["formats"]:
-        write_json(layout.wids_index(recipe.name, split), wids_index(layout, recipe.name, split,
-                                                                      all_stats))
-    sheet = layout.preview(recipe.name, split)
+        write_json(layout.wids_index(config, split), wids_index(layout, config, split, all_stats))
+    sheet = layout.preview(config, split)
     if preview is None and not sheet.exists():
-        preview = [o.sample for o in map(recipe.make, range(min(8, record["num_samples"])))
-                   if o.sample is not None]
+        preview = shard_samples(layout, record, all_stats, PREVIEW_SAMPLES)
     if preview:
         write_preview(sheet, preview)
-    path = layout.split_summary(recipe.name, split)
-    summary = split_summary(recipe, record, split, all_stats)
+    path = layout.split_summary(config, split)
+    summary = split_summary(record, split, all_stats)
     statistics = kept_statistics(read_json(path), summary)
     if statistics:
         summary[STATISTICS] = statistics
     write_json(path, summary)
     write_card(layout)
+
+
+def shard_samples(layout: OutputLayout, record: dict, all_stats: list[dict],
+                  limit: int) -> list[EncodedSample]:
+    """The first ``limit`` samples stored in the split's shards (Parquet, else tar)."""
+    from .verify.reading import parquet_rows, tar_rows
+
+    fmt = "parquet" if "parquet" in record["formats"] else "webdataset"
+    read = parquet_rows if fmt == "parquet" else tar_rows
+    samples: list[EncodedSample] = []
+    for stats in all_stats:
+        for _, key, fields in read(layout.root / stats["files"][fmt]["path"]):
+            samples.append(EncodedSample(len(samples), key, fields))
+            if len(samples) == limit:
+                return samples
+    return samples
+
+
+@dataclass
+class SplitState:
+    """Where one planned split stands: complete shards' stats, missing shard numbers (with
+    their id ranges), shards above the byte limit, and whether it was finalised now."""
+
+    config: str
+    split: str
+    stats: list[dict] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    oversized: list[int] = field(default_factory=list)
+    finalized: bool = False
+
+    def describe(self) -> str:
+        """One line for the user."""
+        if not self.missing:
+            return f"{self.config}/{self.split}: {len(self.stats)} shards complete, finalised"
+        ids = ", ".join(f"{a}:{b}" for a, b in self.ranges[:8]) + (", ..." if len(self.ranges) > 8 else "")
+        return (f"{self.config}/{self.split}: {len(self.missing)} of "
+                f"{len(self.stats) + len(self.missing)} shards missing (shards "
+                f"{', '.join(map(str, self.missing[:8]))}{', ...' if len(self.missing) > 8 else ''}; "
+                f"--index-range {ids}); not finalised")
+
+
+def finalize_if_complete(layout: OutputLayout, record: dict, split: str) -> SplitState:
+    """Finalise ``split`` (summary, wids index, preview, card; leftover temp files removed)
+    when every shard its build record plans is complete; otherwise say which are missing."""
+    config, limits = record["config"], record["limits"]
+    state = SplitState(config, split)
+    shards = plan(record["num_samples"], limits["max_samples"])
+    for shard in shards:
+        stats = complete_stats(layout, config, split, shard.number, record["fingerprint"],
+                               tuple(record["formats"]))
+        if stats is None:
+            state.missing.append(shard.number)
+            state.ranges.append((shard.start, shard.stop))
+        else:
+            state.stats.append(stats)
+    state.oversized = [s["shard"] for s in state.stats if s["payload_bytes"] > limits["max_bytes"]]
+    if not state.missing:
+        remove_from(layout, config, split, len(shards))  # temp files of dead writers only
+        finalize_split(layout, record, split, state.stats)
+        state.finalized = True
+    return state
+
+
+def finalize_folder(root: str | Path, config: str | None = None) -> list[SplitState]:
+    """``mattehub finalize OUT``: every split with a build record (of ``config``, if given)."""
+    layout = OutputLayout(root)
+    records = sorted(layout.root.glob("_stats/*/*.build.json"))
+    if config is not None:
+        records = [r for r in records if r.parent.name == config]
+    if not records:
+        raise BuildError(f"{layout.root} has no build record{f' of {config}' if config else ''} "
+                         "(_stats/<config>/<split>.build.json): start the build with "
+                         "`mattehub build ... --index-range A:B --out` this folder first")
+    return [finalize_if_complete(layout, read_json(path), path.name[:-len(".build.json")])
+            for path in records]

@@ -71,7 +71,8 @@ class ShardSequence:
     def add(self, outcome: Outcome) -> None:
         """Append one outcome (a sample, or a recorded skip)."""
         sample = outcome.sample
-        if sample is not None and self.current is not None and self._full(sample.payload_bytes()):
+        incoming = sample.payload_bytes() if sample is not None else 0
+        if self.current is not None and self._full(incoming, sample is not None):
             self.finish()
         shard = self.current or self._open(outcome.index)
         shard.end_index = outcome.index + 1
@@ -88,10 +89,13 @@ class ShardSequence:
         shard.samples += 1
         shard.payload_bytes += sample.payload_bytes()
 
-    def _full(self, incoming: int) -> bool:
+    def _full(self, incoming: int, is_sample: bool) -> bool:
+        """A shard covers ``max_samples`` ids (skipped ids included), so shard ``n`` is ids
+        ``[n*S, (n+1)*S)`` unless the byte limit cut earlier: shard ranges are known before
+        any sample is made (``mattehub.shard_plan``)."""
         shard = self.current
-        return shard.samples >= self.limits.max_samples or (
-            shard.samples > 0 and shard.payload_bytes + incoming > self.limits.max_bytes)
+        return shard.end_index - shard.first_index >= self.limits.max_samples or (
+            is_sample and shard.samples > 0 and shard.payload_bytes + incoming > self.limits.max_bytes)
 
     def _open(self, first_index: int) -> _OpenShard:
         writers = {}
@@ -131,21 +135,29 @@ class ShardSequence:
         self.completed.append(stats)
 
 
+def complete_stats(layout: OutputLayout, config: str, split: str, number: int, fingerprint: str,
+                   formats: tuple[str, ...]) -> dict | None:
+    """The stats of shard ``number`` when it is complete and belongs to this exact build:
+    every file present with the size *and sha256* its stats recorded (a flipped byte is
+    redone); else None."""
+    stats = read_json(layout.shard_stats(config, split, number))
+    if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
+        return None
+    for info in stats["files"].values():
+        path = layout.root / info["path"]
+        if not path.is_file() or path.stat().st_size != info["bytes"] \
+                or file_digests(path)["sha256"] != info["sha256"]:
+            return None
+    return stats
+
+
 def completed_prefix(layout: OutputLayout, config: str, split: str, fingerprint: str,
                      formats: tuple[str, ...]) -> list[dict]:
-    """Stats of shards 0, 1, ... that are complete and belong to this exact build: every
-    file present with the size *and sha256* its stats recorded (a flipped byte is redone)."""
+    """Stats of shards 0, 1, ... that are complete and belong to this exact build."""
     done = []
-    while True:
-        stats = read_json(layout.shard_stats(config, split, len(done)))
-        if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
-            return done
-        for info in stats["files"].values():
-            path = layout.root / info["path"]
-            if not path.is_file() or path.stat().st_size != info["bytes"] \
-                    or file_digests(path)["sha256"] != info["sha256"]:
-                return done
+    while (stats := complete_stats(layout, config, split, len(done), fingerprint, formats)):
         done.append(stats)
+    return done
 
 
 def _owned_files(folder: Path, split: str, suffix: str) -> list[tuple[Path, int, bool]]:

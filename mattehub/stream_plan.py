@@ -16,7 +16,7 @@ Two jobs, both for the ``mattehub`` builder:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from .errors import BuildError
 
@@ -42,6 +42,23 @@ def kwarg_wording(message: str) -> str:
     (the same option, as a keyword argument)."""
     message = message.replace(" (see `mattehub build --help`)", "")
     return re.sub(r"--([a-z][a-z0-9-]*)", lambda m: m.group(1).replace("-", "_") + "=", message)
+
+
+def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any]) -> tuple[list[str], Any]:
+    """The splits ``config`` has in its sources, and the recipe made to find them (a release
+    is listed once: later splits reuse that listing through ``share_scan``), else None.
+    ``make(split)`` makes the config's recipe for a split."""
+    from .configs import recipe_class
+    from .recipes.release import ReleaseRecipe
+
+    recipe_cls = recipe_class(config)
+    if issubclass(recipe_cls, ReleaseRecipe):
+        probe = make(recipe_cls.default_split())
+        probe.scan()
+        return probe.splits(), probe
+    if data_dir:
+        return recipe_cls.source_splits(data_dir), None
+    return [recipe_cls.default_split()], None
 
 
 def source_recipe(config: str, data_dir: str | None, split: str, knobs: dict[str, Any]):

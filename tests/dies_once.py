@@ -1,0 +1,32 @@
+"""A recipe wrapper whose worker process dies, once, in the middle of a shard (a killed Ray
+worker): the first time it is asked for id ``at``, it marks ``marker`` and exits the process
+at once (no cleanup, temp files left behind), as a machine loss would."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class DiesOnce:
+    def __init__(self, inner, at: int, marker: Path) -> None:
+        self.inner, self.at, self.marker = inner, at, Path(marker)
+
+    def __getattr__(self, name: str):
+        if name == "inner":  # unpickling: not set yet
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def make_many(self, indices: range):
+        if self.at in indices and not self.marker.exists():
+            self.marker.write_text(str(os.getpid()))
+            os._exit(1)
+        return self.inner.make_many(indices)
+
+
+class FailsAt(DiesOnce):
+    """Raises every time id ``at`` is made: a shard that cannot be written, whatever the retries."""
+
+    def make_many(self, indices: range):
+        if self.at in indices:
+            raise RuntimeError(f"cannot make sample {self.at} (test)")
+        return self.inner.make_many(indices)
