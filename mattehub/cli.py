@@ -31,7 +31,11 @@ EPILOG = """examples:
   mattehub stats overlay-depth shards             # per-channel statistics, into the card
   mattehub export overlay-depth shards --out original   # label_data.csv + Dataset/ for old code
   mattehub evaluate him2k --data-dir shards --split natural --pred preds --json scores.json
-  mattehub push shards --repo-id you/i-him-shards
+  mattehub build i-him ... --out shards --distributor ray      # one Ray task per shard
+  mattehub build i-him ... --out /shared --index-range 0:10000  # one Slurm array task
+  mattehub finalize /shared                       # summaries + cards once every range is in
+  mattehub build v-him60 --data-dir MaGGIe-HIM --split all --out shards
+  mattehub push shards you/i-him-shards --dry-run
 
 Re-running a build with the same options resumes it: complete shards are kept, partial ones
 are redone. Loading: datasets.load_dataset("shards", "i-him", streaming=True)."""
@@ -144,7 +148,9 @@ def _add_build_parser(commands) -> None:
     parser.add_argument("config", choices=CONFIG_NAMES, help="config to build")
     parser.add_argument("--out", required=True, type=Path, help="output folder (shared by configs)")
     parser.add_argument("--split", default="train", type=safe_name,
-                        help="split name (default: train); release configs: a split of the release")
+                        help="split name (default: train); release configs: a split of the "
+                             "release; all: every split the config's sources have (him2k's comp "
+                             "and natural, v-him60's easy, medium and hard...), one after another")
     parser.add_argument("--num-samples", type=positive_int,
                         help="sample ids to build, 0..N-1 (default: 1000 for i-him/v-him, every "
                              "sample the sources give for surreal-alpha and overlay-depth, the whole split for "
@@ -170,11 +176,49 @@ def _add_build_parser(commands) -> None:
                         help="--with trimap: him-eval (25x25 ellipse band, the HIM evaluation "
                              "trimap), duts (H/40 x W/40 band), random (seeded band width, for "
                              "training) (default: %(default)s)")
+    _add_scale_arguments(parser)
     for recipe in RECIPES.values():
         recipe.add_arguments(parser)
     parser.add_argument("--invalid-names", help="invalid_him.txt: image names to skip "
                                                 "(i-him sources; i-him50k release)")
     _add_http_arguments(parser)
+
+
+def _range(text: str):
+    from .shard_plan import parse_range
+
+    try:
+        return parse_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "scaling out (shards fixed in advance: shard n holds ids n*S..(n+1)*S-1, S = "
+        "--max-samples-per-shard; --max-bytes-per-shard is reported, not applied)")
+    group.add_argument("--distributor", choices=("local", "ray"), default="local",
+                       help="ray: one Ray task per missing shard, retried if its worker dies "
+                            "(pip install 'mattehub[ray]'); output identical to a local build")
+    group.add_argument("--ray-address", help="Ray cluster to use (default: RAY_ADDRESS, else a "
+                                             "local Ray instance on this machine's CPUs)")
+    group.add_argument("--index-range", type=_range, metavar="A:B",
+                       help="write only the shards of ids A..B-1 (on shard boundaries), e.g. "
+                            "one Slurm array task; the range that completes the split (or "
+                            "`mattehub finalize OUT`) writes the summary, card and preview")
+    group.add_argument("--shard-range", type=_range, metavar="A:B",
+                       help="write only shards A..B-1 (same as --index-range, in shard numbers)")
+
+
+def _add_finalize_parser(commands) -> None:
+    parser = commands.add_parser(
+        "finalize", help="write summaries, cards and previews once every ranged shard exists",
+        description="After `mattehub build ... --index-range A:B` runs (several machines, one "
+                    "shared OUT): check every planned shard of every split is complete (sizes "
+                    "and sha256) and write its split summary, wids index, preview and the "
+                    "cards; otherwise list the missing shards and their --index-range.")
+    parser.add_argument("folder", type=Path, help="the shared output folder")
+    parser.add_argument("--config", choices=CONFIG_NAMES, help="only this config")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,15 +232,44 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verify_parser(commands)
     _add_export_parser(commands)
     _add_stats_parser(commands)
+    _add_finalize_parser(commands)
     _add_evaluate_parser(commands)
     demo = commands.add_parser("demo", help="build every config from small generated sources")
     demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
     demo.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
                       help="worker processes (default: %(default)s)")
-    push = commands.add_parser("push", help="upload an output folder to a Hub dataset repo")
-    push.add_argument("folder", type=Path)
-    push.add_argument("--repo-id", required=True, help="e.g. your-name/mattehub-i-him")
-    push.add_argument("--private", action="store_true")
+    push = commands.add_parser(
+        "push", help="check an output folder, then upload it to a Hub dataset repo",
+        usage="mattehub push OUT REPO_ID [--private] [--revision R] [--message M] "
+              "[--config C ...] [--dry-run]",
+        description="Check OUT, then upload it to the dataset repo REPO_ID. Before any upload: "
+                    "`mattehub verify` runs on what is pushed, the cards must declare exactly "
+                    "the configs and splits built, and every declared config must load one row "
+                    "of each split with datasets.load_dataset; any problem refuses the push. "
+                    "Not uploaded: _sources/, .cache/, temp files. The token comes from "
+                    "huggingface_hub's standard places (HF_TOKEN, else the token file of "
+                    "`hf auth login`) and is never printed. Prints the load_dataset lines of "
+                    "the pushed configs.")
+    push.add_argument("folder", type=Path, metavar="OUT", help="a folder written by `mattehub build`")
+    push.add_argument("repo_id", nargs="?", metavar="REPO_ID",
+                      help="owner/name of the dataset repo, e.g. your-name/mattehub-i-him "
+                           "(created if missing)")
+    push.add_argument("--repo-id", dest="repo_id_option", metavar="REPO_ID",
+                      help="the same as the positional REPO_ID (the older spelling)")
+    push.add_argument("--private", action="store_true",
+                      help="create the repo private (an existing repo keeps its visibility)")
+    push.add_argument("--revision", metavar="R",
+                      help="branch to push to, created from main if missing (default: main)")
+    push.add_argument("--message", metavar="M", help="commit message (default: 'Upload "
+                      "<configs> (mattehub <version>)')")
+    push.add_argument("--config", dest="configs", action="append", metavar="C",
+                      help="push only config C (repeatable; C or C-wds): its shards, stats and "
+                           "previews, with both cards and _stats/index.json regenerated to "
+                           "declare only the configs pushed (OUT is not changed)")
+    push.add_argument("--dry-run", action="store_true",
+                      help="run the checks and list every file that would be uploaded with "
+                           "its size; no network call at all")
+    push.add_argument("--no-progress", action="store_true", help="hide progress bars")
     return parser
 
 
@@ -237,15 +310,53 @@ def recipe_from_args(args: argparse.Namespace, parser_defaults: dict):
 
 
 def run_build(args: argparse.Namespace, parser_defaults: dict) -> None:
+    """``mattehub build``: one split, or every split the config has (``--split all``)."""
+    if args.split != "all":
+        _build_split(args, parser_defaults)
+        return
+    from .stream_plan import config_splits
+
+    def make(split: str):
+        return recipe_from_args(argparse.Namespace(**dict(vars(args), split=split)), parser_defaults)
+
+    given = args.data_dir if args.data_dir != parser_defaults.get("data_dir") else None
+    splits, _ = config_splits(args.config, given, make)
+    for split in splits:
+        _build_split(argparse.Namespace(**dict(vars(args), split=split)), parser_defaults)
+
+
+def _build_split(args: argparse.Namespace, parser_defaults: dict) -> None:
     recipe = recipe_from_args(args, parser_defaults)
+    if args.max_bytes_per_shard != parser_defaults.get("max_bytes_per_shard") and (
+            args.distributor != "local" or args.index_range or args.shard_range):
+        print("mattehub: note: --max-bytes-per-shard is checked, not applied, when shards are "
+              "fixed in advance (ray, ranges): shards above it are listed", file=sys.stderr)
     limits = ShardLimits(args.max_samples_per_shard, args.max_bytes_per_shard, args.row_group_bytes)
     options = BuildOptions(out=args.out, num_samples=args.num_samples, split=args.split,
                            workers=args.workers, formats=args.formats, limits=limits,
-                           overwrite=args.overwrite, progress=not args.no_progress)
+                           overwrite=args.overwrite, progress=not args.no_progress,
+                           distributor=args.distributor, ray_address=args.ray_address,
+                           index_range=args.index_range, shard_range=args.shard_range)
     report = build(recipe, options)
     print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards "
           f"({report.reused_shards} kept from an earlier run, {report.skipped} ids skipped) "
           f"-> {report.out}")
+    if report.missing:
+        print(f"  {len(report.missing)} shards of the split are still missing (other ranges); "
+              "the range that completes it, or `mattehub finalize OUT`, finalises the split")
+    if report.oversized:
+        print(f"  shards {', '.join(map(str, report.oversized))} hold more than "
+              "--max-bytes-per-shard: a smaller --max-samples-per-shard keeps shards under it")
+
+
+def run_finalize(args: argparse.Namespace) -> int:
+    """``mattehub finalize``: finalise every complete split; exit 1 while shards are missing."""
+    from .finalize import finalize_folder
+
+    states = finalize_folder(args.folder, args.config)
+    for state in states:
+        print(state.describe())
+    return 1 if any(state.missing for state in states) else 0
 
 
 def run_stats(args: argparse.Namespace) -> None:
@@ -357,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
                                   progress=not args.no_progress).format())
         elif args.command == "stats":
             run_stats(args)
+        elif args.command == "finalize":
+            return run_finalize(args)
         elif args.command == "evaluate":
             run_evaluate(args)
         elif args.command == "demo":
@@ -366,7 +479,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from .hub import push_folder
 
-            print(push_folder(args.folder, args.repo_id, private=args.private))
+            if args.repo_id and args.repo_id_option and args.repo_id != args.repo_id_option:
+                raise BuildError(f"two repo ids given ({args.repo_id}, --repo-id "
+                                 f"{args.repo_id_option}): give one")
+            repo_id = args.repo_id or args.repo_id_option
+            if not repo_id:
+                raise BuildError("push needs REPO_ID (owner/name): mattehub push OUT REPO_ID")
+            push_folder(args.folder, repo_id, private=args.private, revision=args.revision,
+                        message=args.message, configs=args.configs, dry_run=args.dry_run,
+                        progress=not args.no_progress)
     except MattehubError as exc:
         print(f"mattehub: error: {exc}", file=sys.stderr)
         return 2

@@ -1,33 +1,433 @@
-"""``mattehub push``: the calls made to the Hub client (no network here, so a recorder stands in)."""
+"""``mattehub push``: checks before upload, the dry-run listing, the calls made to the Hub
+client, the token kept out of every output, and the printed load lines. No network here:
+a recording fake stands in for ``HfApi`` and dry runs run with sockets disabled."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import socket
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
 import huggingface_hub
 import pytest
+import yaml
+from huggingface_hub import constants
+from huggingface_hub.utils import filter_repo_objects
 
-from mattehub.errors import BuildError
-from mattehub.hub import push_folder
+from conftest import build_i_him
+from mattehub.build import BuildOptions, build
+from mattehub.cli import main
+from mattehub.demo.videos import make_video_sources
+from mattehub.hub import PushError, push_folder
+from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
+from mattehub.shards import ShardLimits
+
+REPO = "me/shards"
+TOKEN_ENV = "hf_EnvTokenForTestsOnly0123456789abcd"
+TOKEN_FILE = "tok-from-the-token-file-XYZ-987654"   # not hf_-shaped: scrubbed by value
 
 
-class RecordingApi:
-    calls: list = []
+# --- fixtures ---------------------------------------------------------------------------
 
-    def create_repo(self, repo_id, **kwargs):
-        self.calls.append(("create_repo", repo_id, kwargs))
-        return f"https://huggingface.co/datasets/{repo_id}"
+@pytest.fixture(scope="module")
+def demo_like(hhm, tmp_path_factory) -> Path:
+    """i-him and v-him built into one folder, the v-him sources inside it under _sources/
+    like the demo's, plus files push must skip (caches, temp files, .git) and one it must not."""
+    out = tmp_path_factory.mktemp("push") / "mattehub-demo"
+    build_i_him(hhm, out, num_samples=6, max_samples=4)
+    sources = make_video_sources(out / "_sources" / "videos", hhm)
+    build(VideoHimRecipe(VideoHimOptions(data_dir=str(sources), max_frames=3), seed=0),
+          BuildOptions(out=out, num_samples=2, progress=False, limits=ShardLimits(max_samples=2)))
+    for junk in (".cache/huggingface/download/x.lock", "i-him/.cache/old.bin", "README.md.tmp",
+                 "preview/i-him/train.png.tmp-123", ".git/HEAD", "wds/.git/config"):
+        (out / junk).parent.mkdir(parents=True, exist_ok=True)
+        (out / junk).write_text("skip me")
+    (out / "NOTES.txt").write_text("a file of the user's: uploaded with the rest")
+    return out
 
-    def upload_large_folder(self, **kwargs):
-        self.calls.append(("upload_large_folder", kwargs))
+
+def walk_minus_ignored(root: Path) -> dict[str, int]:
+    """Every file under ``root`` except the demo sources, caches, temp files and .git: what
+    a push of the whole folder uploads (written without mattehub's patterns)."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        rel_dir = Path(folder).relative_to(root)
+        dirs[:] = [d for d in dirs if d not in (".cache", ".git")
+                   and not (rel_dir == Path(".") and d == "_sources")]
+        for name in files:
+            if ".tmp-" in name or name.endswith(".tmp"):
+                continue
+            found[(rel_dir / name).as_posix()] = (Path(folder) / name).stat().st_size
+    return found
 
 
-def test_push_uploads_the_folder_as_a_dataset_without_demo_sources(built, monkeypatch):
-    RecordingApi.calls = []
-    monkeypatch.setattr(huggingface_hub, "HfApi", RecordingApi)
-    url = push_folder(built, "me/shards", private=True)
-    assert url.endswith("datasets/me/shards")
-    (_, repo, create), (_, upload) = RecordingApi.calls
-    assert repo == "me/shards" and create == {"repo_type": "dataset", "private": True, "exist_ok": True}
-    assert upload["repo_type"] == "dataset" and upload["folder_path"] == str(built)
-    assert "_sources/**" in upload["ignore_patterns"]
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / folder.name
+    shutil.copytree(folder, target)
+    return target
+
+
+class Offline(Exception):
+    pass
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any Hub client, token lookup or socket connection raises."""
+    def refuse(*args, **kwargs):
+        raise Offline("network call attempted")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", refuse)
+    monkeypatch.setattr(huggingface_hub, "get_token", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+class FakeHTTPError(Exception):
+    """Like the Hub client's HTTP errors: a response with a status, the request in the text."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.response = SimpleNamespace(status_code=status)
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    """A recording stand-in for ``HfApi``; set ``hub.fail`` to make upload_folder raise."""
+    class FakeHub:
+        calls: list = []
+        uploads: list = []
+        fail: Exception | None = None
+
+        def __init__(self, token=None, **kwargs):
+            self.token = token
+            FakeHub.calls.append(("HfApi", {"token": token, **kwargs}))
+
+        def create_repo(self, repo_id, **kwargs):
+            FakeHub.calls.append(("create_repo", repo_id, kwargs))
+            return f"https://huggingface.co/datasets/{repo_id}"
+
+        def create_branch(self, repo_id, **kwargs):
+            FakeHub.calls.append(("create_branch", repo_id, kwargs))
+
+        def upload_folder(self, **kwargs):
+            FakeHub.calls.append(("upload_folder", kwargs))
+            root = Path(kwargs["folder_path"])
+            files = {p.relative_to(root).as_posix(): p.stat().st_size
+                     for p in root.glob("**/*") if p.is_file()}
+            ignore = list(kwargs["ignore_patterns"]) + huggingface_hub.utils.DEFAULT_IGNORE_PATTERNS
+            kept = {rel: files[rel] for rel in filter_repo_objects(sorted(files), ignore_patterns=ignore)}
+            cards = {card: card_config_names(root / card) for card in ("README.md", "wds/README.md")
+                     if (root / card).is_file()}
+            index = json.loads((root / "_stats" / "index.json").read_text())
+            FakeHub.uploads.append({"files": kept, "cards": cards, "index": index})
+            if FakeHub.fail is not None:
+                logging.getLogger("fake_hub").warning("request failed with token %s", self.token)
+                warnings.warn(f"retrying with Authorization: Bearer {self.token}")
+                raise FakeHub.fail
+            return SimpleNamespace(commit_url=f"https://huggingface.co/datasets/{kwargs['repo_id']}/commit/abc")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeHub)
+    return FakeHub
+
+
+@pytest.fixture
+def planted_token(tmp_path, monkeypatch):
+    """A fake token in HF_TOKEN and another in the token file of a temp HF_HOME."""
+    home = tmp_path / "hf-home"
+    home.mkdir()
+    (home / "token").write_text(TOKEN_FILE)
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(home / "token"))
+    monkeypatch.setenv("HF_TOKEN", TOKEN_ENV)
+    monkeypatch.delenv("HUGGING_FACE_HUB_TOKEN", raising=False)
+    monkeypatch.delenv("HF_OIDC_RESOURCE", raising=False)
+    return home / "token"
+
+
+@pytest.fixture
+def token(monkeypatch, tmp_path):
+    """A token for pushes that are not about the token."""
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "no-token-file"))
+    monkeypatch.setenv("HF_TOKEN", TOKEN_ENV)
+    monkeypatch.delenv("HF_OIDC_RESOURCE", raising=False)
+    return TOKEN_ENV
+
+
+def card_config_names(card: Path) -> list[str]:
+    front = card.read_text(encoding="utf-8").split("---\n")[1]
+    return sorted(entry["config_name"] for entry in yaml.safe_load(front)["configs"])
+
+
+def push(capfd, *args: str) -> tuple[int, str, str]:
+    code = main(["push", *map(str, args), "--no-progress"])
+    out, err = capfd.readouterr()
+    return code, out, err
+
+
+def listed_files(out: str) -> dict[str, int]:
+    """The ``size  path`` lines of a dry run."""
+    return {m[2]: int(m[1].replace(",", ""))
+            for m in re.finditer(r"^\s*([\d,]+)  (\S+)$", out, re.MULTILINE)}
+
+
+def printed_code(out: str) -> str:
+    return out.split("load it with:\n\n", 1)[1]
+
+
+# --- dry run ----------------------------------------------------------------------------
+
+def test_dry_run_lists_exactly_the_folder_minus_ignored_files(demo_like, no_network, capfd):
+    before = walk_minus_ignored(demo_like)
+    code, out, err = push(capfd, demo_like, REPO, "--dry-run")
+    assert code == 0, err
+    assert listed_files(out) == before
+    assert "NOTES.txt" in before and not any(p.startswith("_sources/") for p in before)
+    total = sum(before.values())
+    assert f"{len(before)} files, {total:,d} bytes" in out
+    assert "dry run: nothing uploaded, no network call made" in out
+    assert "verify: OK" in out
+    for name in ("i-him", "v-him", "i-him-wds", "v-him-wds"):
+        assert f" {name} loads (train)" in out
+    assert not (demo_like / ".cache" / "mattehub-push").exists()
+
+
+def test_dry_run_of_one_config_lists_its_files_and_regenerated_cards(demo_like, no_network, capfd):
+    card_before = (demo_like / "README.md").read_bytes()
+    code, out, err = push(capfd, demo_like, REPO, "--dry-run", "--config", "v-him-wds")
+    assert code == 0, err
+    files = listed_files(out)
+    whole = walk_minus_ignored(demo_like)
+    v_him = {p for p in whole if "v-him" in p.split("/")}
+    assert set(files) == v_him | {"README.md", "wds/README.md", "_stats/index.json"}
+    assert all(files[p] == whole[p] for p in v_him)
+    assert files["README.md"] < whole["README.md"]       # regenerated: v-him only
+    assert " v-him loads (train)" in out and "i-him" not in out
+    assert (demo_like / "README.md").read_bytes() == card_before   # OUT is not changed
+    assert not (demo_like / ".cache" / "mattehub-push").exists()
+
+
+def test_push_of_one_config_uploads_cards_declaring_only_it(demo_like, hub, token, capfd):
+    code, out, err = push(capfd, demo_like, REPO, "--config", "v-him")
+    assert code == 0, err
+    upload, = hub.uploads
+    assert upload["cards"] == {"README.md": ["v-him"], "wds/README.md": ["v-him-wds"]}
+    assert list(upload["index"]) == ["v-him"]
+    _, kwargs = hub.calls[-1]
+    assert kwargs["commit_message"].startswith("Upload v-him (mattehub ")
+    assert not Path(kwargs["folder_path"]).exists()     # the staged view is removed
+
+
+def test_unknown_config_is_refused_naming_the_folders_configs(demo_like, no_network, capfd):
+    code, _, err = push(capfd, demo_like, REPO, "--dry-run", "--config", "nope")
+    assert code == 2 and "--config nope: not in" in err and "i-him, v-him" in err
+
+
+# --- refusals ---------------------------------------------------------------------------
+
+def test_a_damaged_shard_refuses_the_push(built, tmp_path, hub, token, capfd):
+    out = copy_of(built, tmp_path)
+    shard = out / "i-him" / "train-000001.parquet"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    shard.write_bytes(bytes(data))
+    code, stdout, err = push(capfd, out, REPO)
+    assert code == 2
+    assert "mattehub: error: verify found" in err and "nothing was uploaded" in err
+    assert "i-him/train-000001.parquet" in err and "Traceback" not in err
+    assert hub.calls == []
+
+
+@pytest.mark.parametrize("damage", ["data files", "features"])
+def test_a_card_that_does_not_load_refuses_the_push(built, tmp_path, hub, token, capfd, damage):
+    out = copy_of(built, tmp_path)
+    card = out / "README.md"
+    text = card.read_text(encoding="utf-8")
+    if damage == "data files":
+        broken = text.replace("path: i-him/train-*.parquet", "path: i-him/gone-*.parquet", 1)
+    else:   # the first row cannot be cast to the declared features
+        broken = text.replace("- name: alpha\n    dtype: image", "- name: matte\n    dtype: image", 1)
+    assert broken != text
+    card.write_text(broken, encoding="utf-8")
+    code, _, err = push(capfd, out, REPO)
+    assert code == 2 and "Traceback" not in err
+    assert "the dataset cards do not load as declared" in err
+    assert "README.md: config i-him does not load" in err
+    assert ("No (supported) data files found" if damage == "data files"
+            else "column names don't match") in err
+    assert hub.calls == []
+
+
+def test_a_stale_card_refuses_the_push(built, tmp_path, no_network, capfd):
+    out = copy_of(built, tmp_path)
+    card = out / "wds" / "README.md"
+    card.write_text(card.read_text(encoding="utf-8").replace("i-him-wds", "other-wds"), encoding="utf-8")
+    code, _, err = push(capfd, out, REPO, "--dry-run")
+    assert code == 2
+    assert "wds/README.md: does not declare config i-him-wds" in err
+    assert "wds/README.md: declares config other-wds whose split summaries are missing" in err
 
 
 def test_push_refuses_a_folder_without_card(tmp_path):
-    with pytest.raises(BuildError, match="has no README.md dataset card"):
-        push_folder(tmp_path, "me/shards")
+    with pytest.raises(PushError, match="not a mattehub output folder"):
+        push_folder(tmp_path, REPO)
+    (tmp_path / "_stats").mkdir()
+    with pytest.raises(PushError, match="has no README.md dataset card"):
+        push_folder(tmp_path, REPO)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["me/a", "--repo-id", "me/b"], "two repo ids given"),
+    ([], "push needs REPO_ID"),
+    (["not-a-full-id"], "is not a Hub repo id: give owner/name"),
+])
+def test_repo_id_is_required_once_and_in_full(built, no_network, capfd, args, message):
+    code, _, err = push(capfd, built, *args, "--dry-run")
+    assert code == 2 and message in err
+
+
+def test_no_token_refuses_before_any_repo_call(built, hub, monkeypatch, tmp_path, capfd):
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_OIDC_RESOURCE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(tmp_path / "absent"))
+    code, _, err = push(capfd, built, REPO)
+    assert code == 2 and "no Hugging Face token found" in err
+    assert hub.calls == []
+
+
+# --- the upload -------------------------------------------------------------------------
+
+def test_push_creates_the_repo_and_branch_and_uploads_what_the_dry_run_lists(
+        demo_like, hub, token, capfd):
+    code, dry, err = push(capfd, demo_like, REPO, "--dry-run")
+    assert code == 0, err
+    code, out, err = push(capfd, demo_like, "--repo-id", REPO, "--private", "--revision", "dev",
+                          "--message", "first shards")
+    assert code == 0, err
+    (_, init), (_, repo, create), (_, branch_repo, branch), (_, upload) = hub.calls
+    assert init["token"] == TOKEN_ENV
+    assert repo == REPO and create == {"repo_type": "dataset", "private": True, "exist_ok": True}
+    assert branch_repo == REPO and branch == {"branch": "dev", "repo_type": "dataset", "exist_ok": True}
+    assert upload["folder_path"] == str(demo_like) and upload["repo_type"] == "dataset"
+    assert upload["commit_message"] == "first shards" and upload["revision"] == "dev"
+    assert hub.uploads[0]["files"] == listed_files(dry)
+    assert f"pushed {len(listed_files(dry))} files to https://huggingface.co/datasets/{REPO}" in out
+    assert "commit: https://huggingface.co/datasets/me/shards/commit/abc" in out
+
+
+def test_push_to_main_creates_no_branch_and_keeps_the_default_visibility(built, hub, token, capfd):
+    code, _, err = push(capfd, built, REPO)
+    assert code == 0, err
+    assert [call[0] for call in hub.calls] == ["HfApi", "create_repo", "upload_folder"]
+    assert hub.calls[1][2]["private"] is None
+    assert hub.calls[2][1]["revision"] is None
+
+
+# --- the token --------------------------------------------------------------------------
+
+def test_the_token_never_appears_in_output_logs_or_files(built, tmp_path, hub, planted_token,
+                                                         capfd, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+    out_dir = copy_of(built, tmp_path)
+    seen, recorded = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = push(capfd, out_dir, REPO, "--dry-run")            # 1. dry run
+        assert code == 0 and "from the HF_TOKEN environment variable (never shown)" in out
+        seen += [out, err]
+        code, out, err = push(capfd, out_dir, REPO)                          # 2. a push
+        assert code == 0, err
+        seen += [out, err]
+        hub.fail = FakeHTTPError(f"401 Client Error: Unauthorized for url https://huggingface.co"
+                                 f"/api/datasets/{REPO}/commit/main (Authorization: Bearer "
+                                 f"{TOKEN_ENV}; token file: {TOKEN_FILE})", 401)
+        code, out, err = push(capfd, out_dir, REPO)                          # 3. it fails
+        assert code == 2
+        assert "uploading to me/shards failed: FakeHTTPError: 401 Client Error" in err
+        assert "Bearer ***" in err and "the token was refused" in err and "Traceback" not in err
+        seen += [out, err]
+        monkeypatch.delenv("HF_TOKEN")                                       # 4. token file
+        code, out, err = push(capfd, out_dir, REPO)
+        assert code == 2 and "token file: ***" in err and "Bearer hf_***" in err
+        seen += [out, err]
+        recorded = [str(w.message) for w in caught]
+    assert [call[1]["token"] for call in hub.calls if call[0] == "HfApi"] == [TOKEN_ENV] * 2 + [TOKEN_FILE]
+    assert any("Bearer ***" in text for text in recorded)                   # warnings scrubbed
+    assert any("request failed with token ***" in r.getMessage() for r in caplog.records)
+    seen += recorded + [caplog.text] + [r.getMessage() for r in caplog.records]
+    for root in (tmp_path, out_dir):
+        seen += [p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*")
+                 if p.is_file() and p != planted_token]
+    for text in seen:
+        assert TOKEN_ENV not in text and TOKEN_FILE not in text
+
+
+@pytest.mark.filterwarnings("ignore:retrying with Authorization")
+def test_hub_errors_become_one_clear_line(built, hub, token, capfd):
+    hub.fail = FakeHTTPError("403 Forbidden: you cannot write to me/shards", 403)
+    code, out, err = push(capfd, built, REPO)
+    assert code == 2
+    assert err.startswith("mattehub: error: uploading to me/shards failed: FakeHTTPError: 403")
+    assert "use a token with write access" in err and "Traceback" not in err
+
+
+# --- load lines -------------------------------------------------------------------------
+
+def run_load_code(code: str, folder: Path) -> list[dict]:
+    """Run printed load lines against ``folder`` in place of the repo: one row per line."""
+    local = code.replace(f"hf://datasets/{REPO}", folder.as_posix()).replace(
+        json.dumps(REPO), json.dumps(folder.as_posix()))
+    assert REPO not in local
+    lines = []
+    for line in local.splitlines():
+        lines.append(line)
+        if line.startswith("ds = "):
+            lines.append("rows.append(next(iter(ds)))")
+    namespace = {"rows": []}
+    exec(compile("\n".join(lines), "printed load lines", "exec"), namespace)  # noqa: S102
+    return namespace["rows"]
+
+
+def test_printed_load_lines_run_against_the_folder(demo_like, hub, token, capfd):
+    code, dry, err = push(capfd, demo_like, REPO, "--dry-run")
+    assert code == 0, err
+    code, pushed, err = push(capfd, demo_like, REPO)
+    assert code == 0, err
+    assert printed_code(dry) == printed_code(pushed)
+    printed = printed_code(dry)
+    assert f'ds = load_dataset("{REPO}", "i-him", split="train", streaming=True)' in printed
+    assert (f'ds = load_dataset("{REPO}", data_files={{"train": "wds/v-him/train-*.tar"}}, '
+            'features=features, split="train", streaming=True)') in printed
+    rows = run_load_code(printed, demo_like)
+    assert len(rows) == 4                          # i-him, v-him: Parquet, then the tars
+    assert {"image", "alpha", "instance_alphas"} <= set(rows[0])
+    assert {"frames", "instance_alphas"} <= set(rows[1])
+    assert {"image.jpg", "instance_alphas.mp"} <= set(rows[2])
+    assert all(hasattr(image, "size") for image in rows[2]["instance_alphas.mp"])   # decoded lists
+    assert "frames.mp" in rows[3]
+
+
+def test_load_lines_name_the_revision(built, no_network, capfd):
+    code, out, err = push(capfd, built, REPO, "--dry-run", "--revision", "refs/pr/1")
+    assert code == 0, err
+    printed = printed_code(out)
+    assert f'load_dataset("{REPO}", "i-him", split="train", revision="refs/pr/1", streaming=True)' in printed
+    assert f'fsspec.open("hf://datasets/{REPO}@refs%2Fpr%2F1/_stats/i-him/train.json")' in printed
+
+
+def test_push_help_describes_the_command(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["push", "--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for needle in ("mattehub push OUT REPO_ID", "--dry-run", "--config C", "--revision R",
+                   "--message M", "--private", "--repo-id", "HF_TOKEN", "never printed",
+                   "load_dataset"):
+        assert needle in text, needle
