@@ -25,7 +25,8 @@ from .recipes.base import Recipe
 from .sample import EncodedSample
 from .redact import Redactor
 from .shard_plan import plan, select
-from .shards import ShardLimits, ShardSequence, complete_stats, completed_prefix, remove_from
+from .output_target import OutputTarget
+from .shards import ShardLimits, ShardSequence, completed_prefix, remove_from
 
 FORMATS = ("parquet", "webdataset")
 
@@ -34,7 +35,8 @@ FORMATS = ("parquet", "webdataset")
 class BuildOptions:
     """Options common to every config (recipe options live in the recipe)."""
 
-    out: Path
+    out: str | Path
+    """A local folder or an fsspec URL (``s3://bucket/shards``, ``memory://x``)."""
     num_samples: int | None = None
     """None: the recipe's default (1000 for synthesis, the whole split for a release)."""
     split: str = "train"
@@ -78,7 +80,7 @@ class BuildReport:
     skipped: int
     shards: int
     reused_shards: int
-    out: Path
+    out: str | Path
     missing: list[int] = field(default_factory=list)
     """Planned builds: shards of the split still missing (other ranges), so not finalised."""
     oversized: list[int] = field(default_factory=list)
@@ -106,17 +108,6 @@ def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
     return Redactor(recipe.source_roots())(record)
 
 
-def _check_previous(layout: OutputLayout, record: dict, options: BuildOptions) -> None:
-    path = layout.build_record(record["config"], options.split)
-    previous = read_json(path)
-    if previous and previous.get("fingerprint") != record["fingerprint"]:
-        if not options.overwrite:
-            raise BuildError(f"{path} records a build of {record['config']}/{options.split} with "
-                             "different options or sources; re-run with --overwrite to replace "
-                             "it, or choose another --out")
-        remove_from(layout, record["config"], options.split, 0)
-
-
 def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     """Build ``options.split`` of ``recipe``'s config into ``options.out``.
 
@@ -124,16 +115,17 @@ def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     checked; an OS error while writing (disk full...) becomes a BuildError naming the file,
     and a re-run resumes from the last finished shard.
     """
-    check_output_folder(options.out)
-    layout = OutputLayout(options.out)
+    target = OutputTarget(options.out)
+    if not target.remote:
+        check_output_folder(options.out)
     sources = recipe.prepare()
     options = replace(options, num_samples=recipe.sample_count(options.num_samples))
     record = _record(recipe, options, sources)
     try:
-        _check_previous(layout, record, options)
-        write_json(layout.build_record(recipe.name, options.split), record)
-        if options.planned:
-            return _build_planned(recipe, options, layout, record)
+        _start_record(target, record, options)
+        if options.planned or target.remote:
+            return _build_planned(recipe, options, target, record)
+        layout = OutputLayout(options.out)
         done, written, preview = _write_shards(recipe, options, layout, record)
         all_stats = done + written
         finalize_split(layout, record, options.split, all_stats, preview if not done else None)
@@ -144,7 +136,23 @@ def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
                        len(done), options.out)
 
 
-def _build_planned(recipe: Recipe, options: BuildOptions, layout: OutputLayout,
+def _start_record(target: OutputTarget, record: dict, options: BuildOptions) -> None:
+    """Refuse (or, with --overwrite, clear) an earlier build of the split with other options;
+    then write this build's record."""
+    with target.staged() as layout:
+        rel = layout.relative(layout.build_record(record["config"], options.split))
+        previous = target.read_json(rel)
+        if previous and previous.get("fingerprint") != record["fingerprint"]:
+            if not options.overwrite:
+                raise BuildError(f"{target.out}/{rel} records a build of {record['config']}/"
+                                 f"{options.split} with different options or sources; re-run "
+                                 "with --overwrite to replace it, or choose another --out")
+            target.remove_split(record["config"], options.split)
+        write_json(layout.root / rel, record)
+        target.upload(layout, [rel])
+
+
+def _build_planned(recipe: Recipe, options: BuildOptions, target: OutputTarget,
                    record: dict) -> BuildReport:
     """Write the planned shards this run is asked for that are not complete yet, with the
     chosen distributor; finalise the split when every shard of it is complete."""
@@ -154,14 +162,14 @@ def _build_planned(recipe: Recipe, options: BuildOptions, layout: OutputLayout,
     everything = plan(options.num_samples, options.limits.max_samples)
     wanted = select(everything, options.index_range, options.shard_range)
     fingerprint = record["fingerprint"]
-    todo = [s for s in wanted if complete_stats(layout, recipe.name, options.split, s.number,
-                                                fingerprint, options.formats) is None]
-    job = ShardJob(str(layout.root), options.split, options.formats, options.limits,
+    todo = [s for s in wanted if target.complete_stats(recipe.name, options.split, s.number,
+                                                       fingerprint, options.formats) is None]
+    job = ShardJob(target.out, options.split, options.formats, options.limits,
                    {"config": recipe.name, "fingerprint": fingerprint, "seed": recipe.seed})
     settings = DistributorSettings(workers=options.workers, address=options.ray_address,
                                    progress=options.progress)
     result = DISTRIBUTORS[options.distributor](recipe, job, todo, settings)
-    outcome = finalize_if_complete(layout, record, options.split)
+    outcome = finalize_if_complete(target, record, options.split)
     if result.failed:
         listing = "; ".join(f"shard {n}: {why}" for n, why in sorted(result.failed.items()))
         raise BuildError(f"{recipe.name}/{options.split}: {len(result.failed)} of {len(todo)} "

@@ -180,8 +180,9 @@ def card_data(layout: OutputLayout, summaries: list[dict], fmt: str) -> DatasetC
 # --- snippets -------------------------------------------------------------------------------
 
 def _root_name(layout: OutputLayout) -> str:
-    """The output folder's own name: snippets are run from the folder holding it."""
-    return layout.root.resolve().name
+    """The output folder's own name: snippets are run from the folder holding it (for a
+    staging copy of a remote output, the name of the URL's last folder)."""
+    return layout.name or layout.root.resolve().name
 
 
 def _dataset_path(layout: OutputLayout, fmt: str) -> str:

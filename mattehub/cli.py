@@ -146,7 +146,10 @@ def _add_build_parser(commands) -> None:
                                  usage="mattehub build CONFIG --out OUT [options]",
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", choices=CONFIG_NAMES, help="config to build")
-    parser.add_argument("--out", required=True, type=Path, help="output folder (shared by configs)")
+    parser.add_argument("--out", required=True, type=_location,
+                        help="output folder (shared by configs), or an fsspec URL "
+                             "(s3://bucket/shards, hf://datasets/you/x): shards are staged "
+                             "locally and uploaded, their stats last")
     parser.add_argument("--split", default="train", type=safe_name,
                         help="split name (default: train); release configs: a split of the "
                              "release; all: every split the config's sources have (him2k's comp "
@@ -184,6 +187,13 @@ def _add_build_parser(commands) -> None:
     _add_http_arguments(parser)
 
 
+def _location(text: str) -> str | Path:
+    """A local folder (Path) or an fsspec URL (kept as text: Path would fold its //)."""
+    from .output_target import is_url
+
+    return text if is_url(text) else Path(text)
+
+
 def _range(text: str):
     from .shard_plan import parse_range
 
@@ -217,7 +227,7 @@ def _add_finalize_parser(commands) -> None:
                     "shared OUT): check every planned shard of every split is complete (sizes "
                     "and sha256) and write its split summary, wids index, preview and the "
                     "cards; otherwise list the missing shards and their --index-range.")
-    parser.add_argument("folder", type=Path, help="the shared output folder")
+    parser.add_argument("folder", type=_location, help="the shared output folder (or fsspec URL)")
     parser.add_argument("--config", choices=CONFIG_NAMES, help="only this config")
 
 
@@ -342,7 +352,7 @@ def _build_split(args: argparse.Namespace, parser_defaults: dict) -> None:
           f"({report.reused_shards} kept from an earlier run, {report.skipped} ids skipped) "
           f"-> {report.out}")
     if report.missing:
-        print(f"  {len(report.missing)} shards of the split are still missing (other ranges); "
+        print(f"  {len(report.missing)} of the split's shards still missing (other ranges); "
               "the range that completes it, or `mattehub finalize OUT`, finalises the split")
     if report.oversized:
         print(f"  shards {', '.join(map(str, report.oversized))} hold more than "

@@ -8,11 +8,12 @@ from pathlib import Path
 from .card import STATISTICS, write_card
 from .errors import BuildError
 from .jsonio import read_json, write_json
-from .layout import OutputLayout
+from .layout import OutputLayout, is_shard_stats
+from .output_target import OutputTarget
 from .preview import write_preview
 from .sample import EncodedSample
 from .shard_plan import plan
-from .shards import complete_stats, remove_from
+from .shards import remove_from
 
 WIDS_KIND = "wids-shard-index-v1"
 PREVIEW_SAMPLES = 8
@@ -125,15 +126,15 @@ class SplitState:
                 f"--index-range {ids}); not finalised")
 
 
-def finalize_if_complete(layout: OutputLayout, record: dict, split: str) -> SplitState:
-    """Finalise ``split`` (summary, wids index, preview, card; leftover temp files removed)
+def finalize_if_complete(target: OutputTarget, record: dict, split: str) -> SplitState:
+    """Finalise ``split`` (summary, wids index, preview, cards; leftover temp files removed)
     when every shard its build record plans is complete; otherwise say which are missing."""
     config, limits = record["config"], record["limits"]
     state = SplitState(config, split)
     shards = plan(record["num_samples"], limits["max_samples"])
     for shard in shards:
-        stats = complete_stats(layout, config, split, shard.number, record["fingerprint"],
-                               tuple(record["formats"]))
+        stats = target.complete_stats(config, split, shard.number, record["fingerprint"],
+                                      tuple(record["formats"]))
         if stats is None:
             state.missing.append(shard.number)
             state.ranges.append((shard.start, shard.stop))
@@ -141,21 +142,55 @@ def finalize_if_complete(layout: OutputLayout, record: dict, split: str) -> Spli
             state.stats.append(stats)
     state.oversized = [s["shard"] for s in state.stats if s["payload_bytes"] > limits["max_bytes"]]
     if not state.missing:
-        remove_from(layout, config, split, len(shards))  # temp files of dead writers only
-        finalize_split(layout, record, split, state.stats)
+        with target.staged() as layout:
+            _finalize_staged(target, layout, record, split, state.stats)
         state.finalized = True
     return state
 
 
+def _finalize_staged(target: OutputTarget, layout: OutputLayout, record: dict, split: str,
+                     all_stats: list[dict]) -> None:
+    """``finalize_split`` in ``layout`` (the folder itself, or a staging copy of what it
+    reads: every summary for the cards, the old preview, the shards the preview shows), then
+    the written files uploaded."""
+    config = record["config"]
+    preview = layout.relative(layout.preview(config, split))
+    if target.remote:
+        summaries = [rel for rel in target.glob("_stats/*/*.json")
+                     if not rel.endswith(".build.json") and not is_shard_stats(Path(rel))]
+        target.download(layout, summaries + [preview])
+        if not (layout.root / preview).exists():
+            fmt = "parquet" if "parquet" in record["formats"] else "webdataset"
+            target.download(layout, [s["files"][fmt]["path"] for s in _first_samples(all_stats)])
+    else:
+        remove_from(layout, config, split, len(all_stats))  # temp files of dead writers only
+    finalize_split(layout, record, split, all_stats)
+    written = [layout.wids_index(config, split), layout.preview(config, split),
+               layout.split_summary(config, split), layout.card_root("parquet") / "README.md",
+               layout.card_root("webdataset") / "README.md", layout.folder_index()]
+    target.upload(layout, [layout.relative(p) for p in written if p.exists()])
+
+
+def _first_samples(all_stats: list[dict]) -> list[dict]:
+    """The first shards holding PREVIEW_SAMPLES samples (the preview reads no further)."""
+    chosen, count = [], 0
+    for stats in all_stats:
+        if count >= PREVIEW_SAMPLES:
+            break
+        chosen.append(stats)
+        count += stats["samples"]
+    return chosen
+
+
 def finalize_folder(root: str | Path, config: str | None = None) -> list[SplitState]:
-    """``mattehub finalize OUT``: every split with a build record (of ``config``, if given)."""
-    layout = OutputLayout(root)
-    records = sorted(layout.root.glob("_stats/*/*.build.json"))
-    if config is not None:
-        records = [r for r in records if r.parent.name == config]
+    """``mattehub finalize OUT``: every split with a build record (of ``config``, if given);
+    OUT is a folder or an fsspec URL."""
+    target = OutputTarget(root)
+    records = [rel for rel in target.glob("_stats/*/*.build.json")
+               if config is None or rel.split("/")[1] == config]
     if not records:
-        raise BuildError(f"{layout.root} has no build record{f' of {config}' if config else ''} "
+        raise BuildError(f"{target.out} has no build record{f' of {config}' if config else ''} "
                          "(_stats/<config>/<split>.build.json): start the build with "
                          "`mattehub build ... --index-range A:B --out` this folder first")
-    return [finalize_if_complete(layout, read_json(path), path.name[:-len(".build.json")])
-            for path in records]
+    return [finalize_if_complete(target, target.read_json(rel), rel.rsplit("/", 1)[1][:-len(".build.json")])
+            for rel in records]

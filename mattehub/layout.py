@@ -56,8 +56,10 @@ def owning_output(folder: str | Path) -> Path | None:
 class OutputLayout:
     """Paths of one output folder."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, name: str | None = None) -> None:
         self.root = Path(root)
+        self.name = name
+        """The folder's name when ``root`` stands in for another place (a staging copy)."""
 
     def shard_name(self, split: str, number: int, fmt: str) -> str:
         return f"{split}-{number:0{SHARD_DIGITS}d}{FORMAT_SUFFIX[fmt]}"

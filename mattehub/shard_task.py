@@ -1,4 +1,5 @@
-"""One planned shard written by whoever runs it: this process, a Ray task, a Slurm job.
+"""One planned shard written by whoever runs it: this process, a Ray task, a Slurm job
+(into the output folder, or through a staging folder to an fsspec URL).
 
 ``write_shard`` is the unit every distributor runs. It needs only the recipe (prepared,
 picklable), the job (where and how to write) and the shard's id range, and it leaves either a
@@ -10,7 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, replace
 
-from .layout import OutputLayout
+from .output_target import OutputTarget
 from .parallel import ordered_outcomes
 from .redact import Redactor
 from .shard_plan import PlannedShard
@@ -33,17 +34,23 @@ def write_shard(recipe, job: ShardJob, shard: PlannedShard, workers: int = 1,
                 on_sample=None) -> dict:
     """Write shard ``shard.number`` (ids ``shard.start..shard.stop-1``); returns its stats.
     The byte limit is not applied (the range is fixed); callers compare ``payload_bytes``."""
-    layout = OutputLayout(job.out)
+    target = OutputTarget(job.out)
     limits = replace(job.limits, max_samples=shard.stop - shard.start, max_bytes=sys.maxsize)
-    sequence = ShardSequence(layout, recipe.schema(), job.split, job.formats, limits, job.record,
-                             start_number=shard.number, redact=Redactor(recipe.source_roots()))
-    try:
-        for outcome in ordered_outcomes(recipe, shard.start, shard.stop, workers):
-            sequence.add(outcome)
-            if on_sample is not None:
-                on_sample()
-        sequence.finish()
-    except BaseException:
-        sequence.abort()
-        raise
-    return sequence.completed[0]
+    with target.staged() as layout:
+        sequence = ShardSequence(layout, recipe.schema(), job.split, job.formats, limits,
+                                 job.record, start_number=shard.number,
+                                 redact=Redactor(recipe.source_roots()))
+        try:
+            for outcome in ordered_outcomes(recipe, shard.start, shard.stop, workers):
+                sequence.add(outcome)
+                if on_sample is not None:
+                    on_sample()
+            sequence.finish()
+        except BaseException:
+            sequence.abort()
+            raise
+        stats = sequence.completed[0]
+        stats_file = layout.shard_stats(job.record["config"], job.split, shard.number)
+        target.upload(layout, [info["path"] for info in stats["files"].values()]
+                      + [layout.relative(stats_file)])  # the stats last: the completion marker
+    return stats

@@ -137,18 +137,11 @@ class ShardSequence:
 
 def complete_stats(layout: OutputLayout, config: str, split: str, number: int, fingerprint: str,
                    formats: tuple[str, ...]) -> dict | None:
-    """The stats of shard ``number`` when it is complete and belongs to this exact build:
-    every file present with the size *and sha256* its stats recorded (a flipped byte is
-    redone); else None."""
-    stats = read_json(layout.shard_stats(config, split, number))
-    if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
-        return None
-    for info in stats["files"].values():
-        path = layout.root / info["path"]
-        if not path.is_file() or path.stat().st_size != info["bytes"] \
-                or file_digests(path)["sha256"] != info["sha256"]:
-            return None
-    return stats
+    """The stats of shard ``number`` of a local output when it is complete and belongs to
+    this exact build (``OutputTarget.complete_stats``), else None."""
+    from .output_target import OutputTarget
+
+    return OutputTarget(layout.root).complete_stats(config, split, number, fingerprint, formats)
 
 
 def completed_prefix(layout: OutputLayout, config: str, split: str, fingerprint: str,
