@@ -9,22 +9,34 @@ fork-inherited globals.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
+from .errors import BuildError
 from .recipes.base import Recipe
 from .sample import Outcome
 
 _RECIPE: Recipe | None = None
+_LOAD_ERROR = ""
 
 
-def _init_worker(recipe: Recipe) -> None:
-    global _RECIPE
-    _RECIPE = recipe
+def _init_worker(blob: bytes) -> None:
+    """Load the recipe in a worker. A failure is kept and raised by the first task: an
+    initializer that raises makes ``multiprocessing.Pool`` respawn workers forever, a hang
+    instead of an error."""
+    global _RECIPE, _LOAD_ERROR
+    try:
+        _RECIPE = pickle.loads(blob)
+    except BaseException as exc:  # noqa: BLE001 - reported by _make
+        _LOAD_ERROR = f"{type(exc).__name__}: {exc}"
 
 
 def _make(indices: range) -> list[Outcome]:
+    if _RECIPE is None:
+        raise BuildError(f"a worker process could not load the recipe ({_LOAD_ERROR}); "
+                         "run with --workers 1 to see the error in this process")
     return _RECIPE.make_many(indices)
 
 
@@ -38,7 +50,7 @@ def ordered_outcomes(recipe: Recipe, start: int, stop: int, workers: int,
             yield from recipe.make_many(task)
         return
     context = multiprocessing.get_context("spawn")
-    with context.Pool(workers, initializer=_init_worker, initargs=(recipe,)) as pool:
+    with context.Pool(workers, initializer=_init_worker, initargs=(pickle.dumps(recipe),)) as pool:
         pending: deque[Any] = deque()
         for task in recipe.task_ranges(start, stop):
             pending.append(pool.apply_async(_make, (task,)))

@@ -30,3 +30,16 @@ class FailsAt(DiesOnce):
         if self.at in indices:
             raise RuntimeError(f"cannot make sample {self.at} (test)")
         return self.inner.make_many(indices)
+
+
+class UnloadableInWorkers(DiesOnce):
+    """Pickles fine, fails to unpickle in any process but the one that made it (a worker
+    missing a module, say)."""
+
+    def __getstate__(self):
+        return dict(self.__dict__, parent=os.getpid())
+
+    def __setstate__(self, state):
+        if state["parent"] != os.getpid():
+            raise ImportError("no module named 'only_on_the_head_node' (test)")
+        self.__dict__.update(state)

@@ -182,3 +182,16 @@ def test_ray_into_a_url_equals_a_local_build(hhm, full, ray_cluster, tmp_path):
     out = (tmp_path / "remote" / "shards").as_uri()
     assert main(i_him_args(hhm, out, "--distributor", "ray")) == 0
     assert folder_files(tmp_path / "remote" / "shards") == folder_files(full)
+
+
+def test_a_worker_that_cannot_load_the_recipe_is_an_error_not_a_hang(hhm, tmp_path):
+    from dies_once import UnloadableInWorkers
+    from mattehub.build import BuildOptions, build
+    from mattehub.cli import recipe_from_values
+    from mattehub.errors import BuildError
+
+    inner = recipe_from_values("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)})
+    options = BuildOptions(out=tmp_path / "shards", num_samples=4, workers=2, progress=False)
+    with pytest.raises(BuildError, match=r"a worker process could not load the recipe \(ImportError: "
+                                         r"no module named 'only_on_the_head_node' \(test\)\)"):
+        build(UnloadableInWorkers(inner, at=-1, marker=tmp_path / "x"), options)
