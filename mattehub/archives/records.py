@@ -127,6 +127,11 @@ def parse_central(data: bytes, at: int) -> tuple[CentralEntry, int]:
     return entry, name_at + nlen + xlen + clen
 
 
+CENTRAL_STRUCT = struct.Struct("<4s6H3I5HII")
+"""A central directory entry's fixed fields, signature first (``parse_central``'s layout)."""
+UNICODE_TAG = struct.pack("<H", UNICODE_PATH_EXTRA)
+
+
 def local_data_start(header: bytes) -> int:
     """Bytes from a local header's start to its member data."""
     if header[:4] != LOCAL_SIG:

@@ -191,16 +191,30 @@ class ReleaseRecipe(Recipe):
             fields = [FieldSpec("frames", IMAGE_LIST, "jpg"),
                       FieldSpec("instance_alphas", CLIP)]
             fields += [FieldSpec("instance_masks", CLIP)] if self.with_masks else []
-            return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), CLIP_META)
+            return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), VIDEO_HIM_META)
         fields = [FieldSpec("image", IMAGE, "jpg"), FieldSpec("alpha", IMAGE),
                   FieldSpec("instance_alphas", IMAGE_LIST)]
         fields += [FieldSpec("instance_masks", IMAGE_LIST)] if self.with_masks else []
-        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), IMAGE_META)
+        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), IMAGE_HIM_META)
 
     def make(self, index: int) -> Outcome:
         """Sample ``index`` read from the release; a member that fails the gate makes the
         sample a counted skip naming the member."""
         return read_outcome(index, lambda events: self._read_sample(index, events))
+
+    def make_many(self, indices: range) -> list[Outcome]:
+        """``make`` of each id; asked in sequence (a stream, a one-worker build), the next
+        samples are made ahead on a second CPU (``samples.ReadAhead``): the same outcomes."""
+        if getattr(self, "_read_ahead", None) is None:
+            self._read_ahead = samples.ReadAhead(READ_AHEAD[self.family])
+        stop = getattr(self, "_read_stop", None) or len(self.entries)
+        return self._read_ahead.take(self.make, indices, stop)
+
+    def task_ranges(self, start: int, stop: int):
+        """One id per task; and the read-ahead of ``make_many`` never passes ``stop`` (a
+        stream's generator shard, a planned shard): ids beyond belong to another reader."""
+        self._read_stop = stop
+        return super().task_ranges(start, stop)
 
     def _read_sample(self, index: int, events: list[dict]):
         meta = {"config": self.name}
@@ -214,6 +228,11 @@ class ReleaseRecipe(Recipe):
         meta["mask_set"] = self.options.mask_set if self.spec.masks == "model" else self.spec.masks
         blobs = self.tree.read_many(samples.image_plan(entry, self.with_masks))
         return samples.image_sample(index, key, entry, blobs, self.with_masks, meta, events)
+
+
+READ_AHEAD = {"image-him": 16, "video-him": 2}
+"""Samples made ahead by ``make_many`` (a two-table margin for the builder's 8-row tables;
+clips are large)."""
 
 
 def release_recipe_class(spec: ReleaseSpec) -> type[ReleaseRecipe]:

@@ -2,13 +2,18 @@
 
 Image samples: the image and instance mattes are the release's own bytes; ``alpha`` is the
 union matte, min(255, sum of instance mattes) (the instance mattes of these releases are
-occlusion-applied, so the sum is the union); a mask missing for an instance is an all-zero
+occlusion-applied, so the sum is the union), PNG-encoded once (a single instance's union is
+its own matte bytes); a mask missing for an instance is an all-zero
 PNG, flagged in ``meta.mask_present``. Clip samples: frames and per-frame mattes as stored.
 """
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
+import cv2
 import numpy as np
 
 from .. import codecs
@@ -38,10 +43,19 @@ class _Mattes:
 
 
 def _union(mattes: list[gate.Matte]) -> bytes:
-    total = np.zeros_like(mattes[0].array, dtype=np.uint16)
-    for matte in mattes:
-        total += matte.array
-    return codecs.encode_png(np.minimum(total, 255).astype(np.uint8))
+    """The union matte min(255, sum of instance mattes), as 8-bit grey PNG bytes.
+
+    One instance: its own stored bytes (8-bit grey PNG of the same pixels: the release's
+    bytes, or the gate's lossless re-encoding), not a second encoding. Several: OpenCV's
+    saturating uint8 add, which is min(255, a + b) exactly, and stays so chained (values are
+    never negative), without a uint16 total.
+    """
+    if len(mattes) == 1:
+        return mattes[0].data
+    total = cv2.add(mattes[0].array, mattes[1].array)
+    for matte in mattes[2:]:
+        cv2.add(total, matte.array, dst=total)
+    return codecs.encode_png(total)
 
 
 def _zero_png(size: tuple[int, int]) -> bytes:
@@ -125,3 +139,59 @@ def clip_sample(index: int, key: tuple[str, str], entry: dict, stems: list[str],
                           frame_names=stems, num_frames=len(stems), num_instances=count,
                           width=width, height=height)
     return EncodedSample(index, sample_key(*key, start if windowed else None), fields)
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class ReadAhead:
+    """Sequential read-ahead of samples on one background thread.
+
+    ``take(make, indices, stop)`` returns ``[make(i) for i in indices]``. Once ids are asked
+    in sequence (a call starting where the previous one stopped: a stream, a one-worker
+    build), it also starts ``make`` of the next ``depth`` ids (below ``stop``) on a
+    background thread, so they are read, gated and encoded on a second CPU while the caller
+    works on the current ones (reads inflate, OpenCV decodes and encodes: all release the
+    GIL). ``make`` must be pure (the recipe contract): a sample is the same whichever thread
+    makes it. Not started with fewer than 2 usable CPUs (nothing to overlap with), nor on
+    scattered ids (a multi-worker build), so no work is done twice; a read-ahead sample
+    nobody asks for is dropped (at most ``depth`` at the end of a caller's range).
+    """
+
+    def __init__(self, depth: int) -> None:
+        self.wanted, self.depth = depth, depth if usable_cpus() >= 2 else 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: dict[int, Future] = {}
+        self._next: int | None = None
+        self._pid = os.getpid()
+
+    def take(self, make: Callable[[int], object], indices: range, stop: int) -> list:
+        if self._pid != os.getpid():  # forked (a DataLoader worker): the parent's thread and
+            self.__init__(self.wanted)  # its futures do not exist here, never wait on them
+        sequential = indices.start == self._next
+        out = []
+        for index in indices:
+            future = self._ahead.pop(index, None)
+            # not started yet: make it here (the background thread goes on with the next)
+            out.append(make(index) if future is None or future.cancel() else future.result())
+        self._next = indices.stop
+        for index in [i for i in self._ahead if not indices.stop <= i < indices.stop + self.depth]:
+            self._ahead.pop(index).cancel()
+        if sequential and self.depth:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="mattehub-read-ahead")
+            for index in range(indices.stop, min(stop, indices.stop + self.depth)):
+                if index not in self._ahead:
+                    self._ahead[index] = self._pool.submit(make, index)
+        return out
+
+    def __getstate__(self) -> dict:
+        return {"wanted": self.wanted}  # a worker process starts with nothing read ahead
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["wanted"])
