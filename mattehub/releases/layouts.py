@@ -74,7 +74,9 @@ def match_layout(names: list[str], layouts: list[Layout], group, **values: str) 
     best = None
     for layout in layouts:
         prefix, count = _prefix(names, _regex(layout.image, **values))
-        if count:
+        # a layout gives at most one sample per image name: one matching no more images
+        # than the best has samples cannot win, so it is not grouped (2 s on I-HIM50K)
+        if count and (best is None or count > len(best.samples)):
             grouped = group(names, Grouped(layout, prefix), **values)
             if best is None or len(grouped.samples) > len(best.samples):
                 best = grouped
