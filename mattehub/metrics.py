@@ -80,8 +80,6 @@ from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
-from scipy import ndimage
-from scipy.optimize import linear_sum_assignment
 
 UNKNOWN = 128
 """Trimap value of the unknown region."""
@@ -110,7 +108,10 @@ SCALES: dict[str, str] = {
     "messddt": "mean flow-compensated squared-error change x 10^4"}
 """The reporting scale of each metric (alphas in [0, 1]), as stored with results."""
 
-_FOUR = ndimage.generate_binary_structure(2, 1)
+_FOUR = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], bool)
+"""4-connectivity, as ``bwconncomp(., 4)``. scipy.ndimage and scipy.optimize are imported
+where they are used (0.8 s): ``load_dataset("mattehub", ...)`` builds the CLI parser, which
+names this module's choices, and should not pay for them."""
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -178,6 +179,8 @@ def gradient_magnitude(alpha: np.ndarray) -> np.ndarray:
         return np.zeros(alpha.shape)
     normalised = (alpha - low) / (high - low)
 
+    from scipy import ndimage
+
     def derivative(axis: int) -> np.ndarray:
         along = ndimage.convolve1d(normalised, _DERIVATIVE, axis=axis, mode="nearest")
         return ndimage.convolve1d(along, _GAUSS, axis=1 - axis, mode="nearest")
@@ -189,6 +192,8 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     """The largest 4-connected component of a 2-D boolean mask (all False if none). Labels
     the transpose, so components are numbered in column-major order as MATLAB's
     ``bwconncomp`` does and a tie goes to the component MATLAB's ``max`` picks."""
+    from scipy import ndimage
+
     labels, count = ndimage.label(mask.T, structure=_FOUR)
     if count == 0:
         return np.zeros(mask.shape, bool)
@@ -389,6 +394,8 @@ def match_instances(preds: Sequence[np.ndarray], gts: Sequence[np.ndarray],
         return [k if k < len(preds) else None for k in range(len(gts))]
     if how != "hungarian":
         raise ValueError(f"unknown matching {how!r}: expected one of {', '.join(MATCHINGS)}")
+    from scipy.optimize import linear_sum_assignment
+
     cost = np.array([[float(np.abs(as_unit(p, "pred") - as_unit(g, "gt")).mean()) for p in preds]
                      for g in gts]).reshape(len(gts), len(preds))
     assignment: list[int | None] = [None] * len(gts)

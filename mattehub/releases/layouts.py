@@ -45,13 +45,27 @@ def natural_key(text: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
+class Names(list):
+    """An archive listing that remembers which names each pattern matched: trying several
+    layouts on 150k names runs each regex over them once, not once per use."""
+
+    def matching(self, pattern: re.Pattern) -> list[re.Match]:
+        cache = self.__dict__.setdefault("_cache", {})
+        if pattern not in cache:
+            cache[pattern] = [m for m in map(pattern.match, self) if m]
+        return cache[pattern]
+
+
+def _matching(names: list[str], pattern: re.Pattern) -> list[re.Match]:
+    return names.matching(pattern) if isinstance(names, Names) else \
+        [m for m in map(pattern.match, names) if m]
+
+
 def _prefix(names: list[str], pattern: re.Pattern) -> tuple[str | None, int]:
     """The prefix under which ``pattern`` matches most names, and how many it matches."""
     counts: dict[str, int] = defaultdict(int)
-    for name in names:
-        match = pattern.match(name)
-        if match:
-            counts[match.group("prefix")] += 1
+    for match in _matching(names, pattern):
+        counts[match.group("prefix")] += 1
     if not counts:
         return None, 0
     best = max(sorted(counts), key=counts.get)
@@ -71,7 +85,7 @@ class Grouped:
 def match_layout(names: list[str], layouts: list[Layout], group, **values: str) -> Grouped | None:
     """The layout that yields the most complete samples with ``group`` (the earlier on a tie),
     each under the prefix where its image template matches most names."""
-    best = None
+    best, names = None, Names(names)
     for layout in layouts:
         prefix, count = _prefix(names, _regex(layout.image, **values))
         # a layout gives at most one sample per image name: one matching no more images
@@ -86,11 +100,9 @@ def match_layout(names: list[str], layouts: list[Layout], group, **values: str) 
 def _matches(names, template: str | None, prefix: str, **values):
     if template is None:
         return
-    pattern = _regex(template, **values)
-    for name in names:
-        match = pattern.match(name)
-        if match and match.group("prefix") == prefix:
-            yield name, match.groupdict()
+    for match in _matching(names, _regex(template, **values)):
+        if match.group("prefix") == prefix:
+            yield match.string, match.groupdict()
 
 
 def group_images(names: list[str], grouped: Grouped, **values: str) -> Grouped:
