@@ -79,7 +79,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
         generators = []
         for split, recipe in self._made_recipes().items():
             self.info.features = recipe.schema().parquet_features()
-            parts = shard_ranges(recipe.sample_count(self.config.num_samples))
+            parts = shard_ranges(recipe.sample_count(self.config.num_samples), recipe.stream_shard_min)
             generators.append(datasets.SplitGenerator(
                 name=split, gen_kwargs={"parts": parts, "split": split, "source": "made"}))
         return generators
@@ -156,7 +156,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
         schema = recipe.schema()
         kinds = {spec.name: spec.kind for spec in schema.fields}
         arrow_schema = schema.parquet_features().arrow_schema
-        for start, stop in parts:
+        for start, stop in _runs(parts):
             rows, batch = [], 0
             for task in recipe.task_ranges(start, stop):
                 for outcome in recipe.make_many(task):
@@ -170,3 +170,15 @@ class Mattehub(datasets.ArrowBasedBuilder):
                         rows, batch = [], batch + 1
             if rows:
                 yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+
+
+def _runs(parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive id ranges merged (a reader given every shard reads one run, so a recipe's
+    read-ahead crosses shard boundaries; DataLoader workers get strided, unmerged shards)."""
+    runs: list[tuple[int, int]] = []
+    for start, stop in parts:
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], stop)
+        else:
+            runs.append((start, stop))
+    return runs

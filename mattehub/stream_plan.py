@@ -28,11 +28,13 @@ RUN_ONLY = ("seed", "num_samples")
 """Build options a stream reads itself rather than passing to the recipe's options."""
 
 
-def shard_ranges(count: int) -> list[tuple[int, int]]:
-    """Ids ``0..count-1`` as contiguous ``(start, stop)`` ranges, as equal as integers allow."""
+def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
+    """Ids ``0..count-1`` as contiguous ``(start, stop)`` ranges, as equal as integers allow,
+    of at least ``min_size`` ids where the count allows (a recipe that reads ahead within a
+    range, e.g. a release, needs a few ids per range to overlap anything)."""
     if count <= 0:
         return [(0, 0)]
-    shards = max(n for n in SHARD_COUNTS if n <= count)
+    shards = max(n for n in SHARD_COUNTS if n <= max(1, count // max(1, min_size)))
     bounds = [count * i // shards for i in range(shards + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
 

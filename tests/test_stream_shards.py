@@ -30,6 +30,19 @@ def test_shard_ranges_cover_every_id_once(count):
     assert len(ranges) in SHARD_COUNTS
 
 
+def test_shard_ranges_keep_a_minimum_size_where_the_count_allows():
+    assert [b - a for a, b in shard_ranges(160, 16)] == [26, 27, 27, 26, 27, 27]
+    assert shard_ranges(10, 16) == [(0, 10)]
+    assert len(shard_ranges(50_000, 16)) == 720
+
+
+def test_a_single_reader_reads_consecutive_shards_as_one_run():
+    from mattehub.builders.mattehub_builder import _runs
+
+    assert _runs([(0, 4), (4, 8), (8, 10)]) == [(0, 10)]
+    assert _runs([(0, 4), (8, 10), (10, 12)]) == [(0, 4), (8, 12)]  # a worker's strided shards
+
+
 def test_shard_counts_divide_by_common_world_sizes():
     assert shard_ranges(10_000) and len(shard_ranges(10_000)) == 720
     assert all(720 % world == 0 for world in (2, 3, 4, 5, 6, 8, 9, 10, 12, 16))

@@ -33,6 +33,8 @@ class Recipe(ABC):
     streams_from_sources: ClassVar[bool] = False
     """True when ``load_dataset("mattehub", name, data_dir=SOURCES)`` makes the samples on
     the fly (``make`` per id) instead of needing a built shard folder."""
+    stream_shard_min: ClassVar[int] = 1
+    """Fewest ids per generator shard of a stream (``stream_plan.shard_ranges``)."""
     data_dir_option: ClassVar[str] = "data_dir"
     """The option ``load_dataset(..., data_dir=D)`` fills when streaming from sources
     (``i-him`` reads its HHM folder from ``--image-root``)."""

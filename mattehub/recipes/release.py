@@ -61,6 +61,12 @@ class ReleaseRecipe(Recipe):
     path_options = ("data_dir", "invalid_names")
     licence = "cc-by-nc-4.0"
 
+    @property
+    def stream_shard_min(self) -> int:
+        """Image releases: a generator shard spans the read-ahead (16 ids), so a stream
+        overlaps reading with decoding; a clip is work enough on its own."""
+        return READ_AHEAD[self.family] if self.family == "image-him" else 1
+
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         if any(a.dest == "data_dir" for a in parser._actions):
