@@ -306,3 +306,26 @@ def test_readme_surreal_streaming_snippet_runs_on_the_demo_tree(demo, monkeypatc
 
 def test_readme_picture_is_small():
     assert (REPO / "docs" / "preview-i-him.png").stat().st_size < 400_000
+
+
+def test_dry_run_push_of_the_demo_lists_exactly_its_files_and_no_token(demo, monkeypatch, capfd):
+    """The issue's check on the real demo (every config): the dry run lists exactly the
+    folder's files minus the demo sources, makes no network call, prints no token."""
+    import socket
+
+    import huggingface_hub
+    from mattehub.cli import main
+    from test_hub import listed_files, walk_minus_ignored
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network call attempted")
+
+    token = "hf_PlantedDemoToken0123456789abcdefgh"
+    monkeypatch.setenv("HF_TOKEN", token)
+    monkeypatch.setattr(huggingface_hub, "HfApi", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    code = main(["push", str(demo), "me/mattehub-demo", "--dry-run", "--no-progress"])
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert listed_files(out) == walk_minus_ignored(demo)
+    assert token not in out + err
