@@ -44,8 +44,9 @@ def test_a_single_reader_reads_consecutive_shards_as_one_run():
 
 
 def test_shard_counts_divide_by_common_world_sizes():
-    assert shard_ranges(10_000) and len(shard_ranges(10_000)) == 720
-    assert all(720 % world == 0 for world in (2, 3, 4, 5, 6, 8, 9, 10, 12, 16))
+    for count in (10_000, 500, 130, 30):
+        shards = len(shard_ranges(count))
+        assert all(shards % world == 0 for world in (2, 3, 4)), (count, shards)
     assert len(shard_ranges(7)) == 6 and len(shard_ranges(30)) == 24
 
 
