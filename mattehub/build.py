@@ -162,14 +162,16 @@ def _build_planned(recipe: Recipe, options: BuildOptions, target: OutputTarget,
     everything = plan(options.num_samples, options.limits.max_samples)
     wanted = select(everything, options.index_range, options.shard_range)
     fingerprint = record["fingerprint"]
-    todo = [s for s in wanted if target.complete_stats(recipe.name, options.split, s.number,
-                                                       fingerprint, options.formats) is None]
+    kept = {s.number: target.complete_stats(recipe.name, options.split, s.number, fingerprint,
+                                            options.formats) for s in wanted}
+    todo = [s for s in wanted if kept[s.number] is None]
     job = ShardJob(target.out, options.split, options.formats, options.limits,
                    {"config": recipe.name, "fingerprint": fingerprint, "seed": recipe.seed})
     settings = DistributorSettings(workers=options.workers, address=options.ray_address,
                                    progress=options.progress)
     result = DISTRIBUTORS[options.distributor](recipe, job, todo, settings)
-    outcome = finalize_if_complete(target, record, options.split)
+    known = {n: stats for n, stats in kept.items() if stats} | {s["shard"]: s for s in result.written}
+    outcome = finalize_if_complete(target, record, options.split, known)
     if result.failed:
         listing = "; ".join(f"shard {n}: {why}" for n, why in sorted(result.failed.items()))
         raise BuildError(f"{recipe.name}/{options.split}: {len(result.failed)} of {len(todo)} "

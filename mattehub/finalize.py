@@ -126,15 +126,18 @@ class SplitState:
                 f"--index-range {ids}); not finalised")
 
 
-def finalize_if_complete(target: OutputTarget, record: dict, split: str) -> SplitState:
+def finalize_if_complete(target: OutputTarget, record: dict, split: str,
+                         known: dict[int, dict] | None = None) -> SplitState:
     """Finalise ``split`` (summary, wids index, preview, cards; leftover temp files removed)
-    when every shard its build record plans is complete; otherwise say which are missing."""
-    config, limits = record["config"], record["limits"]
+    when every shard its build record plans is complete; otherwise say which are missing.
+    ``known``: stats of shards this run just verified or wrote, by number (not read and
+    hashed again)."""
+    config, limits, known = record["config"], record["limits"], known or {}
     state = SplitState(config, split)
     shards = plan(record["num_samples"], limits["max_samples"])
     for shard in shards:
-        stats = target.complete_stats(config, split, shard.number, record["fingerprint"],
-                                      tuple(record["formats"]))
+        stats = known.get(shard.number) or target.complete_stats(
+            config, split, shard.number, record["fingerprint"], tuple(record["formats"]))
         if stats is None:
             state.missing.append(shard.number)
             state.ranges.append((shard.start, shard.stop))
