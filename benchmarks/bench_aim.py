@@ -29,7 +29,6 @@ Target: (a) >= 2x (b) in samples/s per core.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shlex
@@ -40,9 +39,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from common import (DOCS, publish, HERE, best_of, cached, check_snapshot, child_result, functions_table,
-                    machine, md_table, measured_lines, rate, ratio_table, run_child, snapshot_code,
-                    timed, times, top_functions)
+from common import (child_benchmark_parser, publish, best_of, cached, check_snapshot,
+                    child_result, functions_table, machine, md_table, measured_lines, rate,
+                    ratio_table, run_child, snapshot_code, timed, times, top_functions)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-aim"  # tmpfs: outputs cost no disk
@@ -371,19 +370,9 @@ def report(results: dict, floor: dict, plan: Plan, head: list[str], profiles: di
 
 def main(argv: list[str] | None = None) -> None:
     global WORK
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="A full run takes ~3 min on 2 cores.")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run; prints only, unless --docs")
-    parser.add_argument("--repeats", type=int, help=f"runs per workload, best is kept (default "
-                                                    f"{FULL.repeats}, quick {QUICK.repeats})")
-    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
-                        help="cProfile (a-jpg), (a-png) and (b) (default: yes, not with --quick)")
-    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
-                             "(default: yes for a full run, no with --quick)")
-    parser.add_argument("--work", type=Path, default=WORK,
-                        help="scratch folder: sources, outputs, code snapshot (default %(default)s)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser = child_benchmark_parser(
+        __doc__, "A full run takes ~3 min on 2 cores.", (FULL.repeats, QUICK.repeats), WORK,
+        "cProfile (a-jpg), (a-png) and (b) (default: yes, not with --quick)")
     args = parser.parse_args(argv)
     if args.child:
         return child_main(json.loads(args.child))

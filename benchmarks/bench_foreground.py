@@ -35,8 +35,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import (DOCS, publish, HERE, best_of, cached, check_snapshot, child_result, machine, md_table,
-                    measured_lines, run_child, snapshot_code, times)
+from common import (child_benchmark_parser, publish, best_of, cached, check_snapshot,
+                    child_result, machine, md_table, measured_lines, run_child, snapshot_code,
+                    times)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-foreground"
@@ -514,19 +515,11 @@ def _change(value: float, reference: float) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     global WORK
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="A full run takes ~2.5 min on 2 cores.")
-    parser.add_argument("--quick", action="store_true", help="one run each; prints only, unless --docs")
-    parser.add_argument("--repeats", type=int, help="runs per speed workload, best is kept (default 3, quick 1)")
-    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
-                             "(default: yes for a full run, no with --quick)")
+    parser = child_benchmark_parser(__doc__, "A full run takes ~2.5 min on 2 cores.", (3, 1), WORK,
+                                    quick_help="one run each; prints only, unless --docs")
     parser.add_argument("--cold", action=argparse.BooleanOptionalAction, default=None,
                         help="time ml once with an empty numba cache (JIT compilation, ~1 min; "
                              "default: yes, not with --quick)")
-    parser.add_argument("--work", type=Path, default=WORK,
-                        help="scratch folder: composites, code snapshot (default %(default)s)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child_main(json.loads(args.child))

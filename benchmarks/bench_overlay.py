@@ -22,7 +22,6 @@ RGBA figures of max side 150, half of them with a ``mask_<stem>.jpg``) in
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import pstats
@@ -34,9 +33,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from common import (DOCS, publish, HERE, best_of, cached, check_snapshot, child_result, functions_table,
-                    machine, md_table, measured_lines, rate, ratio_table, run_child,
-                    snapshot_code, timed, times, top_functions)
+from common import (child_benchmark_parser, publish, HERE, best_of, cached, check_snapshot,
+                    child_result, functions_table, machine, md_table, measured_lines, rate,
+                    ratio_table, run_child, snapshot_code, timed, times, top_functions)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-overlay"  # tmpfs: outputs cost no disk
@@ -638,25 +637,15 @@ def report(results: dict, runs: dict, plan: Plan, head: list[str], profiles: dic
 def main(argv: list[str] | None = None) -> None:
     """Measure, print, and (full run, or --docs) rewrite the section of docs/benchmarks.md."""
     global WORK
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="A full run takes ~4 min on 2 cores.")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run; prints only, unless --docs")
+    parser = child_benchmark_parser(
+        __doc__, "A full run takes ~4 min on 2 cores.", (FULL.repeats, QUICK.repeats), WORK,
+        "cProfile (a), (b) and the model run (default: yes, not with --quick)")
     parser.add_argument("--backgrounds", type=int, help=f"backgrounds (default {FULL.backgrounds}, "
                                                         f"quick {QUICK.backgrounds})")
     parser.add_argument("--foregrounds", type=int, help=f"foregrounds (default {FULL.foregrounds}, "
                                                         f"quick {QUICK.foregrounds})")
-    parser.add_argument("--repeats", type=int, help=f"runs per workload, best is kept (default "
-                                                    f"{FULL.repeats}, quick {QUICK.repeats})")
     parser.add_argument("--model-samples", type=int, help="samples of the model run (default "
                                                           f"{FULL.model_samples}, quick {QUICK.model_samples})")
-    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
-                        help="cProfile (a), (b) and the model run (default: yes, not with --quick)")
-    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
-                             "(default: yes for a full run, no with --quick)")
-    parser.add_argument("--work", type=Path, default=WORK,
-                        help="scratch folder: sources, outputs, code snapshot (default %(default)s)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child_main(json.loads(args.child))

@@ -48,9 +48,9 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from common import (DOCS, HERE, best_of, cached, check_snapshot, child_result, machine, md_table,
-                    measured_lines, publish, ratio_table, run_child, snapshot_code, timed, times,
-                    top_functions, functions_table)
+from common import (child_benchmark_parser, best_of, cached, check_snapshot, child_result,
+                    machine, md_table, measured_lines, publish, ratio_table, run_child,
+                    snapshot_code, timed, times, top_functions, functions_table)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
         Path(tempfile.gettempdir())) / "mattehub-bench-scale-out"  # tmpfs: outputs cost no disk
@@ -632,26 +632,15 @@ def report(info_lines: list[str], results: dict[str, dict], plan: Plan, groups: 
 
 def main(argv: list[str] | None = None) -> None:
     global WORK
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="A full run takes ~5 min on 2 cores, after the wait "
-                                            "for a quiet machine.")
-    parser.add_argument("--quick", action="store_true", help="a small smoke run; prints only, unless --docs")
+    parser = child_benchmark_parser(
+        __doc__, "A full run takes ~5 min on 2 cores, after the wait for a quiet machine.",
+        (FULL.repeats, QUICK.repeats), WORK,
+        f"cProfile the main process of (2) (default: when the {TARGET_WORKERS:g}x target is missed)")
     parser.add_argument("--samples", type=int, help=f"samples of (1), (2), (ray) (default "
                                                     f"{FULL.samples}, quick {QUICK.samples})")
-    parser.add_argument("--repeats", type=int, help=f"runs per workload, best is kept (default "
-                                                    f"{FULL.repeats}, quick {QUICK.repeats})")
-    parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
-                        help="cProfile the main process of (2) (default: when the "
-                             f"{TARGET_WORKERS:g}x target is missed)")
     parser.add_argument("--wait", action=argparse.BooleanOptionalAction, default=None,
                         help=f"first wait for the load average to drop below {LOAD_QUIET} "
                              f"(default: yes for a full run, no with --quick)")
-    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
-                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
-                             "(default: yes for a full run, no with --quick)")
-    parser.add_argument("--work", type=Path, default=WORK,
-                        help="scratch folder: sources, outputs, code snapshot (default %(default)s)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child_main(json.loads(args.child))

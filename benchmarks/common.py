@@ -143,6 +143,31 @@ def benchmark_parser(doc: str, unit: str, full, quick, profile_help: str, epilog
     return parser
 
 
+def child_benchmark_parser(doc: str, epilog: str, repeats: tuple[int, int], work: Path,
+                           profile_help: str | None = None,
+                           quick_help: str = "a small smoke run; prints only, unless --docs",
+                           ) -> argparse.ArgumentParser:
+    """The options of every benchmark whose workloads run as children: ``--quick``,
+    ``--repeats`` (defaults: ``repeats`` = (full, quick)), ``--profile`` (when
+    ``profile_help``), ``--docs``, ``--work`` (default ``work``) and the internal ``--child``.
+    A benchmark adds its own options to the parser it gets."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0], epilog=epilog,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--repeats", type=int, help=f"runs per workload, best is kept (default "
+                                                    f"{repeats[0]}, quick {repeats[1]})")
+    if profile_help:
+        parser.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
+                            help=profile_help)
+    parser.add_argument("--docs", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"rewrite the section in {DOCS.relative_to(HERE.parent)} "
+                             "(default: yes for a full run, no with --quick)")
+    parser.add_argument("--work", type=Path, default=work,
+                        help="scratch folder: sources, outputs, code snapshot (default %(default)s)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    return parser
+
+
 # --- helpers for a benchmark whose workloads run as ``script --child <JSON spec>`` ----------
 
 
