@@ -117,7 +117,7 @@ def sources(plan: Plan) -> Path:
 def draws(src: Path, plan: Plan) -> list[list[str]]:
     """Per foreground, the background paths mattehub's build composites it over (its
     per-foreground generator), for the reference to use the same ones."""
-    from mattehub.recipes.aim import AimOptions, AimRecipe
+    from mattehub.families.aim.recipe import AimOptions, AimRecipe
 
     recipe = AimRecipe(AimOptions(data_dir=str(src / "data"), bg_root=str(src / "bg"),
                                   num_bgs=plan.num_bgs), SEED)
@@ -154,7 +154,7 @@ def cli_args(spec: dict) -> list[str]:
 
 def mattehub_child(spec: dict) -> dict:
     """(a), (p) and their one-foreground runs: the CLI's ``main`` in this process."""
-    from mattehub import cli
+    from mattehub.cli import main as cli
 
     imports = time.perf_counter() - CHILD_START
     args = cli_args(spec)
@@ -185,8 +185,8 @@ def floor_child(spec: dict) -> dict:
     q95 or png) and the reference's one composite PNG (OpenCV's defaults); best of 3."""
     import cv2
 
-    from mattehub import codecs
-    from mattehub.recipes.aim_compose import composite, dim_background
+    from mattehub.contract import codecs
+    from mattehub.families.aim.compose import composite, dim_background
 
     src, chosen = Path(spec["src"]), spec["draws"][0]
     name = sorted((src / "data/train/fg").iterdir())[0].name
@@ -318,7 +318,7 @@ def report(results: dict, floor: dict, plan: Plan, head: list[str], profiles: di
            f"(`floor_child`): mattehub encodes two images per sample (the composite and the "
            f"scaled background; the foreground and alpha once per foreground): "
            f"{1000 * floor['jpg']:.1f} ms as JPEG q95, {1000 * floor['png']:.1f} ms as PNG "
-           f"(level 3, `mattehub.codecs`); the reference writes one PNG (OpenCV's defaults: "
+           f"(level 3, `mattehub.contract.codecs`); the reference writes one PNG (OpenCV's defaults: "
            f"sub filter, zlib RLE strategy): {1000 * floor['reference']:.1f} ms. So with `--image-format png` "
            f"mattehub's encoding alone costs {floor['png'] / floor['reference']:.1f}x the "
            f"reference's whole encoding, and {times(1000 * floor['png'] / b_ms)} the "
@@ -333,7 +333,7 @@ def report(results: dict, floor: dict, plan: Plan, head: list[str], profiles: di
              f"two 480x640), `--num-bgs {plan.num_bgs}`: {plan.samples} samples. Every background "
              "is scaled up (the foregrounds are larger), as with COCO under AIM's foregrounds.",
              "- Each run is a fresh process pinned to one CPU timing the work only: for mattehub, "
-             "`mattehub.cli.main([\"build\", \"aim\", ..., \"--workers\", \"1\"])` in the child "
+             "`mattehub.cli.main.main([\"build\", \"aim\", ..., \"--workers\", \"1\"])` in the child "
              f"after `from mattehub import cli` (that import, "
              f"{results['a-jpg']['import_seconds']:.1f} s, is not counted); best of "
              f"{plan.repeats} interleaved runs, every run listed. Outputs on tmpfs. (b) composites "

@@ -212,7 +212,7 @@ def make_case(kind: str, width: int, height: int, backdrop: str = "studio", seed
     texture and, behind the lower half, folds; ``scene``: a cluttered scene."""
     import numpy as np
 
-    from mattehub.recipes.aim_compose import composite
+    from mattehub.families.aim.compose import composite
 
     rng = np.random.default_rng([seed, sum(map(ord, kind)), width, height])
     alpha, region = _alpha(kind, rng, width, height)
@@ -279,7 +279,7 @@ def child_main(spec: dict) -> None:
     check_snapshot(Path(spec["code"]))  # imports mattehub
     import numpy as np
 
-    from mattehub.foreground import estimate_foreground
+    from mattehub.synthesis.foreground import estimate_foreground
 
     imports = time.perf_counter() - start
     if spec["kind"] == "speed":
@@ -314,8 +314,8 @@ def quality(paths: list[str], estimate) -> dict:
     """Per case and method (QUALITY_METHODS): foreground and recomposition errors, and the time."""
     import numpy as np
 
-    from mattehub import foreground
-    from mattehub.recipes.aim_compose import composite
+    from mattehub.synthesis import foreground
+    from mattehub.families.aim.compose import composite
 
     def run(method: str, raw, alpha):
         if method == "raw":

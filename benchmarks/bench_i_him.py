@@ -3,9 +3,9 @@
 Three runs on the same synthetic HHM-style sources (~1024 px backgrounds), each in its own
 process pinned to one CPU, timing only the work (not interpreter start or imports):
 
-  (a) ``mattehub.build.build`` of the ``i-him`` recipe, writing Parquet + WebDataset shards;
+  (a) ``mattehub.build.run.build`` of the ``i-him`` recipe, writing Parquet + WebDataset shards;
   (b) ``reference_i_him.py``: the release's algorithm with Pillow + numpy, release folders;
-  (c) ``codec_floor.py``: only the decoding and encoding a sample needs, via mattehub.codecs.
+  (c) ``codec_floor.py``: only the decoding and encoding a sample needs, via mattehub.contract.codecs.
 
 All three draw each sample's instance count, foregrounds and background from mattehub's
 per-sample generator, so they work on the same inputs. Then (a) is run on smaller sources
@@ -55,13 +55,13 @@ STAGES = (  # (file, function) of (a)'s stages, profiled by cumulative time; nes
 KINDS = {
     "a": "mattehub `build()`: Parquet + WebDataset shards",
     "b": "reference: Pillow + numpy, release folder layout",
-    "c": "codec floor: decode inputs + encode outputs (mattehub.codecs)",
+    "c": "codec floor: decode inputs + encode outputs (mattehub.contract.codecs)",
 }
 
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """Synthetic sources made by ``mattehub.demo.hhm.make_hhm_sources`` (sizes are w x h)."""
+    """Synthetic sources made by ``mattehub.families.image_him.standin.make_hhm_sources`` (sizes are w x h)."""
 
     name: str
     fg_size: tuple[int, int]
@@ -96,7 +96,7 @@ def ensure_sources(spec: SourceSpec) -> Path:
     if manifest.is_file() and json.loads(manifest.read_text())["spec"] == json.loads(
             json.dumps(asdict(spec))):
         return root
-    from mattehub.demo.hhm import make_hhm_sources
+    from mattehub.families.image_him.standin import make_hhm_sources
 
     shutil.rmtree(root, ignore_errors=True)
     made = make_hhm_sources(root, num_foregrounds=spec.num_foregrounds,
@@ -131,8 +131,8 @@ def mattehub_runner(_placed_file: str | None = None) -> Runner:
     """
     import pyarrow.parquet as pq
 
-    from mattehub.build import BuildOptions, build
-    from mattehub.recipes.i_him import ImageHimOptions, ImageHimRecipe
+    from mattehub.build.run import BuildOptions, build
+    from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
 
     def run(src: Path, out: Path, n: int) -> dict:
         image_root, bg_root, invalid = source_paths(src)
@@ -156,7 +156,7 @@ def mattehub_runner(_placed_file: str | None = None) -> Runner:
 
 def reference_runner(_placed_file: str | None = None) -> Runner:
     """(b): the Pillow + numpy reference, fed mattehub's per-sample generator."""
-    from mattehub.rng import sample_rng
+    from mattehub.core.rng import sample_rng
     from reference_i_him import run_reference
 
     def run(src: Path, out: Path, n: int) -> dict:

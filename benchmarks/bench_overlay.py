@@ -206,9 +206,9 @@ def cli_args(spec: dict) -> list[str]:
 
 def mattehub_child(spec: dict) -> dict:
     """(a), (p), their one-pair runs and the model run: the CLI's ``main`` in this process."""
-    from mattehub import cli
+    from mattehub.cli import main as cli
 
-    from mattehub.writers.webdataset import WebDatasetShardWriter
+    from mattehub.formats.webdataset import WebDatasetShardWriter
 
     imports = time.perf_counter() - CHILD_START
     opening, open_writer = [], WebDatasetShardWriter.__init__
@@ -255,8 +255,8 @@ def floor_child(spec: dict) -> dict:
     import cv2
     from PIL import Image
 
-    from mattehub import codecs
-    from mattehub.recipes.overlay_depth import OverlayDepthOptions, OverlayDepthRecipe
+    from mattehub.contract import codecs
+    from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
 
     src, result = Path(spec["src"]), {}
     for mode in MODES:
@@ -589,7 +589,7 @@ def report(results: dict, runs: dict, plan: Plan, head: list[str], profiles: dic
              f"{plan.pairs * PER_PAIR} samples; canvas 224, scales 1.0,0.8,0.6,0.4, 5 positions, "
              "flips (mattehub's defaults, the original's recipe)",
              "- Each run is a fresh process pinned to one CPU timing the work only: for mattehub, "
-             "`mattehub.cli.main([\"build\", \"overlay-depth\", ..., \"--workers\", \"1\"])` in the "
+             "`mattehub.cli.main.main([\"build\", \"overlay-depth\", ..., \"--workers\", \"1\"])` in the "
              "child after `from mattehub import cli` (that import, "
              f"{results['a-none']['import_seconds']:.1f} s, pulls in `datasets`, and is not "
              "counted); best of "

@@ -222,8 +222,8 @@ def baseline(spec: dict) -> dict:
 
 def _recipe(zips: str):
     import mattehub  # noqa: F401
-    from mattehub.configs import RECIPES
-    from mattehub.recipes.release import ReleaseOptions
+    from mattehub.families.registry import RECIPES
+    from mattehub.families.releases.recipe import ReleaseOptions
 
     recipe = RECIPES["i-him50k"](ReleaseOptions(data_dir=zips, split="train"), seed=0)
     recipe.prepare()
@@ -235,8 +235,8 @@ def raw_members(spec: dict) -> dict:
     the inflate + CRC-32 floor of the same members (compressed bytes already in memory)."""
     import zlib
 
-    from mattehub.archives import records
-    from mattehub.releases import samples
+    from mattehub.inputs.archives import records
+    from mattehub.families.releases import samples
 
     start = time.perf_counter()
     recipe = _recipe(spec["zips"])
@@ -267,7 +267,7 @@ def raw_members(spec: dict) -> dict:
         for member, data in deflated:
             zlib.crc32(module.decompress(data, -15, member.size) if member.method == 8 else data)
         floors[label] = time.process_time() - cpu
-    from mattehub.archives import splitzip
+    from mattehub.inputs.archives import splitzip
 
     return {"samples": len(recipe.entries), "member_bytes": total, "open_seconds": opened,
             "read_seconds": read, "read_cpu_seconds": read_cpu, "floor_cpu_seconds": floors,
@@ -290,7 +290,7 @@ def first_sample(spec: dict) -> dict:
     import numpy as np
 
     import mattehub  # noqa: F401
-    from mattehub.archives import SplitZip
+    from mattehub.inputs.archives import SplitZip
 
     start = time.perf_counter()
     row = next(iter(_stream(spec["zips"])))

@@ -1,9 +1,9 @@
 """Benchmark of scaling out the ``i-him`` build (issue 12): more workers, Ray, cost per shard.
 
-On synthetic HHM-style sources (``mattehub.demo.hhm.make_hhm_sources``, generated once in
+On synthetic HHM-style sources (``mattehub.families.image_him.standin.make_hhm_sources``, generated once in
 ``/dev/shm/mattehub-bench-scale-out``, else the temp folder; or ``--work``), each workload a
 fresh process (not pinned: the machine's 2 CPUs are free to use) running
-``mattehub.cli.main(["build", "i-him", ...])`` with the same options and seed, Parquet +
+``mattehub.cli.main.main(["build", "i-him", ...])`` with the same options and seed, Parquet +
 WebDataset, ``--max-samples-per-shard`` chosen for >= 8 shards; the time covers the build
 only (not interpreter start, imports or Ray's start-up), best of ``--repeats`` interleaved
 runs:
@@ -129,7 +129,7 @@ IDENTICAL = (("1", "1-pinned", "2", "ranges", "ray"), ("t-local", "t-ray"))
 # --- sources ------------------------------------------------------------------------------
 def sources(spec: Sources) -> Path:
     """The sources of ``spec`` under WORK (made once; reused while ``spec`` is unchanged)."""
-    from mattehub.demo.hhm import make_hhm_sources
+    from mattehub.families.image_him.standin import make_hhm_sources
 
     return cached(WORK / spec.name, lambda root: make_hhm_sources(
         root, num_foregrounds=spec.num_foregrounds, num_backgrounds=spec.num_backgrounds,
@@ -143,7 +143,7 @@ def child_main(spec: dict) -> None:
     os.chdir(spec["code"])  # Ray puts the driver's working folder on its workers' sys.path
     check_snapshot(Path(spec["code"]))  # imports mattehub, as a spawn worker does
     heavy = [name for name in ("torch", "datasets", "pandas", "pyarrow") if name in sys.modules]
-    from mattehub import cli
+    from mattehub.cli import main as cli
 
     result = {"import_seconds": time.perf_counter() - begin, "heavy_imports": heavy}
     out = Path(spec["out"])
@@ -213,17 +213,17 @@ def cli_args(spec: dict, out: Path) -> list[str]:
 
 def watch_first_sample() -> dict:
     """Note (``["at"]``, perf_counter) when a local build's writer receives its first sample:
-    wraps ``ordered_outcomes`` as ``mattehub.build`` calls it (nothing else changes)."""
-    import mattehub.build
+    wraps ``ordered_outcomes`` as ``mattehub.build.run`` calls it (nothing else changes)."""
+    import mattehub.build.run
 
-    original, seen = mattehub.build.ordered_outcomes, {}
+    original, seen = mattehub.build.run.ordered_outcomes, {}
 
     def watched(*args, **kwargs):
         for outcome in original(*args, **kwargs):
             seen.setdefault("at", time.perf_counter())
             yield outcome
 
-    mattehub.build.ordered_outcomes = watched
+    mattehub.build.run.ordered_outcomes = watched
     return seen
 
 
@@ -258,7 +258,7 @@ def range_worker(spec: dict, out: str, index_range: str, barrier, queue) -> None
     """One process of ``run_ranges``: import, wait for the others, build ``index_range``."""
     os.chdir(spec["code"])
     check_snapshot(Path(spec["code"]))
-    from mattehub import cli
+    from mattehub.cli import main as cli
 
     barrier.wait()
     args = cli_args(dict(spec, index_range=index_range), Path(out))
@@ -377,14 +377,14 @@ def collect(srcs: dict[str, Path], plan: Plan) -> tuple[dict[str, dict], dict[st
 
 
 STAGES = {  # title: (file, function) in (2)'s main-process profile, cumulative time
-    "whole build (`cli.main`)": ("mattehub/cli.py", "main"),
+    "whole build (`cli.main`)": ("mattehub/cli/main.py", "main"),
     "scan sources (`prepare`)": ("recipes/i_him.py", "prepare"),
     "start the 2 spawn workers (`Pool.__init__`)": ("multiprocessing/pool.py", "__init__"),
     "wait for the workers' samples (`ApplyResult.get`)": ("multiprocessing/pool.py", "get"),
-    "write samples to Parquet + tar (`ShardSequence.add`)": ("mattehub/shards.py", "add"),
-    "&nbsp;&nbsp;of which close shards: sha256/md5, stats (`ShardSequence.finish`)": ("mattehub/shards.py", "finish"),
+    "write samples to Parquet + tar (`ShardSequence.add`)": ("mattehub/build/sequence.py", "add"),
+    "&nbsp;&nbsp;of which close shards: sha256/md5, stats (`ShardSequence.finish`)": ("mattehub/build/sequence.py", "finish"),
     "stop the workers (`Pool.__exit__`)": ("multiprocessing/pool.py", "__exit__"),
-    "finalize: preview sheet, index, card (`finalize_split`)": ("mattehub/finalize.py", "finalize_split"),
+    "finalize: preview sheet, index, card (`finalize_split`)": ("mattehub/build/finalize.py", "finalize_split"),
 }
 
 
@@ -525,7 +525,7 @@ def report(info_lines: list[str], results: dict[str, dict], plan: Plan, groups: 
         stats = pstats.Stats(str(profile))
         where, name = STAGES["wait for the workers' samples (`ApplyResult.get`)"]
         whole = sum(v[3] for (path, _, func), v in stats.stats.items()
-                    if func == "main" and path.endswith("mattehub/cli.py")) or stats.total_tt
+                    if func == "main" and path.endswith("mattehub/cli/main.py")) or stats.total_tt
         waiting = sum(v[3] for (path, _, func), v in stats.stats.items()
                       if func == name and path.endswith(where)) / whole
     speedup = (results["2"]["samples"] / results["2"]["seconds"]) / (
@@ -548,7 +548,7 @@ def report(info_lines: list[str], results: dict[str, dict], plan: Plan, groups: 
         f"invalid), {MAIN.num_backgrounds} backgrounds of {MAIN.bg_size[0]}x{MAIN.bg_size[1]}; "
         f"{plan.samples} samples, `--max-samples-per-shard {plan.per_shard}` ({plan.shards} "
         "shards), seed 0, `--format parquet,webdataset`.",
-        "- Each run is a fresh, unpinned process calling `mattehub.cli.main([\"build\", \"i-him\", "
+        "- Each run is a fresh, unpinned process calling `mattehub.cli.main.main([\"build\", \"i-him\", "
         "...])`; the build seconds cover that call only (not interpreter start or imports). For "
         f"(ray) the child first runs `ray.init(num_cpus={RAY_CPUS}, include_dashboard=False, "
         "log_to_driver=False)`, so the build uses that cluster: **Ray's start-up is timed "

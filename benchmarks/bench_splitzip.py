@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 from range_server import start_server  # noqa: E402
 
 from common import write_docs  # noqa: E402
-from mattehub.archives import SplitZip  # noqa: E402
+from mattehub.inputs.archives import SplitZip  # noqa: E402
 
 MARKS = ("<!-- bench_splitzip:start -->", "<!-- bench_splitzip:end -->")
 

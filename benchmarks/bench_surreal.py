@@ -1,9 +1,9 @@
 """Benchmark of the ``surreal-alpha`` build: decodes per clip, samples/s per core, memory.
 
-On sources generated once (``mattehub.demo.surreal.write_clip`` clips, ``make_hhm_sources``
+On sources generated once (``mattehub.families.surreal_alpha.standin.write_clip`` clips, ``make_hhm_sources``
 backgrounds) in ``/dev/shm/mattehub-bench-surreal`` (else the temp folder; or ``--work``):
 
-1. decodes per clip (``mattehub.sources.surreal.DECODES``) of a ``workers=1`` build, of
+1. decodes per clip (``mattehub.families.surreal_alpha.sources.DECODES``) of a ``workers=1`` build, of
    ``load_dataset("mattehub", "surreal-alpha", ..., streaming=True)`` iterated in one process,
    and per worker of ``workers=2`` builds;
 2. samples/s per core with ``--layout dim --bg-size 1280``, best of ``--repeats`` interleaved
@@ -78,7 +78,7 @@ QUICK = Plan(clips=1, frames=20, num_bgs=2, repeats=1, rss_counts=(1, 2), rss_fr
 # --- sources --------------------------------------------------------------------------------
 def backgrounds() -> Path:
     """A folder of background JPEGs, ``BACKGROUNDS // 2`` of each size in BG_PIXELS."""
-    from mattehub.demo.hhm import make_hhm_sources
+    from mattehub.families.image_him.standin import make_hhm_sources
 
     def make(root: Path) -> None:
         for number, (width, height) in enumerate(BG_PIXELS):
@@ -92,7 +92,7 @@ def backgrounds() -> Path:
 
 def tree(clips: int, frames: int) -> Path:
     """``cmu/train/run0/<seq>/<seq>_c0001`` x ``clips``; returns the folder holding cmu."""
-    from mattehub.demo.surreal import write_clip
+    from mattehub.families.surreal_alpha.standin import write_clip
 
     def make(root: Path) -> None:
         for number in range(clips):
@@ -114,9 +114,9 @@ def child_main(spec: dict) -> None:
 
 def build_child(spec: dict) -> dict:
     """One ``build()``: (a), (p), the memory runs and the workers=2 counts."""
-    from mattehub.build import BuildOptions, build
-    from mattehub.recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
-    from mattehub.sources import surreal
+    from mattehub.build.run import BuildOptions, build
+    from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+    from mattehub.families.surreal_alpha import sources as surreal
 
     import bench_surreal  # the module (not __main__): where spawned workers find the class
 
@@ -144,8 +144,8 @@ def __getattr__(name: str):
     comes from the snapshot); spawned workers unpickle the recipe through this."""
     if name != "CountingRecipe":
         raise AttributeError(name)
-    from mattehub.recipes.surreal_alpha import SurrealAlphaRecipe
-    from mattehub.sources import surreal
+    from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
+    from mattehub.families.surreal_alpha import sources as surreal
 
     class CountingRecipe(SurrealAlphaRecipe):
         """After each sample: this process's DECODES per clip to ``<count_dir>/<pid>.json``."""
@@ -164,7 +164,7 @@ def __getattr__(name: str):
 
 def reference_child(spec: dict) -> dict:
     """(b), drawing each frame's backgrounds as ``SurrealAlphaRecipe.pick_background`` does."""
-    from mattehub.rng import sample_rng
+    from mattehub.core.rng import sample_rng
     from reference_surreal import list_backgrounds, run_reference
 
     count, num_bgs = len(list_backgrounds(Path(spec["bg"]))), spec["num_bgs"]
@@ -179,7 +179,7 @@ def stream_child(spec: dict) -> dict:
     import datasets
 
     import mattehub  # noqa: F401  (registers the "mattehub" builder)
-    from mattehub.sources import surreal
+    from mattehub.families.surreal_alpha import sources as surreal
 
     split = datasets.load_dataset("mattehub", CONFIG, data_dir=spec["src"], bg_root=spec["bg"],
                                   num_bgs=spec["num_bgs"], streaming=True)["train"]
@@ -208,7 +208,7 @@ def throughput(src: Path, bg: Path, plan: Plan) -> tuple[dict[str, dict], dict]:
 def decode_runs(src: Path, long_src: Path, bg: Path, plan: Plan) -> dict:
     """Streaming, then workers=2 builds of clips with at most and with more than
     TASK_SAMPLES samples, each worker's decodes per clip; native layout."""
-    from mattehub.recipes import surreal_alpha
+    from mattehub.families.surreal_alpha import recipe as surreal_alpha
 
     runs = {"stream": child("stream", src, bg, plan.num_bgs, layout="native"),
             "task_samples": getattr(surreal_alpha, "TASK_SAMPLES", "?")}
@@ -270,7 +270,7 @@ def decode_section(runs: dict, plan: Plan) -> list[str]:
                        "bg_root=, num_bgs=, streaming=True)` iterated in one process",
                        decodes["stream"]),
             workers_row("short", decodes["short"]), workers_row("long", decodes["long"])]
-    return ["`mattehub.sources.surreal.DECODES` counts the files a process decodes, per kind "
+    return ["`mattehub.families.surreal_alpha.sources.DECODES` counts the files a process decodes, per kind "
             "(in `workers=2` builds each worker writes its counts per clip: a `SurrealAlphaRecipe` "
             "subclass in the benchmark). All but run (a) use the native layout.", "",
             *md_table(("path", "clips:", "samples:", "files decoded", "per clip:"), rows), "",
@@ -324,7 +324,7 @@ def report(runs: dict, plan: Plan, head: list[str]) -> str:
     """The markdown section for docs/benchmarks.md (also printed); ``head``: measured_lines."""
     lines = [MARKS[0], "## surreal-alpha: decodes per clip, build throughput per core, memory", "",
              *head,
-             f"- Sources in `{WORK}`: `mattehub.demo.surreal.write_clip` clips (H.264 mp4, "
+             f"- Sources in `{WORK}`: `mattehub.families.surreal_alpha.standin.write_clip` clips (H.264 mp4, "
              f"compressed `_segm/_depth/_info.mat`, 320x240), {plan.clips} of {plan.frames} frames "
              f"(throughput, streaming, short clips), {max(plan.rss_counts + (W2_CLIPS,))} of "
              f"{plan.rss_frames} (memory, long clips); {BACKGROUNDS} `make_hhm_sources` "

@@ -4,7 +4,7 @@ Two workloads on the same synthetic video sources (frame folders: 512x640 people
 across the frame, 1024x576 backgrounds, still or moving), each in its own process pinned to
 one CPU, timing only the work (not interpreter start or imports):
 
-  (a) ``mattehub.build.build`` of the ``v-him`` recipe, writing Parquet + WebDataset shards;
+  (a) ``mattehub.build.run.build`` of the ``v-him`` recipe, writing Parquet + WebDataset shards;
   (b) ``reference_v_him.py``: the release's algorithm with Pillow + numpy, release folders.
 
 Both draw each clip attempt's choices (level, sources, start frames, background, layout)
@@ -119,8 +119,8 @@ def _drifting(rgb, alpha, number: int, frames: int):
 def ensure_sources(spec: SourceSpec) -> Path:
     """Write the clips and their lists under ``_work/v_him/<name>`` unless already there.
 
-    People and scenes come from ``mattehub.demo.hhm.make_hhm_sources``; they are laid out
-    like ``mattehub.demo.videos.make_video_sources`` does (VideoMatte-style frame folders
+    People and scenes come from ``mattehub.families.image_him.standin.make_hhm_sources``; they are laid out
+    like ``mattehub.families.video_him.standin.make_video_sources`` does (VideoMatte-style frame folders
     ``fgr/<clip>/NNNNN.jpg`` + ``pha/<clip>/NNNNN.png``, still JPEGs, background frame
     folders panning across a scene), only larger and longer.
     """
@@ -131,9 +131,9 @@ def ensure_sources(spec: SourceSpec) -> Path:
         return root
     import numpy as np
 
-    from mattehub import codecs
-    from mattehub.sources import gate
-    from mattehub.demo.hhm import make_hhm_sources
+    from mattehub.contract import codecs
+    from mattehub.inputs import gate
+    from mattehub.families.image_him.standin import make_hhm_sources
 
     shutil.rmtree(root, ignore_errors=True)
     hhm = make_hhm_sources(root / "hhm", num_foregrounds=spec.fg_clips + 1,
@@ -185,8 +185,8 @@ def mattehub_runner() -> Runner:
     """
     import pyarrow.parquet as pq
 
-    from mattehub.build import BuildOptions, build
-    from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
+    from mattehub.build.run import BuildOptions, build
+    from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
 
     def run(src: Path, out: Path, n: int) -> dict:
         report = build(VideoHimRecipe(VideoHimOptions(data_dir=str(src)), SEED),
@@ -207,7 +207,7 @@ def mattehub_runner() -> Runner:
 
 def reference_runner() -> Runner:
     """(b): the Pillow + numpy reference, fed mattehub's per-clip generator."""
-    from mattehub.rng import sample_rng
+    from mattehub.core.rng import sample_rng
     from reference_v_him import MAX_ATTEMPTS, run_reference
 
     def run(src: Path, out: Path, n: int) -> dict:
@@ -228,7 +228,7 @@ RUNNERS = {"a": mattehub_runner, "b": reference_runner}
 
 def time_attempts() -> dict:
     """Wrap (a)'s ``synthesise_clip`` to add up the time of accepted and rejected attempts."""
-    import mattehub.recipes.v_him as recipe_module
+    import mattehub.families.video_him.recipe as recipe_module
 
     totals = {"accepted_s": 0.0, "rejected_s": 0.0, "accepted": 0, "rejected": 0}
     synthesise = recipe_module.synthesise_clip

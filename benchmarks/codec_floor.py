@@ -10,7 +10,7 @@ per-sample generator, so the same instance count, foregrounds and background), t
   given ``placed`` (the foregrounds mattehub placed, per index, from its meta) the floor
   encodes outputs for those only, otherwise for every drawn foreground.
 
-All decoding goes through ``mattehub.sources.gate`` and encoding through ``mattehub.codecs``
+All decoding goes through ``mattehub.inputs.gate`` and encoding through ``mattehub.contract.codecs``
 (same functions, same settings).
 There is no resampling, occlusion or blending: each instance's output is an unscaled crop of
 its source (the top-left part of the matte's content box, with the height (a) would give
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mattehub import codecs
-from mattehub.sources import gate
-from mattehub.rng import sample_rng
-from mattehub.sources.backgrounds import scan_backgrounds
-from mattehub.sources.hhm import scan_foregrounds
+from mattehub.contract import codecs
+from mattehub.inputs import gate
+from mattehub.core.rng import sample_rng
+from mattehub.inputs.backgrounds import scan_backgrounds
+from mattehub.families.image_him.sources import scan_foregrounds
 
 CONFIG = "i-him"  # the recipe name salts mattehub's per-sample generator
 MIN_INSTANCES, MAX_INSTANCES = 2, 4

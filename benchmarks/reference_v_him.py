@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mattehub.recipes.v_him_synth import clip_layout
+from mattehub.families.video_him.synth import clip_layout
 
 JPEG_QUALITY = 95
 MAX_FRAMES = 30

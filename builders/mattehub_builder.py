@@ -14,7 +14,7 @@ Three sources, one builder:
 
 Keyword arguments are ``mattehub build`` options by destination name (``bg_root=``,
 ``num_bgs=``, ``mask_set=``, ``clip_length=``, ``with_fields=["trimap"]``, ``seed=``,
-``num_samples=``), checked by the CLI's own types (``mattehub.stream_plan``). Sample ``i`` is
+``num_samples=``), checked by the CLI's own types (``mattehub.streaming.plan``). Sample ``i`` is
 ``recipe.make(i)`` of the recipe a build makes, so rows equal a build's. Made splits are cut
 into many generator shards (id ranges), so DataLoader workers and ``split_dataset_by_node``
 ranks divide them exactly.
@@ -30,11 +30,11 @@ import pyarrow.parquet as pq
 from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
-from mattehub.configs import CONFIG_NAMES, RECIPES
-from mattehub.errors import BuildError, SourceError
-from mattehub.shard_folder import ShardFolder
-from mattehub.stream_plan import config_splits, shard_ranges, source_recipe
-from mattehub.writers.parquet import to_row
+from mattehub.families.registry import CONFIG_NAMES, RECIPES
+from mattehub.core.errors import BuildError, SourceError
+from mattehub.output.folder import ShardFolder
+from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
+from mattehub.formats.parquet import to_row
 
 ROWS_PER_TABLE = 8
 logger = datasets.logging.get_logger(__name__)
@@ -123,7 +123,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
 
     def _generate_tables(self, parts, split, source):
         """``parts`` is what ``datasets`` shards across workers and nodes: Parquet files of a
-        shard folder, or id ranges (``mattehub.stream_plan.shard_ranges``) of a made split."""
+        shard folder, or id ranges (``mattehub.streaming.plan.shard_ranges``) of a made split."""
         if source == "shards":
             yield from self._shard_tables(parts)
         else:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .registration import register  # noqa: E402
-from .loading import stream  # noqa: E402
-from .trimap import trimap, trimap_seed  # noqa: E402
-from .foreground import estimate_foreground  # noqa: E402
+from mattehub.streaming.registration import register  # noqa: E402
+from mattehub.streaming.loading import stream  # noqa: E402
+from mattehub.synthesis.trimap import trimap, trimap_seed  # noqa: E402
+from mattehub.synthesis.foreground import estimate_foreground  # noqa: E402
 
 register()
 

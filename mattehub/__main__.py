@@ -1,6 +1,6 @@
 """``python -m mattehub``: the same command line as the ``mattehub`` script."""
 import sys
 
-from .cli import main
+from mattehub.cli.main import main
 
 sys.exit(main())

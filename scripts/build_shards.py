@@ -9,8 +9,8 @@ Run with ``CONFIG --help`` for the options of a build.
 """
 import sys
 
-from mattehub.cli import main
-from mattehub.configs import CONFIG_NAMES
+from mattehub.cli.main import main
+from mattehub.families.registry import CONFIG_NAMES
 
 if __name__ == "__main__":
     argv = sys.argv[1:]

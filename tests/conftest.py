@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from mattehub.build import BuildOptions, build
-from mattehub.demo.hhm import make_hhm_sources
-from mattehub.recipes.i_him import ImageHimOptions, ImageHimRecipe
-from mattehub.shards import ShardLimits
+from mattehub.build.run import BuildOptions, build
+from mattehub.families.image_him.standin import make_hhm_sources
+from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+from mattehub.build.sequence import ShardLimits
 from range_server import RangeHandler, start_server  # noqa: F401  (RangeHandler used by tests)
 
 
@@ -37,7 +37,7 @@ def build_i_him(sources, out: Path, num_samples: int = 20, workers: int = 1,
 def release(hhm, tmp_path_factory):
     """The stand-in MaGGIe HIM release (Info-ZIP split zips in release/, the same files
     unzipped in extracted/)."""
-    from mattehub.demo.release import make_release
+    from mattehub.families.releases.standin import make_release
 
     return make_release(tmp_path_factory.mktemp("release"), hhm)
 

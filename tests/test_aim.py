@@ -13,7 +13,7 @@ import pytest
 
 from aim_tree import dim_composite, make_aim_tree
 from conftest import shard_bytes
-from mattehub.cli import build_namespace, main
+from mattehub.cli.main import build_namespace, main
 
 NUM_BGS = 3
 
@@ -99,7 +99,7 @@ def test_a_jpeg_foreground_keeps_its_bytes_in_jpg_builds(tree, tmp_path):
 
 
 def test_fg_reestimate_lsa_stores_the_foreground_it_composites(tree, tmp_path, png_build):
-    from mattehub.foreground import estimate_foreground
+    from mattehub.synthesis.foreground import estimate_foreground
 
     _build(tree, tmp_path / "s", "--image-format", "png", "--fg-reestimate", "lsa")
     rows = _rows(tmp_path / "s")
@@ -161,7 +161,7 @@ def test_streaming_gives_the_built_rows(tree, png_build, tmp_path):
 
 
 def test_fg_reestimate_is_a_load_dataset_option(tmp_path):
-    from mattehub.foreground import estimate_foreground
+    from mattehub.synthesis.foreground import estimate_foreground
 
     train_only = make_aim_tree(tmp_path / "train", test=False)
     rows = _stream(train_only.data_dir, "train", bg_root=str(train_only.bg_root), num_bgs=NUM_BGS,
@@ -194,7 +194,7 @@ def test_both_configs_stream_from_a_tree_holding_train_and_test(tree):
 
 
 def test_source_splits_follow_the_folders(tmp_path):
-    from mattehub.recipes.aim import AimRecipe, Composition1kRecipe
+    from mattehub.families.aim.recipe import AimRecipe, Composition1kRecipe
 
     both = str(make_aim_tree(tmp_path / "both").data_dir)
     assert AimRecipe.source_splits(both) == ["train"]
@@ -204,7 +204,7 @@ def test_source_splits_follow_the_folders(tmp_path):
 
 
 def test_num_bgs_defaults_to_100_and_is_honoured_when_given():
-    from mattehub.recipes.aim import AimRecipe
+    from mattehub.families.aim.recipe import AimRecipe
 
     def num_bgs(**values) -> int:
         args = build_namespace("aim", dict(data_dir="/d", bg_root="/b", **values))
@@ -212,14 +212,14 @@ def test_num_bgs_defaults_to_100_and_is_honoured_when_given():
 
     assert num_bgs() == 100
     assert num_bgs(num_bgs=1) == 1 and num_bgs(num_bgs=7) == 7
-    from mattehub.recipes.surreal_alpha import SurrealAlphaRecipe
+    from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 
     surreal = build_namespace("surreal-alpha", {"data_dir": "/d", "bg_root": "/b"})
     assert SurrealAlphaRecipe.options_from_args(surreal).num_bgs == 1  # surreal-alpha's own default
 
 
 def test_sample_ids_map_to_foreground_and_k(tree):
-    from mattehub.recipes.aim import AimOptions, AimRecipe
+    from mattehub.families.aim.recipe import AimOptions, AimRecipe
 
     recipe = AimRecipe(AimOptions(data_dir=str(tree.data_dir), bg_root=str(tree.bg_root), num_bgs=4), seed=5)
     recipe.prepare()
@@ -248,7 +248,7 @@ def test_the_test_split_reads_a_zip_of_the_tree(tree, tmp_path):
 def test_composite_rounds_exactly_for_every_value_triple():
     """``aim_compose.composite`` (OpenCV blendLinear) equals round(a/255*fg + (1-a/255)*bg) in
     float64 for every (fg, bg, a) in 0..255."""
-    from mattehub.recipes.aim_compose import composite
+    from mattehub.families.aim.compose import composite
 
     values = np.arange(256, dtype=np.uint8)
     for first in range(0, 256, 32):

@@ -8,9 +8,9 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from mattehub.errors import BuildError
-from mattehub.layout import OutputLayout
-from mattehub.shards import file_digests
+from mattehub.core.errors import BuildError
+from mattehub.output.layout import OutputLayout
+from mattehub.build.sequence import file_digests
 from conftest import build_i_him, shard_bytes
 
 
@@ -67,7 +67,7 @@ def test_other_options_need_overwrite(hhm, tmp_path):
 def test_interrupted_build_resumes_to_identical_bytes(hhm, built, tmp_path, monkeypatch):
     """An exception mid-shard drops the open shard's temp files (finished shards stay);
     the re-run redoes that shard."""
-    from mattehub.recipes.i_him import ImageHimRecipe
+    from mattehub.families.image_him.recipe import ImageHimRecipe
 
     real_make = ImageHimRecipe.make
 
@@ -90,7 +90,7 @@ def test_interrupted_build_resumes_to_identical_bytes(hhm, built, tmp_path, monk
 
 def test_killed_build_resumes_to_identical_bytes(hhm, tmp_path):
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "mattehub.cli", "build", "i-him", "--out", str(out),
+    command = [sys.executable, "-m", "mattehub.cli.main", "build", "i-him", "--out", str(out),
                "--num-samples", "60", "--max-samples-per-shard", "8", "--row-group-bytes",
                str(256 * 1024), "--image-root", str(hhm.image_root), "--bg-root",
                str(hhm.bg_root), "--invalid-names", str(hhm.invalid_names), "--no-progress"]

@@ -16,16 +16,16 @@ from huggingface_hub import DatasetCard
 from PIL import Image
 
 from conftest import i_him_recipe
-from mattehub import codecs
-from mattehub.build import BuildOptions, build
-from mattehub.card import licence_fields, size_category
-from mattehub.demo.run import run_demo
-from mattehub.demo.surreal import make_surreal_sources
-from mattehub.jsonio import read_json
-from mattehub.layout import OutputLayout
-from mattehub.preview import contact_sheet
-from mattehub.recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
-from mattehub.sample import EncodedSample
+from mattehub.contract import codecs
+from mattehub.build.run import BuildOptions, build
+from mattehub.output.card import licence_fields, size_category
+from mattehub.cli.demo import run_demo
+from mattehub.families.surreal_alpha.standin import make_surreal_sources
+from mattehub.core.jsonio import read_json
+from mattehub.output.layout import OutputLayout
+from mattehub.output.preview import contact_sheet
+from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+from mattehub.contract.sample import EncodedSample
 
 REPO = Path(__file__).resolve().parents[1]
 CARDS = {"parquet": "README.md", "webdataset": "wds/README.md"}
@@ -186,10 +186,10 @@ def test_sample_format_claims_lossless_only_for_what_mattehub_makes(demo):
 
 def test_demo_statistics_are_rendered_without_importing_statistics(demo):
     """The demo stores overlay-depth statistics; the card renders them from the summary, and
-    importing the card module does not import mattehub.statistics (no import cycle)."""
+    importing the card module does not import mattehub.analysis.statistics (no import cycle)."""
     section = card_text(demo, "parquet").split("### `overlay-depth`:", 1)[1].split("\n### ", 1)[0]
     assert "#### Statistics" in section and "| `depth` | value | 16 (0..65535) |" in section
-    code = "import sys, mattehub.card; assert 'mattehub.statistics' not in sys.modules"
+    code = "import sys, mattehub.output.card; assert 'mattehub.analysis.statistics' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
@@ -314,7 +314,7 @@ def test_dry_run_push_of_the_demo_lists_exactly_its_files_and_no_token(demo, mon
     import socket
 
     import huggingface_hub
-    from mattehub.cli import main
+    from mattehub.cli.main import main
     from test_hub import listed_files, walk_minus_ignored
 
     def refuse(*args, **kwargs):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import datasets
 
-from mattehub.cli import main
-from mattehub.layout import OutputLayout
+from mattehub.cli.main import main
+from mattehub.output.layout import OutputLayout
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,9 +1,9 @@
-"""docs/format.md and mattehub.contract describe the same fields."""
+"""docs/format.md and mattehub.contract.schema describe the same fields."""
 from pathlib import Path
 
-from mattehub.contract import FAMILIES, check_schema
-from mattehub.configs import RECIPES
-from mattehub.recipes.i_him_meta import INSTANCE, META_FEATURES
+from mattehub.contract.schema import FAMILIES, check_schema
+from mattehub.families.registry import RECIPES
+from mattehub.families.image_him.meta import INSTANCE, META_FEATURES
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text()
 
@@ -16,11 +16,11 @@ def test_every_family_and_field_is_documented():
 
 
 def test_every_meta_key_is_documented():
-    from mattehub.recipes.surreal_alpha_meta import META_FEATURES as SURREAL_META
-    from mattehub.recipes.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
-    from mattehub.recipes.overlay_depth_meta import META_FEATURES as OVERLAY_META
-    from mattehub.recipes.duts import META_FEATURES as DUTS_META
-    from mattehub.recipes.aim import META_FEATURES as AIM_META
+    from mattehub.families.surreal_alpha.meta import META_FEATURES as SURREAL_META
+    from mattehub.contract.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
+    from mattehub.families.overlay_depth.meta import META_FEATURES as OVERLAY_META
+    from mattehub.families.duts.recipe import META_FEATURES as DUTS_META
+    from mattehub.families.aim.recipe import META_FEATURES as AIM_META
 
     keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
     for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META):
@@ -30,9 +30,9 @@ def test_every_meta_key_is_documented():
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
     from conftest import i_him_recipe
-    from mattehub.recipes.release import RELEASE_RECIPES, ReleaseOptions
-    from mattehub.recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
-    from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
+    from mattehub.families.releases.recipe import RELEASE_RECIPES, ReleaseOptions
+    from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+    from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
 
     recipes = [i_him_recipe(hhm), VideoHimRecipe(VideoHimOptions(data_dir="unused"), seed=0),
                SurrealAlphaRecipe(SurrealAlphaOptions(data_dir="unused", bg_root="unused"), seed=0)]
@@ -49,8 +49,8 @@ def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
 
 def _duts_recipes(tmp_path):
     """duts on the demo's DUTS stand-in, both splits (train read from DUTS-TR.zip)."""
-    from mattehub.demo.duts import make_duts_sources
-    from mattehub.recipes.duts import DutsOptions, DutsRecipe
+    from mattehub.families.duts.standin import make_duts_sources
+    from mattehub.families.duts.recipe import DutsOptions, DutsRecipe
 
     data_dir = str(make_duts_sources(tmp_path / "duts").data_dir)
     recipes = [DutsRecipe(DutsOptions(data_dir=data_dir, split=split), seed=0)
@@ -64,8 +64,8 @@ def _duts_recipes(tmp_path):
 def _aim_recipes(tmp_path):
     """aim (train: fg, bg) and composition-1k (test: the published trimap) on the demo's
     stand-in."""
-    from mattehub.demo.aim import make_aim_sources
-    from mattehub.recipes.aim import AimOptions, AimRecipe, Composition1kRecipe
+    from mattehub.families.aim.standin import make_aim_sources
+    from mattehub.families.aim.recipe import AimOptions, AimRecipe, Composition1kRecipe
 
     src = make_aim_sources(tmp_path / "aim")
     recipes = [cls(AimOptions(data_dir=str(src.data_dir), bg_root=str(src.bg_root), num_bgs=2,
@@ -80,8 +80,8 @@ def _aim_recipes(tmp_path):
 
 def _overlay_recipes(tmp_path):
     """overlay-depth's schema depends on its sources: one prepared per depth mode."""
-    from mattehub.demo.overlay import make_overlay_sources
-    from mattehub.recipes.overlay_depth import OverlayDepthOptions, OverlayDepthRecipe
+    from mattehub.families.overlay_depth.standin import make_overlay_sources
+    from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
 
     src = make_overlay_sources(tmp_path)
     recipes = []

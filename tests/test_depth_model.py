@@ -1,4 +1,4 @@
-"""mattehub.depth_model: loading by local path, output format, polarity, determinism, errors.
+"""mattehub.families.overlay_depth.depth_model: loading by local path, output format, polarity, determinism, errors.
 
 Every model is a tiny random one saved by tests/tiny_depth.py into a temporary folder and loaded
 by path, so nothing is ever downloaded.
@@ -18,10 +18,8 @@ import torch.nn.functional as F
 from transformers import (AutoImageProcessor, AutoModelForDepthEstimation, CHMv2Config,
                           DepthAnythingConfig)
 
-from mattehub.depth_model import (INVERSE_DEPTH_TYPES, METRIC_DEPTH_TYPES, DepthModel,
-                                  DepthModelError, display_name, is_inverse_depth,
-                                  normalise_depth, require_depth_extra)
-from mattehub.errors import BuildError
+from mattehub.families.overlay_depth.depth_model import INVERSE_DEPTH_TYPES, METRIC_DEPTH_TYPES, DepthModel, DepthModelError, display_name, is_inverse_depth, normalise_depth, require_depth_extra
+from mattehub.core.errors import BuildError
 from tiny_depth import save_tiny_depth_model
 
 SIZE = (96, 64)  # (width, height): not square, so a swapped width/height shows

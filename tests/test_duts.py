@@ -18,7 +18,7 @@ from PIL import Image
 
 from conftest import shard_bytes
 from duts_tree import DEFAULT_SETS, TOPS, make_duts_tree, zip_tree
-from mattehub.cli import main
+from mattehub.cli.main import main
 
 SPLITS = ("train", "test")
 
@@ -150,7 +150,7 @@ def test_streamed_over_http_from_the_zips(trees, http_root):
 
 
 def test_only_present_splits_are_listed(trees, tmp_path):
-    from mattehub.recipes.duts import DutsRecipe
+    from mattehub.families.duts.recipe import DutsRecipe
 
     _, zipped, _ = trees
     (tmp_path / "DUTS-TE.zip").write_bytes((zipped / "DUTS-TE.zip").read_bytes())
@@ -166,8 +166,8 @@ def test_workers_1_and_2_write_identical_shards(trees, folder_build, tmp_path):
 
 
 def test_trimap_of_a_loaded_sample_is_the_stored_one(folder_build):
-    """``mattehub.trimap.trimap(alpha, "duts")`` on a loaded alpha gives the stored trimap."""
-    from mattehub.trimap import trimap
+    """``mattehub.synthesis.trimap.trimap(alpha, "duts")`` on a loaded alpha gives the stored trimap."""
+    from mattehub.synthesis.trimap import trimap
 
     for row in parquet_rows(folder_build, "train"):
         alpha = pixels(row["alpha"]["bytes"])

@@ -19,11 +19,11 @@ import pytest
 import mattehub
 from conftest import build_i_him
 from duts_tree import make_duts_tree
-from mattehub.build import BuildOptions, build
-from mattehub.cli import main
-from mattehub.demo.videos import make_video_sources
-from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
-from mattehub.shards import ShardLimits
+from mattehub.build.run import BuildOptions, build
+from mattehub.cli.main import main
+from mattehub.families.video_him.standin import make_video_sources
+from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.build.sequence import ShardLimits
 
 
 def _grey(data: bytes) -> np.ndarray:
@@ -269,7 +269,7 @@ def test_evaluate_help_names_the_layout(capsys):
 def test_instances_without_guidance_mask_are_not_evaluated(tmp_path):
     # M-HIM2K: meta.mask_present[k] false -> instance k never enters the means (MaGGIe lists
     # the mask folder); its prediction file, if any, is an extra prediction.
-    from mattehub.evaluate import EvaluationOptions, Predictions, score_instances
+    from mattehub.analysis.evaluate import EvaluationOptions, Predictions, score_instances
 
     gts = [np.full((4, 4), 255, np.uint8), np.zeros((4, 4), np.uint8)]
     gts[1][0, 0] = 255

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from mattehub import foreground
-from mattehub.errors import BuildError
-from mattehub.foreground import estimate_foreground
+from mattehub.synthesis import foreground
+from mattehub.core.errors import BuildError
+from mattehub.synthesis.foreground import estimate_foreground
 
 METHODS = ("lsa", "ml")
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mattehub.errors import SourceError
-from mattehub.redact import Redactor, public_name
-from mattehub.sources import gate
+from mattehub.core.errors import SourceError
+from mattehub.core.redact import Redactor, public_name
+from mattehub.inputs import gate
 
 MATTE = np.tile(np.arange(0, 240, 4, dtype=np.uint8), (20, 1))  # 60 x 20, many levels
 

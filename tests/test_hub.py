@@ -20,12 +20,12 @@ from huggingface_hub import constants
 from huggingface_hub.utils import filter_repo_objects
 
 from conftest import build_i_him
-from mattehub.build import BuildOptions, build
-from mattehub.cli import main
-from mattehub.demo.videos import make_video_sources
-from mattehub.hub import PushError, push_folder
-from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
-from mattehub.shards import ShardLimits
+from mattehub.build.run import BuildOptions, build
+from mattehub.cli.main import main
+from mattehub.families.video_him.standin import make_video_sources
+from mattehub.publish.hub import PushError, push_folder
+from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.build.sequence import ShardLimits
 
 REPO = "me/shards"
 TOKEN_ENV = "hf_EnvTokenForTestsOnly0123456789abcd"

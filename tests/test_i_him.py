@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mattehub import codecs
-from mattehub.sources import gate
+from mattehub.contract import codecs
+from mattehub.inputs import gate
 from conftest import i_him_recipe
 
 

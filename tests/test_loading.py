@@ -7,8 +7,8 @@ import pytest
 import webdataset
 
 import mattehub
-from mattehub.recipes.him_meta import IMAGE_HIM_META
-from mattehub.sources import gate
+from mattehub.contract.him_meta import IMAGE_HIM_META
+from mattehub.inputs import gate
 from conftest import i_him_recipe
 
 
@@ -86,7 +86,7 @@ def test_stream_over_http_with_range_requests(built, expected, http_root):
 
 def test_unknown_config_in_folder_says_what_exists(built):
     with pytest.raises(ValueError, match="holds no config 'v-him'.*i-him"):
-        from mattehub.shard_folder import ShardFolder
+        from mattehub.output.folder import ShardFolder
 
         ShardFolder(str(built), "v-him").splits()
 

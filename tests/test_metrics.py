@@ -1,4 +1,4 @@
-"""``mattehub.metrics`` against cases worked out by hand: SAD, MSE, MAD, Grad and Conn over
+"""``mattehub.analysis.metrics`` against cases worked out by hand: SAD, MSE, MAD, Grad and Conn over
 the whole image and the unknown region, clips, dtSSD, MESSDdt, and instance matching.
 
 Expected values are written from the definitions in the comments (alpha = value / 255),
@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from mattehub import metrics as M
+from mattehub.analysis import metrics as M
 
 U8 = np.uint8
 

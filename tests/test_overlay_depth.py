@@ -25,11 +25,11 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from mattehub.build import BuildOptions, build
-from mattehub.cli import main
-from mattehub.layout import OutputLayout
-from mattehub.recipes.overlay_depth import OverlayDepthOptions, OverlayDepthRecipe
-from mattehub.shards import ShardLimits
+from mattehub.build.run import BuildOptions, build
+from mattehub.cli.main import main
+from mattehub.output.layout import OutputLayout
+from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
+from mattehub.build.sequence import ShardLimits
 from overlay_tree import (DEFAULT_BACKGROUNDS, DEFAULT_FOREGROUNDS, GREEN_HIDDEN, RED,
                           canvas_resize, make_overlay_tree, nearest, read_bgr, read_unchanged)
 

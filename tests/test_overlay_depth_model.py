@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from mattehub.cli import main
+from mattehub.cli.main import main
 from tiny_depth import save_tiny_depth_model
 
 
@@ -64,8 +64,8 @@ def test_model_depth_bytes_do_not_depend_on_workers_or_shards(overlay_tree, mode
 
 
 def test_a_sample_alone_equals_it_in_a_build(overlay_tree, model_dir, tmp_path):
-    from mattehub.cli import build_namespace
-    from mattehub.recipes.overlay_depth import OverlayDepthRecipe
+    from mattehub.cli.main import build_namespace
+    from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
 
     _build(overlay_tree, model_dir, tmp_path / "out", "--num-samples", "10")
     built = _rows(tmp_path / "out")

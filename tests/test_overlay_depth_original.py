@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from mattehub.cli import main
+from mattehub.cli.main import main
 from overlay_original_tree import make_original_tree, zip_dataset
 
 MISSING = ("Dataset/bg1/fg_2/overlay/7.jpg",)

@@ -14,15 +14,14 @@ import pytest
 from datasets import Value
 from PIL import Image
 
-from mattehub.build import BuildOptions, build
-from mattehub.contract import IMAGE, META, FieldSpec, Schema
-from mattehub.errors import BuildError, SourceError
-from mattehub.export_original import export_original
+from mattehub.build.run import BuildOptions, build
+from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
+from mattehub.core.errors import BuildError, SourceError
+from mattehub.families.overlay_depth.export import export_original
 from mattehub.recipes.base import Recipe
-from mattehub.sample import EncodedSample, Outcome, sample_key
-from mattehub.shards import ShardLimits
-from mattehub.sources.overlay_original import (UPSTREAM_SCALES, open_original, parse_position,
-                                               parse_rows)
+from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.build.sequence import ShardLimits
+from mattehub.families.overlay_depth.original_sources import UPSTREAM_SCALES, open_original, parse_position, parse_rows
 from overlay_original_tree import ZIP, make_original_tree, zip_dataset
 
 needs_zip = pytest.mark.usefixtures("info_zip")

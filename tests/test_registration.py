@@ -4,7 +4,7 @@ from datasets.load import PackagedDatasetModuleFactory
 from datasets.packaged_modules import _PACKAGED_DATASETS_MODULES
 
 import mattehub
-from mattehub.registration import MODULE, NAME
+from mattehub.streaming.registration import MODULE, NAME
 
 
 def test_name_is_registered_and_factory_wrapped():

@@ -24,12 +24,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mattehub import codecs
-from mattehub.archives import SplitZip, records, splitzip
-from mattehub.archives.parts import Parts
-from mattehub.configs import RECIPES
-from mattehub.recipes.release import ReleaseOptions
-from mattehub.releases import samples
+from mattehub.contract import codecs
+from mattehub.inputs.archives import SplitZip, records, splitzip
+from mattehub.inputs.archives.parts import Parts
+from mattehub.families.registry import RECIPES
+from mattehub.families.releases.recipe import ReleaseOptions
+from mattehub.families.releases import samples
 from test_splitzip import expected_files, zip_split
 
 ZIP = shutil.which("zip")

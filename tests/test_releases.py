@@ -6,9 +6,9 @@ import datasets
 import pytest
 
 import mattehub  # noqa: F401  (registers the builder)
-from mattehub.configs import RECIPES
-from mattehub.errors import SourceError
-from mattehub.recipes.release import ReleaseOptions
+from mattehub.families.registry import RECIPES
+from mattehub.core.errors import SourceError
+from mattehub.families.releases.recipe import ReleaseOptions
 
 CASES = [("i-him50k", "train"), ("him2k", "comp"), ("him2k", "natural"), ("m-him2k", "comp"),
          ("v-him2k5", "train"), ("v-him60", "easy"), ("v-him60", "hard")]
@@ -117,7 +117,7 @@ def test_load_dataset_mattehub_streams_the_release(release, http_root):
 
 
 def test_build_converts_a_release_config(release, tmp_path):
-    from mattehub.cli import main
+    from mattehub.cli.main import main
 
     assert main(["build", "v-him60", "--data-dir", str(release), "--split", "medium", "--out",
                  str(tmp_path), "--no-progress"]) == 0

@@ -1,4 +1,4 @@
-"""mattehub.remote: settings, timeouts, bounded retries and the errors remote reads fail with.
+"""mattehub.inputs.remote: settings, timeouts, bounded retries and the errors remote reads fail with.
 
 Only 127.0.0.1 servers (tests/range_server.py) and a closed loopback port stand in for the
 network; every test keeps its timeouts below a second.
@@ -12,9 +12,9 @@ import pytest
 from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
-from mattehub import remote
-from mattehub.archives import ArchiveError, SplitZip
-from mattehub.errors import BuildError, SourceError
+from mattehub.inputs import remote
+from mattehub.inputs.archives import ArchiveError, SplitZip
+from mattehub.core.errors import BuildError, SourceError
 from range_server import (NoRangeHandler, RangeHandler, StallBodyHandler, StallHandler,
                           get_fails_with, start_server)
 

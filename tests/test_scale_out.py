@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import shard_bytes
-from mattehub.cli import main
-from mattehub.shard_plan import PlannedShard, plan, select
+from mattehub.cli.main import main
+from mattehub.build.plan import PlannedShard, plan, select
 
 SHARD = ["--max-samples-per-shard", "4", "--no-progress"]
 
@@ -102,7 +102,7 @@ def test_ray_build_equals_a_local_build(hhm, full, ray_cluster, tmp_path):
 
 
 def test_ray_v_him_equals_a_local_build(hhm, ray_cluster, tmp_path):
-    from mattehub.demo.videos import make_video_sources
+    from mattehub.families.video_him.standin import make_video_sources
 
     root = make_video_sources(tmp_path / "video", hhm)
     args = ["build", "v-him", "--data-dir", str(root), "--num-samples", "4", "--max-frames", "3",
@@ -114,9 +114,9 @@ def test_ray_v_him_equals_a_local_build(hhm, ray_cluster, tmp_path):
 
 def test_a_worker_killed_mid_shard_is_retried_with_identical_bytes(hhm, full, ray_cluster, tmp_path):
     from dies_once import DiesOnce
-    from mattehub.build import BuildOptions, build
-    from mattehub.cli import recipe_from_values
-    from mattehub.shards import ShardLimits
+    from mattehub.build.run import BuildOptions, build
+    from mattehub.cli.main import recipe_from_values
+    from mattehub.build.sequence import ShardLimits
 
     marker = tmp_path / "died"
     inner = recipe_from_values("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)})
@@ -133,10 +133,10 @@ def test_a_worker_killed_mid_shard_is_retried_with_identical_bytes(hhm, full, ra
 
 def test_a_shard_that_keeps_failing_is_reported_and_the_rest_written(hhm, ray_cluster, tmp_path):
     from dies_once import FailsAt
-    from mattehub.build import BuildOptions, build
-    from mattehub.cli import recipe_from_values
-    from mattehub.errors import BuildError
-    from mattehub.shards import ShardLimits
+    from mattehub.build.run import BuildOptions, build
+    from mattehub.cli.main import recipe_from_values
+    from mattehub.core.errors import BuildError
+    from mattehub.build.sequence import ShardLimits
 
     inner = recipe_from_values("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)})
     out = tmp_path / "shards"
@@ -186,9 +186,9 @@ def test_ray_into_a_url_equals_a_local_build(hhm, full, ray_cluster, tmp_path):
 
 def test_a_worker_that_cannot_load_the_recipe_is_an_error_not_a_hang(hhm, tmp_path):
     from dies_once import UnloadableInWorkers
-    from mattehub.build import BuildOptions, build
-    from mattehub.cli import recipe_from_values
-    from mattehub.errors import BuildError
+    from mattehub.build.run import BuildOptions, build
+    from mattehub.cli.main import recipe_from_values
+    from mattehub.core.errors import BuildError
 
     inner = recipe_from_values("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)})
     options = BuildOptions(out=tmp_path / "shards", num_samples=4, workers=2, progress=False)

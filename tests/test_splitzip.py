@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from mattehub.archives import ArchiveError, SplitZip
-from mattehub.archives.reassemble import reassemble
+from mattehub.inputs.archives import ArchiveError, SplitZip
+from mattehub.inputs.archives.reassemble import reassemble
 
 ZIP = shutil.which("zip")
 pytestmark = pytest.mark.skipif(ZIP is None, reason="Info-ZIP `zip` is required (apt-get install zip)")
@@ -105,7 +105,7 @@ def test_reassemble_matches_zip_F_where_zip_F_works(tmp_path):
 def test_reassemble_checks_members_across_copy_blocks(tmp_path, monkeypatch):
     """With tiny copy blocks, members span many blocks and blocks hold many members: the
     checked copy gives the same bytes as with the default block."""
-    from mattehub.archives import reassemble as module
+    from mattehub.inputs.archives import reassemble as module
 
     work, path = zip_split(tmp_path, "-fz", "-s", "64k")
     whole = reassemble(str(path), tmp_path / "whole.zip", progress=False).read_bytes()
@@ -118,7 +118,7 @@ def test_reassemble_refuses_a_damaged_member(tmp_path, monkeypatch, method):
     """Stored data is CRC'd as copied, deflate data inflated block by block; either way a
     damaged member fails, naming it, and nothing is left at --out."""
     from bad_input.archive_cases import flip_member_byte
-    from mattehub.archives import reassemble as module
+    from mattehub.inputs.archives import reassemble as module
 
     monkeypatch.setattr(module, "BLOCK", 1000)
     work, path = zip_split(tmp_path, "-Z", method, "-s", "64k")

@@ -1,4 +1,4 @@
-"""Per-channel statistics (``mattehub.statistics``): every statistic against numpy on the
+"""Per-channel statistics (``mattehub.analysis.statistics``): every statistic against numpy on the
 very arrays a fake recipe built into shards, exact integer totals, errors, the card table,
 and stored statistics surviving a rebuild only when the shards' bytes are unchanged."""
 from __future__ import annotations
@@ -13,19 +13,18 @@ import datasets
 import numpy as np
 import pytest
 
-from mattehub import codecs
-from mattehub.build import BuildOptions, BuildReport, build
-from mattehub.contract import IMAGE, META, FieldSpec, Schema
-from mattehub.errors import SourceError
-from mattehub.finalize import kept_statistics
-from mattehub.jsonio import read_json
-from mattehub.layout import OutputLayout
+from mattehub.contract import codecs
+from mattehub.build.run import BuildOptions, BuildReport, build
+from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
+from mattehub.core.errors import SourceError
+from mattehub.build.finalize import kept_statistics
+from mattehub.core.jsonio import read_json
+from mattehub.output.layout import OutputLayout
 from mattehub.recipes.base import Recipe
-from mattehub.rng import sample_rng
-from mattehub.sample import EncodedSample, Outcome, sample_key
-from mattehub.shards import ShardLimits
-from mattehub.statistics import (ChannelTotals, FieldAccumulator, Statistics, compute_statistics,
-                                 image_sums, write_statistics)
+from mattehub.core.rng import sample_rng
+from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.build.sequence import ShardLimits
+from mattehub.analysis.statistics import ChannelTotals, FieldAccumulator, Statistics, compute_statistics, image_sums, write_statistics
 
 CONFIG = "stats-fake"
 SAMPLES = 12

@@ -15,9 +15,9 @@ import pytest
 from datasets.distributed import split_dataset_by_node
 
 import mattehub  # noqa: F401  (registers the builder)
-from mattehub.cli import main
-from mattehub.demo.videos import make_video_sources
-from mattehub.stream_plan import SHARD_COUNTS, shard_ranges
+from mattehub.cli.main import main
+from mattehub.families.video_him.standin import make_video_sources
+from mattehub.streaming.plan import SHARD_COUNTS, shard_ranges
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 5, 7, 12, 13, 100, 719, 720, 50_001])
@@ -190,7 +190,7 @@ def test_overlay_depth_synthesis_on_the_fly_equals_the_build(overlay_tree, tmp_p
 
 
 def test_on_the_fly_refuses_another_configs_options(hhm):
-    with pytest.raises(mattehub.errors.BuildError,
+    with pytest.raises(mattehub.core.errors.BuildError,
                        match=r"^num_bgs= does not apply to i-him; its own options: bg_root=, "):
         datasets.load_dataset("mattehub", "i-him", data_dir=str(hhm.image_root),
                               bg_root=str(hhm.bg_root), num_bgs=3, streaming=True)

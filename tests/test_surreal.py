@@ -25,10 +25,10 @@ import pytest
 import scipy.io
 from PIL import Image
 
-from mattehub.cli import main
-from mattehub.layout import OutputLayout
-from mattehub.recipes.surreal_alpha import SurrealAlphaOptions, SurrealAlphaRecipe
-from mattehub.sources import surreal
+from mattehub.cli.main import main
+from mattehub.output.layout import OutputLayout
+from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+from mattehub.families.surreal_alpha import sources as surreal
 from surreal_tree import (RED, RED_LABEL, SPECIAL_DEPTHS, decoded_frames, expected_millimetres,
                           mat_frames)
 
@@ -289,7 +289,7 @@ def test_native_jpeg_samples_match_the_sources(surreal_tree, native):
 def test_depth_rule_on_the_special_values():
     """70, 500 and 1000 m are beyond 65.535 m (stored 0, not clipped); NaN, <= 0 and the
     1e10 background are 0; 65.535 m is the largest storable depth."""
-    from mattehub.recipes.surreal_alpha_compose import depth_millimetres
+    from mattehub.families.surreal_alpha.compose import depth_millimetres
 
     metres = np.array([[value for value, _ in SPECIAL_DEPTHS]], np.float32)
     expected = [mm for _, mm in SPECIAL_DEPTHS]
@@ -419,7 +419,7 @@ def test_prepare_decodes_no_pixels(surreal_tree, monkeypatch):
     monkeypatch.setattr(surreal, "decode_video", refuse)
     monkeypatch.setattr(surreal, "load_mat", refuse)
     monkeypatch.setattr(scipy.io, "loadmat", refuse)
-    monkeypatch.setattr("mattehub.sources.gate.decode_rgb", refuse)
+    monkeypatch.setattr("mattehub.inputs.gate.decode_rgb", refuse)
     options = SurrealAlphaOptions(data_dir=str(surreal_tree.root), bg_root=str(surreal_tree.bg_root),
                                   num_bgs=2)
     report = SurrealAlphaRecipe(options, seed=0).prepare()

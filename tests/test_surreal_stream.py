@@ -8,8 +8,8 @@ import pytest
 from datasets import load_dataset
 
 import mattehub  # noqa: F401  (registers the "mattehub" builder)
-from mattehub.errors import BuildError, SourceError
-from mattehub.sources import surreal
+from mattehub.core.errors import BuildError, SourceError
+from mattehub.families.surreal_alpha import sources as surreal
 from test_surreal import run_build
 
 OPTIONS = {"num_bgs": 2, "frame_stride": 2, "layout": "dim", "bg_size": 640, "seed": 5}
@@ -89,7 +89,7 @@ def test_a_built_folder_still_streams_its_shards(built):
 
 def test_build_tasks_never_straddle_two_clips(surreal_tree):
     """Workers get runs of ids inside one clip (so each decodes a clip once for the run)."""
-    from mattehub.recipes.surreal_alpha import TASK_SAMPLES, SurrealAlphaOptions, SurrealAlphaRecipe
+    from mattehub.families.surreal_alpha.recipe import TASK_SAMPLES, SurrealAlphaOptions, SurrealAlphaRecipe
 
     recipe = SurrealAlphaRecipe(SurrealAlphaOptions(data_dir=str(surreal_tree.root),
                                                     bg_root=str(surreal_tree.bg_root), num_bgs=3), 0)

@@ -6,9 +6,9 @@ import io
 
 import webdataset
 
-from mattehub.contract import IMAGE, IMAGE_LIST, META, FieldSpec, Schema
-from mattehub.sample import EncodedSample
-from mattehub.writers.webdataset import TAR_MTIME, WebDatasetShardWriter, to_members
+from mattehub.contract.schema import IMAGE, IMAGE_LIST, META, FieldSpec, Schema
+from mattehub.contract.sample import EncodedSample
+from mattehub.formats.webdataset import TAR_MTIME, WebDatasetShardWriter, to_members
 
 SCHEMA = Schema("t", "image-him", (FieldSpec("image", IMAGE, "jpg"), FieldSpec("alpha", IMAGE),
                                    FieldSpec("instance_alphas", IMAGE_LIST), FieldSpec("meta", META)))

@@ -1,4 +1,4 @@
-"""Trimaps (``mattehub.trimap``): every kind against its definition computed here directly with
+"""Trimaps (``mattehub.synthesis.trimap``): every kind against its definition computed here directly with
 OpenCV on float alphas (binary, soft, noise; odd and non-square sizes), the random kind's seeding,
 ``trimap_seed`` stability across processes, and the refusals."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mattehub.trimap import KINDS, RANDOM_KERNEL_SIZES, random_kernel_size, trimap, trimap_seed
+from mattehub.synthesis.trimap import KINDS, RANDOM_KERNEL_SIZES, random_kernel_size, trimap, trimap_seed
 
 SHAPES = [(1, 1), (7, 3), (37, 53), (83, 250), (121, 61)]
 
@@ -146,7 +146,7 @@ def test_trimap_seed_is_stable_across_processes():
     first = trimap_seed("aim", 3, 17)
     assert first == trimap_seed("aim", 3, 17)
     assert isinstance(first, int) and 0 <= first < 2**32
-    code = "from mattehub.trimap import trimap_seed; print(trimap_seed('aim', 3, 17))"
+    code = "from mattehub.synthesis.trimap import trimap_seed; print(trimap_seed('aim', 3, 17))"
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "random"}, cwd="/")
     assert int(other.stdout) == first

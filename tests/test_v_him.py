@@ -5,13 +5,13 @@ import datasets
 import numpy as np
 import pytest
 
-from mattehub import codecs
-from mattehub.sources import gate
-from mattehub.build import BuildOptions, build
-from mattehub.demo.videos import make_video_sources, write_mp4
-from mattehub.errors import SourceError
-from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
-from mattehub.shards import ShardLimits
+from mattehub.contract import codecs
+from mattehub.inputs import gate
+from mattehub.build.run import BuildOptions, build
+from mattehub.families.video_him.standin import make_video_sources, write_mp4
+from mattehub.core.errors import SourceError
+from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.build.sequence import ShardLimits
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from bad_input.verify_cases import record_rewrite
-from mattehub.build import BuildOptions, build
-from mattehub.cli import main
-from mattehub.configs import RECIPES
-from mattehub.demo.release import make_release
-from mattehub.demo.videos import make_video_sources
-from mattehub.recipes.release import ReleaseOptions
-from mattehub.recipes.v_him import VideoHimOptions, VideoHimRecipe
-from mattehub.shards import ShardLimits
+from mattehub.build.run import BuildOptions, build
+from mattehub.cli.main import main
+from mattehub.families.registry import RECIPES
+from mattehub.families.releases.standin import make_release
+from mattehub.families.video_him.standin import make_video_sources
+from mattehub.families.releases.recipe import ReleaseOptions
+from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.build.sequence import ShardLimits
 from mattehub.verify import verify_folder
 
 

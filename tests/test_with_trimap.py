@@ -1,4 +1,4 @@
-"""``--with trimap``: a lossless trimap field after ``alpha``, equal to ``mattehub.trimap``
+"""``--with trimap``: a lossless trimap field after ``alpha``, equal to ``mattehub.synthesis.trimap``
 of the stored alpha (for ``random``, with the recorded seed rule)."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import mattehub
-from mattehub.cli import main
+from mattehub.cli.main import main
 
 
 def _i_him(hhm, out: Path, *extra: str) -> int:
@@ -65,7 +65,7 @@ def test_tars_carry_the_trimap_member(hhm, tmp_path):
 def test_trimap_kind_without_with_and_configs_without_alpha_are_refused(hhm, tmp_path, capsys):
     assert _i_him(hhm, tmp_path / "a", "--trimap-kind", "duts") == 2
     assert "--trimap-kind only applies with --with trimap" in capsys.readouterr().err
-    from mattehub.demo.overlay import make_overlay_sources
+    from mattehub.families.overlay_depth.standin import make_overlay_sources
 
     src = make_overlay_sources(tmp_path / "overlay")
     code = main(["build", "overlay-depth", "--out", str(tmp_path / "b"), "--no-progress",

@@ -14,9 +14,9 @@ from dataclasses import asdict
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from ..contract import Schema
-from ..redact import public_name
-from ..sample import Outcome
+from mattehub.contract.schema import Schema
+from mattehub.core.redact import public_name
+from mattehub.contract.sample import Outcome
 
 
 class Recipe(ABC):

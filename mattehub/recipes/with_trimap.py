@@ -2,7 +2,7 @@
 
 The wrapper delegates everything to the config's own recipe and adds, after ``alpha``, the
 trimap computed from the alpha bytes the recipe made (decoded once, in the worker), with
-``mattehub.trimap`` and the chosen kind: the field equals ``mattehub.trimap(alpha, kind)``
+``mattehub.synthesis.trimap`` and the chosen kind: the field equals ``mattehub.trimap(alpha, kind)``
 on the loaded sample (for ``random``, with ``seed=trimap_seed(config, seed, index)``).
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from .. import codecs
-from ..contract import FAMILIES, IMAGE, FieldSpec, Schema
-from ..errors import BuildError
-from ..sample import EncodedSample, Outcome
-from ..trimap import trimap, trimap_seed
+from mattehub.contract import codecs
+from mattehub.contract.schema import FAMILIES, IMAGE, FieldSpec, Schema
+from mattehub.core.errors import BuildError
+from mattehub.contract.sample import EncodedSample, Outcome
+from mattehub.synthesis.trimap import trimap, trimap_seed
 
 TRIMAP = "trimap"
 

@@ -4,7 +4,7 @@
   example dict of uint8 arrays (clips: frames (T, H, W, 3), mattes (T, K, H, W));
 - ``as_arrays(ds, format, transform)``: a ``datasets`` Dataset / IterableDataset yielding
   those, as numpy or torch, without the int64 cast and the clip failure of ``with_format``;
-- ``add_trimap``, ``random_crop``, ``TrainTransform``: trimaps (``mattehub.trimap``),
+- ``add_trimap``, ``random_crop``, ``TrainTransform``: trimaps (``mattehub.synthesis.trimap``),
   unknown masks and transition-centred crops, deterministic given a seed;
 - ``pad_collate``: a DataLoader ``collate_fn`` for ragged K / H x W / T, with masks.
 
@@ -12,10 +12,10 @@ docs/training.md explains the route and has a training loop that runs as written
 """
 from __future__ import annotations
 
-from .arrays import COLOUR_FIELDS, GREY_FIELDS, decode_image, from_webdataset, spatial_size, to_arrays
-from .collate import pad_collate, pad_stack
-from .formatting import as_arrays, to_torch
-from .transforms import (TrainTransform, add_trimap, as_rng, choose_crop, crop_field, draw_trimap_seed,
+from mattehub.training.arrays import COLOUR_FIELDS, GREY_FIELDS, decode_image, from_webdataset, spatial_size, to_arrays
+from mattehub.training.collate import pad_collate, pad_stack
+from mattehub.training.formatting import as_arrays, to_torch
+from mattehub.training.transforms import (TrainTransform, add_trimap, as_rng, choose_crop, crop_field, draw_trimap_seed,
                          example_rng, random_crop, transition_region)
 
 __all__ = [

@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import spatial_size
-from .formatting import to_torch
+from mattehub.training.arrays import spatial_size
+from mattehub.training.formatting import to_torch
 
 MASK_KEYS: tuple[str, ...] = ("pixel_mask", "instance_mask", "frame_mask", "sizes")
 """Keys ``pad_collate`` adds (an incoming per-sample ``pixel_mask`` is honoured, not overwritten)."""

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import to_arrays
+from mattehub.training.arrays import to_arrays
 
 FORMATS: tuple[str, ...] = ("numpy", "torch")
 

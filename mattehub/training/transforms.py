@@ -8,7 +8,7 @@ transform treats all frames of a clip alike (one trimap band width, one crop box
 Randomness only comes from the ``rng`` argument (a seed or a ``np.random.Generator``), so a
 transform is deterministic given it. ``example_rng(seed, key, epoch)`` derives a generator
 from the sample's own key: draws then do not depend on worker count or sample order,
-the rule ``mattehub/rng.py`` follows for building.
+the rule ``mattehub/core/rng.py`` follows for building.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ..rng import config_salt
-from ..trimap import UNKNOWN, trimap
-from .arrays import is_colour, spatial_fields, spatial_size
+from mattehub.core.rng import config_salt
+from mattehub.synthesis.trimap import UNKNOWN, trimap
+from mattehub.training.arrays import is_colour, spatial_fields, spatial_size
 
 _TRAINING_STREAM = config_salt("mattehub.training")  # keeps these draws apart from build draws
 
@@ -45,7 +45,7 @@ def draw_trimap_seed(rng: np.random.Generator | int) -> int:
 
 
 def _trimaps(mattes: np.ndarray, kind: str, seed: int | None) -> np.ndarray:
-    """``mattehub.trimap.trimap`` of every (H, W) matte of a (..., H, W) stack, same shape."""
+    """``mattehub.synthesis.trimap.trimap`` of every (H, W) matte of a (..., H, W) stack, same shape."""
     flat = np.asarray(mattes).reshape(-1, *np.shape(mattes)[-2:])
     out = np.empty(flat.shape, np.uint8)
     for index, matte in enumerate(flat):
@@ -60,9 +60,9 @@ def add_trimap(example: Mapping[str, Any], kind: str = "random",
     From ``alpha``: ``trimap`` and ``unknown`` (a stored ``trimap`` field is replaced: use
     the stored one by not applying this). From ``instance_alphas`` (K, H, W) or a clip's
     (T, K, H, W): ``instance_trimaps`` and ``instance_unknown`` of the same shape.
-    ``kind`` is a ``mattehub.trimap`` kind; ``"random"`` draws one band width per example
+    ``kind`` is a ``mattehub.synthesis.trimap`` kind; ``"random"`` draws one band width per example
     (``draw_trimap_seed(rng)``), shared by its instances and frames so a clip's band does
-    not flicker. The trimaps are ``mattehub.trimap.trimap``'s, not a re-implementation.
+    not flicker. The trimaps are ``mattehub.synthesis.trimap.trimap``'s, not a re-implementation.
     """
     if kind == "random" and rng is None:
         raise ValueError("trimap kind 'random' needs rng (a seed or np.random.Generator)")

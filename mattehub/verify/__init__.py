@@ -36,11 +36,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ..errors import BuildError
-from ..layout import OutputLayout
-from .files import check_shard
-from .records import check_records, check_unrecorded, find_splits, shard_files
-from .report import VerifyReport
+from mattehub.core.errors import BuildError
+from mattehub.output.layout import OutputLayout
+from mattehub.verify.files import check_shard
+from mattehub.verify.records import check_records, check_unrecorded, find_splits, shard_files
+from mattehub.verify.report import VerifyReport
 
 __all__ = ["VerifyReport", "verify_folder"]
 

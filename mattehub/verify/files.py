@@ -7,12 +7,12 @@ from typing import Iterator
 
 from tqdm.auto import tqdm
 
-from ..layout import OutputLayout
-from ..shards import file_digests
-from .reading import parquet_rows, tar_rows
-from .records import Split, shard_files
-from .report import FileProblems, Unreadable, VerifyReport
-from .samples import sample_problems, schema_problems
+from mattehub.output.layout import OutputLayout
+from mattehub.build.sequence import file_digests
+from mattehub.verify.reading import parquet_rows, tar_rows
+from mattehub.verify.records import Split, shard_files
+from mattehub.verify.report import FileProblems, Unreadable, VerifyReport
+from mattehub.verify.samples import sample_problems, schema_problems
 
 
 def check_shard(layout: OutputLayout, split: Split, number: int, report: VerifyReport,

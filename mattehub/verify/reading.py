@@ -15,8 +15,8 @@ import msgpack
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..contract import CLIP, IMAGE, IMAGE_LIST, KEY_FIELD, META
-from .report import BadField, Unreadable
+from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, KEY_FIELD, META
+from mattehub.verify.report import BadField, Unreadable
 
 
 def parquet_rows(path: Path) -> Iterator[tuple[int, str, dict]]:

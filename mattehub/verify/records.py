@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..contract import KEY_FIELD
-from ..jsonio import read_json
-from ..layout import FORMAT_SUFFIX, TMP_MARK, OutputLayout, is_shard_stats
-from .reading import feature_kind
-from .report import VerifyReport
+from mattehub.contract.schema import KEY_FIELD
+from mattehub.core.jsonio import read_json
+from mattehub.output.layout import FORMAT_SUFFIX, TMP_MARK, OutputLayout, is_shard_stats
+from mattehub.verify.reading import feature_kind
+from mattehub.verify.report import VerifyReport
 
 
 @dataclass

@@ -8,10 +8,10 @@ from typing import Any, Iterator
 import cv2
 import numpy as np
 
-from ..contract import CLIP, IMAGE, IMAGE_LIST, META
-from ..errors import SourceError
-from ..sources.gate import check_complete
-from .report import BadField
+from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, META
+from mattehub.core.errors import SourceError
+from mattehub.inputs.gate import check_complete
+from mattehub.verify.report import BadField
 
 MATTE_FIELDS = ("alpha", "instance_alphas", "instance_masks", "mask")
 

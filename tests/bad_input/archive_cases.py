@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mattehub.archives import SplitZip, records
+from mattehub.inputs.archives import SplitZip, records
 
 from .harness import Case, Env, Fails, Run
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
-from mattehub.build import BuildOptions
-from mattehub.layout import OutputLayout
+from mattehub.build.run import BuildOptions
+from mattehub.output.layout import OutputLayout
 
 from .harness import Case, Env, Fails, Run, Succeeds
 

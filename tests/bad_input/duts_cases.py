@@ -176,7 +176,7 @@ def _converted(note: str):
     def check(env: Env, run: Run) -> None:
         from duts_tree import disc_mask
 
-        from mattehub.trimap import trimap
+        from mattehub.synthesis.trimap import trimap
 
         events = _out(env).events()
         _clean(env, run, events)

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mattehub.loading import stream
+from mattehub.streaming.loading import stream
 
 from .harness import Case, Env, Fails, Run, Succeeds, built
 from .verify_cases import built_copy

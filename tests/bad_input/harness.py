@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from mattehub.cli import main
-from mattehub.errors import MattehubError
+from mattehub.cli.main import main
+from mattehub.core.errors import MattehubError
 
 
 @dataclass
@@ -159,18 +159,18 @@ class BuiltOutput:
         return json.loads(path.read_text())
 
     def record(self) -> dict:
-        from mattehub.layout import OutputLayout
+        from mattehub.output.layout import OutputLayout
 
         return self._json(OutputLayout(self.root).build_record(self.config, self.split))
 
     def summary(self) -> dict:
-        from mattehub.layout import OutputLayout
+        from mattehub.output.layout import OutputLayout
 
         return self._json(OutputLayout(self.root).split_summary(self.config, self.split))
 
     def stats(self) -> list[dict]:
         """Every per-shard stats file of the split, in shard order."""
-        from mattehub.layout import OutputLayout
+        from mattehub.output.layout import OutputLayout
 
         folder = OutputLayout(self.root).stats_dir(self.config)
         return [self._json(p) for p in sorted(folder.glob(f"{self.split}-0*.json"))]

@@ -17,8 +17,8 @@ import datasets
 import huggingface_hub.constants
 
 import mattehub
-from mattehub import remote
-from mattehub.demo.release import make_release
+from mattehub.inputs import remote
+from mattehub.families.releases.standin import make_release
 from range_server import (NoRangeHandler, StallBodyHandler, StallHandler, get_fails_with,
                           start_server)
 

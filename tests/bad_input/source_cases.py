@@ -1,6 +1,6 @@
 """Bad-input rows: damaged source and release files (issue 7, items 4-6 and 10, source errors).
 
-Every file is read through the one gate (``mattehub.sources.gate``): a damaged file is a
+Every file is read through the one gate (``mattehub.inputs.gate``): a damaged file is a
 counted skip naming it; a matte in another encoding is normalised to 8-bit grey and the
 stats say so; nothing reaches a shard that fails later at training time.
 """
@@ -14,8 +14,8 @@ import cv2
 import datasets
 import numpy as np
 
-from mattehub.demo.videos import make_video_sources
-from mattehub.recipes.i_him import ImageHimOptions, ImageHimRecipe
+from mattehub.families.video_him.standin import make_video_sources
+from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
 
 from .harness import Case, Env, Fails, Run, Succeeds, built
 

@@ -12,8 +12,8 @@ import datasets
 import numpy as np
 from PIL import Image
 
-from mattehub.layout import OutputLayout
-from mattehub.sources.listing import read_name_list
+from mattehub.output.layout import OutputLayout
+from mattehub.inputs.listing import read_name_list
 
 from .harness import Case, Env, Run, Succeeds, built
 

@@ -19,8 +19,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mattehub.layout import OutputLayout
-from mattehub.shards import file_digests
+from mattehub.output.layout import OutputLayout
+from mattehub.build.sequence import file_digests
 from mattehub.verify import verify_folder
 
 from .harness import Case, Env, Fails, Run, Succeeds

@@ -1,0 +1,1 @@
+"""Metrics, evaluation of predictions, and per-channel statistics of built splits."""

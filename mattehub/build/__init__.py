@@ -1,0 +1,1 @@
+"""Writing one split: the shard plan, the shard task, workers, distributors and finalisation."""

@@ -1,0 +1,212 @@
+"""Building one split of one config: resume, synthesise in parallel, shard, finalise.
+
+``build(recipe, options)`` is the whole job behind ``mattehub build``. It is resumable:
+complete shards of an identical earlier run (same fingerprint) are kept, partial ones
+are deleted and redone, so an interrupted build re-run gives the same bytes as an
+uninterrupted one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from mattehub import __version__
+from mattehub.core.errors import BuildError
+from mattehub.build.finalize import PREVIEW_SAMPLES, finalize_if_complete, finalize_split
+from mattehub.core.jsonio import read_json, write_json
+from mattehub.output.layout import OutputLayout, check_name, owning_output
+from mattehub.build.parallel import ordered_outcomes
+from mattehub.output.checks import check_output_folder, os_error
+from mattehub.recipes.base import Recipe
+from mattehub.contract.sample import EncodedSample
+from mattehub.core.redact import Redactor
+from mattehub.build.plan import plan, select
+from mattehub.output.target import OutputTarget
+from mattehub.build.sequence import ShardLimits, ShardSequence, completed_prefix, remove_from
+
+FORMATS = ("parquet", "webdataset")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Options common to every config (recipe options live in the recipe)."""
+
+    out: str | Path
+    """A local folder or an fsspec URL (``s3://bucket/shards``, ``memory://x``)."""
+    num_samples: int | None = None
+    """None: the recipe's default (1000 for synthesis, the whole split for a release)."""
+    split: str = "train"
+    workers: int = 1
+    formats: tuple[str, ...] = FORMATS
+    limits: ShardLimits = field(default_factory=ShardLimits)
+    overwrite: bool = False
+    progress: bool = True
+    distributor: str = "local"
+    """Who writes the shards (``mattehub.build.distributors``): ``local`` or ``ray``."""
+    ray_address: str | None = None
+    index_range: tuple[int, int | None] | None = None
+    """Only the shards of ids ``[A, B)`` (``--index-range``; on shard boundaries)."""
+    shard_range: tuple[int, int | None] | None = None
+    """Only shards ``A..B-1`` (``--shard-range``)."""
+
+    @property
+    def planned(self) -> bool:
+        """Shards fixed in advance (``mattehub.build.plan``): Ray, or a range of the split."""
+        return self.distributor != "local" or self.index_range is not None \
+            or self.shard_range is not None
+
+    def __post_init__(self) -> None:
+        check_name(self.split, "split")
+        for name in ("num_samples", "workers"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise BuildError(f"{name} must be a whole number >= 1, not {value!r}")
+        unknown = [fmt for fmt in self.formats if fmt not in FORMATS]
+        if unknown or not self.formats:
+            raise BuildError(f"formats must be among {', '.join(FORMATS)}, not {self.formats!r}")
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI to print."""
+
+    config: str
+    split: str
+    samples: int
+    skipped: int
+    shards: int
+    reused_shards: int
+    out: str | Path
+    missing: list[int] = field(default_factory=list)
+    """Planned builds: shards of the split still missing (other ranges), so not finalised."""
+    oversized: list[int] = field(default_factory=list)
+    """Planned builds: shards above ``--max-bytes-per-shard`` (not cut: their range is fixed)."""
+
+
+def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
+    """The build record; its fingerprint covers everything that changes a sample's bytes.
+    Source locations appear by public name only (the record is published with the shards)."""
+    described = recipe.describe()
+    what = {"recipe": dict(described, options={k: v for k, v in described["options"].items()
+                                               if k not in recipe.path_options}),
+            "sources": recipe.source_fingerprint(), "num_samples": options.num_samples,
+            "formats": list(options.formats), "limits": asdict(options.limits)}
+    fingerprint = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+    schema = recipe.schema()
+    record = {"config": recipe.name, "family": recipe.family, "fingerprint": fingerprint,
+              "seed": recipe.seed, "num_samples": options.num_samples,
+              "formats": list(options.formats), "limits": asdict(options.limits),
+              "recipe": described, "sources": sources, "mattehub_version": __version__,
+              "summary": recipe.summary,
+              "fields": [[spec.name, spec.kind, spec.ext] for spec in schema.fields],
+              "features": {"parquet": schema.parquet_features().to_dict(),
+                           "webdataset": schema.wds_features().to_dict()}}
+    return Redactor(recipe.source_roots())(record)
+
+
+def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
+    """Build ``options.split`` of ``recipe``'s config into ``options.out``.
+
+    Nothing is written before the options, the output folder and the sources have been
+    checked; an OS error while writing (disk full...) becomes a BuildError naming the file,
+    and a re-run resumes from the last finished shard.
+    """
+    target = OutputTarget(options.out)
+    if not target.remote:
+        check_output_folder(options.out)
+    sources = recipe.prepare()
+    options = replace(options, num_samples=recipe.sample_count(options.num_samples))
+    record = _record(recipe, options, sources)
+    try:
+        _start_record(target, record, options)
+        if options.planned or target.remote:
+            return _build_planned(recipe, options, target, record)
+        layout = OutputLayout(options.out)
+        done, written, preview = _write_shards(recipe, options, layout, record)
+        all_stats = done + written
+        finalize_split(layout, record, options.split, all_stats, preview if not done else None)
+    except OSError as exc:
+        raise os_error(exc, options.out) from None
+    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in all_stats),
+                       sum(len(s["skipped_samples"]) for s in all_stats), len(all_stats),
+                       len(done), options.out)
+
+
+def _start_record(target: OutputTarget, record: dict, options: BuildOptions) -> None:
+    """Refuse (or, with --overwrite, clear) an earlier build of the split with other options;
+    then write this build's record."""
+    with target.staged() as layout:
+        rel = layout.relative(layout.build_record(record["config"], options.split))
+        previous = target.read_json(rel)
+        if previous and previous.get("fingerprint") != record["fingerprint"]:
+            if not options.overwrite:
+                raise BuildError(f"{target.out}/{rel} records a build of {record['config']}/"
+                                 f"{options.split} with different options or sources; re-run "
+                                 "with --overwrite to replace it, or choose another --out")
+            target.remove_split(record["config"], options.split)
+        write_json(layout.root / rel, record)
+        target.upload(layout, [rel])
+
+
+def _build_planned(recipe: Recipe, options: BuildOptions, target: OutputTarget,
+                   record: dict) -> BuildReport:
+    """Write the planned shards this run is asked for that are not complete yet, with the
+    chosen distributor; finalise the split when every shard of it is complete."""
+    from mattehub.build.distributors import DISTRIBUTORS, DistributorSettings
+    from mattehub.build.task import ShardJob
+
+    everything = plan(options.num_samples, options.limits.max_samples)
+    wanted = select(everything, options.index_range, options.shard_range)
+    fingerprint = record["fingerprint"]
+    kept = {s.number: target.complete_stats(recipe.name, options.split, s.number, fingerprint,
+                                            options.formats) for s in wanted}
+    todo = [s for s in wanted if kept[s.number] is None]
+    job = ShardJob(target.out, options.split, options.formats, options.limits,
+                   {"config": recipe.name, "fingerprint": fingerprint, "seed": recipe.seed})
+    settings = DistributorSettings(workers=options.workers, address=options.ray_address,
+                                   progress=options.progress)
+    result = DISTRIBUTORS[options.distributor](recipe, job, todo, settings)
+    known = {n: stats for n, stats in kept.items() if stats} | {s["shard"]: s for s in result.written}
+    outcome = finalize_if_complete(target, record, options.split, known)
+    if result.failed:
+        listing = "; ".join(f"shard {n}: {why}" for n, why in sorted(result.failed.items()))
+        raise BuildError(f"{recipe.name}/{options.split}: {len(result.failed)} of {len(todo)} "
+                         f"shards failed ({listing}); re-run the same command to retry them")
+    stats = [s for s in outcome.stats if s["shard"] in {w.number for w in wanted}]
+    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in stats),
+                       sum(len(s["skipped_samples"]) for s in stats), len(stats),
+                       len(wanted) - len(todo), options.out, outcome.missing, outcome.oversized)
+
+
+def _write_shards(recipe: Recipe, options: BuildOptions, layout: OutputLayout,
+                  record: dict) -> tuple[list[dict], list[dict], list[EncodedSample]]:
+    """Keep the verified finished shards, write the rest; returns (kept stats, new stats,
+    preview samples)."""
+    shard_record = {"config": recipe.name, "fingerprint": record["fingerprint"], "seed": recipe.seed}
+    done = completed_prefix(layout, recipe.name, options.split, record["fingerprint"], options.formats)
+    remove_from(layout, recipe.name, options.split, len(done))
+    start = done[-1]["end_index"] if done else 0
+    sequence = ShardSequence(layout, recipe.schema(), options.split, options.formats,
+                             options.limits, shard_record, start_number=len(done),
+                             redact=Redactor(recipe.source_roots()))
+    preview = []
+    bar = tqdm(total=options.num_samples, initial=start, unit="sample", disable=not options.progress,
+               desc=f"{recipe.name}/{options.split}")
+    try:
+        for outcome in ordered_outcomes(recipe, start, options.num_samples, options.workers):
+            sequence.add(outcome)
+            if outcome.sample is not None and len(preview) < PREVIEW_SAMPLES:
+                preview.append(outcome.sample)
+            bar.update(1)
+            bar.set_postfix(shards=sequence.next_number)
+        sequence.finish()
+    except BaseException:
+        sequence.abort()
+        raise
+    finally:
+        bar.close()
+    return done, sequence.completed, preview

@@ -1,0 +1,177 @@
+"""Turning an ordered stream of outcomes into complete, numbered shards of every format.
+
+Rules kept here and nowhere else: a shard is written under a temp name and renamed when
+closed; its stats JSON (samples, index range, sizes, sha256, skips) is written after every
+format's file is in place, so *the stats file is the completion marker*. Shard boundaries
+depend only on the sample stream and the limits, so they are the same for any worker count.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from mattehub.contract.schema import Schema
+from mattehub.core.jsonio import read_json, write_json
+from mattehub.output.layout import FORMAT_SUFFIX, SHARD_DIGITS, TMP_MARK, OutputLayout
+from mattehub.contract.sample import Outcome
+from mattehub.formats import WRITERS, ShardWriter
+
+MAX_LOGGED_EVENTS = 1000
+
+
+@dataclass(frozen=True)
+class ShardLimits:
+    """When to start a new shard, and how big Parquet row groups get."""
+
+    max_samples: int = 1000
+    max_bytes: int = 512 * 2**20
+    row_group_bytes: int = 16 * 2**20
+
+
+@dataclass
+class _OpenShard:
+    number: int
+    first_index: int
+    writers: dict[str, ShardWriter]
+    samples: int = 0
+    payload_bytes: int = 0
+    end_index: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+
+
+def file_digests(path: Path, with_md5: bool = False) -> dict:
+    """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request."""
+    hashes = {"sha256": hashlib.sha256()} | ({"md5": hashlib.md5()} if with_md5 else {})
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            for digest in hashes.values():
+                digest.update(block)
+    return {"bytes": path.stat().st_size} | {k: v.hexdigest() for k, v in hashes.items()}
+
+
+class ShardSequence:
+    """Writes outcomes, in index order, into shards ``start_number``, ``start_number + 1``..."""
+
+    def __init__(self, layout: OutputLayout, schema: Schema, split: str, formats: tuple[str, ...],
+                 limits: ShardLimits, record: dict, start_number: int = 0,
+                 redact: Callable[[Any], Any] = lambda value: value) -> None:
+        self.layout, self.schema, self.split, self.redact = layout, schema, split, redact
+        self.formats, self.limits, self.record = formats, limits, record
+        self.next_number = start_number
+        self.current: _OpenShard | None = None
+        self.completed: list[dict] = []
+
+    def add(self, outcome: Outcome) -> None:
+        """Append one outcome (a sample, or a recorded skip)."""
+        sample = outcome.sample
+        incoming = sample.payload_bytes() if sample is not None else 0
+        if self.current is not None and self._full(incoming, sample is not None):
+            self.finish()
+        shard = self.current or self._open(outcome.index)
+        shard.end_index = outcome.index + 1
+        events = self.redact(outcome.events)  # stats are published: no local paths
+        for event in events:
+            shard.counts[event["kind"]] += 1
+            if len(shard.events) < MAX_LOGGED_EVENTS:
+                shard.events.append(dict(event, index=outcome.index))
+        if sample is None:
+            shard.skipped.append({"index": outcome.index, "reasons": [e["reason"] for e in events]})
+            return
+        for writer in shard.writers.values():
+            writer.write(sample)
+        shard.samples += 1
+        shard.payload_bytes += sample.payload_bytes()
+
+    def _full(self, incoming: int, is_sample: bool) -> bool:
+        """A shard covers ``max_samples`` ids (skipped ids included), so shard ``n`` is ids
+        ``[n*S, (n+1)*S)`` unless the byte limit cut earlier: shard ranges are known before
+        any sample is made (``mattehub.build.plan``)."""
+        shard = self.current
+        return shard.end_index - shard.first_index >= self.limits.max_samples or (
+            is_sample and shard.samples > 0 and shard.payload_bytes + incoming > self.limits.max_bytes)
+
+    def _open(self, first_index: int) -> _OpenShard:
+        writers = {}
+        for fmt in self.formats:
+            final = self.layout.shard(self.schema.config, self.split, self.next_number, fmt)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.with_name(f"{final.name}{TMP_MARK}{os.getpid()}")
+            writers[fmt] = WRITERS[fmt](tmp, self.schema, self.limits.row_group_bytes)
+        self.current = _OpenShard(self.next_number, first_index, writers, end_index=first_index)
+        self.next_number += 1
+        return self.current
+
+    def abort(self) -> None:
+        """A failed build: drop the open shard's temp files (finished shards stay)."""
+        shard, self.current = self.current, None
+        for writer in (shard.writers.values() if shard else ()):
+            writer.abort()
+
+    def finish(self) -> None:
+        """Close the open shard: close files, rename them, then write its stats."""
+        shard, self.current = self.current, None
+        if shard is None:
+            return
+        files = {}
+        for fmt, writer in shard.writers.items():
+            writer.close()
+            final = self.layout.shard(self.schema.config, self.split, shard.number, fmt)
+            digests = file_digests(writer.path, with_md5=fmt == "webdataset")
+            files[fmt] = dict(digests, path=self.layout.relative(final))
+            os.replace(writer.path, final)
+        stats = dict(self.record, shard=shard.number, split=self.split,
+                     first_index=shard.first_index, end_index=shard.end_index,
+                     samples=shard.samples, payload_bytes=shard.payload_bytes, files=files,
+                     skipped_samples=shard.skipped, event_counts=dict(sorted(shard.counts.items())),
+                     events=shard.events, events_truncated=sum(shard.counts.values()) - len(shard.events))
+        write_json(self.layout.shard_stats(self.schema.config, self.split, shard.number), stats)
+        self.completed.append(stats)
+
+
+def complete_stats(layout: OutputLayout, config: str, split: str, number: int, fingerprint: str,
+                   formats: tuple[str, ...]) -> dict | None:
+    """The stats of shard ``number`` of a local output when it is complete and belongs to
+    this exact build (``OutputTarget.complete_stats``), else None."""
+    from mattehub.output.target import OutputTarget
+
+    return OutputTarget(layout.root).complete_stats(config, split, number, fingerprint, formats)
+
+
+def completed_prefix(layout: OutputLayout, config: str, split: str, fingerprint: str,
+                     formats: tuple[str, ...]) -> list[dict]:
+    """Stats of shards 0, 1, ... that are complete and belong to this exact build."""
+    done = []
+    while (stats := complete_stats(layout, config, split, len(done), fingerprint, formats)):
+        done.append(stats)
+    return done
+
+
+def _owned_files(folder: Path, split: str, suffix: str) -> list[tuple[Path, int, bool]]:
+    """(path, shard number, is temp) of the files a build of ``split`` writes in
+    ``folder`` with ``suffix``: ``<split>-NNNNNN<suffix>`` and their temp names, nothing else."""
+    pattern = re.compile(rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}}){re.escape(suffix)}"
+                         rf"({re.escape(TMP_MARK)}\d+)?")
+    found = []
+    for path in folder.glob(f"{split}-*"):
+        match = pattern.fullmatch(path.name)
+        if match:
+            found.append((path, int(match.group(1)), match.group(2) is not None))
+    return found
+
+
+def remove_from(layout: OutputLayout, config: str, split: str, first_number: int) -> None:
+    """Delete this split's temp files, and its shards and stats numbered >= ``first_number``.
+    Only names this build writes are touched (shard files of their own format, stats JSON)."""
+    places = [(layout.shard_dir(config, fmt), suffix) for fmt, suffix in FORMAT_SUFFIX.items()]
+    places.append((layout.stats_dir(config), ".json"))
+    for folder, suffix in places:
+        for path, number, temp in _owned_files(folder, split, suffix):
+            if temp or number >= first_number:
+                path.unlink()

@@ -1,0 +1,113 @@
+"""The sample contract: which fields each sample family carries and how they are encoded.
+
+``docs/format.md`` is the human-readable version of this module (a test keeps the two in
+step). A *family* lists every field its configs may carry; a *schema* is what one config
+actually writes (a fixed field set, identical in Parquet and WebDataset), plus the
+``datasets`` feature types of both layouts.
+
+Field kinds and their layouts:
+
+========== ============================ ============================== ===================
+kind       Python value from a recipe   Parquet column                 WebDataset member
+========== ============================ ============================== ===================
+image      encoded bytes (PNG or JPEG)  ``Image()``                    ``<name>.<ext>``
+image_list list of encoded bytes        ``List(Image())``              ``<name>.mp`` (msgpack list of bytes)
+clip       list of lists of bytes       ``List(List(Image()))``        ``<name>.mp``
+meta       JSON-able dict               struct (recipe's features)     ``meta.json``
+========== ============================ ============================== ===================
+
+Lists go into one msgpack member because ``datasets``' WebDataset reader needs one fixed
+member set per config: a variable number of ``alpha_0.png``, ``alpha_1.png``... members would
+break it, while ``.mp`` is decoded by both ``datasets`` and the ``webdataset`` library into
+the exact list of PNG bytes (empty lists included).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import datasets
+
+IMAGE, IMAGE_LIST, CLIP, META = "image", "image_list", "clip", "meta"
+KEY_FIELD = "__key__"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of one config: its name, kind and (for images) file extension."""
+
+    name: str
+    kind: str
+    ext: str = "png"
+    description: str = ""
+
+    @property
+    def wds_name(self) -> str:
+        """Member suffix in a WebDataset tar, e.g. ``image.jpg`` or ``instance_alphas.mp``."""
+        if self.kind == IMAGE:
+            return f"{self.name}.{self.ext}"
+        if self.kind == META:
+            return f"{self.name}.json"
+        return f"{self.name}.mp"
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What one config writes: a fixed, ordered field set and the meta feature types."""
+
+    config: str
+    family: str
+    fields: tuple[FieldSpec, ...]
+    meta_features: dict = field(default_factory=dict)
+
+    def field(self, name: str) -> FieldSpec:
+        """The spec of field ``name``."""
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def _feature(self, spec: FieldSpec):
+        return {
+            IMAGE: datasets.Image(),
+            IMAGE_LIST: datasets.List(datasets.Image()),
+            CLIP: datasets.List(datasets.List(datasets.Image())),
+            META: self.meta_features,
+        }[spec.kind]
+
+    def full_meta(self, meta: dict) -> dict:
+        """``meta`` with every key of the declared struct (null where this config has none),
+        as the Parquet struct stores it: WebDataset's ``meta.json`` then has the same keys."""
+        return {key: meta.get(key) for key in self.meta_features} if self.meta_features else meta
+
+    def parquet_features(self) -> datasets.Features:
+        """Features of a Parquet row (also embedded in each shard's Arrow schema)."""
+        features = {KEY_FIELD: datasets.Value("string")}
+        features.update({spec.name: self._feature(spec) for spec in self.fields})
+        return datasets.Features(features)
+
+    def wds_features(self) -> datasets.Features:
+        """Features ``datasets``' WebDataset reader yields (declared in the dataset card)."""
+        features = {KEY_FIELD: datasets.Value("string"), "__url__": datasets.Value("string")}
+        features.update({spec.wds_name: self._feature(spec) for spec in self.fields})
+        return datasets.Features(features)
+
+
+# Every field each family may carry (docs/format.md describes them in full).
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "image-him": ("image", "alpha", "trimap", "instance_alphas", "instance_masks", "fg", "bg", "meta"),
+    "video-him": ("frames", "instance_alphas", "instance_masks", "meta"),
+    "surreal-alpha": ("image", "alpha", "trimap", "fg", "bg", "depth", "segmentation", "meta"),
+    "overlay-depth": ("image", "mask", "depth", "bg", "meta"),
+    "aim": ("image", "alpha", "trimap", "fg", "bg", "meta"),
+    "duts": ("image", "alpha", "trimap", "meta"),
+}
+"""``trimap`` (0/128/255, lossless): the ``--with trimap`` field of any config with an alpha
+(``mattehub/synthesis/trimap.py``), and the published trimaps of AIM's test split."""
+
+
+def check_schema(schema: Schema) -> None:
+    """Fail early if a recipe declares a field its family does not have."""
+    allowed = FAMILIES[schema.family]
+    unknown = [spec.name for spec in schema.fields if spec.name not in allowed]
+    if unknown:
+        raise ValueError(f"{schema.config}: fields {unknown} are not in family {schema.family}")

@@ -1,1 +1,0 @@
-"""Small, deterministic stand-in data for demos that must run without downloads."""

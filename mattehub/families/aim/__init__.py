@@ -1,0 +1,1 @@
+"""Adobe Image Matting (aim) and its Composition-1k test set."""

@@ -1,0 +1,1 @@
+"""DUTS saliency masks as matting samples with trimaps."""

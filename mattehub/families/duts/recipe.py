@@ -1,0 +1,160 @@
+"""``duts``: DUTS salient-object images, their masks as alpha, and DUTS trimaps.
+
+Read in place (``sources/duts.py``: extracted folders or the published zips, local or
+remote), one sample per image/mask pair in stem order; splits ``train`` (DUTS-TR) and
+``test`` (DUTS-TE). Per sample:
+
+* ``image``: the JPEG's bytes passed through, checked by the gate (complete, a readable
+  header) and never re-encoded;
+* ``alpha``: the mask through ``gate.decode_matte`` at the image's size: an 8-bit grey PNG
+  keeps its bytes; a colour, 16-bit, palette or JPEG mask is converted to 8-bit grey PNG
+  with a ``normalised_input`` event naming it (counted in the stats); a mask of another size
+  than its image is a counted skip naming it;
+* ``trimap``: ``mattehub.trimap(alpha, kind="duts")`` (ones kernel of (H/40, W/40);
+  (erode + dilate) / 2), lossless PNG with values 0, 128, 255;
+* ``meta``: name, split, size, the DUTS-relative paths of both files, the trimap kind.
+
+A pair whose files fail the gate (a truncated JPEG, an unreadable mask) is a counted skip
+with a ``bad_input`` event naming the file; the other samples are made.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+from datasets import Value
+
+from mattehub.contract import codecs
+from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
+from mattehub.core.errors import BuildError, SourceError
+from mattehub.families.releases.specs import HUB_RELEASE
+from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.families.duts import sources as duts
+from mattehub.inputs import gate
+from mattehub.synthesis.trimap import trimap
+from mattehub.recipes.base import Recipe
+from mattehub.recipes.outcomes import read_outcome
+
+TRIMAP_KIND = "duts"
+TASK_PAIRS = 16
+"""Pairs per build task: their files are fetched together (one round of remote reads)."""
+META_FEATURES = {
+    "recipe": Value("string"), "name": Value("string"), "split": Value("string"),
+    "width": Value("int32"), "height": Value("int32"),
+    "paths": {"image": Value("string"), "mask": Value("string")},
+    "trimap_kind": Value("string"), "index": Value("int64"),
+}
+
+
+@dataclass(frozen=True)
+class DutsOptions:
+    """Options of ``duts``: where DUTS is, and which split."""
+
+    data_dir: str
+    """The folder holding ``DUTS-TR/`` and ``DUTS-TE/`` or ``DUTS-TR.zip``/``DUTS-TE.zip``."""
+    split: str = "train"
+    """``train`` (DUTS-TR) or ``test`` (DUTS-TE)."""
+
+
+class DutsRecipe(Recipe):
+    """DUTS image + mask (as alpha) + DUTS trimap, read in place."""
+
+    name = "duts"
+    family = "duts"
+    summary = "DUTS salient-object images, their masks as alpha, and DUTS trimaps"
+    licence = "other"
+    options_class = DutsOptions
+    path_options = ("data_dir",)
+    cli_options = ("data_dir",)
+    streams_from_sources = True
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """No options of its own: ``--data-dir`` (the folder holding DUTS-TR/ and DUTS-TE/ or
+        their zips) and ``--split train|test`` are shared."""
+        parser.add_argument_group(
+            "duts options", "--data-dir: the folder holding DUTS-TR/ and DUTS-TE/ or DUTS-TR.zip "
+                            "and DUTS-TE.zip (read in place); --split train (DUTS-TR) or test "
+                            "(DUTS-TE)")
+
+    @classmethod
+    def options_from_args(cls, args: argparse.Namespace) -> DutsOptions:
+        if args.data_dir in (None, "", HUB_RELEASE):
+            raise BuildError("duts needs --data-dir: the folder holding "
+                             "DUTS-TR/ and DUTS-TE/ or their zips DUTS-TR.zip and DUTS-TE.zip, "
+                             f"as published at {duts.HOME}")
+        if args.split not in duts.SPLITS:
+            raise BuildError(f"duts has the splits {', '.join(duts.SPLITS)} (DUTS-TR, DUTS-TE), "
+                             f"not {args.split!r}: choose --split train or --split test")
+        return DutsOptions(data_dir=str(args.data_dir), split=args.split)
+
+    @classmethod
+    def source_splits(cls, data_dir: str) -> list[str]:
+        """The splits whose folder or zip is under ``data_dir`` (``train``, ``test``)."""
+        return duts.source_splits(data_dir)
+
+    def prepare(self) -> dict:
+        """Scan the split (once)."""
+        if not hasattr(self, "scan"):
+            self.scan = duts.scan(self.options.data_dir, self.options.split)
+        scan = self.scan
+        return {"location": scan.location, "split": scan.split, "images": scan.images,
+                "masks": scan.masks, "samples": len(scan.pairs),
+                "skipped_inputs": [s.as_dict() for s in scan.skipped]}
+
+    def available(self) -> int:
+        return len(self.scan.pairs)
+
+    def default_num_samples(self) -> int:
+        return self.available()
+
+    def schema(self) -> Schema:
+        fields = (FieldSpec("image", IMAGE, "jpg", "the DUTS image, as published"),
+                  FieldSpec("alpha", IMAGE, "png", "the DUTS mask, 8-bit grey PNG (as published "
+                                                   "when it already is one)"),
+                  FieldSpec("trimap", IMAGE, "png", "DUTS trimap of alpha: 0, 128 unknown, 255"),
+                  FieldSpec("meta", META))
+        return Schema(self.name, self.family, fields, META_FEATURES)
+
+    def source_fingerprint(self) -> str:
+        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
+        listing = [[p.name, self.scan.relative(p.image), self.scan.relative(p.mask)]
+                   for p in self.scan.pairs]
+        return hashlib.sha256(json.dumps([options, TRIMAP_KIND, listing],
+                                         sort_keys=True).encode()).hexdigest()
+
+    def task_ranges(self, start: int, stop: int):
+        for first in range(start, stop, TASK_PAIRS):
+            yield range(first, min(stop, first + TASK_PAIRS))
+
+    def make(self, index: int) -> Outcome:
+        return self.make_many(range(index, index + 1))[0]
+
+    def make_many(self, indices: range) -> list[Outcome]:
+        pairs = [self.scan.pairs[index] for index in indices]
+        return [self._outcome(index, pair, blobs)
+                for index, pair, blobs in zip(indices, pairs, self.scan.read(pairs))]
+
+    def _outcome(self, index: int, pair: duts.Pair, blobs: tuple[bytes, bytes]) -> Outcome:
+        return read_outcome(index, lambda events: self._sample(index, pair, blobs, events))
+
+    def _sample(self, index: int, pair: duts.Pair, blobs: tuple[bytes, bytes],
+                events: list[dict]) -> EncodedSample:
+        image_path, mask_path = self.scan.relative(pair.image), self.scan.relative(pair.mask)
+        image_bytes, mask_bytes = blobs
+        width, height = gate.image_header(image_bytes, image_path)
+        if codecs.sniff_format(image_bytes) != "jpg":
+            raise SourceError(image_path, f"is a {codecs.sniff_format(image_bytes) or 'non-JPEG'} "
+                                          "file named like a JPEG (DUTS images are JPEG)", gate.FIX)
+        matte = gate.decode_matte(mask_bytes, mask_path, (width, height))
+        if matte.note:
+            events.append(gate.note_event(mask_path, matte.note))
+        meta = {"recipe": self.name, "name": pair.name, "split": self.options.split,
+                "width": width, "height": height,
+                "paths": {"image": image_path, "mask": mask_path},
+                "trimap_kind": TRIMAP_KIND, "index": index}
+        fields = {"image": image_bytes, "alpha": matte.data,
+                  "trimap": codecs.encode_png(trimap(matte.array, TRIMAP_KIND)), "meta": meta}
+        return EncodedSample(index, sample_key(index), fields)

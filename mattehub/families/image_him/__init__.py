@@ -1,0 +1,1 @@
+"""Image human-instance matting: I-HIM50K-style composites (i-him)."""

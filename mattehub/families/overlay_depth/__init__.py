@@ -1,0 +1,1 @@
+"""Overlay + mask + depth samples, synthesised or read from the original dataset."""

@@ -1,0 +1,114 @@
+"""``overlay-depth`` from the original dataset, read in place: one sample per usable row of
+``label_data.csv``, in csv order, with the four files' bytes passed through untouched.
+
+Every member passes the gate's pass-through check (complete, a readable image header, as
+for release members); the mask must have its overlay's size, the depth may have any (the
+published depth maps' size was the model's business). Nothing is converted: a colour-stored
+mask stays as published. A row whose files fail is a counted skip naming the csv line.
+Meta comes from the file names under the original's numbering, or from the sidecar an
+export wrote (``sources/overlay_sidecar.py``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from mattehub.core.errors import SourceError
+from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.inputs import gate
+from mattehub.inputs.listing import Skip
+from mattehub.families.overlay_depth.original_sources import UPSTREAM_SCALES, Row, open_original, parse_position
+from mattehub.recipes.outcomes import read_outcome
+from mattehub.families.overlay_depth.meta import DEPTH_KINDS, empty_meta
+
+TASK_ROWS = 16
+"""Rows per build task: enough to amortise sending work to a process, small in memory."""
+
+
+def _line_of(name: str) -> int:
+    """The line number of a ``label_data.csv:LINE`` skip (other skips sort last)."""
+    tail = name.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 1 << 62
+
+
+def _ext(path: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return "jpg" if suffix in ("jpg", "jpeg", "") else suffix
+
+
+class OriginalSource:
+    """The rows of ``label_data.csv`` (folder or ``Dataset.zip``, local or remote)."""
+
+    def __init__(self, recipe) -> None:
+        self.recipe, self.opts = recipe, recipe.options
+
+    def prepare(self) -> dict:
+        scan = open_original(self.opts.data_dir)
+        rows, skipped = scan.rows, list(scan.skipped)
+        self.with_depth = any(row.depth for row in rows)
+        if self.with_depth:
+            skipped += [Skip(f"{scan.csv_name}:{row.line}", "has no depth file while other rows "
+                             "have one") for row in rows if not row.depth]
+            skipped.sort(key=lambda skip: _line_of(skip.path))
+            rows = [row for row in rows if row.depth]
+        self.scan, self.csv_name, self.rows = scan, scan.csv_name, rows
+        return {"location": scan.location, "rows": len(rows), "samples": len(rows),
+                "skipped_inputs": [s.as_dict() for s in skipped]}
+
+    def available(self) -> int:
+        return len(self.rows)
+
+    def fields(self) -> list[tuple[str, str, str]]:
+        first = self.rows[0]
+        fields = [("image", _ext(first.overlay), "the overlay, as published"),
+                  ("mask", _ext(first.mask), "the mask, as published (JPEG: not exactly binary)")]
+        if self.with_depth:
+            fields.append(("depth", _ext(first.depth), "relative depth as published, bright = far"))
+        return fields + [("bg", _ext(first.bg), "the background, as published")]
+
+    def listing(self) -> list:
+        return [[row.line, row.bg, row.overlay, row.mask, row.depth] for row in self.rows]
+
+    def task_ranges(self, start: int, stop: int):
+        for first in range(start, stop, TASK_ROWS):
+            yield range(first, min(stop, first + TASK_ROWS))
+
+    def make_many(self, indices: range) -> list[Outcome]:
+        return [self._outcome(index) for index in indices]
+
+    def _outcome(self, index: int) -> Outcome:
+        row = self.rows[index]
+        return read_outcome(index, lambda events: self._sample(index, row, events),
+                            f"{self.csv_name}:{row.line}")
+
+    def _sample(self, index: int, row: Row, events: list[dict]) -> EncodedSample:
+        blobs = self.scan.read(row)
+        size = gate.image_header(blobs["overlay"], row.overlay)
+        mask_size = gate.image_header(blobs["mask"], row.mask)
+        if mask_size != size:
+            raise SourceError(row.mask, f"is {mask_size[0]}x{mask_size[1]} but its overlay "
+                                        f"{row.overlay} is {size[0]}x{size[1]}",
+                              "a mask must have its overlay's size")
+        gate.image_header(blobs["bg"], row.bg)
+        if self.with_depth:
+            gate.image_header(blobs["depth"], row.depth)
+        fields = {"image": blobs["overlay"], "mask": blobs["mask"]}
+        fields.update({"depth": blobs["depth"]} if self.with_depth else {})
+        fields["bg"] = blobs["bg"]
+        fields["meta"] = self._meta(index, row)
+        return EncodedSample(index, sample_key(index), fields)
+
+    def _meta(self, index: int, row: Row) -> dict:
+        flipped, scale_index = parse_position(row.overlay)
+        meta = empty_meta()
+        meta.update(DEPTH_KINDS["original" if self.with_depth else "none"].meta())
+        meta.update(recipe=self.recipe.name, source="original", bg=row.bg, flipped=flipped,
+                    scale=None if scale_index is None else UPSTREAM_SCALES[scale_index],
+                    paths={"bg": row.bg, "overlay": row.overlay, "mask": row.mask,
+                           "depth": row.depth if self.with_depth else ""},
+                    csv_line=row.line, image_format=_ext(row.overlay), seed=self.recipe.seed,
+                    index=index)
+        meta.update(self.scan.carried.get(row.line, {}))
+        return meta
+
+    def card_sections(self) -> dict[str, str]:
+        return {}

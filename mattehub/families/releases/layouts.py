@@ -1,0 +1,160 @@
+"""Recognising a release layout in a list of file names and grouping files into samples.
+
+A layout is a few path templates (``images/{split}/{name}.{img}``, ``alphas/{split}/{name}/{k}.png``
+...). The top-level folder inside an archive is not known in advance, so every template may
+sit under any prefix; the prefix that matches the most images wins. Files are grouped into
+image samples (one image, its instance mattes and masks) or clips (frames, and per frame
+the instance mattes), sorted so the sample order never depends on archive order.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from mattehub.inputs.listing import Skip
+
+IMG = r"(?:jpg|jpeg|png)"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Path templates of one layout; ``mask`` may be None, ``splits`` fixes split names."""
+
+    name: str
+    image: str
+    alpha: str
+    mask: str | None = None
+    fixed_split: str | None = None
+
+
+def _regex(template: str, **values: str) -> re.Pattern:
+    pattern = re.escape(template)
+    for key, value in values.items():
+        pattern = pattern.replace(re.escape("{" + key + "}"), re.escape(value))
+    groups = {"split": r"(?P<split>[^/]+)", "name": r"(?P<name>[^/]+?)", "k": r"(?P<k>\d+)",
+              "frame": r"(?P<frame>[^/]+?)", "img": IMG}
+    for key, group in groups.items():
+        pattern = pattern.replace(re.escape("{" + key + "}"), group, 1)
+        pattern = pattern.replace(re.escape("{" + key + "}"), f"(?P={key})" if key != "img" else IMG)
+    return re.compile(r"^(?P<prefix>(?:[^/]+/)*?)" + pattern + "$")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key: numbers by value, so frame 10 comes after frame 9."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+class Names(list):
+    """An archive listing that remembers which names each pattern matched: trying several
+    layouts on 150k names runs each regex over them once, not once per use."""
+
+    def matching(self, pattern: re.Pattern) -> list[re.Match]:
+        cache = self.__dict__.setdefault("_cache", {})
+        if pattern not in cache:
+            cache[pattern] = [m for m in map(pattern.match, self) if m]
+        return cache[pattern]
+
+
+def _matching(names: list[str], pattern: re.Pattern) -> list[re.Match]:
+    return names.matching(pattern) if isinstance(names, Names) else \
+        [m for m in map(pattern.match, names) if m]
+
+
+def _prefix(names: list[str], pattern: re.Pattern) -> tuple[str | None, int]:
+    """The prefix under which ``pattern`` matches most names, and how many it matches."""
+    counts: dict[str, int] = defaultdict(int)
+    for match in _matching(names, pattern):
+        counts[match.group("prefix")] += 1
+    if not counts:
+        return None, 0
+    best = max(sorted(counts), key=counts.get)
+    return best, counts[best]
+
+
+@dataclass
+class Grouped:
+    """Files of one layout grouped per sample, plus the files that fit no sample."""
+
+    layout: Layout
+    prefix: str
+    samples: dict[tuple[str, str], dict] = field(default_factory=dict)
+    skipped: list[Skip] = field(default_factory=list)
+
+
+def match_layout(names: list[str], layouts: list[Layout], group, **values: str) -> Grouped | None:
+    """The layout that yields the most complete samples with ``group`` (the earlier on a tie),
+    each under the prefix where its image template matches most names."""
+    best, names = None, Names(names)
+    for layout in layouts:
+        prefix, count = _prefix(names, _regex(layout.image, **values))
+        # a layout gives at most one sample per image name: one matching no more images
+        # than the best has samples cannot win, so it is not grouped (2 s on I-HIM50K)
+        if count and (best is None or count > len(best.samples)):
+            grouped = group(names, Grouped(layout, prefix), **values)
+            if best is None or len(grouped.samples) > len(best.samples):
+                best = grouped
+    return best
+
+
+def _matches(names, template: str | None, prefix: str, **values):
+    if template is None:
+        return
+    for match in _matching(names, _regex(template, **values)):
+        if match.group("prefix") == prefix:
+            yield match.string, match.groupdict()
+
+
+def group_images(names: list[str], grouped: Grouped, **values: str) -> Grouped:
+    """Image samples: image + instance mattes (by k) + masks matched to mattes by file name."""
+    layout, prefix = grouped.layout, grouped.prefix
+    samples: dict[tuple[str, str], dict] = {}
+    for name, g in _matches(names, layout.image, prefix, **values):
+        split = layout.fixed_split or g["split"]
+        samples[(split, g["name"])] = {"image": name, "alphas": {}, "masks": {}}
+    for kind, template in (("alphas", layout.alpha), ("masks", layout.mask)):
+        for name, g in _matches(names, template, prefix, **values):
+            key = (layout.fixed_split or g["split"], g["name"])
+            if key in samples:
+                samples[key][kind][int(g["k"])] = name
+            elif kind == "alphas":
+                grouped.skipped.append(Skip(name, "matte without an image"))
+    for key, sample in sorted(samples.items()):
+        if not sample["alphas"]:
+            grouped.skipped.append(Skip(sample["image"], "image without instance mattes"))
+        else:
+            grouped.samples[key] = sample
+    return grouped
+
+
+def group_clips(names: list[str], grouped: Grouped, **values: str) -> Grouped:
+    """Clips: frames (natural order) and, per frame, instance mattes and masks by k."""
+    layout, prefix = grouped.layout, grouped.prefix
+    clips: dict[tuple[str, str], dict] = defaultdict(lambda: {"frames": {}, "alphas": defaultdict(dict),
+                                                              "masks": defaultdict(dict)})
+    for name, g in _matches(names, layout.image, prefix, **values):
+        clips[(layout.fixed_split or g["split"], g["name"])]["frames"][g["frame"]] = name
+    for kind, template in (("alphas", layout.alpha), ("masks", layout.mask)):
+        for name, g in _matches(names, template, prefix, **values):
+            key = (layout.fixed_split or g["split"], g["name"])
+            clips[key][kind][g["frame"]][int(g["k"])] = name
+    for key in sorted(clips):
+        problem = _clip_problem(clips[key])
+        if problem:
+            grouped.skipped.append(Skip(f"{key[0]}/{key[1]}", problem))
+        else:
+            grouped.samples[key] = clips[key]
+    return grouped
+
+
+def _clip_problem(clip: dict) -> str | None:
+    frames = clip["frames"]
+    if not frames:
+        return "instance mattes without frames"
+    counts = {stem: len(clip["alphas"].get(stem, {})) for stem in frames}
+    if 0 in counts.values():
+        missing = sorted(s for s, c in counts.items() if c == 0)
+        return f"frames without instance mattes: {missing[:3]}"
+    if len(set(counts.values())) > 1:
+        return f"instance count differs between frames: {sorted(set(counts.values()))}"
+    return None

@@ -1,0 +1,1 @@
+"""SURREAL renders as matting samples with depth and part labels (surreal-alpha)."""

@@ -1,0 +1,260 @@
+"""``surreal-alpha``: SURREAL renders as alpha-matting samples (Deep Image Matting's recipe).
+
+One sample = (clip, frame, background k). Clips are sorted by path; frames are
+``0, stride, 2*stride...`` of the frames both the video and the labels have; for each frame,
+``num_bgs`` distinct backgrounds are drawn from a generator seeded by (config, seed, frame
+id), so the choice is reproducible and can pick every background. Sample ``i`` is frame
+``i // num_bgs`` of that listing, background ``i % num_bgs``: consecutive ids share a clip,
+and a clip is decoded once for all its samples (a one-clip cache per process, and build
+tasks that never straddle two clips).
+
+Fields (docs/format.md section 3): ``segmentation`` the part labels as stored, ``alpha`` =
+255 where label > 0, ``fg`` the frame where alpha, ``bg``, ``image`` = alpha*fg +
+(1-alpha)*bg, ``depth`` in millimetres (0 = invalid), ``meta``.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mattehub.contract import codecs
+from mattehub.options.argtypes import int_in, positive_int
+from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
+from mattehub.core.errors import BuildError, SourceError
+from mattehub.core.rng import sample_rng
+from mattehub.contract.sample import Outcome, sample_key, EncodedSample
+from mattehub.inputs import gate
+from mattehub.families.surreal_alpha import sources as surreal
+from mattehub.inputs.backgrounds import require_backgrounds
+from mattehub.inputs.listing import skip_lines
+from mattehub.synthesis.canvas import DIM_FRAME_LONG_SIDE, LAYOUTS
+from mattehub.recipes.base import Recipe
+from mattehub.families.surreal_alpha.compose import LAYERS, BackgroundError, Composite, compose
+from mattehub.families.surreal_alpha.meta import META_FEATURES
+
+MAX_ATTEMPTS = 3
+"""Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
+FIELD_ORDER = ("image", "alpha", "fg", "bg", "depth", "segmentation", "meta")
+"""The schema's field order (``schema`` builds its fields in this order)."""
+TASK_SAMPLES = 64
+"""Most samples one build task makes (tasks never straddle two clips): a clip with up to
+64 samples is decoded once per build whatever the worker count, a longer one at most once
+per worker; 64 samples in ``--layout dim`` are ~64 MB of encoded results in flight."""
+
+
+@dataclass(frozen=True)
+class SurrealAlphaOptions:
+    """Options of the ``surreal-alpha`` recipe."""
+
+    data_dir: str
+    """The folder holding ``cmu/``, ``cmu/`` itself, or one split, run or sequence folder."""
+    bg_root: str
+    """Folder of background images (any tree of JPEG/PNG files)."""
+    split: str = "train"
+    """``cmu/<split>`` is read when ``data_dir`` is (or holds) ``cmu``."""
+    num_bgs: int = 1
+    """Backgrounds per frame (upstream: 100), distinct within a frame."""
+    frame_stride: int = 1
+    layout: str = "native"
+    bg_size: int = 1280
+    """``dim`` layout: the background's shorter side (the canvas) in pixels."""
+    image_format: str = "jpg"
+    jpeg_quality: int = codecs.DEFAULT_JPEG_QUALITY
+
+
+class SurrealAlphaRecipe(Recipe):
+    """SURREAL frames composited over new backgrounds, with labels, depth and pose."""
+
+    name = "surreal-alpha"
+    family = "surreal-alpha"
+    summary = "SURREAL renders as alpha mattes over new backgrounds (Deep Image Matting recipe)"
+    licence = "other"
+    options_class = SurrealAlphaOptions
+    path_options = ("data_dir", "bg_root")
+    cli_options = ("data_dir", "bg_root", "num_bgs", "frame_stride", "layout", "bg_size",
+                   "image_format", "jpeg_quality")
+    streams_from_sources = True
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group(
+            "surreal-alpha options (also --data-dir, --bg-root, --image-format, --jpeg-quality)")
+        group.add_argument("--num-bgs", type=positive_int, default=None,
+                           help="backgrounds per item, distinct: surreal-alpha per frame "
+                                "(default: 1), aim per foreground (default: 100, as Deep Image "
+                                "Matting used)")
+        group.add_argument("--frame-stride", type=positive_int, default=1,
+                           help="surreal-alpha: use every N-th frame of each clip (default: 1)")
+        group.add_argument("--layout", choices=LAYOUTS, default="native",
+                           help="surreal-alpha: native = the frame's 320x240 canvas, background "
+                                "scaled to cover it; dim = Deep Image Matting's geometry (frame "
+                                "longer side 640, centred on the background scaled to --bg-size)")
+        group.add_argument("--bg-size", type=int_in(DIM_FRAME_LONG_SIDE, None), default=1280,
+                           help="surreal-alpha --layout dim: background shorter side, >= 640 "
+                                "(default: %(default)s)")
+
+    @classmethod
+    def options_from_args(cls, args: argparse.Namespace) -> SurrealAlphaOptions:
+        if not args.data_dir or "://" in args.data_dir:
+            raise BuildError("surreal-alpha needs --data-dir: a local "
+                             "SURREAL tree. " + surreal.SOURCE)
+        if not args.bg_root:
+            raise BuildError("surreal-alpha needs --bg-root: a folder of "
+                             "background images")
+        return SurrealAlphaOptions(data_dir=args.data_dir, bg_root=args.bg_root, split=args.split,
+                                   num_bgs=args.num_bgs or 1, frame_stride=args.frame_stride,
+                                   layout=args.layout, bg_size=args.bg_size,
+                                   image_format=args.image_format, jpeg_quality=args.jpeg_quality)
+
+    @classmethod
+    def source_splits(cls, data_dir: str) -> list[str]:
+        """The SURREAL splits a tree holds (``["train"]`` for a run or sequence folder)."""
+        found = surreal.source_splits(Path(data_dir))
+        for split in found:
+            surreal.search_root(Path(data_dir), split)  # a missing tree says where SURREAL comes from
+        return found
+
+    def prepare(self) -> dict:
+        opts = self.options
+        scan = surreal.scan(Path(opts.data_dir), opts.split)
+        if not scan.clips:
+            why = f"; {len(scan.skipped)} skipped:{skip_lines(scan.skipped)}" if scan.skipped else ""
+            raise SourceError(scan.root, f"holds no usable SURREAL clip{why}", surreal.SOURCE)
+        backgrounds = require_backgrounds(Path(opts.bg_root), opts.num_bgs)
+        self.root, self.clips, self.backgrounds = scan.root, scan.clips, backgrounds.backgrounds
+        per_clip = [-(-clip.frames // opts.frame_stride) * opts.num_bgs for clip in self.clips]
+        self.offsets = np.concatenate([[0], np.cumsum(per_clip)]).astype(np.int64)
+        self._cache: tuple[int, object] | None = None
+        self._layers: tuple[tuple, dict[str, bytes]] | None = None
+        return self._report(scan, backgrounds.skipped)
+
+    def _report(self, scan: surreal.SurrealScan, bg_skipped: list) -> dict:
+        """What the scan found, for the build record (clip names, never local paths)."""
+        damaged = [{"path": f"{c.name}{surreal.SUFFIXES[kind]}", "reason": reason + " (clip kept)"}
+                   for c in self.clips for kind, reason in c.problems]
+        return {"clips": len(self.clips), "backgrounds": len(self.backgrounds),
+                "samples": int(self.offsets[-1]),
+                "clips_without_depth": [c.name for c in self.clips if not c.has_depth],
+                "clips_without_info": [c.name for c in self.clips if not c.has_info],
+                "frame_count_mismatches": scan.mismatched,
+                "skipped_inputs": [s.as_dict() for s in scan.skipped + bg_skipped] + damaged}
+
+    def source_roots(self) -> list[str]:
+        """Paths in stats become relative to the folder clip names are relative to (the
+        parent of ``cmu``), so an event names ``cmu/train/run0/...`` like ``meta.clip``."""
+        tree = surreal.public_root(Path(self.options.data_dir).resolve())
+        return [str(tree), self.options.bg_root]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_cache"] = state["_layers"] = None  # decoded data stays in its process
+        return state
+
+    def available(self) -> int:
+        return int(self.offsets[-1])
+
+    def default_num_samples(self) -> int:
+        return self.available()
+
+    def source_fingerprint(self) -> str:
+        listing = [[c.name, c.frames, list(c.size), c.has_depth, c.has_info] for c in self.clips]
+        listing += [[b.path, list(b.size)] for b in self.backgrounds]
+        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
+        return hashlib.sha256(json.dumps([options, listing], sort_keys=True).encode()).hexdigest()
+
+    def schema(self) -> Schema:
+        ext = self.options.image_format
+        specs = {"image": (ext, "the composite"), "alpha": ("png", "binary matte: 255 where label > 0"),
+                 "fg": (ext, "the frame where alpha, 0 elsewhere"), "bg": (ext, "the background"),
+                 "depth": ("png", "16-bit millimetres, 0 = invalid"),
+                 "segmentation": ("png", "SMPL part labels")}
+        fields = tuple(FieldSpec(name, IMAGE, *specs[name]) for name in FIELD_ORDER[:-1])
+        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)
+
+    def locate(self, index: int) -> tuple[int, int, int]:
+        """(clip number, frame, background number k) of sample ``index``."""
+        clip = int(np.searchsorted(self.offsets, index, side="right")) - 1
+        local = index - int(self.offsets[clip])
+        return clip, (local // self.options.num_bgs) * self.options.frame_stride, \
+            local % self.options.num_bgs
+
+    def task_ranges(self, start: int, stop: int):
+        """Runs of at most TASK_SAMPLES ids within one clip, so a worker decodes each clip once."""
+        while start < stop:
+            clip = int(np.searchsorted(self.offsets, start, side="right")) - 1
+            end = min(stop, int(self.offsets[clip + 1]), start + TASK_SAMPLES)
+            yield range(start, end)
+            start = end
+
+    def clip_arrays(self, number: int) -> surreal.ClipArrays:
+        """The decoded clip ``number`` (kept until another clip is asked for); a clip that
+        fails to decode raises the same SourceError for each of its samples."""
+        if self._cache is None or self._cache[0] != number:
+            clip = self.clips[number]
+            try:
+                value = surreal.load_clip(self.root, clip, range(0, clip.frames, self.options.frame_stride))
+            except SourceError as exc:
+                value = exc
+            self._cache = (number, value)
+        if isinstance(self._cache[1], SourceError):
+            raise self._cache[1]
+        return self._cache[1]
+
+    def pick_background(self, index: int, attempt: int = 0) -> tuple[int, int]:
+        """(background list position, k): the k-th of ``num_bgs`` distinct backgrounds drawn
+        for this sample's frame; a redraw (``attempt`` > 0, the first one failed to decode)
+        is uniform over the pool."""
+        frame_id, k = divmod(index, self.options.num_bgs)
+        if attempt:
+            rng = sample_rng(self.name, self.seed, index, attempt)
+            return int(rng.integers(len(self.backgrounds))), k
+        rng = sample_rng(self.name, self.seed, frame_id)
+        chosen = rng.choice(len(self.backgrounds), size=self.options.num_bgs, replace=False)
+        return int(chosen[k]), k
+
+    def make(self, index: int) -> Outcome:
+        number, frame, _ = self.locate(index)
+        events: list[dict] = []
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                result = compose(self, number, frame, index, attempt, events)
+            except BackgroundError as exc:  # another background is drawn
+                events.append(gate.bad_input_event(exc.error))
+                continue
+            except SourceError as exc:  # the clip's own files: no redraw helps
+                events += [gate.bad_input_event(exc),
+                           {"kind": "skipped_sample", "reason": f"unusable source: {exc.path}"}]
+                return Outcome(index, None, events)
+            return Outcome(index, self._encode(index, attempt, result), events)
+        events.append({"kind": "skipped_sample",
+                       "reason": f"no readable background in {MAX_ATTEMPTS} draws"})
+        return Outcome(index, None, events)
+
+    def _encode(self, index: int, attempt: int, result: Composite) -> EncodedSample:
+        opts = self.options
+        fields = {"bg": result.bg_bytes or self._rgb(result.bg)}  # before make_image reuses it
+        fields.update(image=self._rgb(result.make_image()), **self._layer_bytes(result))
+        fields["meta"] = dict(result.meta, recipe=self.name, seed=self.seed, index=index,
+                              attempt=attempt, image_format=opts.image_format,
+                              jpeg_quality=opts.jpeg_quality)
+        return EncodedSample(index, sample_key(index), {name: fields[name] for name in FIELD_ORDER})
+
+    def _layer_bytes(self, result: Composite) -> dict[str, bytes]:
+        """Encoded alpha, fg, depth and segmentation: once per frame and canvas geometry
+        (the ``num_bgs`` samples of a frame share them when their backgrounds share a size,
+        always in the native layout), kept until the next frame."""
+        if self._layers is None or self._layers[0] != result.layer_key:
+            encoded = {name: (self._rgb if name == "fg" else codecs.encode_png)(result.canvas_layer(name))
+                       for name in LAYERS}
+            self._layers = (result.layer_key, encoded)
+        return dict(self._layers[1])
+
+    def _rgb(self, array: np.ndarray) -> bytes:
+        """Colour arrays here are BGR throughout (decoded, composited and encoded in OpenCV's
+        order: no channel conversion of canvas-sized arrays)."""
+        return codecs.encode_rgb(array, self.options.image_format, self.options.jpeg_quality, bgr=True)

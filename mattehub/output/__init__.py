@@ -1,0 +1,1 @@
+"""The output folder: path layout, local and fsspec targets, cards and previews."""

@@ -1,0 +1,424 @@
+"""Dataset cards: YAML that ``datasets`` and the Hub read, plus prose from templates.
+
+``OUT/README.md`` declares the Parquet configs (named like the config, ``i-him``) and
+``OUT/wds/README.md`` the WebDataset ones (``i-him-wds``): ``datasets`` uses one builder
+per dataset root, so the two formats need two roots (see ``mattehub.output.layout``). Each config
+lists its data files per split and declares its features; declaring the WebDataset features
+stops ``datasets`` from inferring them from the first five samples.
+
+The Markdown is one section per config (a table of its splits, a snippet that loads it, one
+preview sheet per split, the statistics ``mattehub stats`` stored, how it was built), grouped
+under the prose of the recipe template that describes it. Stored statistics are rendered here
+from their JSON form: ``mattehub.analysis.statistics`` computes them and imports this module, never the
+other way round. Templates live in ``dataset_cards/`` (shipped as
+``mattehub.dataset_cards``): ``card.md`` is the skeleton, ``load.md`` the text and snippets
+that depend on the card's format, and ``<config>.md`` (``release.md`` for release configs)
+holds a recipe's ``about``, ``licence`` and ``cites`` parts (and optionally ``hub-licence``:
+the ``license_name`` / ``license_link`` of a card whose configs all come from that template
+with licence id ``other``, e.g. SURREAL's own licence). Text shared by several configs
+(recipe prose, licences, citations) is written once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from functools import cache
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from string import Template
+
+import datasets
+import yaml
+from datasets.info import DatasetInfosDict
+from huggingface_hub import DatasetCardData
+
+from mattehub.core.jsonio import read_json, write_json
+from mattehub.output.layout import OutputLayout
+
+WDS_SUFFIX = "-wds"
+CONFIG_SUFFIX = {"parquet": "", "webdataset": WDS_SUFFIX}
+TAGS = ["image-matting", "human-matting", "mattehub"]
+SIZE_CATEGORIES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M",
+                   "100M<n<1B", "1B<n<10B", "10B<n<100B", "100B<n<1T")
+"""The Hub's ``size_categories`` buckets, one per power of ten from 1K; above: ``n>1T``."""
+MIXED_LICENCE = {"license": "other", "license_name": "mixed-source-licences",
+                 "license_link": "README.md#licences"}
+"""Card licence when configs differ or one inherits its sources' licences (recipe licence
+``other``) and its template names no licence of its own: the card's Licences section says
+which licence applies to which config."""
+HUB_LICENCE_PART = "hub-licence"
+HUB_LICENCE_KEYS = ("license_name", "license_link")
+DEFAULT_TEMPLATE = "release.md"
+PART_MARKER = re.compile(r"^<!-- part: ([\w-]+) -->\n", re.MULTILINE)
+PER_SPLIT_SOURCES = ("skipped_inputs", "samples")
+"""Source-report keys that differ between the splits of one build; shown in the split table."""
+ROW_FIELDS = ("__key__", "__url__")
+STATISTICS = "statistics"
+"""Split-summary key of the figures ``mattehub stats`` stores (``Statistics.as_dict()``)."""
+STAT_NAMES = ("pooled_mean", "pooled_std", "mean_of_image_means", "std_of_image_stds",
+              "mean_of_image_stds")
+"""The statistics stored per field and channel, in table order."""
+STAT_HEADER = ["field", "channel", "bits (values)", "images", "pixels", "pooled mean",
+               "pooled std", "mean of image means", "std of image stds", "mean of image stds"]
+
+
+def template(name: str) -> str:
+    """Text of ``dataset_cards/<name>`` (shipped inside the package as mattehub.dataset_cards)."""
+    return resources.files("mattehub.dataset_cards").joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def template_parts(name: str) -> dict[str, str]:
+    """The ``<!-- part: NAME -->`` parts of a template, by name (text before the first marker
+    is a comment for template authors and is dropped)."""
+    pieces = PART_MARKER.split(template(name))
+    return {key: text.strip("\n") for key, text in zip(pieces[1::2], pieces[2::2])}
+
+
+def _config_template(config: str, family: str = "") -> str:
+    """The template describing ``config``: ``<config>.md``, else its family's ``<family>.md``
+    (``composition-1k`` shares ``aim.md``), else the release template."""
+    for name in (f"{config}.md", f"{family}.md"):
+        if name != ".md" and resources.files("mattehub.dataset_cards").joinpath(name).is_file():
+            return name
+    return DEFAULT_TEMPLATE
+
+
+def _by_config(summaries: list[dict]) -> dict[str, list[dict]]:
+    """Split summaries grouped by config, configs sorted (splits keep their order)."""
+    grouped = defaultdict(list)
+    for summary in summaries:
+        grouped[summary["config"]].append(summary)
+    return dict(sorted(grouped.items()))
+
+
+def _by_template(summaries: list[dict]) -> dict[str, dict[str, list[dict]]]:
+    """template name -> config -> split summaries, so a recipe's prose is written once."""
+    grouped: dict[str, dict[str, list[dict]]] = defaultdict(dict)
+    for config, splits in _by_config(summaries).items():
+        grouped[_config_template(config, splits[0].get("family", ""))][config] = splits
+    return dict(grouped)
+
+
+def _licence(summary: dict) -> str:
+    return summary["build"]["recipe"].get("licence", "other")
+
+
+# --- YAML front matter ----------------------------------------------------------------------
+
+def size_category(num_examples: int) -> str:
+    """The Hub's size bucket for ``num_examples`` (``n<1K``, ``1K<n<10K``, ...)."""
+    index = max(0, len(str(num_examples)) - 3)
+    return SIZE_CATEGORIES[index] if index < len(SIZE_CATEGORIES) else "n>1T"
+
+
+def licence_fields(licences: set[str]) -> dict[str, str]:
+    """``license`` (plus ``license_name``/``license_link`` when it is ``other``) for a card
+    whose configs carry ``licences``: one Hub licence id when they all share it."""
+    if len(licences) == 1 and "other" not in licences:
+        return {"license": next(iter(licences))}
+    return dict(MIXED_LICENCE)
+
+
+def template_licence(name: str) -> dict[str, str] | None:
+    """``license_name`` and ``license_link`` declared by template ``name`` (its ``hub-licence``
+    part), or None when it declares none."""
+    text = template_parts(name).get(HUB_LICENCE_PART)
+    if not text:
+        return None
+    declared = yaml.safe_load(text)
+    if not isinstance(declared, dict) or set(declared) != set(HUB_LICENCE_KEYS):
+        raise ValueError(f"dataset_cards/{name}: part {HUB_LICENCE_PART!r} must give exactly "
+                         f"{' and '.join(HUB_LICENCE_KEYS)}")
+    return {key: str(declared[key]) for key in HUB_LICENCE_KEYS}
+
+
+def card_licence(summaries: list[dict]) -> dict[str, str]:
+    """The card's licence fields: one Hub id when every config shares it; a template's own
+    named licence when every config comes from that template with licence ``other``; else
+    the mixed-licence pointer to the Licences section."""
+    licences = {_licence(s) for s in summaries}
+    templates = list(_by_template(summaries))
+    if licences == {"other"} and len(templates) == 1:
+        declared = template_licence(templates[0])
+        if declared:
+            return {"license": "other", **declared}
+    return licence_fields(licences)
+
+
+def pretty_name(configs: list[str], fmt: str) -> str:
+    """A readable dataset name: the configs when few, else how many."""
+    listed = ", ".join(configs) if len(configs) <= 3 else f"{len(configs)} matting configs"
+    return f"mattehub: {listed}" + (" (WebDataset)" if fmt == "webdataset" else "")
+
+
+def card_data(layout: OutputLayout, summaries: list[dict], fmt: str) -> DatasetCardData:
+    """Card metadata declaring every config of ``summaries`` (all holding format ``fmt``)."""
+    configs, infos = [], DatasetInfosDict()
+    for config, splits in _by_config(summaries).items():
+        name = config + CONFIG_SUFFIX[fmt]
+        configs.append({"config_name": name, "data_files": [
+            {"split": s["split"], "path": layout.data_files_pattern(config, s["split"], fmt)}
+            for s in splits]})
+        split_dict = datasets.SplitDict()
+        for s in splits:
+            split_dict.add(datasets.SplitInfo(s["split"], s["num_bytes"][fmt], s["num_examples"]))
+        infos[name] = datasets.DatasetInfo(
+            features=datasets.Features.from_dict(splits[0]["features"][fmt]), splits=split_dict)
+    data = DatasetCardData(
+        pretty_name=pretty_name(list(_by_config(summaries)), fmt),
+        size_categories=[size_category(sum(s["num_examples"] for s in summaries))],
+        task_categories=["image-segmentation"],
+        tags=TAGS + (["webdataset"] if fmt == "webdataset" else []),
+        configs=configs, **card_licence(summaries))
+    infos.to_dataset_card_data(data)
+    return data
+
+
+# --- snippets -------------------------------------------------------------------------------
+
+def _root_name(layout: OutputLayout) -> str:
+    """The output folder's own name: snippets are run from the folder holding it (for a
+    staging copy of a remote output, the name of the URL's last folder)."""
+    return layout.name or layout.root.resolve().name
+
+
+def _dataset_path(layout: OutputLayout, fmt: str) -> str:
+    """What to pass to ``load_dataset`` for the card of ``fmt`` (``OUT`` or ``OUT/wds``)."""
+    inside = layout.card_root(fmt).relative_to(layout.root).as_posix()
+    return str(PurePosixPath(_root_name(layout)) / inside)
+
+
+def _card_path(layout: OutputLayout, fmt: str) -> str:
+    """The card of ``fmt`` as a path from the folder holding the output folder."""
+    return f"{_dataset_path(layout, fmt)}/README.md"
+
+
+def _field_names(summary: dict, fmt: str) -> list[str]:
+    """The sample fields (columns) of the config, in schema order."""
+    return [name for name in summary["features"][fmt] if name not in ROW_FIELDS]
+
+
+def _fields_line(summary: dict, fmt: str) -> str:
+    """``sample["image"], sample["alpha"], ...``: every field the config has, by name."""
+    return ", ".join(f'sample["{name}"]' for name in _field_names(summary, fmt))
+
+
+def _tar_values(layout: OutputLayout, summary: dict) -> dict[str, str]:
+    """Placeholders of the tar snippets for one split (paths relative to ``OUT``)."""
+    config, split = summary["config"], summary["split"]
+    pattern = layout.data_files_pattern(config, split, "webdataset")
+    members = [name for name in _field_names(summary, "webdataset") if name.endswith(".mp")]
+    return {"root": _root_name(layout), "split": split,
+            "summary_path": layout.relative(layout.split_summary(config, split)),
+            "tar_files": layout.relative(layout.card_root("webdataset") / pattern),
+            "fields": _fields_line(summary, "webdataset"), "list_members": json.dumps(members)}
+
+
+def _config_snippet(layout: OutputLayout, splits: list[dict], fmt: str) -> str:
+    """A snippet loading one config: all its splits, then a sample of the first."""
+    return Template(template_parts("load.md")["config"]).substitute(
+        dataset=_dataset_path(layout, fmt), config_name=splits[0]["config"] + CONFIG_SUFFIX[fmt],
+        split_list=", ".join(s["split"] for s in splits), split=splits[0]["split"],
+        fields=_fields_line(splits[0], fmt))
+
+
+def _load_section(layout: OutputLayout, summaries: list[dict], fmt: str) -> str:
+    """The "Load it" text of the card of ``fmt``, its tar examples on the first split with tars."""
+    parts = template_parts("load.md")
+    tars = [s for s in summaries if "webdataset" in s["files"]]
+    text = parts[f"load-{fmt}"] + ("\n\n" + parts["tars-parquet"] if fmt == "parquet" and tars else "")
+    values = {"root": _root_name(layout),
+              "wids_index": layout.relative(layout.wids_index("<config>", "<split>"))}
+    if tars:
+        values.update(_tar_values(layout, tars[0]))
+        values["tar_route"] = Template(parts["tar-route"]).substitute(values)
+    return Template(text).substitute(values)
+
+
+# --- statistics (rendered from the stored entry: the card never imports mattehub.analysis.statistics) --
+
+def value_range(bit_depth: int) -> str:
+    """The range of raw ``bit_depth``-bit pixel values, e.g. ``0..255``."""
+    return f"0..{2 ** bit_depth - 1}"
+
+
+def statistics_rows(entry: dict) -> list[list[str]]:
+    """Text cells of a stored statistics entry, one row per channel of each field, in
+    ``STAT_HEADER`` order. Shared by the card and ``mattehub stats``'s terminal table."""
+    return [[f["field"], channel, f"{f['bit_depth']} ({value_range(f['bit_depth'])})",
+             str(f["images"]), str(f["pixels"])] + [f"{f[name][c]:.4f}" for name in STAT_NAMES]
+            for f in entry["fields"] for c, channel in enumerate(f["channels"])]
+
+
+def statistics_markdown(entry: dict) -> str:
+    """The card's table for a split summary's ``statistics`` entry, with one sentence on
+    the definitions (the mean and "STD" some datasets publish are not the pooled ones)."""
+    rows = [[f"`{row[0]}`"] + row[1:] for row in statistics_rows(entry)]
+    table = "\n".join(["| " + " | ".join(STAT_HEADER) + " |", "|" + "---|" * len(STAT_HEADER)]
+                      + ["| " + " | ".join(row) + " |" for row in rows])
+    return (f"Split `{entry['split']}`, per channel (RGB order), in raw pixel values:\n\n"
+            f"{table}\n\n"
+            "*Pooled* mean and std take all pixels of all images as one population (std "
+            "with ddof=0), while *mean of image means* and *std of image stds* first take "
+            "each image's own mean and std and then their mean and (ddof=0) std over the "
+            "images: the definitions behind the \"mean\" and \"STD\" some datasets publish, "
+            "whose \"STD\" is the spread of per-image stds, not the pixel std.")
+
+
+# --- config sections ------------------------------------------------------------------------
+
+def _events(counts: dict[str, int]) -> str:
+    return ", ".join(f"`{kind}` {count}" for kind, count in counts.items()) or "none"
+
+
+def _split_table(splits: list[dict]) -> str:
+    """One row per split: counts, skips, events, build fingerprint."""
+    rows = ["| split | examples | ids skipped | input files skipped | events | build fingerprint |",
+            "|---|---|---|---|---|---|"]
+    rows += [f"| `{s['split']}` | {s['num_examples']} | {s['skipped_samples']} | "
+             f"{len(s['build']['sources'].get('skipped_inputs', []))} | {_events(s['event_counts'])} | "
+             f"`{s['build']['fingerprint']}` |" for s in splits]
+    return "\n".join(rows)
+
+
+def _previews(layout: OutputLayout, splits: list[dict], fmt: str) -> str:
+    """Links to each split's preview sheet, relative to the card's folder."""
+    links = []
+    for s in splits:
+        sheet = layout.preview(s["config"], s["split"])
+        if sheet.exists():
+            link = Path(os.path.relpath(sheet, layout.card_root(fmt))).as_posix()
+            links.append(f"First samples of `{s['split']}`:\n\n"
+                         f"![{s['config']} {s['split']}: first samples]({link})")
+    return "\n\n".join(links)
+
+
+def _settings(summary: dict) -> dict:
+    """What a split was built with, without what naturally differs between splits."""
+    build = summary["build"]
+    return {"seed": build["seed"], "mattehub": build["mattehub_version"],
+            "sources": {k: v for k, v in build["sources"].items() if k not in PER_SPLIT_SOURCES},
+            "options": {k: v for k, v in build["recipe"]["options"].items() if k != "split"}}
+
+
+def _build_notes(splits: list[dict]) -> str:
+    """Seed, version, sources and options, once per group of splits built alike."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for s in splits:
+        groups[json.dumps(_settings(s), sort_keys=True)].append(s)
+    notes = []
+    for members in groups.values():
+        settings = _settings(members[0])
+        names = ", ".join(f"`{s['split']}`" for s in members)
+        subject = f"Splits {names} were" if len(members) > 1 else f"Split {names} was"
+        notes.append(f"{subject} built with seed {settings['seed']} and mattehub "
+                     f"{settings['mattehub']} from sources `{json.dumps(settings['sources'])}`, "
+                     f"with these options:\n\n"
+                     f"```json\n{json.dumps(settings['options'], indent=1)}\n```")
+    return "\n\n".join(notes)
+
+
+def _statistics(splits: list[dict]) -> str:
+    """A "Statistics" subsection with the per-channel statistics of the splits that have
+    them (stored in their summaries by ``mattehub stats``), else nothing."""
+    tables = [statistics_markdown(s[STATISTICS]) for s in splits if s.get(STATISTICS)]
+    return "\n\n".join(["#### Statistics"] + tables) if tables else ""
+
+
+def _config_section(layout: OutputLayout, splits: list[dict], fmt: str) -> str:
+    """One section for one config, whatever its number of splits."""
+    first = splits[0]
+    blocks = [f"### `{first['config'] + CONFIG_SUFFIX[fmt]}`: {first['summary']}",
+              _split_table(splits), _config_snippet(layout, splits, fmt),
+              _previews(layout, splits, fmt), _statistics(splits), _build_notes(splits)]
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _sections(layout: OutputLayout, summaries: list[dict], fmt: str) -> str:
+    """Each recipe template's prose once, followed by the sections of its configs."""
+    blocks = []
+    for name, configs in _by_template(summaries).items():
+        blocks.append(template_parts(name)["about"])
+        blocks += [_config_section(layout, splits, fmt) for splits in configs.values()]
+    return "\n\n".join(blocks)
+
+
+def _licences(summaries: list[dict], fmt: str) -> str:
+    """Each recipe template's licence text once, naming the configs it covers."""
+    paragraphs = []
+    for name, configs in _by_template(summaries).items():
+        listed = ", ".join(f"`{config + CONFIG_SUFFIX[fmt]}`" for config in configs)
+        ids = ", ".join(sorted({_licence(s) for splits in configs.values() for s in splits}))
+        paragraphs.append(f"**{listed}** (licence id `{ids}`). {template_parts(name)['licence']}")
+    return "\n\n".join(paragraphs)
+
+
+def _citations(summaries: list[dict]) -> str:
+    """Every citation the recipe templates ask for, once each."""
+    cited = dict.fromkeys(line.strip() for name in _by_template(summaries)
+                          for line in template_parts(name)["cites"].splitlines() if line.strip())
+    return "\n\n".join(template(name).strip("\n") for name in cited)
+
+
+def _config_table(summaries: list[dict], fmt: str) -> str:
+    """One table row per config: name in this card, splits with their sizes, summary."""
+    rows = []
+    for config, splits in _by_config(summaries).items():
+        sizes = ", ".join(f"{s['split']} ({s['num_examples']})" for s in splits)
+        rows.append(f"| `{config + CONFIG_SUFFIX[fmt]}` | {sizes} | {splits[0]['summary']} |")
+    return "\n".join(rows)
+
+
+def card_body(layout: OutputLayout, summaries: list[dict], fmt: str, other_formats: set[str]) -> str:
+    """The Markdown under the front matter of the card of ``fmt``; ``summaries`` are the
+    splits holding ``fmt``, ``other_formats`` the other formats present in the folder."""
+    parts = template_parts("load.md")
+    configs = list(_by_config(summaries))
+    values = {"root": _root_name(layout), "example_config": configs[0] + CONFIG_SUFFIX[fmt],
+              "parquet_card": _card_path(layout, "parquet"),
+              "wds_card": _card_path(layout, "webdataset")}
+    intro = Template(parts[f"intro-{fmt}"]).substitute(values)
+    intro += "".join(" " + Template(parts[f"other-{other}"]).substitute(values)
+                     for other in sorted(other_formats))
+    return Template(template("card.md")).substitute(
+        pretty_name=pretty_name(configs, fmt), this_card=intro,
+        build_record=layout.relative(layout.build_record("<config>", "<split>")),
+        config_table=_config_table(summaries, fmt), load=_load_section(layout, summaries, fmt),
+        sections=_sections(layout, summaries, fmt), licences=_licences(summaries, fmt),
+        citations=_citations(summaries))
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def render_card(layout: OutputLayout, summaries: list[dict], fmt: str) -> str | None:
+    """The whole ``README.md`` of the card of ``fmt`` (None when no split holds ``fmt``)."""
+    present = [s for s in summaries if fmt in s["files"]]
+    if not present:
+        return None
+    others = {f for s in summaries for f in s["files"]} - {fmt}
+    return (f"---\n{card_data(layout, present, fmt).to_yaml()}\n---\n\n"
+            f"{card_body(layout, present, fmt, others)}")
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_card(layout: OutputLayout) -> None:
+    """(Re)write both cards and ``_stats/index.json`` from every finished split summary."""
+    summaries = [s for s in map(read_json, layout.summaries()) if s]
+    if not summaries:
+        return
+    for fmt in CONFIG_SUFFIX:
+        text = render_card(layout, summaries, fmt)
+        if text is not None:
+            _write_text(layout.card_root(fmt) / "README.md", text)
+    write_json(layout.folder_index(), {config: {"splits": [s["split"] for s in splits],
+                                                "formats": sorted(splits[0]["files"])}
+                                       for config, splits in _by_config(summaries).items()})

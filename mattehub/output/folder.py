@@ -1,0 +1,68 @@
+"""Reading the index of a mattehub output folder, local or remote (fsspec URLs).
+
+Used by the ``mattehub`` builder and by tests; it reads small JSON files (the folder
+index and the split summaries), never lists directories, so plain HTTP works.
+"""
+from __future__ import annotations
+
+import json
+
+from mattehub.inputs import remote
+from mattehub.core.errors import SourceError
+
+INDEX = "_stats/index.json"
+
+
+class ShardFolder:
+    """One config of a folder written by ``mattehub build``."""
+
+    def __init__(self, root: str, config: str) -> None:
+        self.root = str(root).rstrip("/")
+        self.config = config
+        self.fs = remote.filesystem(self.root)[0]
+
+    @staticmethod
+    def holds_index(root: str) -> bool:
+        """Whether ``root`` has the folder index, i.e. was written by ``mattehub build``
+        (a network failure is an error, not False)."""
+        url = f"{str(root).rstrip('/')}/{INDEX}"
+        return remote.exists(remote.filesystem(url)[0], url)
+
+    def _read_json(self, rel: str):
+        url = f"{self.root}/{rel}"
+        try:
+            return json.loads(remote.read(self.fs, url).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError(url, f"is not valid JSON ({exc})",
+                              "re-run the `mattehub build` command that wrote it") from None
+
+    def not_built(self) -> SourceError:
+        """The error for a folder without the index: missing, or not written by mattehub."""
+        fix = (f"run `mattehub build {self.config} --out {self.root}` first, or pass the folder "
+               "it wrote")
+        if not remote.is_http(self.root) and not remote.exists(self.fs, self.root):
+            return SourceError(self.root, "does not exist", fix)
+        return SourceError(self.root, f"has no {INDEX}, so it is not a folder written by "
+                                      "`mattehub build`", fix)
+
+    def splits(self) -> list[str]:
+        """Split names of this config, from the folder index ``_stats/index.json``."""
+        if not self.holds_index(self.root):
+            raise self.not_built()
+        index = self._read_json(INDEX)
+        if self.config not in index:
+            raise ValueError(f"{self.root} holds no config {self.config!r} (it has "
+                             f"{', '.join(index) or 'none'}); build it with "
+                             f"`mattehub build {self.config} --out {self.root}`")
+        return index[self.config]["splits"]
+
+    def summary(self, split: str) -> dict:
+        """The split summary written when the split was finished."""
+        return self._read_json(f"_stats/{self.config}/{split}.json")
+
+    def parquet_urls(self, summary: dict) -> list[str]:
+        """Absolute URLs of the split's Parquet shards, in order."""
+        if "parquet" not in summary["files"]:
+            raise ValueError(f"{self.root}: {self.config} was built without Parquet shards; "
+                             f"load the '{self.config}-wds' config with load_dataset(folder, ...)")
+        return [f"{self.root}/{path}" for path in summary["files"]["parquet"]]

@@ -1,0 +1,115 @@
+"""Where everything lives in an output folder: the one place that formats shard names.
+
+::
+
+    OUT/README.md                               dataset card: the Parquet configs
+    OUT/wds/README.md                           dataset card: the WebDataset configs
+    OUT/preview/<config>/<split>.png            contact sheet of the split's first samples
+    OUT/<config>/<split>-NNNNNN.parquet         Parquet shards
+    OUT/wds/<config>/<split>-NNNNNN.tar         WebDataset shards
+    OUT/wds/<config>/<split>.index.json         wids-style shard index
+    OUT/_stats/<config>/<split>-NNNNNN.json     per-shard stats, written last (completion marker)
+    OUT/_stats/<config>/<split>.build.json      options, fingerprint, source report
+    OUT/_stats/<config>/<split>.json            split summary, written when the split is done
+    OUT/_stats/index.json                       configs and splits in the folder
+
+Two cards, because ``datasets`` (5.x) picks ONE builder module per dataset root, from the
+files of the first config in its card: a root declaring Parquet and WebDataset configs
+loads the tars with the Parquet reader and fails. So ``OUT`` is the Parquet dataset and
+``OUT/wds`` the WebDataset one.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from mattehub.core.errors import BuildError
+
+FORMAT_SUFFIX = {"parquet": ".parquet", "webdataset": ".tar"}
+SHARD_DIGITS = 6
+TMP_MARK = ".tmp-"
+STATS_DIR = "_stats"
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_name(name: str, what: str = "split") -> str:
+    """``name`` if it is one safe path segment (letters, digits, ``_ . -``, not starting
+    with a dot), else BuildError: config and split names become folder and file names, and
+    ``../x`` or ``/abs`` would write outside ``--out``."""
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name) or ".." in name:
+        raise BuildError(f"{what} name {name!r} is not allowed: use 1-64 letters, digits, '_', "
+                         "'-' or '.', starting with a letter or digit (it becomes part of file "
+                         "names inside --out)")
+    return name
+
+
+def owning_output(folder: str | Path) -> Path | None:
+    """The mattehub output folder that ``folder`` lies inside (an ancestor holding
+    ``_stats/``), or None. A build there would write into another output's files."""
+    resolved = Path(folder).resolve()
+    for ancestor in resolved.parents:
+        if (ancestor / STATS_DIR).is_dir():
+            return ancestor
+    return None
+
+
+class OutputLayout:
+    """Paths of one output folder."""
+
+    def __init__(self, root: str | Path, name: str | None = None) -> None:
+        self.root = Path(root)
+        self.name = name
+        """The folder's name when ``root`` stands in for another place (a staging copy)."""
+
+    def shard_name(self, split: str, number: int, fmt: str) -> str:
+        return f"{split}-{number:0{SHARD_DIGITS}d}{FORMAT_SUFFIX[fmt]}"
+
+    def shard_dir(self, config: str, fmt: str) -> Path:
+        return self.root / config if fmt == "parquet" else self.root / "wds" / config
+
+    def shard(self, config: str, split: str, number: int, fmt: str) -> Path:
+        return self.shard_dir(config, fmt) / self.shard_name(split, number, fmt)
+
+    def stats_dir(self, config: str) -> Path:
+        return self.root / STATS_DIR / config
+
+    def shard_stats(self, config: str, split: str, number: int) -> Path:
+        return self.stats_dir(config) / f"{split}-{number:0{SHARD_DIGITS}d}.json"
+
+    def build_record(self, config: str, split: str) -> Path:
+        return self.stats_dir(config) / f"{split}.build.json"
+
+    def split_summary(self, config: str, split: str) -> Path:
+        return self.stats_dir(config) / f"{split}.json"
+
+    def wids_index(self, config: str, split: str) -> Path:
+        return self.shard_dir(config, "webdataset") / f"{split}.index.json"
+
+    def preview(self, config: str, split: str) -> Path:
+        """Contact sheet of one split (one per split: splits of a config differ, e.g. easy/hard)."""
+        return self.root / "preview" / config / f"{split}.png"
+
+    def card_root(self, fmt: str) -> Path:
+        """The dataset root whose README.md declares the configs of format ``fmt``."""
+        return self.root if fmt == "parquet" else self.root / "wds"
+
+    def folder_index(self) -> Path:
+        return self.root / STATS_DIR / "index.json"
+
+    def data_files_pattern(self, config: str, split: str, fmt: str) -> str:
+        """Glob for the card's ``configs:`` entry, relative to that card's root (POSIX)."""
+        rel = self.shard_dir(config, fmt).relative_to(self.card_root(fmt)).as_posix()
+        return f"{rel}/{split}-*{FORMAT_SUFFIX[fmt]}"
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def summaries(self) -> list[Path]:
+        """Every finished split summary in the folder, sorted."""
+        return sorted(p for p in self.root.glob(f"{STATS_DIR}/*/*.json")
+                      if not p.name.endswith(".build.json") and not is_shard_stats(p))
+
+
+def is_shard_stats(path: Path) -> bool:
+    stem = path.stem
+    return "-" in stem and stem.rsplit("-", 1)[1].isdigit() and len(stem.rsplit("-", 1)[1]) == SHARD_DIGITS

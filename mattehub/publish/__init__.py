@@ -1,0 +1,1 @@
+"""Uploading verified output folders to the Hugging Face Hub."""

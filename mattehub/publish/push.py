@@ -1,0 +1,350 @@
+"""The local half of ``mattehub push``: what would be uploaded, and the checks before it.
+
+Nothing here talks to the network (``mattehub push --dry-run`` is this module alone);
+``mattehub.publish.hub`` adds the token and the Hub client.
+
+* **staging**: the folder to upload. Without ``--config`` it is the output folder itself.
+  With ``--config C ...`` it is a view holding only those configs (their Parquet shards,
+  tars and wids indexes, ``_stats/`` records and preview sheets, hard-linked from the output
+  folder, else symlinked, else copied) under ``OUT/.cache/mattehub-push/<OUT name>/`` (or a
+  temp folder when ``OUT`` is read-only), with both cards and ``_stats/index.json``
+  **regenerated** by ``mattehub.output.card.write_card`` from those configs' split summaries: the
+  cards that a build of only those configs would have written, so they declare exactly
+  what is pushed. The view is removed afterwards; ``OUT`` itself is never changed.
+* **checks**: ``mattehub.verify.verify_folder`` on the staged folder; the configs each card
+  declares against the split summaries (a stale card); and every declared config loaded
+  with ``datasets.load_dataset(card root, config, streaming=True)``, one row of each split.
+* **files**: every file under the staged folder minus ``IGNORE`` and huggingface_hub's own
+  default ignores, with its size: what ``HfApi.upload_folder`` is given.
+* **load lines**: the ``load_dataset`` code users run against the pushed repo.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
+
+from mattehub.core.errors import MattehubError
+from mattehub.output.layout import STATS_DIR, OutputLayout
+
+IGNORE = ["_sources/*", ".cache/*", "*/.cache/*", "*.tmp-*", "*.tmp"]
+"""Never uploaded (fnmatch patterns on POSIX paths relative to the folder, ``*`` spans
+``/``): the demo's generated sources, caches (the staged view lives in ``.cache/``) and
+temp files of interrupted writes. huggingface_hub adds its own (``.git``...)."""
+STAGING = ".cache/mattehub-push"
+WDS_SUFFIX = "-wds"
+
+
+class PushError(MattehubError):
+    """``mattehub push`` refused or failed; nothing (or, for an upload error, not all) was uploaded."""
+
+
+@dataclass
+class PushPlan:
+    """What a push uploads from ``root`` (the output folder or its staged view)."""
+
+    source: Path
+    root: Path
+    configs: list[str]
+    files: list[tuple[str, int]] = field(default_factory=list)
+    """(path in the repo, size in bytes), sorted by path."""
+    checks: list[str] = field(default_factory=list)
+    """One line per check passed."""
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(size for _, size in self.files)
+
+    def format_files(self) -> str:
+        """One ``size  path`` line per file, then the total."""
+        width = max([len(f"{size:,d}") for _, size in self.files] + [1])
+        lines = [f"{size:>{width},d}  {path}" for path, size in self.files]
+        lines.append(f"{len(self.files)} files, {self.total_bytes:,d} bytes "
+                     f"({human_size(self.total_bytes)})")
+        return "\n".join(lines)
+
+
+def human_size(num_bytes: int) -> str:
+    size = float(num_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def ignore_patterns() -> list[str]:
+    """``IGNORE`` plus huggingface_hub's default ignores, as ``upload_folder`` applies them."""
+    from huggingface_hub.utils import DEFAULT_IGNORE_PATTERNS
+
+    return IGNORE + [p for p in DEFAULT_IGNORE_PATTERNS if p not in IGNORE]
+
+
+def list_files(root: Path) -> list[tuple[str, int]]:
+    """Every file under ``root`` that ``upload_folder(root, ignore_patterns=IGNORE)`` sends."""
+    from huggingface_hub.utils import filter_repo_objects
+
+    found = {path.relative_to(root).as_posix(): path for path in root.glob("**/*") if path.is_file()}
+    kept = filter_repo_objects(sorted(found), ignore_patterns=ignore_patterns())
+    return [(rel, found[rel].stat().st_size) for rel in kept]
+
+
+# --- the folder ---------------------------------------------------------------------------
+
+def folder_configs(folder: Path) -> list[str]:
+    """Configs with a finished split summary in the output folder."""
+    return sorted({path.parent.name for path in OutputLayout(folder).summaries()})
+
+
+def check_folder(folder: Path) -> None:
+    """Refuse what is not a finished mattehub output folder, before any other work."""
+    if not folder.is_dir():
+        raise PushError(f"{folder}: does not exist or is not a folder; give the folder you "
+                        "passed to `mattehub build --out`")
+    if not (folder / STATS_DIR).is_dir():
+        raise PushError(f"{folder}: not a mattehub output folder (it has no {STATS_DIR}/ "
+                        "folder); give the folder you passed to `mattehub build --out`")
+    if not (folder / "README.md").is_file() and not (folder / "wds" / "README.md").is_file():
+        raise PushError(f"{folder} has no README.md dataset card: build a config into it first")
+
+
+def select_configs(folder: Path, wanted: list[str] | None) -> list[str]:
+    """The configs to push: all of the folder's, or ``wanted`` (each must be in the folder;
+    a ``-wds`` name means its config)."""
+    present = folder_configs(folder)
+    if not present:
+        raise PushError(f"{folder}: {STATS_DIR}/ holds no finished split summary: build a "
+                        "config into it first")
+    if not wanted:
+        return present
+    chosen = sorted({c[:-len(WDS_SUFFIX)] if c.endswith(WDS_SUFFIX) and
+                     c[:-len(WDS_SUFFIX)] in present else c for c in wanted})
+    unknown = [c for c in chosen if c not in present]
+    if unknown:
+        raise PushError(f"--config {', '.join(unknown)}: not in {folder} (its configs: "
+                        f"{', '.join(present)})")
+    return chosen
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        try:
+            dst.symlink_to(src.resolve())
+        except OSError:
+            shutil.copy2(src, dst)
+
+
+def _config_files(layout: OutputLayout, config: str) -> Iterator[Path]:
+    """Every file of one config: shards of both formats, wids indexes, records, previews."""
+    for folder in (layout.shard_dir(config, "parquet"), layout.shard_dir(config, "webdataset"),
+                   layout.stats_dir(config), layout.root / "preview" / config):
+        if folder.is_dir():
+            yield from (path for path in sorted(folder.rglob("*")) if path.is_file())
+
+
+def _staging_parent(folder: Path) -> Path:
+    """Where the staged view goes: ``OUT/.cache/mattehub-push/`` (hard links work there),
+    else a temp folder."""
+    try:
+        parent = folder / STAGING
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="view-", dir=parent))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix="mattehub-push-"))
+
+
+@contextmanager
+def staged(folder: Path, configs: list[str]) -> Iterator[Path]:
+    """The folder to upload: ``folder`` itself when every config is pushed, else a view of
+    ``configs`` with regenerated cards (removed on exit)."""
+    if sorted(configs) == folder_configs(folder):
+        yield folder
+        return
+    from mattehub.output.card import write_card
+
+    parent = _staging_parent(folder)
+    try:
+        root = parent / folder.resolve().name   # the cards' snippets name the output folder
+        source = OutputLayout(folder)
+        for config in configs:
+            for path in _config_files(source, config):
+                _link(path, root / source.relative(path))
+        write_card(OutputLayout(root))
+        yield root
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
+        try:
+            (folder / STAGING).rmdir()
+            (folder / STAGING).parent.rmdir()
+        except OSError:
+            pass
+
+
+# --- checks -------------------------------------------------------------------------------
+
+def card_configs(card_root: Path) -> dict[str, dict[str, str]]:
+    """config name -> split -> data_files path, as the card in ``card_root`` declares them."""
+    from huggingface_hub import DatasetCard
+
+    data = DatasetCard.load(card_root / "README.md").data.to_dict()
+    declared = {}
+    for entry in data.get("configs") or []:
+        files = entry.get("data_files")
+        if isinstance(files, str):
+            files = [{"split": "train", "path": files}]
+        declared[entry["config_name"]] = {item["split"]: item["path"] for item in files or []
+                                          if isinstance(item, dict)}
+    return declared
+
+
+def expected_configs(layout: OutputLayout) -> dict[str, dict[str, set[str]]]:
+    """card root (relative, '' or 'wds') -> config name -> splits, from the split summaries."""
+    from mattehub.output.card import CONFIG_SUFFIX
+    from mattehub.core.jsonio import read_json
+
+    expected: dict[str, dict[str, set[str]]] = {}
+    for path in layout.summaries():
+        summary = read_json(path)
+        if not summary:
+            continue
+        for fmt in summary.get("files", {}):
+            card = layout.card_root(fmt).relative_to(layout.root).as_posix().strip(".")
+            name = summary["config"] + CONFIG_SUFFIX[fmt]
+            expected.setdefault(card, {}).setdefault(name, set()).add(summary["split"])
+    return expected
+
+
+def _card_label(card: str) -> str:
+    return f"{card}/README.md" if card else "README.md"
+
+
+def check_cards(root: Path) -> tuple[list[str], list[str]]:
+    """(problems, passed checks) of the cards in ``root``: the configs and splits each card
+    declares equal the split summaries, and every declared config loads one row per split."""
+    import datasets
+
+    layout = OutputLayout(root)
+    problems, passed = [], []
+    with tempfile.TemporaryDirectory(prefix="mattehub-push-check-") as cache:
+        for card, wanted in sorted(expected_configs(layout).items()):
+            _check_card(datasets, root, card, wanted, cache, problems, passed)
+    return problems, passed
+
+
+def _check_card(datasets, root: Path, card: str, wanted: dict[str, set[str]], cache: str,
+                problems: list[str], passed: list[str]) -> None:
+    """``check_cards`` for the card in ``root/card``."""
+    label, card_root = _card_label(card), root / card if card else root
+    if not (card_root / "README.md").is_file():
+        problems.append(f"{label}: missing, but {', '.join(sorted(wanted))} have shards "
+                        "of its format")
+        return
+    try:
+        declared = card_configs(card_root)
+    except Exception as exc:  # noqa: BLE001 - a damaged card is a problem line
+        problems.append(f"{label}: cannot be read ({type(exc).__name__}: {exc})")
+        return
+    for name in sorted(set(wanted) | set(declared)):
+        if name not in declared:
+            problems.append(f"{label}: does not declare config {name} (the card is stale: "
+                            "re-run `mattehub build` or `mattehub stats` to rewrite it)")
+        elif name not in wanted:
+            problems.append(f"{label}: declares config {name} whose split summaries are "
+                            "missing (the card is stale)")
+        elif set(declared[name]) != wanted[name]:
+            problems.append(f"{label}: config {name} declares splits "
+                            f"{', '.join(sorted(declared[name]))} but the folder has "
+                            f"{', '.join(sorted(wanted[name]))}")
+    for name in sorted(declared):
+        problem = _load_problem(datasets, card_root, name, sorted(declared[name]), cache)
+        if problem:
+            problems.append(f"{label}: config {name} does not load: {problem}")
+        else:
+            passed.append(f"{label}: {name} loads ({', '.join(sorted(declared[name]))})")
+
+
+def _load_problem(datasets, card_root: Path, name: str, splits: list[str],
+                  cache: str | None = None) -> str | None:
+    """Why ``load_dataset(card_root, name, streaming=True)`` fails to give one row of each
+    split, or None (``cache``: the cache_dir, a temp folder so the user's stays clean)."""
+    try:
+        loaded = datasets.load_dataset(str(card_root), name, streaming=True, cache_dir=cache)
+        for split in splits:
+            if split not in loaded:
+                return f"split {split} is missing (got {', '.join(loaded)})"
+            try:
+                next(iter(loaded[split]))
+            except StopIteration:
+                return f"split {split} has no rows"
+    except Exception as exc:  # noqa: BLE001 - every failure is reported, never a traceback
+        message = " ".join(str(exc).split())
+        if len(message) > 600:   # a cast error prints both schemas; the reason comes last
+            message = f"{message[:300]} ... {message[-250:]}"
+        return f"{type(exc).__name__}: {message}"
+    return None
+
+
+def check(root: Path, progress: bool = True) -> list[str]:
+    """Run every check on ``root``; PushError listing the problems, else the passed checks."""
+    from mattehub.verify import verify_folder
+
+    report = verify_folder(root, progress=progress)
+    if not report.ok:
+        raise PushError(f"verify found {len(report.problems)} problem"
+                        f"{'' if len(report.problems) == 1 else 's'}; nothing was uploaded\n"
+                        + report.format())
+    passed = [f"verify: {report.format().split(': ', 1)[-1]}"]
+    problems, loaded = check_cards(root)
+    if problems:
+        raise PushError(f"the dataset cards do not load as declared; nothing was uploaded\n"
+                        + "\n".join(f"  {p}" for p in problems))
+    return passed + loaded
+
+
+# --- load lines ---------------------------------------------------------------------------
+
+def _hf_root(repo_id: str, revision: str | None) -> str:
+    """``hf://`` URL of the repo (at ``revision``), as fsspec's HfFileSystem reads it."""
+    return f"hf://datasets/{repo_id}" + (f"@{quote(revision, safe='')}" if revision else "")
+
+
+def load_code(root: Path, repo_id: str, revision: str | None = None) -> str:
+    """Python that loads every pushed config from the repo, one ``ds = ...`` line per split:
+    Parquet configs by name from the root card; the tars (``-wds`` configs of ``wds/README.md``,
+    which the Hub does not read: it reads only the root card) with ``data_files`` relative to
+    the repo, from the card's patterns, and the features recorded in the split summary."""
+    layout = OutputLayout(root)
+    rev = f", revision={json.dumps(revision)}" if revision else ""
+    blocks = []
+    if (root / "README.md").is_file():
+        lines = ["# Parquet configs (README.md)", "from datasets import load_dataset", ""]
+        for name, splits in sorted(card_configs(root).items()):
+            lines += [f"ds = load_dataset({json.dumps(repo_id)}, {json.dumps(name)}, "
+                      f"split={json.dumps(split)}{rev}, streaming=True)" for split in sorted(splits)]
+        blocks.append("\n".join(lines))
+    wds_root = layout.card_root("webdataset")
+    if (wds_root / "README.md").is_file():
+        inside = wds_root.relative_to(root).as_posix()
+        lines = [f"# WebDataset configs ({inside}/README.md): the Hub reads only the root card, "
+                 "so name the tars and pass the features the split summary records",
+                 "import json", "", "import fsspec", "from datasets import Features, load_dataset", ""]
+        for name, splits in sorted(card_configs(wds_root).items()):
+            config = name[:-len(WDS_SUFFIX)] if name.endswith(WDS_SUFFIX) else name
+            for split, pattern in sorted(splits.items()):
+                summary = layout.relative(layout.split_summary(config, split))
+                files = json.dumps({split: f"{inside}/{pattern}"})
+                lines += [f"with fsspec.open(\"{_hf_root(repo_id, revision)}/{summary}\") as f:",
+                          "    features = Features.from_dict(json.load(f)[\"features\"][\"webdataset\"])",
+                          f"ds = load_dataset({json.dumps(repo_id)}, data_files={files}, "
+                          f"features=features, split={json.dumps(split)}{rev}, streaming=True)"]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -1,0 +1,1 @@
+"""The recipe interface and what every recipe shares (outcomes, the --with trimap wrapper)."""

@@ -1,1 +1,0 @@
-"""Source discovery: listing, pairing and validating the files a recipe reads."""

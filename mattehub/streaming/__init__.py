@@ -1,0 +1,1 @@
+"""The `datasets` side: registration of the mattehub builder, generator shards, the stable stream()."""

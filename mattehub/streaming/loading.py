@@ -1,0 +1,17 @@
+"""The stable way to stream mattehub data, without going through ``load_dataset``'s private hooks."""
+from __future__ import annotations
+
+from typing import Any
+
+import datasets
+
+
+def stream(config: str, data_dir: str, split: str = "train", **options: Any) -> datasets.IterableDataset:
+    """Stream ``split`` of ``config`` from a mattehub output folder (local, hf:// or
+    http(s)://), a release, or, for configs made on the fly (``surreal-alpha``), the source
+    tree; ``options`` are the config's keyword arguments (``bg_root=``, ``num_bgs=``...), as
+    ``load_dataset("mattehub", config, **options)`` takes them."""
+    from mattehub.builders.mattehub_builder import Mattehub
+
+    builder = Mattehub(config_name=config, data_dir=str(data_dir), **options)
+    return builder.as_streaming_dataset(split=split)

@@ -1,0 +1,79 @@
+"""What ``load_dataset("mattehub", CONFIG, **kwargs)`` makes on the fly, and how it is cut.
+
+Two jobs, both for the ``mattehub`` builder:
+
+* **the recipe**: keyword arguments are ``mattehub build`` options by destination name
+  (``bg_root=`` is ``--bg-root``); ``data_dir=`` fills the option the recipe names in
+  ``data_dir_option``. They go through the CLI's own parser types, defaults and refusals
+  (``cli.recipe_from_values``), so a stream makes exactly the samples a build would;
+* **generator shards**: a split of N sample ids is cut into contiguous id ranges. ``datasets``
+  hands whole shards to DataLoader workers and to ``split_dataset_by_node`` ranks, so each id
+  is made by exactly one reader. The shard count is the largest of ``SHARD_COUNTS`` that is at
+  most N: those numbers have many divisors, so world sizes 2, 3, 4, 6, 8, 12... divide it and
+  each rank reads only its own shards (``datasets`` otherwise falls back to every rank making
+  every sample and keeping one in ``world_size``: still exact, but ``world_size`` times the work).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from mattehub.core.errors import BuildError
+
+SHARD_COUNTS = (1, 2, 4, 6, 12, 24, 48, 120, 240, 360, 720)
+"""Highly composite shard counts; 720 ranges keep shards small enough to balance 16+ workers
+without making a generator per handful of samples for 50k-sample splits."""
+
+RUN_ONLY = ("seed", "num_samples")
+"""Build options a stream reads itself rather than passing to the recipe's options."""
+
+
+def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
+    """Ids ``0..count-1`` as contiguous ``(start, stop)`` ranges, as equal as integers allow,
+    of at least ``min_size`` ids where the count allows (a recipe that reads ahead within a
+    range, e.g. a release, needs a few ids per range to overlap anything)."""
+    if count <= 0:
+        return [(0, 0)]
+    shards = max(n for n in SHARD_COUNTS if n <= max(1, count // max(1, min_size)))
+    bounds = [count * i // shards for i in range(shards + 1)]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def kwarg_wording(message: str) -> str:
+    """A CLI error reworded for ``load_dataset`` callers: ``--bg-root`` becomes ``bg_root=``
+    (the same option, as a keyword argument)."""
+    message = message.replace(" (see `mattehub build --help`)", "")
+    return re.sub(r"--([a-z][a-z0-9-]*)", lambda m: m.group(1).replace("-", "_") + "=", message)
+
+
+def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any]) -> tuple[list[str], Any]:
+    """The splits ``config`` has in its sources, and the recipe made to find them (a release
+    is listed once: later splits reuse that listing through ``share_scan``), else None.
+    ``make(split)`` makes the config's recipe for a split."""
+    from mattehub.families.registry import recipe_class
+    from mattehub.families.releases.recipe import ReleaseRecipe
+
+    recipe_cls = recipe_class(config)
+    if issubclass(recipe_cls, ReleaseRecipe):
+        probe = make(recipe_cls.default_split())
+        probe.scan()
+        return probe.splits(), probe
+    if data_dir:
+        return recipe_cls.source_splits(data_dir), None
+    return [recipe_cls.default_split()], None
+
+
+def source_recipe(config: str, data_dir: str | None, split: str, knobs: dict[str, Any]):
+    """The recipe ``mattehub build CONFIG --split SPLIT`` makes with ``knobs`` (build option
+    destinations; None = not given) and ``data_dir`` as the recipe's source option."""
+    from mattehub.cli.main import recipe_from_values
+    from mattehub.families.registry import recipe_class
+
+    values = {name: value for name, value in knobs.items() if value is not None}
+    if data_dir is not None:
+        values[recipe_class(config).data_dir_option] = data_dir
+    values.update(split=split)
+    try:
+        return recipe_from_values(config, values)
+    except BuildError as exc:
+        raise BuildError(kwarg_wording(str(exc))) from None
