@@ -6,12 +6,11 @@
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from mattehub.streaming.registration import register  # noqa: E402
-from mattehub.streaming.loading import stream  # noqa: E402
-from mattehub.synthesis.trimap import trimap, trimap_seed  # noqa: E402
-from mattehub.synthesis.foreground import estimate_foreground  # noqa: E402
+from mattehub._version import __version__
+from mattehub.streaming.registration import register
+from mattehub.streaming.loading import stream
+from mattehub.synthesis.trimap import trimap, trimap_seed
+from mattehub.synthesis.foreground import estimate_foreground
 
 register()
 

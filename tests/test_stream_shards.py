@@ -37,7 +37,7 @@ def test_shard_ranges_keep_a_minimum_size_where_the_count_allows():
 
 
 def test_a_single_reader_reads_consecutive_shards_as_one_run():
-    from mattehub.builders.mattehub_builder import _runs
+    from mattehub.streaming.builder import _runs
 
     assert _runs([(0, 4), (4, 8), (8, 10)]) == [(0, 10)]
     assert _runs([(0, 4), (8, 10), (10, 12)]) == [(0, 4), (8, 12)]  # a worker's strided shards

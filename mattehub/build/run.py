@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from mattehub import __version__
+from mattehub._version import __version__
 from mattehub.core.errors import BuildError
 from mattehub.build.finalize import PREVIEW_SAMPLES, finalize_if_complete, finalize_split
 from mattehub.core.jsonio import read_json, write_json

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from mattehub.build.run import FORMATS, BuildOptions, build
 from mattehub.families.registry import CONFIG_NAMES, RECIPES, recipe_class
-from mattehub import __version__
+from mattehub._version import __version__
 from mattehub.options.argtypes import int_in, positive_int, safe_name
 from mattehub.core.errors import BuildError, MattehubError
 from mattehub.build.sequence import ShardLimits

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from mattehub import __version__
+from mattehub._version import __version__
 from mattehub.publish.push import IGNORE, PushError, PushPlan, check, check_folder, human_size, list_files, load_code, select_configs, staged
 
 __all__ = ["IGNORE", "PushError", "PushResult", "push_folder"]

@@ -11,7 +11,7 @@ def stream(config: str, data_dir: str, split: str = "train", **options: Any) -> 
     http(s)://), a release, or, for configs made on the fly (``surreal-alpha``), the source
     tree; ``options`` are the config's keyword arguments (``bg_root=``, ``num_bgs=``...), as
     ``load_dataset("mattehub", config, **options)`` takes them."""
-    from mattehub.builders.mattehub_builder import Mattehub
+    from mattehub.streaming.builder import Mattehub
 
     builder = Mattehub(config_name=config, data_dir=str(data_dir), **options)
     return builder.as_streaming_dataset(split=split)

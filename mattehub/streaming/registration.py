@@ -18,9 +18,9 @@ MODULE = "mattehub.builders.mattehub_builder"
 
 
 def _module_hash() -> str:
-    from mattehub.builders import mattehub_builder
+    from mattehub.streaming import builder
 
-    return hashlib.sha256(inspect.getsource(mattehub_builder).encode()).hexdigest()
+    return hashlib.sha256(inspect.getsource(builder).encode()).hexdigest()
 
 
 def register() -> None:

@@ -1,0 +1,184 @@
+"""The ``mattehub`` builder: ``load_dataset("mattehub", CONFIG, ...)`` after ``import mattehub``.
+
+Three sources, one builder:
+
+* a **mattehub output folder** (any config): when ``data_dir`` holds ``_stats/index.json``,
+  its complete Parquet shards are streamed one row group at a time;
+* a **release** (configs ``i-him50k``, ``him2k``, ``m-him2k``, ``v-him2k5``, ``v-him60``): the
+  published MaGGIe HIM zips read in place (split zips re-joined virtually, no extraction),
+  an extracted copy, or an own-layout folder. ``data_dir`` defaults to the Hub release
+  ``hf://datasets/chuonghm/MaGGIe-HIM``;
+* **sources made on the fly** (every other config: ``i-him``, ``v-him``, ``surreal-alpha``,
+  ``overlay-depth``, ``aim``, ``duts``...): ``data_dir`` is the source tree (i-him: the HHM
+  folder) and nothing is written.
+
+Keyword arguments are ``mattehub build`` options by destination name (``bg_root=``,
+``num_bgs=``, ``mask_set=``, ``clip_length=``, ``with_fields=["trimap"]``, ``seed=``,
+``num_samples=``), checked by the CLI's own types (``mattehub.streaming.plan``). Sample ``i`` is
+``recipe.make(i)`` of the recipe a build makes, so rows equal a build's. Made splits are cut
+into many generator shards (id ranges), so DataLoader workers and ``split_dataset_by_node``
+ranks divide them exactly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, make_dataclass
+from typing import Any
+
+import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets.builder import Key
+from datasets.data_files import DataFilesDict
+
+from mattehub.families.registry import CONFIG_NAMES, RECIPES
+from mattehub.core.errors import BuildError, SourceError
+from mattehub.output.folder import ShardFolder
+from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
+from mattehub.formats.parquet import to_row
+
+ROWS_PER_TABLE = 8
+logger = datasets.logging.get_logger(__name__)
+
+KNOBS = sorted({dest for recipe in RECIPES.values() for dest in recipe.used_options()}
+               - {"data_dir"} | {"with_fields", "trimap_kind", "seed", "num_samples"})
+"""Config keyword arguments: every ``mattehub build`` option a config reads, by destination
+name (``bg_root`` is ``--bg-root``), plus ``with_fields=["trimap"]``/``trimap_kind``, ``seed``
+and ``num_samples`` (at most this many ids, 0..N-1). None means the CLI default."""
+
+BuildKnobs = make_dataclass("BuildKnobs", [(name, Any, field(default=None)) for name in KNOBS])
+
+
+@dataclass
+class MattehubConfig(datasets.BuilderConfig, BuildKnobs):
+    """One mattehub config; ``name`` is the config (``v-him2k5``), ``data_dir`` where to read
+    (a shard folder, a release, or the config's sources), the rest ``mattehub build`` options."""
+
+
+class Mattehub(datasets.ArrowBasedBuilder):
+    """Streams mattehub configs from shard folders, releases, or sources made on the fly."""
+
+    BUILDER_CONFIG_CLASS = MattehubConfig
+    # data_files must not be None: datasets refuses a packaged builder whose first config has none.
+    BUILDER_CONFIGS = [MattehubConfig(name=name, data_files=DataFilesDict()) for name in CONFIG_NAMES]
+
+    def _info(self) -> datasets.DatasetInfo:
+        return datasets.DatasetInfo(description=f"mattehub config {self.config.name}")
+
+    def _knobs(self) -> dict[str, Any]:
+        return {name: getattr(self.config, name) for name in KNOBS}
+
+    def _split_generators(self, dl_manager):
+        data_dir = self.config.data_dir
+        if data_dir and ShardFolder.holds_index(data_dir):
+            given = sorted(name for name, value in self._knobs().items() if value is not None)
+            if given:
+                raise ValueError(f"{', '.join(given)}: options for making {self.config.name} "
+                                 f"from its sources, but {data_dir} holds built shards; "
+                                 "load it without them")
+            return self._shard_splits(dl_manager, data_dir)
+        generators = []
+        for split, recipe in self._made_recipes().items():
+            self.info.features = recipe.schema().parquet_features()
+            parts = shard_ranges(recipe.sample_count(self.config.num_samples), recipe.stream_shard_min)
+            generators.append(datasets.SplitGenerator(
+                name=split, gen_kwargs={"parts": parts, "split": split, "source": "made"}))
+        return generators
+
+    def _made_recipes(self) -> dict[str, Any]:
+        """One prepared recipe per split, made as ``mattehub build`` would (cached: workers
+        receive them pickled with the builder)."""
+        if getattr(self, "_recipes", None) is None:
+            splits, probe = config_splits(self.config.name, self.config.data_dir, self._recipe)
+            self._recipes = {split: self._prepared(split, probe) for split in splits}
+        return self._recipes
+
+    def _recipe(self, split: str):
+        try:
+            return source_recipe(self.config.name, self.config.data_dir, split, self._knobs())
+        except BuildError as exc:
+            if not self.config.data_dir:
+                raise BuildError(f"{exc}; or pass data_dir= a folder written by `mattehub build`") from None
+            not_built = ShardFolder(self.config.data_dir, self.config.name).not_built()
+            raise BuildError(f"{exc} ({not_built.path}: {not_built.problem}, so "
+                             f"{self.config.name} is made from its sources; to stream a build "
+                             f"instead, {not_built.fix})") from None
+
+    def _prepared(self, split: str, probe):
+        recipe = self._recipe(split)
+        if probe is not None:
+            recipe.share_scan(probe)
+        recipe.prepare()
+        return recipe
+
+    def _shard_splits(self, dl_manager, data_dir: str):
+        folder = ShardFolder(data_dir, self.config.name)
+        generators = []
+        for split in folder.splits():
+            summary = folder.summary(split)
+            self.info.features = datasets.Features.from_dict(summary["features"]["parquet"])
+            files = dl_manager.download(folder.parquet_urls(summary))
+            generators.append(datasets.SplitGenerator(
+                name=split, gen_kwargs={"parts": files, "split": split, "source": "shards"}))
+        return generators
+
+    def _generate_tables(self, parts, split, source):
+        """``parts`` is what ``datasets`` shards across workers and nodes: Parquet files of a
+        shard folder, or id ranges (``mattehub.streaming.plan.shard_ranges``) of a made split."""
+        if source == "shards":
+            yield from self._shard_tables(parts)
+        else:
+            yield from self._made_tables(parts, split)
+
+    def _shard_tables(self, files):
+        for file_index, file in enumerate(files):
+            with open(file, "rb") as handle:
+                yield from self._row_groups(file_index, file, handle)
+
+    @staticmethod
+    def _row_groups(file_index: int, file: str, handle):
+        """The shard's row groups; a damaged shard is a SourceError naming it (and the
+        row group), not a pyarrow traceback."""
+        group = None
+        try:
+            parquet = pq.ParquetFile(handle)
+            for group in range(parquet.num_row_groups):
+                yield Key(file_index, group), parquet.read_row_group(group)
+        except (pa.ArrowException, OSError) as exc:
+            where = "" if group is None else f" (row group {group})"
+            raise SourceError(file, f"is not a readable Parquet shard{where}: {exc}",
+                              "run `mattehub verify` on the folder, then rebuild the shard "
+                              "(re-running the build command redoes damaged shards)") from None
+
+    def _made_tables(self, parts: list[tuple[int, int]], split: str):
+        """Rows ``recipe.make(start..stop-1)`` of each id range, in tables of ROWS_PER_TABLE:
+        exactly the rows a build writes; a sample the recipe skips is logged (a build counts it)."""
+        recipe = self._made_recipes()[split]
+        schema = recipe.schema()
+        kinds = {spec.name: spec.kind for spec in schema.fields}
+        arrow_schema = schema.parquet_features().arrow_schema
+        for start, stop in _runs(parts):
+            rows, batch = [], 0
+            for task in recipe.task_ranges(start, stop):
+                for outcome in recipe.make_many(task):
+                    if outcome.sample is None:
+                        logger.warning("%s/%s: sample %d skipped: %s", self.config.name, split,
+                                       outcome.index, "; ".join(e["reason"] for e in outcome.events))
+                        continue
+                    rows.append(to_row(outcome.sample, kinds))
+                    if len(rows) == ROWS_PER_TABLE:
+                        yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+                        rows, batch = [], batch + 1
+            if rows:
+                yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+
+
+def _runs(parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive id ranges merged (a reader given every shard reads one run, so a recipe's
+    read-ahead crosses shard boundaries; DataLoader workers get strided, unmerged shards)."""
+    runs: list[tuple[int, int]] = []
+    for start, stop in parts:
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], stop)
+        else:
+            runs.append((start, stop))
+    return runs
