@@ -156,7 +156,8 @@ def _build_planned(recipe: Recipe, options: BuildOptions, target: OutputTarget,
                    record: dict) -> BuildReport:
     """Write the planned shards this run is asked for that are not complete yet, with the
     chosen distributor; finalise the split when every shard of it is complete."""
-    from mattehub.build.distributors import DISTRIBUTORS, DistributorSettings
+    from mattehub.build.distributors import DISTRIBUTORS
+    from mattehub.build.distributors.base import DistributorSettings
     from mattehub.build.task import ShardJob
 
     everything = plan(options.num_samples, options.limits.max_samples)
