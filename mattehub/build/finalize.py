@@ -12,6 +12,7 @@ from mattehub.output.layout import NAMES, OutputLayout, is_summary, record_names
 from mattehub.output.target import OutputTarget, open_target
 from mattehub.output.preview import write_preview
 from mattehub.contract.sample import EncodedSample
+from mattehub.formats import READERS
 from mattehub.build.plan import plan
 
 WIDS_KIND = "wids-shard-index-v1"
@@ -88,13 +89,10 @@ def finalize_split(layout: OutputLayout, record: dict, split: str, all_stats: li
 def shard_samples(layout: OutputLayout, record: dict, all_stats: list[dict],
                   limit: int) -> list[EncodedSample]:
     """The first ``limit`` samples stored in the split's shards (Parquet, else tar)."""
-    from mattehub.verify.reading import parquet_rows, tar_rows
-
     fmt = "parquet" if "parquet" in record["formats"] else "webdataset"
-    read = parquet_rows if fmt == "parquet" else tar_rows
     samples: list[EncodedSample] = []
     for stats in all_stats:
-        for _, key, fields in read(layout.root / stats["files"][fmt]["path"]):
+        for _, key, fields in READERS[fmt](layout.root / stats["files"][fmt]["path"]).rows():
             samples.append(EncodedSample(len(samples), key, fields))
             if len(samples) == limit:
                 return samples
