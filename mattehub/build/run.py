@@ -1,9 +1,18 @@
 """Building one split of one config: resume, synthesise in parallel, shard, finalise.
 
-``build(recipe, options)`` is the whole job behind ``mattehub build``. It is resumable:
-complete shards of an identical earlier run (same fingerprint) are kept, partial ones
-are deleted and redone, so an interrupted build re-run gives the same bytes as an
-uninterrupted one.
+``build(recipe, options)`` is the whole job behind ``mattehub build``: check the output and
+the sources, write the build record (its fingerprint names everything that changes the
+bytes), then write the shards that are not complete yet by one of two routes that share one
+shard loop (``mattehub.build.task.write_range``):
+
+* **local**: the rest of the split in one run, shards cut by the limits, then finalised;
+* **planned** (``--index-range``/``--shard-range``, ``--distributor ray``, or an fsspec URL):
+  shards fixed in advance (``mattehub.build.plan``), each written by a distributor, the split
+  finalised once every shard is complete.
+
+It is resumable: complete shards of an identical earlier run (same fingerprint) are kept,
+partial ones are deleted and redone, so an interrupted build re-run gives the same bytes as
+an uninterrupted one.
 """
 from __future__ import annotations
 

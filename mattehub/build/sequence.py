@@ -7,7 +7,6 @@ depend only on the sample stream and the limits, so they are the same for any wo
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any, Callable
 from mattehub.contract.schema import Schema
 from mattehub.core.jsonio import write_json
 from mattehub.output.layout import OutputLayout, temp_path
+from mattehub.output.target import stream_digests
 from mattehub.contract.sample import Outcome
 from mattehub.formats import WRITERS, ShardWriter
 
@@ -47,12 +47,9 @@ class _OpenShard:
 
 def file_digests(path: Path, with_md5: bool = False) -> dict:
     """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request."""
-    hashes = {"sha256": hashlib.sha256()} | ({"md5": hashlib.md5()} if with_md5 else {})
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            for digest in hashes.values():
-                digest.update(block)
-    return {"bytes": path.stat().st_size} | {k: v.hexdigest() for k, v in hashes.items()}
+        digests = stream_digests(handle, ("sha256", "md5") if with_md5 else ("sha256",))
+    return {"bytes": path.stat().st_size} | digests
 
 
 class ShardSequence:

@@ -123,7 +123,7 @@ class OutputTarget(ABC):
             if self._size(rel) != size:
                 return None
             with self._open(rel) as handle:
-                return stream_sha256(handle)
+                return stream_digests(handle)["sha256"]
         except OSError:
             return None
 
@@ -211,9 +211,11 @@ class FsspecTarget(OutputTarget):
         self.fs.rm(self._url(rel))
 
 
-def stream_sha256(handle) -> str:
-    """sha256 of everything ``handle`` still has to read, 1 MiB at a time."""
-    digest = hashlib.sha256()
+def stream_digests(handle: IO[bytes], algorithms: tuple[str, ...] = ("sha256",)) -> dict[str, str]:
+    """Hex digests (``hashlib`` names) of everything ``handle`` still has to read, read once,
+    1 MiB at a time."""
+    hashes = {name: hashlib.new(name) for name in algorithms}
     for block in iter(lambda: handle.read(1 << 20), b""):
-        digest.update(block)
-    return digest.hexdigest()
+        for digest in hashes.values():
+            digest.update(block)
+    return {name: digest.hexdigest() for name, digest in hashes.items()}
