@@ -185,7 +185,8 @@ def finalize_folder(root: str | Path, config: str | None = None) -> list[SplitSt
     """``mattehub finalize OUT``: every split with a build record (of ``config``, if given);
     OUT is a folder or an fsspec URL."""
     target = open_target(root)
-    records = target.glob(NAMES.record_pattern(config or "*"))
+    records = [rel for rel in target.glob(NAMES.record_pattern())
+               if config is None or record_names(rel)[0] == config]
     if not records:
         raise BuildError(f"{target.out} has no build record{f' of {config}' if config else ''} "
                          "(_stats/<config>/<split>.build.json): start the build with "

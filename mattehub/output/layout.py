@@ -166,9 +166,10 @@ def record_names(rel: str) -> tuple[str, str]:
     return config, name[:-len(RECORD_SUFFIX)]
 
 
-def temp_path(final: Path) -> Path:
-    """Where this process writes ``final`` before renaming it into place."""
-    return final.with_name(f"{final.name}{TMP_MARK}{os.getpid()}")
+def temp_path(final: Path, hidden: bool = False) -> Path:
+    """Where this process writes ``final`` before renaming it into place (``hidden``: a dot
+    name, for folders other tools list, such as an export)."""
+    return final.with_name(f"{'.' if hidden else ''}{final.name}{TMP_MARK}{os.getpid()}")
 
 
 def split_file_number(name: str, split: str, suffix: str) -> tuple[int, bool] | None:

@@ -31,9 +31,9 @@ from typing import Iterator
 from urllib.parse import quote
 
 from mattehub.core.errors import MattehubError
-from mattehub.output.layout import STATS_DIR, OutputLayout
+from mattehub.output.layout import STATS_DIR, TMP_MARK, OutputLayout
 
-IGNORE = ["_sources/*", ".cache/*", "*/.cache/*", "*.tmp-*", "*.tmp"]
+IGNORE = ["_sources/*", ".cache/*", "*/.cache/*", f"*{TMP_MARK}*", "*.tmp"]
 """Never uploaded (fnmatch patterns on POSIX paths relative to the folder, ``*`` spans
 ``/``): the demo's generated sources, caches (the staged view lives in ``.cache/``) and
 temp files of interrupted writes. huggingface_hub adds its own (``.git``...)."""

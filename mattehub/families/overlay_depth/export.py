@@ -27,7 +27,7 @@ from mattehub.contract.schema import KEY_FIELD
 from mattehub.core.errors import BuildError
 from mattehub.formats.base import Unreadable
 from mattehub.formats.parquet import ParquetShardReader
-from mattehub.output.layout import STATS_DIR, TMP_MARK
+from mattehub.output.layout import STATS_DIR, temp_path
 from mattehub.output.checks import os_error
 from mattehub.output.folder import ShardFolder
 from mattehub.families.overlay_depth.original_sources import CSV_NAME, DRIVE_LETTER
@@ -71,7 +71,7 @@ def export_original(folder: Path, out: Path, split: str = "train", config: str =
     check_out(folder, out)
     files = _Files(out, folder)
     final, side = out / CSV_NAME, out / SIDECAR
-    temp, side_temp = (path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}") for path in (final, side))
+    temp, side_temp = (temp_path(path, hidden=True) for path in (final, side))
     samples = 0
     try:
         with open(temp, "w", encoding="utf-8", newline="") as handle, \
@@ -282,7 +282,7 @@ def matching_extension(path: str, data: bytes) -> str:
 def write_atomic(target: Path, data: bytes) -> None:
     """Write ``target`` via a temporary name in the same folder and a rename, so a crash
     leaves a stray temporary file, never a truncated file under the final name."""
-    temp = target.with_name(f".{target.name}{TMP_MARK}{os.getpid()}")
+    temp = temp_path(target, hidden=True)
     try:
         temp.write_bytes(data)
         os.replace(temp, target)
