@@ -213,17 +213,18 @@ def cli_args(spec: dict, out: Path) -> list[str]:
 
 def watch_first_sample() -> dict:
     """Note (``["at"]``, perf_counter) when a local build's writer receives its first sample:
-    wraps ``ordered_outcomes`` as ``mattehub.build.run`` calls it (nothing else changes)."""
-    import mattehub.build.run
+    wraps ``ordered_outcomes`` as the shard loop ``mattehub.build.task`` calls it (nothing
+    else changes)."""
+    import mattehub.build.task
 
-    original, seen = mattehub.build.run.ordered_outcomes, {}
+    original, seen = mattehub.build.task.ordered_outcomes, {}
 
     def watched(*args, **kwargs):
         for outcome in original(*args, **kwargs):
             seen.setdefault("at", time.perf_counter())
             yield outcome
 
-    mattehub.build.run.ordered_outcomes = watched
+    mattehub.build.task.ordered_outcomes = watched
     return seen
 
 

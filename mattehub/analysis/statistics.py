@@ -39,8 +39,8 @@ from mattehub.core.errors import SourceError
 from mattehub.core.jsonio import read_json, write_json
 from mattehub.output.layout import OutputLayout
 from mattehub.output.folder import ShardFolder
-from mattehub.verify.reading import feature_kind, parquet_rows
-from mattehub.verify.report import Unreadable
+from mattehub.formats.base import Unreadable
+from mattehub.formats.parquet import ParquetShardReader, feature_kind
 
 DEFAULT_FIELDS = ("image", "mask", "depth", "alpha")
 """The single-image fields measured when none are named (those the config has)."""
@@ -295,7 +295,7 @@ def _parquet_urls(folder: Path, shards: ShardFolder, summary: dict) -> list[str]
 def _rows(folder: Path, path: Path) -> Iterator[tuple[int, str, dict]]:
     """Rows of one Parquet shard; a damaged file is a SourceError naming it."""
     try:
-        yield from parquet_rows(path)
+        yield from ParquetShardReader(path).rows()
     except Unreadable as exc:
         raise SourceError(path, str(exc), f"run `mattehub verify {folder}`") from None
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from mattehub.output.card import STATISTICS, write_card
 from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import read_json, write_json
-from mattehub.output.layout import OutputLayout, is_shard_stats
-from mattehub.output.target import OutputTarget
+from mattehub.output.layout import NAMES, OutputLayout, is_summary, record_names
+from mattehub.output.target import OutputTarget, open_target
 from mattehub.output.preview import write_preview
 from mattehub.contract.sample import EncodedSample
+from mattehub.formats import READERS
 from mattehub.build.plan import plan
-from mattehub.build.sequence import remove_from
 
 WIDS_KIND = "wids-shard-index-v1"
 PREVIEW_SAMPLES = 8
@@ -89,13 +89,10 @@ def finalize_split(layout: OutputLayout, record: dict, split: str, all_stats: li
 def shard_samples(layout: OutputLayout, record: dict, all_stats: list[dict],
                   limit: int) -> list[EncodedSample]:
     """The first ``limit`` samples stored in the split's shards (Parquet, else tar)."""
-    from mattehub.verify.reading import parquet_rows, tar_rows
-
     fmt = "parquet" if "parquet" in record["formats"] else "webdataset"
-    read = parquet_rows if fmt == "parquet" else tar_rows
     samples: list[EncodedSample] = []
     for stats in all_stats:
-        for _, key, fields in read(layout.root / stats["files"][fmt]["path"]):
+        for _, key, fields in READERS[fmt](layout.root / stats["files"][fmt]["path"]).rows():
             samples.append(EncodedSample(len(samples), key, fields))
             if len(samples) == limit:
                 return samples
@@ -159,18 +156,17 @@ def _finalize_staged(target: OutputTarget, layout: OutputLayout, record: dict, s
     config = record["config"]
     preview = layout.relative(layout.preview(config, split))
     if target.remote:
-        summaries = [rel for rel in target.glob("_stats/*/*.json")
-                     if not rel.endswith(".build.json") and not is_shard_stats(Path(rel))]
+        summaries = [rel for rel in target.glob(NAMES.summary_candidates()) if is_summary(Path(rel))]
         target.download(layout, summaries + [preview])
         if not (layout.root / preview).exists():
             fmt = "parquet" if "parquet" in record["formats"] else "webdataset"
             target.download(layout, [s["files"][fmt]["path"] for s in _first_samples(all_stats)])
     else:
-        remove_from(layout, config, split, len(all_stats))  # temp files of dead writers only
+        target.remove_shards(config, split, len(all_stats))  # temp files of dead writers only
     finalize_split(layout, record, split, all_stats)
     written = [layout.wids_index(config, split), layout.preview(config, split),
-               layout.split_summary(config, split), layout.card_root("parquet") / "README.md",
-               layout.card_root("webdataset") / "README.md", layout.folder_index()]
+               layout.split_summary(config, split), layout.card("parquet"),
+               layout.card("webdataset"), layout.folder_index()]
     target.upload(layout, [layout.relative(p) for p in written if p.exists()])
 
 
@@ -188,12 +184,12 @@ def _first_samples(all_stats: list[dict]) -> list[dict]:
 def finalize_folder(root: str | Path, config: str | None = None) -> list[SplitState]:
     """``mattehub finalize OUT``: every split with a build record (of ``config``, if given);
     OUT is a folder or an fsspec URL."""
-    target = OutputTarget(root)
-    records = [rel for rel in target.glob("_stats/*/*.build.json")
-               if config is None or rel.split("/")[1] == config]
+    target = open_target(root)
+    records = [rel for rel in target.glob(NAMES.record_pattern())
+               if config is None or record_names(rel)[0] == config]
     if not records:
         raise BuildError(f"{target.out} has no build record{f' of {config}' if config else ''} "
                          "(_stats/<config>/<split>.build.json): start the build with "
                          "`mattehub build ... --index-range A:B --out` this folder first")
-    return [finalize_if_complete(target, target.read_json(rel), rel.rsplit("/", 1)[1][:-len(".build.json")])
+    return [finalize_if_complete(target, target.read_json(rel), record_names(rel)[1])
             for rel in records]

@@ -1,9 +1,18 @@
 """Building one split of one config: resume, synthesise in parallel, shard, finalise.
 
-``build(recipe, options)`` is the whole job behind ``mattehub build``. It is resumable:
-complete shards of an identical earlier run (same fingerprint) are kept, partial ones
-are deleted and redone, so an interrupted build re-run gives the same bytes as an
-uninterrupted one.
+``build(recipe, options)`` is the whole job behind ``mattehub build``: check the output and
+the sources, write the build record (its fingerprint names everything that changes the
+bytes), then write the shards that are not complete yet by one of two routes that share one
+shard loop (``mattehub.build.task.write_range``):
+
+* **local**: the rest of the split in one run, shards cut by the limits, then finalised;
+* **planned** (``--index-range``/``--shard-range``, ``--distributor ray``, or an fsspec URL):
+  shards fixed in advance (``mattehub.build.plan``), each written by a distributor, the split
+  finalised once every shard is complete.
+
+It is resumable: complete shards of an identical earlier run (same fingerprint) are kept,
+partial ones are deleted and redone, so an interrupted build re-run gives the same bytes as
+an uninterrupted one.
 """
 from __future__ import annotations
 
@@ -15,18 +24,20 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from mattehub._version import __version__
-from mattehub.core.errors import BuildError
+from mattehub.build.distributors import DISTRIBUTORS
+from mattehub.build.distributors.base import DistributorSettings
 from mattehub.build.finalize import PREVIEW_SAMPLES, finalize_if_complete, finalize_split
-from mattehub.core.jsonio import read_json, write_json
-from mattehub.output.layout import OutputLayout, check_name, owning_output
-from mattehub.build.parallel import ordered_outcomes
-from mattehub.output.checks import check_output_folder, os_error
-from mattehub.recipes.base import Recipe
-from mattehub.contract.sample import EncodedSample
-from mattehub.core.redact import Redactor
 from mattehub.build.plan import plan, select
-from mattehub.output.target import OutputTarget
-from mattehub.build.sequence import ShardLimits, ShardSequence, completed_prefix, remove_from
+from mattehub.build.sequence import ShardLimits
+from mattehub.build.task import ShardJob, write_range
+from mattehub.contract.sample import EncodedSample, Outcome
+from mattehub.core.errors import BuildError
+from mattehub.core.jsonio import write_json
+from mattehub.core.redact import Redactor
+from mattehub.output.checks import check_output_folder, os_error
+from mattehub.output.layout import OutputLayout, check_name
+from mattehub.output.target import OutputTarget, open_target
+from mattehub.recipes.base import Recipe
 
 FORMATS = ("parquet", "webdataset")
 
@@ -115,7 +126,7 @@ def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     checked; an OS error while writing (disk full...) becomes a BuildError naming the file,
     and a re-run resumes from the last finished shard.
     """
-    target = OutputTarget(options.out)
+    target = open_target(options.out)
     if not target.remote:
         check_output_folder(options.out)
     sources = recipe.prepare()
@@ -125,15 +136,9 @@ def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
         _start_record(target, record, options)
         if options.planned or target.remote:
             return _build_planned(recipe, options, target, record)
-        layout = OutputLayout(options.out)
-        done, written, preview = _write_shards(recipe, options, layout, record)
-        all_stats = done + written
-        finalize_split(layout, record, options.split, all_stats, preview if not done else None)
+        return _build_local(recipe, options, target, record)
     except OSError as exc:
         raise os_error(exc, options.out) from None
-    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in all_stats),
-                       sum(len(s["skipped_samples"]) for s in all_stats), len(all_stats),
-                       len(done), options.out)
 
 
 def _start_record(target: OutputTarget, record: dict, options: BuildOptions) -> None:
@@ -152,24 +157,65 @@ def _start_record(target: OutputTarget, record: dict, options: BuildOptions) -> 
         target.upload(layout, [rel])
 
 
+def _job(recipe: Recipe, options: BuildOptions, target: OutputTarget, record: dict) -> ShardJob:
+    """Where and how this build writes its shards."""
+    return ShardJob(target.out, options.split, options.formats, options.limits,
+                    {"config": recipe.name, "fingerprint": record["fingerprint"], "seed": recipe.seed})
+
+
+def _report(recipe: Recipe, options: BuildOptions, stats: list[dict], reused: int,
+            missing: list[int] | None = None, oversized: list[int] | None = None) -> BuildReport:
+    """The report of a build whose shards (written or kept) have ``stats``."""
+    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in stats),
+                       sum(len(s["skipped_samples"]) for s in stats), len(stats), reused,
+                       options.out, missing or [], oversized or [])
+
+
+def _build_local(recipe: Recipe, options: BuildOptions, target: OutputTarget,
+                 record: dict) -> BuildReport:
+    """Keep the verified finished shards, write the rest of the split in one run (shards cut
+    by the limits), then finalise it."""
+    done = target.completed_prefix(recipe.name, options.split, record["fingerprint"], options.formats)
+    target.remove_shards(recipe.name, options.split, len(done))
+    layout = OutputLayout(options.out)
+    written, preview = _write_rest(recipe, options, _job(recipe, options, target, record),
+                                   layout, done)
+    finalize_split(layout, record, options.split, done + written, preview if not done else None)
+    return _report(recipe, options, done + written, len(done))
+
+
+def _write_rest(recipe: Recipe, options: BuildOptions, job: ShardJob, layout: OutputLayout,
+                done: list[dict]) -> tuple[list[dict], list[EncodedSample]]:
+    """The split's ids after the ``done`` shards, written with a progress bar; returns the new
+    shards' stats and the first samples (for the preview)."""
+    start = done[-1]["end_index"] if done else 0
+    preview: list[EncodedSample] = []
+    with tqdm(total=options.num_samples, initial=start, unit="sample",
+              disable=not options.progress, desc=f"{recipe.name}/{options.split}") as bar:
+        def seen(outcome: Outcome, shards: int) -> None:
+            if outcome.sample is not None and len(preview) < PREVIEW_SAMPLES:
+                preview.append(outcome.sample)
+            bar.update(1)
+            bar.set_postfix(shards=shards)
+
+        written = write_range(recipe, job, layout, start, options.num_samples, len(done),
+                              options.workers, seen)
+    return written, preview
+
+
 def _build_planned(recipe: Recipe, options: BuildOptions, target: OutputTarget,
                    record: dict) -> BuildReport:
     """Write the planned shards this run is asked for that are not complete yet, with the
     chosen distributor; finalise the split when every shard of it is complete."""
-    from mattehub.build.distributors import DISTRIBUTORS, DistributorSettings
-    from mattehub.build.task import ShardJob
-
-    everything = plan(options.num_samples, options.limits.max_samples)
-    wanted = select(everything, options.index_range, options.shard_range)
-    fingerprint = record["fingerprint"]
-    kept = {s.number: target.complete_stats(recipe.name, options.split, s.number, fingerprint,
-                                            options.formats) for s in wanted}
+    wanted = select(plan(options.num_samples, options.limits.max_samples),
+                    options.index_range, options.shard_range)
+    kept = {s.number: target.complete_stats(recipe.name, options.split, s.number,
+                                            record["fingerprint"], options.formats) for s in wanted}
     todo = [s for s in wanted if kept[s.number] is None]
-    job = ShardJob(target.out, options.split, options.formats, options.limits,
-                   {"config": recipe.name, "fingerprint": fingerprint, "seed": recipe.seed})
     settings = DistributorSettings(workers=options.workers, address=options.ray_address,
                                    progress=options.progress)
-    result = DISTRIBUTORS[options.distributor](recipe, job, todo, settings)
+    result = DISTRIBUTORS[options.distributor](recipe, _job(recipe, options, target, record),
+                                               todo, settings)
     known = {n: stats for n, stats in kept.items() if stats} | {s["shard"]: s for s in result.written}
     outcome = finalize_if_complete(target, record, options.split, known)
     if result.failed:
@@ -177,36 +223,5 @@ def _build_planned(recipe: Recipe, options: BuildOptions, target: OutputTarget,
         raise BuildError(f"{recipe.name}/{options.split}: {len(result.failed)} of {len(todo)} "
                          f"shards failed ({listing}); re-run the same command to retry them")
     stats = [s for s in outcome.stats if s["shard"] in {w.number for w in wanted}]
-    return BuildReport(recipe.name, options.split, sum(s["samples"] for s in stats),
-                       sum(len(s["skipped_samples"]) for s in stats), len(stats),
-                       len(wanted) - len(todo), options.out, outcome.missing, outcome.oversized)
-
-
-def _write_shards(recipe: Recipe, options: BuildOptions, layout: OutputLayout,
-                  record: dict) -> tuple[list[dict], list[dict], list[EncodedSample]]:
-    """Keep the verified finished shards, write the rest; returns (kept stats, new stats,
-    preview samples)."""
-    shard_record = {"config": recipe.name, "fingerprint": record["fingerprint"], "seed": recipe.seed}
-    done = completed_prefix(layout, recipe.name, options.split, record["fingerprint"], options.formats)
-    remove_from(layout, recipe.name, options.split, len(done))
-    start = done[-1]["end_index"] if done else 0
-    sequence = ShardSequence(layout, recipe.schema(), options.split, options.formats,
-                             options.limits, shard_record, start_number=len(done),
-                             redact=Redactor(recipe.source_roots()))
-    preview = []
-    bar = tqdm(total=options.num_samples, initial=start, unit="sample", disable=not options.progress,
-               desc=f"{recipe.name}/{options.split}")
-    try:
-        for outcome in ordered_outcomes(recipe, start, options.num_samples, options.workers):
-            sequence.add(outcome)
-            if outcome.sample is not None and len(preview) < PREVIEW_SAMPLES:
-                preview.append(outcome.sample)
-            bar.update(1)
-            bar.set_postfix(shards=sequence.next_number)
-        sequence.finish()
-    except BaseException:
-        sequence.abort()
-        raise
-    finally:
-        bar.close()
-    return done, sequence.completed, preview
+    return _report(recipe, options, stats, len(wanted) - len(todo), outcome.missing,
+                   outcome.oversized)

@@ -7,17 +7,16 @@ depend only on the sample stream and the limits, so they are the same for any wo
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from mattehub.contract.schema import Schema
-from mattehub.core.jsonio import read_json, write_json
-from mattehub.output.layout import FORMAT_SUFFIX, SHARD_DIGITS, TMP_MARK, OutputLayout
+from mattehub.core.jsonio import write_json
+from mattehub.output.layout import OutputLayout, temp_path
+from mattehub.output.target import stream_digests
 from mattehub.contract.sample import Outcome
 from mattehub.formats import WRITERS, ShardWriter
 
@@ -48,12 +47,9 @@ class _OpenShard:
 
 def file_digests(path: Path, with_md5: bool = False) -> dict:
     """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request."""
-    hashes = {"sha256": hashlib.sha256()} | ({"md5": hashlib.md5()} if with_md5 else {})
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            for digest in hashes.values():
-                digest.update(block)
-    return {"bytes": path.stat().st_size} | {k: v.hexdigest() for k, v in hashes.items()}
+        digests = stream_digests(handle, ("sha256", "md5") if with_md5 else ("sha256",))
+    return {"bytes": path.stat().st_size} | digests
 
 
 class ShardSequence:
@@ -102,8 +98,7 @@ class ShardSequence:
         for fmt in self.formats:
             final = self.layout.shard(self.schema.config, self.split, self.next_number, fmt)
             final.parent.mkdir(parents=True, exist_ok=True)
-            tmp = final.with_name(f"{final.name}{TMP_MARK}{os.getpid()}")
-            writers[fmt] = WRITERS[fmt](tmp, self.schema, self.limits.row_group_bytes)
+            writers[fmt] = WRITERS[fmt](temp_path(final), self.schema, self.limits.row_group_bytes)
         self.current = _OpenShard(self.next_number, first_index, writers, end_index=first_index)
         self.next_number += 1
         return self.current
@@ -133,45 +128,3 @@ class ShardSequence:
                      events=shard.events, events_truncated=sum(shard.counts.values()) - len(shard.events))
         write_json(self.layout.shard_stats(self.schema.config, self.split, shard.number), stats)
         self.completed.append(stats)
-
-
-def complete_stats(layout: OutputLayout, config: str, split: str, number: int, fingerprint: str,
-                   formats: tuple[str, ...]) -> dict | None:
-    """The stats of shard ``number`` of a local output when it is complete and belongs to
-    this exact build (``OutputTarget.complete_stats``), else None."""
-    from mattehub.output.target import OutputTarget
-
-    return OutputTarget(layout.root).complete_stats(config, split, number, fingerprint, formats)
-
-
-def completed_prefix(layout: OutputLayout, config: str, split: str, fingerprint: str,
-                     formats: tuple[str, ...]) -> list[dict]:
-    """Stats of shards 0, 1, ... that are complete and belong to this exact build."""
-    done = []
-    while (stats := complete_stats(layout, config, split, len(done), fingerprint, formats)):
-        done.append(stats)
-    return done
-
-
-def _owned_files(folder: Path, split: str, suffix: str) -> list[tuple[Path, int, bool]]:
-    """(path, shard number, is temp) of the files a build of ``split`` writes in
-    ``folder`` with ``suffix``: ``<split>-NNNNNN<suffix>`` and their temp names, nothing else."""
-    pattern = re.compile(rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}}){re.escape(suffix)}"
-                         rf"({re.escape(TMP_MARK)}\d+)?")
-    found = []
-    for path in folder.glob(f"{split}-*"):
-        match = pattern.fullmatch(path.name)
-        if match:
-            found.append((path, int(match.group(1)), match.group(2) is not None))
-    return found
-
-
-def remove_from(layout: OutputLayout, config: str, split: str, first_number: int) -> None:
-    """Delete this split's temp files, and its shards and stats numbered >= ``first_number``.
-    Only names this build writes are touched (shard files of their own format, stats JSON)."""
-    places = [(layout.shard_dir(config, fmt), suffix) for fmt, suffix in FORMAT_SUFFIX.items()]
-    places.append((layout.stats_dir(config), ".json"))
-    for folder, suffix in places:
-        for path, number, temp in _owned_files(folder, split, suffix):
-            if temp or number >= first_number:
-                path.unlink()

@@ -1,13 +1,21 @@
-"""Shard writers: one small interface (``ShardWriter``), one back-end per format."""
+"""Shard formats: one small interface for writing (``ShardWriter``) and one for reading
+(``ShardReader``), one module per format holding both (mosaicml streaming's ``format/<fmt>``
+shape). ``WRITERS`` and ``READERS`` map a format name to its classes."""
 from __future__ import annotations
 
-from mattehub.formats.base import ShardWriter
-from mattehub.formats.parquet import ParquetShardWriter
-from mattehub.formats.webdataset import WebDatasetShardWriter
+from mattehub.formats.base import ShardReader, ShardWriter
+from mattehub.formats.parquet import ParquetShardReader, ParquetShardWriter
+from mattehub.formats.webdataset import WebDatasetShardReader, WebDatasetShardWriter
 
 WRITERS: dict[str, type[ShardWriter]] = {
     "parquet": ParquetShardWriter,
     "webdataset": WebDatasetShardWriter,
 }
 
-__all__ = ["WRITERS", "ShardWriter", "ParquetShardWriter", "WebDatasetShardWriter"]
+READERS: dict[str, type[ShardReader]] = {
+    "parquet": ParquetShardReader,
+    "webdataset": WebDatasetShardReader,
+}
+
+__all__ = ["READERS", "WRITERS", "ShardReader", "ShardWriter", "ParquetShardReader",
+           "ParquetShardWriter", "WebDatasetShardReader", "WebDatasetShardWriter"]

@@ -1,4 +1,5 @@
-"""WebDataset tar shards: the members ``webdataset.TarWriter`` writes, written with ``tarfile``.
+"""WebDataset tar shards: the members ``webdataset.TarWriter`` writes, written with ``tarfile``;
+and read back, members grouped by key.
 
 Members are ``<key>.<field>``: images keep their PNG/JPEG bytes, lists are one msgpack
 member (see ``mattehub.contract.schema``), meta is compact JSON with sorted keys. The tar header
@@ -15,12 +16,15 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import zlib
+from collections.abc import Iterator
+from typing import Any
 
 import msgpack
 
 from mattehub.contract.schema import IMAGE, META, KEY_FIELD, Schema
 from mattehub.contract.sample import EncodedSample
-from mattehub.formats.base import ShardWriter
+from mattehub.formats.base import BadField, Row, ShardReader, ShardWriter, Unreadable
 
 TAR_MTIME = 1_700_000_000  # fixed header time: reproducible tars
 TAR_OWNER, TAR_MODE = "bigdata", 0o444  # webdataset.TarWriter's header values
@@ -72,3 +76,50 @@ class WebDatasetShardWriter(ShardWriter):
         if tar.fileobj is not self._file:
             tar.fileobj.closed = True
         self._file.close()
+
+
+class WebDatasetShardReader(ShardReader):
+    """One ``.tar`` shard read back: consecutive members sharing a key are one row."""
+
+    format = "webdataset"
+
+    def rows(self) -> Iterator[Row]:
+        """(row, key, fields): ``.json`` members parsed, ``.mp`` unpacked, images as bytes."""
+        row = 0
+        try:
+            with self._open() as tar:
+                key, members = None, {}
+                for info in tar:
+                    if not info.isfile():
+                        continue
+                    name_key, _, suffix = info.name.partition(".")
+                    if members and name_key != key:
+                        yield row, key, _tar_fields(members)
+                        row, members = row + 1, {}
+                    key, members[suffix] = name_key, tar.extractfile(info).read()
+                if members:
+                    yield row, key, _tar_fields(members)
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            raise Unreadable(f"row {row}: the tar is truncated or damaged here ({exc})", exc) from None
+
+    def _open(self) -> tarfile.TarFile:
+        if hasattr(self.source, "read"):
+            return tarfile.open(fileobj=self.source, mode="r|")
+        return tarfile.open(self.source, "r|")
+
+
+def _tar_fields(members: dict[str, bytes]) -> dict[str, Any]:
+    """Field name -> value (``.json`` parsed, ``.mp`` unpacked; a BadField if that fails)."""
+    fields: dict[str, Any] = {}
+    for suffix, data in members.items():
+        name, _, ext = suffix.partition(".")
+        try:
+            if ext == "json":
+                fields[name] = json.loads(data)
+            elif ext == "mp":
+                fields[name] = msgpack.unpackb(data, raw=False)
+            else:
+                fields[name] = data
+        except (ValueError, TypeError, msgpack.UnpackException) as exc:
+            fields[name] = BadField(f"member {suffix} cannot be parsed ({type(exc).__name__})")
+    return fields

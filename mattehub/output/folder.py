@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 
-from mattehub.inputs import remote
 from mattehub.core.errors import SourceError
+from mattehub.inputs import remote
+from mattehub.output.layout import NAMES
 
-INDEX = "_stats/index.json"
+INDEX = NAMES.relative(NAMES.folder_index())
 
 
 class ShardFolder:
@@ -58,7 +59,7 @@ class ShardFolder:
 
     def summary(self, split: str) -> dict:
         """The split summary written when the split was finished."""
-        return self._read_json(f"_stats/{self.config}/{split}.json")
+        return self._read_json(NAMES.relative(NAMES.split_summary(self.config, split)))
 
     def parquet_urls(self, summary: dict) -> list[str]:
         """Absolute URLs of the split's Parquet shards, in order."""

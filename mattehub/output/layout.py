@@ -13,6 +13,9 @@
     OUT/_stats/<config>/<split>.json            split summary, written when the split is done
     OUT/_stats/index.json                       configs and splits in the folder
 
+A file being written carries ``.tmp-<pid>`` after its final name (``temp_path``) until it is
+renamed into place. ``NAMES`` spells the same paths relative to the folder (for URLs).
+
 Two cards, because ``datasets`` (5.x) picks ONE builder module per dataset root, from the
 files of the first config in its card: a root declaring Parquet and WebDataset configs
 loads the tars with the Parquet reader and fails. So ``OUT`` is the Parquet dataset and
@@ -20,6 +23,7 @@ loads the tars with the Parquet reader and fails. So ``OUT`` is the Parquet data
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -29,6 +33,10 @@ FORMAT_SUFFIX = {"parquet": ".parquet", "webdataset": ".tar"}
 SHARD_DIGITS = 6
 TMP_MARK = ".tmp-"
 STATS_DIR = "_stats"
+WDS_DIR = "wds"
+PREVIEW_DIR = "preview"
+CARD = "README.md"
+RECORD_SUFFIX = ".build.json"
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -65,19 +73,23 @@ class OutputLayout:
         return f"{split}-{number:0{SHARD_DIGITS}d}{FORMAT_SUFFIX[fmt]}"
 
     def shard_dir(self, config: str, fmt: str) -> Path:
-        return self.root / config if fmt == "parquet" else self.root / "wds" / config
+        return self.card_root(fmt) / config
 
     def shard(self, config: str, split: str, number: int, fmt: str) -> Path:
         return self.shard_dir(config, fmt) / self.shard_name(split, number, fmt)
 
+    def stats_root(self) -> Path:
+        """``_stats/``: its presence marks a mattehub output folder."""
+        return self.root / STATS_DIR
+
     def stats_dir(self, config: str) -> Path:
-        return self.root / STATS_DIR / config
+        return self.stats_root() / config
 
     def shard_stats(self, config: str, split: str, number: int) -> Path:
         return self.stats_dir(config) / f"{split}-{number:0{SHARD_DIGITS}d}.json"
 
     def build_record(self, config: str, split: str) -> Path:
-        return self.stats_dir(config) / f"{split}.build.json"
+        return self.stats_dir(config) / f"{split}{RECORD_SUFFIX}"
 
     def split_summary(self, config: str, split: str) -> Path:
         return self.stats_dir(config) / f"{split}.json"
@@ -87,14 +99,35 @@ class OutputLayout:
 
     def preview(self, config: str, split: str) -> Path:
         """Contact sheet of one split (one per split: splits of a config differ, e.g. easy/hard)."""
-        return self.root / "preview" / config / f"{split}.png"
+        return self.preview_dir(config) / f"{split}.png"
+
+    def preview_dir(self, config: str) -> Path:
+        return self.root / PREVIEW_DIR / config
 
     def card_root(self, fmt: str) -> Path:
         """The dataset root whose README.md declares the configs of format ``fmt``."""
-        return self.root if fmt == "parquet" else self.root / "wds"
+        return self.root if fmt == "parquet" else self.root / WDS_DIR
+
+    def card(self, fmt: str) -> Path:
+        """The dataset card declaring the configs of format ``fmt``."""
+        return self.card_root(fmt) / CARD
 
     def folder_index(self) -> Path:
-        return self.root / STATS_DIR / "index.json"
+        return self.stats_root() / "index.json"
+
+    def numbered_places(self, config: str) -> list[tuple[Path, str]]:
+        """(folder, suffix) of each kind of numbered file a split writes: every format's
+        shards and the shard stats (``split_file_number`` reads their names)."""
+        places = [(self.shard_dir(config, fmt), suffix) for fmt, suffix in FORMAT_SUFFIX.items()]
+        return places + [(self.stats_dir(config), ".json")]
+
+    def record_pattern(self, config: str = "*") -> str:
+        """Glob (relative) of the build records of ``config`` (every config: ``*``)."""
+        return self.relative(self.build_record(config, "*"))
+
+    def summary_candidates(self) -> str:
+        """Glob (relative) of every JSON in a config's stats folder; ``is_summary`` picks."""
+        return self.relative(self.stats_dir("*") / "*.json")
 
     def data_files_pattern(self, config: str, split: str, fmt: str) -> str:
         """Glob for the card's ``configs:`` entry, relative to that card's root (POSIX)."""
@@ -106,10 +139,43 @@ class OutputLayout:
 
     def summaries(self) -> list[Path]:
         """Every finished split summary in the folder, sorted."""
-        return sorted(p for p in self.root.glob(f"{STATS_DIR}/*/*.json")
-                      if not p.name.endswith(".build.json") and not is_shard_stats(p))
+        return sorted(p for p in self.root.glob(self.summary_candidates()) if is_summary(p))
+
+    def all_shard_stats(self) -> list[Path]:
+        """Every shard stats file in the folder, sorted."""
+        return sorted(p for p in self.root.glob(self.summary_candidates()) if is_shard_stats(p))
+
+
+NAMES = OutputLayout(".")
+"""The layout's paths relative to the folder (``NAMES.relative(...)``): URL suffixes."""
 
 
 def is_shard_stats(path: Path) -> bool:
     stem = path.stem
     return "-" in stem and stem.rsplit("-", 1)[1].isdigit() and len(stem.rsplit("-", 1)[1]) == SHARD_DIGITS
+
+
+def is_summary(path: Path) -> bool:
+    """Whether a JSON file of a stats folder is a split summary (not a record or shard stats)."""
+    return not path.name.endswith(RECORD_SUFFIX) and not is_shard_stats(path)
+
+
+def record_names(rel: str) -> tuple[str, str]:
+    """(config, split) of a build record's relative path (``record_pattern``)."""
+    config, name = rel.split("/")[-2:]
+    return config, name[:-len(RECORD_SUFFIX)]
+
+
+def temp_path(final: Path, hidden: bool = False) -> Path:
+    """Where this process writes ``final`` before renaming it into place (``hidden``: a dot
+    name, for folders other tools list, such as an export)."""
+    return final.with_name(f"{'.' if hidden else ''}{final.name}{TMP_MARK}{os.getpid()}")
+
+
+def split_file_number(name: str, split: str, suffix: str) -> tuple[int, bool] | None:
+    """(shard number, is temp) when ``name`` is a numbered file of ``split`` with ``suffix``
+    (``<split>-NNNNNN<suffix>`` or its temp name), else None: nothing else is a build's."""
+    pattern = (rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}}){re.escape(suffix)}"
+               rf"({re.escape(TMP_MARK)}\d+)?")
+    match = re.fullmatch(pattern, name)
+    return (int(match.group(1)), match.group(2) is not None) if match else None

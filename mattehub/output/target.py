@@ -1,5 +1,6 @@
 """Where a build's files end up: a local folder, or any fsspec location (``s3://``, ``hf://``,
-``gcs://``, ``memory://``, ``file://``).
+``gcs://``, ``memory://``, ``file://``), behind one interface (``OutputTarget``;
+``open_target(out)`` picks the back-end).
 
 A local folder is written in place. A URL is written through a local staging folder: a shard
 is written there by the usual code, then its files are uploaded and its stats last, so the
@@ -15,14 +16,15 @@ import json
 import re
 import shutil
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from mattehub.core.errors import BuildError
-from mattehub.output.layout import OutputLayout
+from mattehub.output.layout import NAMES, OutputLayout, split_file_number
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-_ROOT = Path("/output")  # any root: only relative names are taken from this layout
 
 
 def is_url(out: str | Path) -> bool:
@@ -30,30 +32,152 @@ def is_url(out: str | Path) -> bool:
     return bool(_URL.match(str(out)))
 
 
-class OutputTarget:
-    """A build's output location (see the module docstring)."""
+def open_target(out: str | Path) -> OutputTarget:
+    """The target for ``out``: a ``LocalTarget`` for a path, an ``FsspecTarget`` for a URL."""
+    return FsspecTarget(out) if is_url(out) else LocalTarget(out)
+
+
+class OutputTarget(ABC):
+    """A build's output location. Paths given to and returned by its methods are relative
+    to the output folder (``OutputLayout.relative``)."""
+
+    remote: bool
 
     def __init__(self, out: str | Path) -> None:
         self.out = str(out).rstrip("/")
-        self.remote = is_url(self.out)
-        if self.remote:
-            from fsspec.core import url_to_fs
 
-            try:
-                self.fs, self.root = url_to_fs(self.out)
-            except (ImportError, ValueError) as exc:
-                raise BuildError(f"--out {self.out}: fsspec cannot open this location ({exc}); "
-                                 "install its file system package (s3fs for s3://, gcsfs for "
-                                 "gs://...) or build into a local folder") from None
-            self.root = self.root.rstrip("/")
+    @abstractmethod
+    def staged(self) -> contextlib.AbstractContextManager[OutputLayout]:
+        """The layout to write into; ``upload`` makes its files part of the output."""
+
+    @abstractmethod
+    def upload(self, layout: OutputLayout, rels: list[str]) -> None:
+        """Make the files ``rels`` written into the staged ``layout`` part of the output, in
+        order (so a shard's stats, sent last, still mark it complete)."""
+
+    @abstractmethod
+    def download(self, layout: OutputLayout, rels: list[str]) -> None:
+        """Make the output's files ``rels`` (those that exist) readable in the staged ``layout``."""
+
+    @abstractmethod
+    def glob(self, pattern: str) -> list[str]:
+        """Relative paths matching ``pattern`` (e.g. ``_stats/*/*.build.json``), sorted."""
+
+    @abstractmethod
+    def _open(self, rel: str) -> IO[bytes]:
+        """``rel`` opened for reading (OSError when missing)."""
+
+    @abstractmethod
+    def _size(self, rel: str) -> int | None:
+        """Size of the file ``rel``; None when it is not a file."""
+
+    @abstractmethod
+    def _remove(self, rel: str) -> None:
+        """Delete the file ``rel``."""
+
+    def read_json(self, rel: str):
+        """A JSON file of the output, or None when missing or unreadable."""
+        try:
+            with self._open(rel) as handle:
+                return json.loads(handle.read().decode("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def remove_split(self, config: str, split: str) -> None:
+        """Delete every shard, temp file and shard stats of ``config``/``split``: ``--overwrite``
+        of a build with other options."""
+        self.remove_shards(config, split, 0)
+
+    def remove_shards(self, config: str, split: str, first_number: int) -> None:
+        """Delete this split's temp files, and its shards and stats numbered >= ``first_number``.
+        Only names a build of the split writes are touched (``split_file_number``)."""
+        for folder, suffix in NAMES.numbered_places(config):
+            for rel in self.glob(f"{NAMES.relative(folder)}/{split}-*"):
+                found = split_file_number(rel.rsplit("/", 1)[-1], split, suffix)
+                if found and (found[1] or found[0] >= first_number):
+                    self._remove(rel)
+
+    def complete_stats(self, config: str, split: str, number: int, fingerprint: str,
+                       formats: tuple[str, ...]) -> dict | None:
+        """Shard ``number``'s stats when it is complete and of this build: every file with
+        the size *and sha256* its stats recorded (a flipped byte is redone); else None."""
+        stats = self.read_json(NAMES.relative(NAMES.shard_stats(config, split, number)))
+        if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
+            return None
+        for info in stats["files"].values():
+            if self._digest(info["path"], info["bytes"]) != info["sha256"]:
+                return None
+        return stats
+
+    def completed_prefix(self, config: str, split: str, fingerprint: str,
+                         formats: tuple[str, ...]) -> list[dict]:
+        """Stats of shards 0, 1, ... that are complete and belong to this exact build."""
+        done = []
+        while (stats := self.complete_stats(config, split, len(done), fingerprint, formats)):
+            done.append(stats)
+        return done
+
+    def _digest(self, rel: str, size: int) -> str | None:
+        """sha256 of ``rel`` when it exists with ``size`` bytes, else None."""
+        try:
+            if self._size(rel) != size:
+                return None
+            with self._open(rel) as handle:
+                return stream_digests(handle)["sha256"]
+        except OSError:
+            return None
+
+
+class LocalTarget(OutputTarget):
+    """A local folder, written in place."""
+
+    remote = False
 
     @contextlib.contextmanager
     def staged(self) -> Iterator[OutputLayout]:
-        """The layout to write into: the folder itself, or a fresh staging folder (removed
-        afterwards) whose files ``upload`` sends to the URL."""
-        if not self.remote:
-            yield OutputLayout(self.out)
-            return
+        """The folder itself."""
+        yield OutputLayout(self.out)
+
+    def upload(self, layout: OutputLayout, rels: list[str]) -> None:
+        """Nothing to do: the files were written in place."""
+
+    def download(self, layout: OutputLayout, rels: list[str]) -> None:
+        """Nothing to do: the files are in place."""
+
+    def glob(self, pattern: str) -> list[str]:
+        return sorted(p.relative_to(self.out).as_posix() for p in Path(self.out).glob(pattern))
+
+    def _open(self, rel: str) -> IO[bytes]:
+        return open(Path(self.out) / rel, "rb")
+
+    def _size(self, rel: str) -> int | None:
+        path = Path(self.out) / rel
+        return path.stat().st_size if path.is_file() else None
+
+    def _remove(self, rel: str) -> None:
+        (Path(self.out) / rel).unlink()
+
+
+class FsspecTarget(OutputTarget):
+    """An fsspec URL, written through a local staging folder."""
+
+    remote = True
+
+    def __init__(self, out: str | Path) -> None:
+        super().__init__(out)
+        from fsspec.core import url_to_fs
+
+        try:
+            self.fs, root = url_to_fs(self.out)
+        except (ImportError, ValueError) as exc:
+            raise BuildError(f"--out {self.out}: fsspec cannot open this location ({exc}); "
+                             "install its file system package (s3fs for s3://, gcsfs for "
+                             "gs://...) or build into a local folder") from None
+        self.root = root.rstrip("/")
+
+    @contextlib.contextmanager
+    def staged(self) -> Iterator[OutputLayout]:
+        """A fresh staging folder (removed afterwards) whose files ``upload`` sends to the URL."""
         staging = Path(tempfile.mkdtemp(prefix="mattehub-staging-"))
         try:
             yield OutputLayout(staging, name=self.root.rsplit("/", 1)[-1])
@@ -64,83 +188,34 @@ class OutputTarget:
         return f"{self.root}/{rel}"
 
     def upload(self, layout: OutputLayout, rels: list[str]) -> None:
-        """Send the staged files ``rels`` (relative paths), in order, to the URL."""
-        if not self.remote:
-            return
         for rel in rels:
             self.fs.makedirs(self._url(rel).rsplit("/", 1)[0], exist_ok=True)
             self.fs.put_file(str(layout.root / rel), self._url(rel))
 
     def download(self, layout: OutputLayout, rels: list[str]) -> None:
-        """Fetch ``rels`` that exist at the URL into the staging layout."""
-        if not self.remote:
-            return
         for rel in rels:
             if self.fs.exists(self._url(rel)):
                 (layout.root / rel).parent.mkdir(parents=True, exist_ok=True)
                 self.fs.get_file(self._url(rel), str(layout.root / rel))
 
-    def remove_split(self, config: str, split: str) -> None:
-        """Delete every shard, temp file and shard stats of ``config``/``split`` (only names a
-        build of that split writes): ``--overwrite`` of a build with other options."""
-        if not self.remote:
-            from mattehub.build.sequence import remove_from
-
-            remove_from(OutputLayout(self.out), config, split, 0)
-            return
-        for pattern in (f"{config}/{split}-*", f"wds/{config}/{split}-*", f"_stats/{config}/{split}-*.json"):
-            for rel in self.glob(pattern):
-                self.fs.rm(self._url(rel))
-
     def glob(self, pattern: str) -> list[str]:
-        """Relative paths matching ``pattern`` (e.g. ``_stats/*/*.build.json``), sorted."""
-        if not self.remote:
-            return sorted(p.relative_to(self.out).as_posix() for p in Path(self.out).glob(pattern))
         return sorted(str(p)[len(self.root) + 1:] for p in self.fs.glob(self._url(pattern)))
 
-    def read_json(self, rel: str):
-        """A JSON file of the output, or None when missing or unreadable."""
-        try:
-            if not self.remote:
-                return json.loads((Path(self.out) / rel).read_text(encoding="utf-8"))
-            with self.fs.open(self._url(rel), "rb") as handle:
-                return json.loads(handle.read().decode("utf-8"))
-        except (OSError, ValueError):
-            return None
+    def _open(self, rel: str) -> IO[bytes]:
+        return self.fs.open(self._url(rel), "rb")
 
-    def complete_stats(self, config: str, split: str, number: int, fingerprint: str,
-                       formats: tuple[str, ...]) -> dict | None:
-        """Shard ``number``'s stats when it is complete and of this build: every file with
-        the size *and sha256* its stats recorded (a flipped byte is redone); else None."""
-        names = OutputLayout(_ROOT)
-        stats = self.read_json(names.relative(names.shard_stats(config, split, number)))
-        if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
-            return None
-        for info in stats["files"].values():
-            if self._digest(info["path"], info["bytes"]) != info["sha256"]:
-                return None
-        return stats
+    def _size(self, rel: str) -> int | None:
+        return self.fs.size(self._url(rel))
 
-    def _digest(self, rel: str, size: int) -> str | None:
-        """sha256 of ``rel`` when it exists with ``size`` bytes, else None."""
-        try:
-            if self.remote:
-                if self.fs.size(self._url(rel)) != size:
-                    return None
-                with self.fs.open(self._url(rel), "rb") as handle:
-                    return stream_sha256(handle)
-            path = Path(self.out) / rel
-            if not path.is_file() or path.stat().st_size != size:
-                return None
-            with open(path, "rb") as handle:
-                return stream_sha256(handle)
-        except OSError:
-            return None
+    def _remove(self, rel: str) -> None:
+        self.fs.rm(self._url(rel))
 
 
-def stream_sha256(handle) -> str:
-    """sha256 of everything ``handle`` still has to read, 1 MiB at a time."""
-    digest = hashlib.sha256()
+def stream_digests(handle: IO[bytes], algorithms: tuple[str, ...] = ("sha256",)) -> dict[str, str]:
+    """Hex digests (``hashlib`` names) of everything ``handle`` still has to read, read once,
+    1 MiB at a time."""
+    hashes = {name: hashlib.new(name) for name in algorithms}
     for block in iter(lambda: handle.read(1 << 20), b""):
-        digest.update(block)
-    return digest.hexdigest()
+        for digest in hashes.values():
+            digest.update(block)
+    return {name: digest.hexdigest() for name, digest in hashes.items()}

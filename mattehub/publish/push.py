@@ -31,9 +31,9 @@ from typing import Iterator
 from urllib.parse import quote
 
 from mattehub.core.errors import MattehubError
-from mattehub.output.layout import STATS_DIR, OutputLayout
+from mattehub.output.layout import STATS_DIR, TMP_MARK, OutputLayout
 
-IGNORE = ["_sources/*", ".cache/*", "*/.cache/*", "*.tmp-*", "*.tmp"]
+IGNORE = ["_sources/*", ".cache/*", "*/.cache/*", f"*{TMP_MARK}*", "*.tmp"]
 """Never uploaded (fnmatch patterns on POSIX paths relative to the folder, ``*`` spans
 ``/``): the demo's generated sources, caches (the staged view lives in ``.cache/``) and
 temp files of interrupted writes. huggingface_hub adds its own (``.git``...)."""
@@ -107,10 +107,11 @@ def check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise PushError(f"{folder}: does not exist or is not a folder; give the folder you "
                         "passed to `mattehub build --out`")
-    if not (folder / STATS_DIR).is_dir():
+    layout = OutputLayout(folder)
+    if not layout.stats_root().is_dir():
         raise PushError(f"{folder}: not a mattehub output folder (it has no {STATS_DIR}/ "
                         "folder); give the folder you passed to `mattehub build --out`")
-    if not (folder / "README.md").is_file() and not (folder / "wds" / "README.md").is_file():
+    if not layout.card("parquet").is_file() and not layout.card("webdataset").is_file():
         raise PushError(f"{folder} has no README.md dataset card: build a config into it first")
 
 
@@ -146,7 +147,7 @@ def _link(src: Path, dst: Path) -> None:
 def _config_files(layout: OutputLayout, config: str) -> Iterator[Path]:
     """Every file of one config: shards of both formats, wids indexes, records, previews."""
     for folder in (layout.shard_dir(config, "parquet"), layout.shard_dir(config, "webdataset"),
-                   layout.stats_dir(config), layout.root / "preview" / config):
+                   layout.stats_dir(config), layout.preview_dir(config)):
         if folder.is_dir():
             yield from (path for path in sorted(folder.rglob("*")) if path.is_file())
 

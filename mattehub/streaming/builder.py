@@ -26,7 +26,6 @@ from typing import Any
 
 import datasets
 import pyarrow as pa
-import pyarrow.parquet as pq
 from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
@@ -34,7 +33,8 @@ from mattehub.families.registry import CONFIG_NAMES, RECIPES
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder
 from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
-from mattehub.formats.parquet import to_row
+from mattehub.formats.base import Unreadable
+from mattehub.formats.parquet import ParquetShardReader, to_row
 
 ROWS_PER_TABLE = 8
 logger = datasets.logging.get_logger(__name__)
@@ -138,14 +138,12 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _row_groups(file_index: int, file: str, handle):
         """The shard's row groups; a damaged shard is a SourceError naming it (and the
         row group), not a pyarrow traceback."""
-        group = None
         try:
-            parquet = pq.ParquetFile(handle)
-            for group in range(parquet.num_row_groups):
-                yield Key(file_index, group), parquet.read_row_group(group)
-        except (pa.ArrowException, OSError) as exc:
-            where = "" if group is None else f" (row group {group})"
-            raise SourceError(file, f"is not a readable Parquet shard{where}: {exc}",
+            for group, table in ParquetShardReader(handle).tables():
+                yield Key(file_index, group), table
+        except Unreadable as exc:
+            where = "" if exc.group is None else f" (row group {exc.group})"
+            raise SourceError(file, f"is not a readable Parquet shard{where}: {exc.cause}",
                               "run `mattehub verify` on the folder, then rebuild the shard "
                               "(re-running the build command redoes damaged shards)") from None
 

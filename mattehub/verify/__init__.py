@@ -80,7 +80,7 @@ def _open_layout(root: str | Path) -> OutputLayout:
     if not layout.root.is_dir():
         raise BuildError(f"{layout.root}: does not exist or is not a folder; give the folder "
                          "you passed to `mattehub build --out`")
-    if not (layout.root / "_stats").is_dir():
+    if not layout.stats_root().is_dir():
         raise BuildError(f"{layout.root}: not a mattehub output folder (it has no _stats/ "
                          "folder); give the folder you passed to `mattehub build --out`")
     return layout

@@ -9,9 +9,10 @@ from tqdm.auto import tqdm
 
 from mattehub.output.layout import OutputLayout
 from mattehub.build.sequence import file_digests
-from mattehub.verify.reading import parquet_rows, tar_rows
+from mattehub.formats import READERS
+from mattehub.formats.base import Unreadable
 from mattehub.verify.records import Split, shard_files
-from mattehub.verify.report import FileProblems, Unreadable, VerifyReport
+from mattehub.verify.report import FileProblems, VerifyReport
 from mattehub.verify.samples import sample_problems, schema_problems
 
 
@@ -60,7 +61,7 @@ def _check_file(layout: OutputLayout, split: Split, number: int, fmt: str, info:
     if digests["sha256"] != info.get("sha256"):
         problems.add(f"sha256 is {digests['sha256']}, {stats_rel} records {info.get('sha256')} "
                      "(damaged or changed after it was written)")
-    rows = parquet_rows(path) if fmt == "parquet" else tar_rows(path)
+    rows = READERS[fmt](path).rows()
     keys = _check_rows(rows, split.expected("parquet"), problems)
     samples = split.stats[number].get("samples")
     if keys is not None and len(keys) != samples:

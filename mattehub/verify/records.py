@@ -7,8 +7,8 @@ from pathlib import Path
 
 from mattehub.contract.schema import KEY_FIELD
 from mattehub.core.jsonio import read_json
-from mattehub.output.layout import FORMAT_SUFFIX, TMP_MARK, OutputLayout, is_shard_stats
-from mattehub.verify.reading import feature_kind
+from mattehub.output.layout import FORMAT_SUFFIX, TMP_MARK, OutputLayout
+from mattehub.formats.parquet import feature_kind
 from mattehub.verify.report import VerifyReport
 
 
@@ -53,15 +53,14 @@ def find_splits(layout: OutputLayout, report: VerifyReport) -> list[Split]:
 
     for path in layout.summaries():
         split_of(path, path.stem).summary = _read_record(layout, path, report)
-    for path in sorted(layout.root.glob("_stats/*/*.json")):
-        if is_shard_stats(path):
-            name, number = path.stem.rsplit("-", 1)
-            stats = _read_record(layout, path, report)
-            split = split_of(path, name)
-            if stats is None:
-                split.unreadable.add(int(number))
-            else:
-                split.stats[int(number)] = stats
+    for path in layout.all_shard_stats():
+        name, number = path.stem.rsplit("-", 1)
+        stats = _read_record(layout, path, report)
+        split = split_of(path, name)
+        if stats is None:
+            split.unreadable.add(int(number))
+        else:
+            split.stats[int(number)] = stats
     return [splits[key] for key in sorted(splits)]
 
 

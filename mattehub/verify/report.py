@@ -1,5 +1,6 @@
-"""How ``mattehub verify`` reports what it finds: the report, capped per-file problem lines,
-and the two exceptions that carry damage from reading shards up to the checks."""
+"""How ``mattehub verify`` reports what it finds: the report and capped per-file problem lines
+(damage found while reading shards arrives as ``mattehub.formats.base``'s ``Unreadable`` and
+``BadField``)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -58,11 +59,3 @@ class FileProblems:
             return self.found
         more = len(self.found) - MAX_PROBLEMS_PER_FILE
         return self.found[:MAX_PROBLEMS_PER_FILE] + [f"{self.rel}: ... and {more} more problems"]
-
-
-class Unreadable(Exception):
-    """A shard file cannot be read on from some point (message says where)."""
-
-
-class BadField(Exception):
-    """One field of one sample is damaged (message says how)."""

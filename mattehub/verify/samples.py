@@ -11,7 +11,7 @@ import numpy as np
 from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, META
 from mattehub.core.errors import SourceError
 from mattehub.inputs.gate import check_complete
-from mattehub.verify.report import BadField
+from mattehub.formats.base import BadField
 
 MATTE_FIELDS = ("alpha", "instance_alphas", "instance_masks", "mask")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tqdm.auto import tqdm
 
 from mattehub.core.errors import BuildError
+from mattehub.build.distributors.base import Distributed, DistributorSettings
 from mattehub.build.plan import PlannedShard
 from mattehub.build.task import ShardJob, write_shard
 
@@ -22,10 +23,9 @@ def _ray():
     return ray
 
 
-def run_ray(recipe, job: ShardJob, shards: list[PlannedShard], settings):
+def run_ray(recipe, job: ShardJob, shards: list[PlannedShard],
+            settings: DistributorSettings) -> Distributed:
     """Write ``shards`` as Ray tasks (one CPU each); returns written stats and failures."""
-    from mattehub.build.distributors import Distributed
-
     ray = _ray()
     started_here = not ray.is_initialized()
     if started_here:
@@ -41,7 +41,7 @@ def run_ray(recipe, job: ShardJob, shards: list[PlannedShard], settings):
             ray.shutdown()
 
 
-def _collect(ray, pending: dict, done, progress: bool):
+def _collect(ray, pending: dict, done: Distributed, progress: bool) -> Distributed:
     """Stats of each finished task as it comes; a task's final failure is recorded, not raised."""
     with tqdm(total=len(pending), unit="shard", disable=not progress, desc="ray shards") as bar:
         while pending:

@@ -20,14 +20,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from mattehub.contract.codecs import sniff_format
 from mattehub.contract.schema import KEY_FIELD
 from mattehub.core.errors import BuildError
-from mattehub.output.layout import STATS_DIR, TMP_MARK
+from mattehub.formats.base import Unreadable
+from mattehub.formats.parquet import ParquetShardReader
+from mattehub.output.layout import STATS_DIR, temp_path
 from mattehub.output.checks import os_error
 from mattehub.output.folder import ShardFolder
 from mattehub.families.overlay_depth.original_sources import CSV_NAME, DRIVE_LETTER
@@ -71,7 +71,7 @@ def export_original(folder: Path, out: Path, split: str = "train", config: str =
     check_out(folder, out)
     files = _Files(out, folder)
     final, side = out / CSV_NAME, out / SIDECAR
-    temp, side_temp = (path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}") for path in (final, side))
+    temp, side_temp = (temp_path(path, hidden=True) for path in (final, side))
     samples = 0
     try:
         with open(temp, "w", encoding="utf-8", newline="") as handle, \
@@ -153,25 +153,28 @@ def _samples(shards: list[Path]) -> Iterator[tuple[str, dict]]:
     """(key, fields) of every row of the shards in order, one row group in memory at a
     time; image fields are their bytes, absent fields are missing from ``fields``."""
     for shard in shards:
+        reader = ParquetShardReader(shard)
         try:
-            parquet = pq.ParquetFile(shard)
-            present = set(parquet.schema_arrow.names)
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            raise _damaged(shard, f"cannot be opened ({exc})") from None
-        needed = [KEY_FIELD, "meta"] + [name for name in COLUMNS.values() if name not in OPTIONAL]
-        lacking = [name for name in needed if name not in present]
-        if lacking:
-            raise BuildError(f"{shard} has no {', '.join(lacking)} column: not an {FAMILY} shard")
-        columns = needed + [name for name in OPTIONAL if name in present]
-        for group in range(parquet.num_row_groups):
-            try:
-                table = parquet.read_row_group(group, columns=columns)
-            except (pa.ArrowException, OSError, ValueError) as exc:
-                raise _damaged(shard, f"row group {group} cannot be read ({exc})") from None
-            values = {name: table.column(name).to_pylist() for name in columns}
-            for i in range(table.num_rows):
-                yield values[KEY_FIELD][i], {name: _image_bytes(values[name][i]) if name != "meta"
-                                             else values[name][i] for name in columns[1:]}
+            columns = _columns(shard, reader)
+            for _, table in reader.tables(columns):
+                values = {name: table.column(name).to_pylist() for name in columns}
+                for i in range(table.num_rows):
+                    yield values[KEY_FIELD][i], {name: _image_bytes(values[name][i]) if name != "meta"
+                                                 else values[name][i] for name in columns[1:]}
+        except Unreadable as exc:
+            problem = "cannot be opened" if exc.group is None else f"row group {exc.group} cannot be read"
+            raise _damaged(shard, f"{problem} ({exc.cause})") from None
+
+
+def _columns(shard: Path, reader: ParquetShardReader) -> list[str]:
+    """The columns export reads: key, meta, the required images, the optional ones present;
+    BuildError when a required one is missing (not an overlay-depth shard)."""
+    present = set(reader.columns())
+    needed = [KEY_FIELD, "meta"] + [name for name in COLUMNS.values() if name not in OPTIONAL]
+    lacking = [name for name in needed if name not in present]
+    if lacking:
+        raise BuildError(f"{shard} has no {', '.join(lacking)} column: not an {FAMILY} shard")
+    return needed + [name for name in OPTIONAL if name in present]
 
 
 def _image_bytes(value) -> bytes | None:
@@ -279,7 +282,7 @@ def matching_extension(path: str, data: bytes) -> str:
 def write_atomic(target: Path, data: bytes) -> None:
     """Write ``target`` via a temporary name in the same folder and a rename, so a crash
     leaves a stray temporary file, never a truncated file under the final name."""
-    temp = target.with_name(f".{target.name}{TMP_MARK}{os.getpid()}")
+    temp = temp_path(target, hidden=True)
     try:
         temp.write_bytes(data)
         os.replace(temp, target)
