@@ -17,7 +17,7 @@ not a JPEG image / image mask by name, two files sharing a stem.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from mattehub.inputs import remote
