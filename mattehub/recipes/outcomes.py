@@ -15,11 +15,13 @@ bug -- is not the input's fault: it propagates and stops the build or stream.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome
 from mattehub.inputs import gate
 
+T = TypeVar("T")
 Attempt = Callable[[int, list[dict]], "EncodedSample | str"]
 """``attempt(number, events)``: the sample, or the reason its draw was rejected; it may
 append events (normalised inputs) and raise SourceError."""
@@ -33,6 +35,14 @@ class RedrawError(SourceError):
     def of(cls, error: SourceError) -> "RedrawError":
         """``error`` (its path, problem and fix) marked as redrawable."""
         return cls(error.path, error.problem, error.fix)
+
+
+def drawn(read: Callable[[], T]) -> T:
+    """``read()`` of a drawn input, its SourceError re-raised as a RedrawError."""
+    try:
+        return read()
+    except SourceError as exc:
+        raise RedrawError.of(exc) from None
 
 
 def attempts(index: int, tries: int, attempt: Attempt, exhausted: str,
