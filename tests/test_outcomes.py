@@ -81,3 +81,15 @@ def test_remote_failure_inside_a_recipe_stops_the_sample(hhm, monkeypatch):
     monkeypatch.setattr(image_him_synth.gate, "read_file", unreachable)
     with pytest.raises(RemoteError, match="connection refused"):
         recipe.make(0)
+
+
+def test_remote_failure_stops_a_build_instead_of_skipping(hhm, tmp_path, monkeypatch):
+    from conftest import build_i_him
+
+    def unreachable(path):
+        raise RemoteError(path, "cannot be read: timed out after 30 s (3 tries)")
+
+    monkeypatch.setattr(image_him_synth.gate, "read_file", unreachable)
+    with pytest.raises(RemoteError, match="timed out"):
+        build_i_him(hhm, tmp_path / "out", num_samples=4)
+    assert not list((tmp_path / "out").rglob("*.parquet"))  # no shard of counted skips

@@ -50,6 +50,7 @@ class Recipe(ABC):
         self.sources: Any = None
         """The frozen description of the scanned sources (None until ``prepare``)."""
         self.report: dict | None = None
+        """What the scan found (counts, skipped inputs), for the build record."""
 
     @classmethod
     @abstractmethod

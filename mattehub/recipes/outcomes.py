@@ -46,13 +46,12 @@ def drawn(read: Callable[[], T]) -> T:
 
 
 def attempts(index: int, tries: int, attempt: Attempt, exhausted: str,
-             redraw: type[SourceError] = SourceError, unusable: str = "unusable source",
-             events: list[dict] | None = None) -> Outcome:
+             redraw: type[SourceError] = SourceError, unusable: str = "unusable source") -> Outcome:
     """Sample ``index`` from ``attempt(0, events)``, ``attempt(1, events)``... (at most
     ``tries``). ``redraw``: the SourceErrors another attempt may avoid; any other skips the
     sample with the reason ``"{unusable}: {path}"``. ``exhausted``: the skip reason when
-    every attempt failed. ``events``: what the sample has recorded before its attempts."""
-    events = [] if events is None else events
+    every attempt failed."""
+    events: list[dict] = []
     for number in range(tries):
         try:
             made = attempt(number, events)
