@@ -122,8 +122,8 @@ def draws(src: Path, plan: Plan) -> list[list[str]]:
     recipe = AimRecipe(AimOptions(data_dir=str(src / "data"), bg_root=str(src / "bg"),
                                   num_bgs=plan.num_bgs), SEED)
     recipe.prepare()
-    return [[recipe.backgrounds[recipe.pick_background(n * plan.num_bgs + k)].path
-             for k in range(plan.num_bgs)] for n in range(len(recipe.foregrounds))]
+    return [[recipe.sources.backgrounds[recipe.pick_background(n * plan.num_bgs + k)].path
+             for k in range(plan.num_bgs)] for n in range(len(recipe.sources.foregrounds))]
 
 
 # --- children: one workload each, in a fresh process ----------------------------------------

@@ -264,7 +264,7 @@ def floor_child(spec: dict) -> dict:
             bg_root=str(src / "bg"), fg_root=str(src / "fg"), mask_root=str(src / "fg_mask"),
             depth=mode, bg_depth_root=str(src / "bg_depth") if mode == "exact" else None), SEED)
         recipe.prepare()
-        synthesis, quality = recipe.source.synthesis, recipe.options.jpeg_quality
+        synthesis, quality = recipe.maker().synthesis, recipe.options.jpeg_quality
         overlays = [synthesis.overlay(index) for index in range(synthesis.available())]
         pictures = [(Image.fromarray(o.image[:, :, ::-1]), Image.fromarray(o.mask), o.depth)
                     for o in overlays]

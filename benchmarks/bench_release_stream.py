@@ -243,12 +243,12 @@ def raw_members(spec: dict) -> dict:
     opened = time.perf_counter() - start
     start, cpu = time.perf_counter(), time.process_time()
     total = 0
-    for _, entry in recipe.entries:
-        total += sum(map(len, recipe.tree.read_many(samples.image_plan(entry, False))))
+    for _, entry in recipe.sources.entries:
+        total += sum(map(len, recipe.sources.tree.read_many(samples.image_plan(entry, False))))
     read, read_cpu = time.perf_counter() - start, time.process_time() - cpu
-    archive = recipe.tree.zip
+    archive = recipe.sources.tree.zip
     deflated = []
-    for _, entry in recipe.entries:
+    for _, entry in recipe.sources.entries:
         for name in samples.image_plan(entry, False):
             member = archive.member(name)
             blob = archive.parts.read(member.offset, records.LOCAL_SIZE + 1024 + member.compressed_size)
@@ -269,7 +269,7 @@ def raw_members(spec: dict) -> dict:
         floors[label] = time.process_time() - cpu
     from mattehub.inputs.archives import splitzip
 
-    return {"samples": len(recipe.entries), "member_bytes": total, "open_seconds": opened,
+    return {"samples": len(recipe.sources.entries), "member_bytes": total, "open_seconds": opened,
             "read_seconds": read, "read_cpu_seconds": read_cpu, "floor_cpu_seconds": floors,
             "inflater": "isal" if getattr(splitzip, "_isal", None) else "zlib",
             "deflated_share": sum(m.size for m, _ in deflated if m.method == 8) / max(1, total)}

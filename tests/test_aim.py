@@ -194,7 +194,8 @@ def test_both_configs_stream_from_a_tree_holding_train_and_test(tree):
 
 
 def test_source_splits_follow_the_folders(tmp_path):
-    from mattehub.families.aim.recipe import AimRecipe, Composition1kRecipe
+    from mattehub.families.aim.composition_1k import Composition1kRecipe
+    from mattehub.families.aim.recipe import AimRecipe
 
     both = str(make_aim_tree(tmp_path / "both").data_dir)
     assert AimRecipe.source_splits(both) == ["train"]

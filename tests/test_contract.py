@@ -20,7 +20,7 @@ def test_every_meta_key_is_documented():
     from mattehub.contract.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
     from mattehub.families.overlay_depth.meta import META_FEATURES as OVERLAY_META
     from mattehub.families.duts.recipe import META_FEATURES as DUTS_META
-    from mattehub.families.aim.recipe import META_FEATURES as AIM_META
+    from mattehub.families.aim.meta import META_FEATURES as AIM_META
 
     keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
     for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META):
@@ -65,7 +65,8 @@ def _aim_recipes(tmp_path):
     """aim (train: fg, bg) and composition-1k (test: the published trimap) on the demo's
     stand-in."""
     from mattehub.families.aim.standin import make_aim_sources
-    from mattehub.families.aim.recipe import AimOptions, AimRecipe, Composition1kRecipe
+    from mattehub.families.aim.composition_1k import Composition1kRecipe
+    from mattehub.families.aim.recipe import AimOptions, AimRecipe
 
     src = make_aim_sources(tmp_path / "aim")
     recipes = [cls(AimOptions(data_dir=str(src.data_dir), bg_root=str(src.bg_root), num_bgs=2,

@@ -13,8 +13,8 @@ from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
 from mattehub.inputs import remote
-from mattehub.inputs.archives import ArchiveError, SplitZip
-from mattehub.core.errors import BuildError, SourceError
+from mattehub.core.errors import ArchiveError, BuildError, SourceError
+from mattehub.inputs.archives import SplitZip
 from range_server import (NoRangeHandler, RangeHandler, StallBodyHandler, StallHandler,
                           get_fails_with, start_server)
 

@@ -6,7 +6,8 @@ import zipfile
 
 import pytest
 
-from mattehub.inputs.archives import ArchiveError, SplitZip
+from mattehub.core.errors import ArchiveError
+from mattehub.inputs.archives import SplitZip
 from mattehub.inputs.archives.reassemble import reassemble
 
 ZIP = shutil.which("zip")

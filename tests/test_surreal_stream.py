@@ -99,7 +99,7 @@ def test_build_tasks_never_straddle_two_clips(surreal_tree):
     for task in tasks:
         assert 0 < len(task) <= TASK_SAMPLES
         assert len({recipe.locate(i)[0] for i in task}) == 1
-    assert len(tasks) == len(recipe.clips)  # small clips: one task each
+    assert len(tasks) == len(recipe.sources.clips)  # small clips: one task each
 
 
 def test_mattehub_stream_takes_the_same_options(surreal_tree):

@@ -65,7 +65,7 @@ def test_rejected_attempts_are_counted(clips):
 
 def test_every_source_kind_is_used(video_root):
     recipe = recipe_for(video_root, level="easy")  # easy clips are never rejected
-    kinds = {(s.kind, s.rgba) for s in recipe.foregrounds}
+    kinds = {(s.kind, s.rgba) for s in recipe.sources.foregrounds}
     assert kinds == {("frames", False), ("video", False), ("frames", True)}
     used = {src for index in range(15) for src in recipe.make(index).sample.fields["meta"]["sources"]}
     assert any(s.endswith(".mp4") for s in used) and any("rgba" in s for s in used)

@@ -117,7 +117,8 @@ def build_aim_demo(out: Path, sources_root: Path, progress: bool = True):
     """Write a tiny Adobe Image Matting tree (3 training foregrounds whose soft edges carry
     their original backdrop, 4 backgrounds, 1 test foreground x 2 composites) and build
     ``aim`` (``num_bgs`` 2: 6 samples) and ``composition-1k`` from it; returns (sources, reports)."""
-    from mattehub.families.aim.recipe import AimOptions, AimRecipe, Composition1kRecipe
+    from mattehub.families.aim.composition_1k import Composition1kRecipe
+    from mattehub.families.aim.recipe import AimOptions, AimRecipe
     from mattehub.families.aim.standin import make_aim_sources
 
     src = make_aim_sources(sources_root / "aim-demo")

@@ -1,7 +1,8 @@
 """Every config name mattehub knows, and the recipe that builds each."""
 from __future__ import annotations
 
-from mattehub.families.aim.recipe import AimRecipe, Composition1kRecipe
+from mattehub.families.aim.composition_1k import Composition1kRecipe
+from mattehub.families.aim.recipe import AimRecipe
 from mattehub.families.duts.recipe import DutsRecipe
 from mattehub.families.image_him.recipe import ImageHimRecipe
 from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe

@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from mattehub.core.errors import SourceError
+from mattehub.inputs import gate
 from mattehub.inputs.listing import IMAGE_SUFFIXES, Skip, image_size, list_files, skip_lines
 
 MIN_BACKGROUND_SIDE = 32
@@ -57,3 +60,11 @@ def require_backgrounds(root: Path, count: int, why: str = "") -> BackgroundScan
                                 f"than --num-bgs {count} ({reason}lower --num-bgs or add "
                                 f"backgrounds){skipped}")
     return scan
+
+
+def read_background(root: Path, background: Background, bgr: bool = False) -> tuple[bytes, np.ndarray]:
+    """The file's bytes and its decoded pixels (RGB, or BGR with ``bgr``); a SourceError
+    naming the file when it fails the gate."""
+    path = Path(root) / background.path
+    data = gate.read_file(path)
+    return data, gate.decode_rgb(data, path, bgr=bgr)

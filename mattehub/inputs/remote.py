@@ -35,7 +35,7 @@ from fsspec.core import url_to_fs
 from fsspec.implementations.http import HTTPFileSystem
 from fsspec.implementations.local import LocalFileSystem
 
-from mattehub.core.errors import BuildError, SourceError
+from mattehub.core.errors import BuildError, PathError, RemoteError, SourceError
 
 TIMEOUT_VARIABLE, RETRIES_VARIABLE = "MATTEHUB_HTTP_TIMEOUT", "MATTEHUB_HTTP_RETRIES"
 DEFAULT_TIMEOUT, DEFAULT_RETRIES = 30.0, 2
@@ -126,11 +126,6 @@ def filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
 
 
 # -- what went wrong ------------------------------------------------------------------------
-class RemoteError(SourceError):
-    """The network or the server failed (timeout, connection, HTTP 5xx, Range ignored, Hub
-    unreachable), not the file: a build should stop on it rather than skip the sample."""
-
-
 class HttpStatus(Exception):
     """An HTTP error status (raised by the requests made here)."""
 
@@ -227,7 +222,7 @@ def _tries(count: int) -> str:
 
 
 def explain(url: str, failure: Failure, tries: int, verb: str,
-            error: type[SourceError] = SourceError) -> SourceError:
+            error: type[SourceError] = SourceError) -> PathError:
     """The error a user sees: the URL, what failed (after how many tries), and the fix.
     Network and server failures are ``RemoteError``; the file's own problems ``error``."""
     attempts = f" ({_tries(tries)})" if failure.retry else ""

@@ -1,14 +1,19 @@
 """The recipe interface: everything a build needs to know about one config.
 
-A recipe is created in the main process from its options, scans its sources once
-(``prepare``), and is then pickled to every worker (spawn-safe: no open files, no globals),
-where ``make(index)`` returns the encoded sample for that index. ``make`` must be a pure
-function of (options, scanned sources, seed, index): that is what makes builds identical
-whatever the worker count, shard size or machine.
+A recipe is spec + scan + make. It is created in the main process from its options and
+seed; ``prepare`` scans its sources once (``scan_sources``) into ``sources``, a frozen, picklable
+description of what was found (file lists and sizes, never open files or decoded pixels),
+and the recipe is then pickled to every worker (spawn-safe: no globals), where
+``make(index)`` returns the encoded sample for that index. ``make`` is a pure function of
+(options, sources, seed, index): that is what makes builds identical whatever the worker
+count, shard size or machine. Recipes may keep per-process caches of decoded data (a clip
+shared by consecutive ids), which pickling drops.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 from abc import ABC, abstractmethod
 from dataclasses import asdict
 from collections.abc import Iterator
@@ -30,9 +35,6 @@ class Recipe(ABC):
     cli_options: ClassVar[tuple[str, ...]] = ()
     """Destinations of the recipe-specific command-line options this config reads; the
     CLI refuses the others' when given (``--level`` means nothing to ``i-him``)."""
-    streams_from_sources: ClassVar[bool] = False
-    """True when ``load_dataset("mattehub", name, data_dir=SOURCES)`` makes the samples on
-    the fly (``make`` per id) instead of needing a built shard folder."""
     stream_shard_min: ClassVar[int] = 1
     """Fewest ids per generator shard of a stream (``stream_plan.shard_ranges``)."""
     data_dir_option: ClassVar[str] = "data_dir"
@@ -45,6 +47,10 @@ class Recipe(ABC):
     def __init__(self, options: Any, seed: int) -> None:
         self.options = options
         self.seed = int(seed)
+        self.sources: Any = None
+        """The frozen description of the scanned sources (None until ``prepare``)."""
+        self.report: dict | None = None
+        """What the scan found (counts, skipped inputs), for the build record."""
 
     @classmethod
     @abstractmethod
@@ -56,9 +62,25 @@ class Recipe(ABC):
     def options_from_args(cls, args: argparse.Namespace) -> Any:
         """Build the options dataclass from parsed arguments (raising on bad values)."""
 
-    @abstractmethod
+    def scan_sources(self) -> tuple[Any, dict]:
+        """Scan and validate the sources: (the frozen ``sources`` that ``make`` reads, a
+        JSON-able report: counts, skipped inputs). Raises SourceError when they are unusable.
+        Every config implements it (a recipe that overrides ``prepare`` instead, as test
+        doubles do, needs none)."""
+        raise NotImplementedError(f"{type(self).__name__} does not scan sources")
+
     def prepare(self) -> dict:
-        """Scan and validate the sources; return a JSON-able report (counts, skipped inputs)."""
+        """Scan the sources once (a second call, or ``schema`` having scanned already, costs
+        nothing); return the report."""
+        if self.sources is None:
+            self.sources, self.report = self.scan_sources()
+        return self.report
+
+    def scanned(self) -> Any:
+        """``sources``, scanning first if that has not happened (``schema`` of a config whose
+        fields depend on its files)."""
+        self.prepare()
+        return self.sources
 
     @abstractmethod
     def schema(self) -> Schema:
@@ -68,9 +90,14 @@ class Recipe(ABC):
     def make(self, index: int) -> Outcome:
         """Synthesise (or read) sample ``index``."""
 
-    @abstractmethod
     def source_fingerprint(self) -> str:
-        """A hash of what was scanned (relative paths and sizes), for resume checks."""
+        """A hash of the options and of what was scanned (relative paths and sizes), for
+        resume checks: ``fingerprint(hashed_options, sources.listing())``."""
+        return fingerprint(self.hashed_options(), self.sources.listing())
+
+    def hashed_options(self) -> dict:
+        """The options that change samples: all but the source locations (``path_options``)."""
+        return {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
 
     @classmethod
     def used_options(cls) -> tuple[str, ...]:
@@ -130,6 +157,8 @@ class Recipe(ABC):
         return [str(getattr(self.options, name)) for name in self.path_options
                 if getattr(self.options, name, None)]
 
-    def card_sections(self) -> dict[str, str]:
-        """Extra ``$placeholders`` for this recipe's card template."""
-        return {}
+
+def fingerprint(*parts: Any) -> str:
+    """The sha256 of ``parts`` as JSON (keys sorted): every recipe's source fingerprint, so a
+    resumed build compares like with like."""
+    return hashlib.sha256(json.dumps(list(parts), sort_keys=True, default=str).encode()).hexdigest()

@@ -1,24 +1,82 @@
-"""The outcome of a sample read from published files (release members, csv rows, DUTS pairs,
-Composition-1k composites): one place decides what a damaged file does to the sample."""
+"""What a failing input does to a sample, decided in one place for every config.
+
+* ``attempts``: synthesised configs (``i-him``, ``v-him``, ``surreal-alpha``, ``aim``) make
+  a sample in numbered attempts. A ``SourceError`` of the redrawn kind (any, or only a
+  ``RedrawError``: a drawn background) is recorded as ``bad_input`` and the next attempt
+  drawn; another ``SourceError`` (the clip's or foreground's own file: no draw helps) skips
+  the sample at once; an attempt may reject its own draw (``rejected_attempt``); when the
+  attempts run out the sample is a counted ``skipped_sample``.
+* ``read_outcome``: configs read from published files make a sample in one try; a file
+  failing the gate makes it a counted skip naming the file.
+
+Anything that is not a ``SourceError`` -- a ``RemoteError`` (network or server down), a
+bug -- is not the input's fault: it propagates and stops the build or stream.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
-from mattehub.inputs import remote
 from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome
 from mattehub.inputs import gate
+
+T = TypeVar("T")
+Attempt = Callable[[int, list[dict]], "EncodedSample | str"]
+"""``attempt(number, events)``: the sample, or the reason its draw was rejected; it may
+append events (normalised inputs) and raise SourceError."""
+
+
+class RedrawError(SourceError):
+    """A drawn input (a background) failed the gate: another draw may succeed, where an
+    error in the sample's fixed inputs would fail every draw alike."""
+
+    @classmethod
+    def of(cls, error: SourceError) -> "RedrawError":
+        """``error`` (its path, problem and fix) marked as redrawable."""
+        return cls(error.path, error.problem, error.fix)
+
+
+def drawn(read: Callable[[], T]) -> T:
+    """``read()`` of a drawn input, its SourceError re-raised as a RedrawError."""
+    try:
+        return read()
+    except SourceError as exc:
+        raise RedrawError.of(exc) from None
+
+
+def attempts(index: int, tries: int, attempt: Attempt, exhausted: str,
+             redraw: type[SourceError] = SourceError, unusable: str = "unusable source") -> Outcome:
+    """Sample ``index`` from ``attempt(0, events)``, ``attempt(1, events)``... (at most
+    ``tries``). ``redraw``: the SourceErrors another attempt may avoid; any other skips the
+    sample with the reason ``"{unusable}: {path}"``. ``exhausted``: the skip reason when
+    every attempt failed."""
+    events: list[dict] = []
+    for number in range(tries):
+        try:
+            made = attempt(number, events)
+        except redraw as exc:
+            events.append(gate.bad_input_event(exc))
+            continue
+        except SourceError as exc:
+            events += [gate.bad_input_event(exc),
+                       {"kind": "skipped_sample", "reason": f"{unusable}: {exc.path}"}]
+            return Outcome(index, None, events)
+        if isinstance(made, EncodedSample):
+            return Outcome(index, made, events)
+        events.append({"kind": "rejected_attempt", "reason": made})
+    events.append({"kind": "skipped_sample", "reason": exhausted})
+    return Outcome(index, None, events)
 
 
 def read_outcome(index: int, read: Callable[[list[dict]], EncodedSample], where: str = "") -> Outcome:
     """``read(events)`` as sample ``index``. A file failing the gate (SourceError) makes the
     sample a counted skip naming the file, prefixed by ``where`` (a csv line, a composite);
-    a server failure (RemoteError) is not the file's fault and stops the build."""
+    a server failure (RemoteError, not a SourceError) is not the file's fault and stops the
+    build."""
     events: list[dict] = []
     try:
         sample = read(events)
-    except remote.RemoteError:
-        raise
     except SourceError as exc:
         prefix = f"{where}: " if where else ""
         events += [gate.bad_input_event(exc),

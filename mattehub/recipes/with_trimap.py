@@ -27,6 +27,9 @@ class WithTrimap:
 
     def __init__(self, inner, kind: str) -> None:
         self.inner, self.kind = inner, kind
+        self._order: list[str] | None = None
+        """The field order of ``schema`` (computed on the first sample: the inner schema
+        may need the sources scanned)."""
 
     def __getattr__(self, name: str):
         if name == "inner":  # unpickling: not set yet
@@ -63,11 +66,10 @@ class WithTrimap:
         alpha = cv2.imdecode(np.frombuffer(fields["alpha"], np.uint8), cv2.IMREAD_GRAYSCALE)
         seed = trimap_seed(self.inner.name, self.inner.seed, outcome.index) if self.kind == "random" else None
         encoded = codecs.encode_png(trimap(alpha, self.kind, seed=seed))
-        if getattr(self, "_order", None) is None:
+        if self._order is None:
             self._order = [spec.name for spec in self.schema().fields]
-        order = self._order
         merged = dict(fields, trimap=encoded)
-        sample = EncodedSample(outcome.sample.index, outcome.sample.key, {n: merged[n] for n in order})
+        sample = EncodedSample(outcome.sample.index, outcome.sample.key, {n: merged[n] for n in self._order})
         return Outcome(outcome.index, sample, outcome.events)
 
     def source_fingerprint(self) -> str:

@@ -227,7 +227,7 @@ def _stem_only_entry(src) -> None:
 
 
 def _stem_listed(env: Env, run: Run) -> None:
-    images = {fg.image for fg in run.value.foregrounds}
+    images = {fg.image for fg in run.value.sources.foregrounds}
     assert "images/person_004.jpg" not in images and "images/person_006.jpg" not in images
     assert "images/person_005.jpg" in images
 

@@ -18,12 +18,13 @@ check); pixels are decoded by the recipe, once per foreground and worker.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from mattehub.inputs import remote
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.core.redact import public_name
+from mattehub.inputs.backgrounds import Background
 from mattehub.inputs.trees import open_tree
 from mattehub.inputs.listing import IMAGE_SUFFIXES, Skip, image_size, list_files
 
@@ -56,6 +57,21 @@ class TrainScan:
 
 
 @dataclass(frozen=True)
+class TrainSources:
+    """What an ``aim`` build composites: the usable foregrounds (sorted by name, relative to
+    ``root``'s ``train/fg`` and ``train/alpha``) and the backgrounds."""
+
+    root: Path
+    foregrounds: tuple[Foreground, ...]
+    backgrounds: tuple[Background, ...]
+
+    def listing(self) -> list:
+        """Foregrounds and backgrounds, as fingerprinted."""
+        return [[f.name, f.alpha, list(f.size)] for f in self.foregrounds] + \
+            [[b.path, list(b.size)] for b in self.backgrounds]
+
+
+@dataclass(frozen=True)
 class TestItem:
     """One published test composite: its stem, the fg stem and number parsed from it (None
     when the name is not ``<fg stem>_<i>``), and the three members' names in the tree."""
@@ -68,17 +84,23 @@ class TestItem:
     alpha: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class TestScan:
+    """The Composition-1k sources: the tree and its usable composites in natural order."""
+
     tree: object
     location: str
     strip: str = ""
     """What tree names start with before ``test/`` (a zip's top folder, else "")."""
     add: str = ""
     """What goes before a tree name to name it from the data dir (``test/`` for a folder)."""
-    items: list[TestItem] = field(default_factory=list)
-    skipped: list[Skip] = field(default_factory=list)
+    items: tuple[TestItem, ...] = ()
+    skipped: tuple[Skip, ...] = ()
     image_ext: str = "png"
+
+    def listing(self) -> list:
+        """Each composite's members, as fingerprinted."""
+        return [[i.image, i.trimap, i.alpha] for i in self.items]
 
     def public(self, name: str) -> str:
         """A member's name as reported: relative to the data dir (``test/merged/x_0.png``)."""
@@ -226,6 +248,8 @@ def scan_test(data_dir: str) -> TestScan:
         names = tree.names()
         scan = TestScan(tree, public_name(data_dir), add="test/")
     members: dict[str, dict[str, str]] = {role: {} for role in TEST_FOLDERS}
+    items: list[TestItem] = []
+    skipped: list[Skip] = []
     for name in names:
         public = scan.public(name)
         folder, _, rel = public.rpartition("/")
@@ -233,38 +257,38 @@ def scan_test(data_dir: str) -> TestScan:
         if role is None or not name.startswith(scan.strip):
             continue
         if PurePosixPath(rel).suffix.lower() not in IMAGE_SUFFIXES:
-            scan.skipped.append(Skip(public, f"not an image file ({', '.join(IMAGE_SUFFIXES)})"))
+            skipped.append(Skip(public, f"not an image file ({', '.join(IMAGE_SUFFIXES)})"))
             continue
         stem = _stem(rel)
         if stem in members[role]:
-            scan.skipped.append(Skip(public, f"shares its stem with {scan.public(members[role][stem])}"))
+            skipped.append(Skip(public, f"shares its stem with {scan.public(members[role][stem])}"))
             continue
         members[role][stem] = name
     if not members["image"]:
         raise SourceError(f"{data_dir}/test/merged", "holds no composite image", SOURCE)
     exts = [_ext(PurePosixPath(name).suffix) for name in members["image"].values()]
-    scan.image_ext = max(sorted(set(exts)), key=exts.count)
+    image_ext = max(sorted(set(exts)), key=exts.count)
     for stem, image in members["image"].items():
         missing = [TEST_FOLDERS[role] for role in ("trimap", "alpha") if stem not in members[role]]
         if missing:
-            scan.skipped.append(Skip(scan.public(image), "has no " + " and no ".join(
+            skipped.append(Skip(scan.public(image), "has no " + " and no ".join(
                 f"{folder}/{stem}.*" for folder in missing)))
             continue
-        if _ext(PurePosixPath(image).suffix) != scan.image_ext:
-            scan.skipped.append(Skip(scan.public(image), f"is {PurePosixPath(image).suffix} while "
-                                     f"the split's composites are .{scan.image_ext} (one file type "
-                                     "per field)"))
+        if _ext(PurePosixPath(image).suffix) != image_ext:
+            skipped.append(Skip(scan.public(image), f"is {PurePosixPath(image).suffix} while "
+                                f"the split's composites are .{image_ext} (one file type "
+                                "per field)"))
             continue
         match = COMPOSITE_NAME.match(stem)
-        scan.items.append(TestItem(stem, match["fg"] if match else stem,
-                                   int(match["number"]) if match else None, image,
-                                   members["trimap"][stem], members["alpha"][stem]))
+        items.append(TestItem(stem, match["fg"] if match else stem,
+                              int(match["number"]) if match else None, image,
+                              members["trimap"][stem], members["alpha"][stem]))
     for role in ("trimap", "alpha"):
-        scan.skipped += [Skip(scan.public(name), f"has no composite {TEST_FOLDERS['image']}/{stem}.*")
-                         for stem, name in members[role].items() if stem not in members["image"]]
-    scan.items.sort(key=_natural)
-    scan.skipped.sort(key=lambda skip: skip.path)
-    if not scan.items:
+        skipped += [Skip(scan.public(name), f"has no composite {TEST_FOLDERS['image']}/{stem}.*")
+                    for stem, name in members[role].items() if stem not in members["image"]]
+    scan = replace(scan, items=tuple(sorted(items, key=_natural)), image_ext=image_ext,
+                   skipped=tuple(sorted(skipped, key=lambda skip: skip.path)))
+    if not items:
         raise SourceError(f"{data_dir}/test", f"holds no usable composite ({len(scan.skipped)} "
                           "skipped)" + "".join(f"\n  - {s.path}: {s.reason}" for s in scan.skipped[:10]),
                           SOURCE)

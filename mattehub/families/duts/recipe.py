@@ -20,9 +20,7 @@ with a ``bad_input`` event naming the file; the other samples are made.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from datasets import Value
 
@@ -34,7 +32,7 @@ from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.families.duts import sources as duts
 from mattehub.inputs import gate
 from mattehub.synthesis.trimap import trimap
-from mattehub.recipes.base import Recipe
+from mattehub.recipes.base import Recipe, fingerprint
 from mattehub.recipes.outcomes import read_outcome
 
 TRIMAP_KIND = "duts"
@@ -68,7 +66,6 @@ class DutsRecipe(Recipe):
     options_class = DutsOptions
     path_options = ("data_dir",)
     cli_options = ("data_dir",)
-    streams_from_sources = True
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -95,17 +92,15 @@ class DutsRecipe(Recipe):
         """The splits whose folder or zip is under ``data_dir`` (``train``, ``test``)."""
         return duts.source_splits(data_dir)
 
-    def prepare(self) -> dict:
-        """Scan the split (once)."""
-        if not hasattr(self, "scan"):
-            self.scan = duts.scan(self.options.data_dir, self.options.split)
-        scan = self.scan
-        return {"location": scan.location, "split": scan.split, "images": scan.images,
-                "masks": scan.masks, "samples": len(scan.pairs),
-                "skipped_inputs": [s.as_dict() for s in scan.skipped]}
+    def scan_sources(self) -> tuple[duts.DutsScan, dict]:
+        """The split's pairs (``sources/duts.py`` reads the folder or zip)."""
+        scan = duts.scan(self.options.data_dir, self.options.split)
+        return scan, {"location": scan.location, "split": scan.split, "images": scan.images,
+                      "masks": scan.masks, "samples": len(scan.pairs),
+                      "skipped_inputs": [s.as_dict() for s in scan.skipped]}
 
     def available(self) -> int:
-        return len(self.scan.pairs)
+        return len(self.sources.pairs)
 
     def default_num_samples(self) -> int:
         return self.available()
@@ -119,11 +114,8 @@ class DutsRecipe(Recipe):
         return Schema(self.name, self.family, fields, META_FEATURES)
 
     def source_fingerprint(self) -> str:
-        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
-        listing = [[p.name, self.scan.relative(p.image), self.scan.relative(p.mask)]
-                   for p in self.scan.pairs]
-        return hashlib.sha256(json.dumps([options, TRIMAP_KIND, listing],
-                                         sort_keys=True).encode()).hexdigest()
+        """As every recipe's, with the trimap kind (a new kind makes new samples)."""
+        return fingerprint(self.hashed_options(), TRIMAP_KIND, self.sources.listing())
 
     def task_ranges(self, start: int, stop: int):
         for first in range(start, stop, TASK_PAIRS):
@@ -133,16 +125,16 @@ class DutsRecipe(Recipe):
         return self.make_many(range(index, index + 1))[0]
 
     def make_many(self, indices: range) -> list[Outcome]:
-        pairs = [self.scan.pairs[index] for index in indices]
+        pairs = [self.sources.pairs[index] for index in indices]
         return [self._outcome(index, pair, blobs)
-                for index, pair, blobs in zip(indices, pairs, self.scan.read(pairs))]
+                for index, pair, blobs in zip(indices, pairs, self.sources.read(pairs))]
 
     def _outcome(self, index: int, pair: duts.Pair, blobs: tuple[bytes, bytes]) -> Outcome:
         return read_outcome(index, lambda events: self._sample(index, pair, blobs, events))
 
     def _sample(self, index: int, pair: duts.Pair, blobs: tuple[bytes, bytes],
                 events: list[dict]) -> EncodedSample:
-        image_path, mask_path = self.scan.relative(pair.image), self.scan.relative(pair.mask)
+        image_path, mask_path = self.sources.relative(pair.image), self.sources.relative(pair.mask)
         image_bytes, mask_bytes = blobs
         width, height = gate.image_header(image_bytes, image_path)
         if codecs.sniff_format(image_bytes) != "jpg":

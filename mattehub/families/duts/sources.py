@@ -17,7 +17,7 @@ not a JPEG image / image mask by name, two files sharing a stem.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 
 from mattehub.inputs import remote
@@ -48,9 +48,10 @@ class Pair:
     mask: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class DutsScan:
-    """What ``scan`` found for one split: the tree and its usable pairs, in stem order."""
+    """What ``scan`` found for one split: the tree and its usable pairs, in stem order
+    (the sources ``duts`` samples are made from)."""
 
     tree: Tree
     split: str
@@ -58,16 +59,20 @@ class DutsScan:
     """``DUTS-TR`` or ``DUTS-TE``."""
     location: str
     """Public name of what was read (``DUTS-TR`` folder or ``DUTS-TR.zip``)."""
-    pairs: list[Pair]
+    pairs: tuple[Pair, ...]
     prefix: str = ""
     """What joins ``<TOP>-Image/<file>`` to a tree member name."""
-    skipped: list[Skip] = field(default_factory=list)
+    skipped: tuple[Skip, ...] = ()
     images: int = 0
     masks: int = 0
 
     def relative(self, member: str) -> str:
         """The DUTS-relative path of a tree member (``DUTS-TR/DUTS-TR-Image/x.jpg``)."""
         return f"{self.top}/{member[len(self.prefix):]}"
+
+    def listing(self) -> list:
+        """Each pair's name and DUTS-relative paths, as fingerprinted."""
+        return [[p.name, self.relative(p.image), self.relative(p.mask)] for p in self.pairs]
 
     def read(self, pairs: list[Pair]) -> list[tuple[bytes, bytes]]:
         """(image bytes, mask bytes) of each pair, fetched together."""
@@ -143,9 +148,9 @@ def scan(data_dir: str, split: str) -> DutsScan:
     prefix = _prefix(names, top, location)
     image_dir, mask_dir = f"{prefix}{top}-Image/", f"{prefix}{top}-Mask/"
     images, masks = _children(names, image_dir), _children(names, mask_dir)
-    found = DutsScan(tree, split, top, location, [], prefix, images=len(images), masks=len(masks))
+    found = DutsScan(tree, split, top, location, (), prefix, images=len(images), masks=len(masks))
     pairs, skipped = _pair(found, images, masks)
-    found.pairs, found.skipped = pairs, skipped
+    found = replace(found, pairs=tuple(pairs), skipped=tuple(skipped))
     if not pairs:
         raise SourceError(location, f"holds no {top}-Image/{top}-Mask pair ({len(images)} "
                           f"image(s), {len(masks)} mask(s); {len(skipped)} skipped)"

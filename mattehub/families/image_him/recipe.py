@@ -11,9 +11,7 @@ A sample whose union matte is empty is re-drawn with the next attempt seed.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +22,11 @@ from mattehub.core.errors import BuildError, SourceError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.options.argtypes import int_in
-from mattehub.inputs import gate
 from mattehub.inputs.backgrounds import MIN_BACKGROUND_SIDE, scan_backgrounds
-from mattehub.families.image_him.sources import image_root, scan_foregrounds
+from mattehub.families.image_him.sources import ImageHimSources, image_root, scan_foregrounds
 from mattehub.inputs.listing import skip_lines
 from mattehub.recipes.base import Recipe
+from mattehub.recipes.outcomes import attempts
 from mattehub.contract.him_meta import IMAGE_HIM_META as META_FEATURES
 from mattehub.families.image_him.synth import Synthesis, synthesise
 
@@ -69,7 +67,6 @@ class ImageHimRecipe(Recipe):
     options_class = ImageHimOptions
     path_options = ("image_root", "bg_root", "invalid_names")
     cli_options = ("image_root", "bg_root", "invalid_names", "image_format", "jpeg_quality", "no_fg")
-    streams_from_sources = True
     data_dir_option = "image_root"
 
     @classmethod
@@ -94,31 +91,30 @@ class ImageHimRecipe(Recipe):
                                jpeg_quality=args.jpeg_quality, with_fg=not args.no_fg)
 
     def prepare(self) -> dict:
+        """Scan once, with ``image_root`` normalised to the folder holding ``images/`` (the
+        upstream ``.../images`` form is accepted)."""
+        if self.sources is None:
+            self.options = replace(self.options, image_root=str(image_root(Path(self.options.image_root))))
+        return super().prepare()
+
+    def scan_sources(self) -> tuple[ImageHimSources, dict]:
         opts = self.options
-        root = image_root(Path(opts.image_root))
-        self.options = opts = replace(opts, image_root=str(root))
         invalid = Path(opts.invalid_names) if opts.invalid_names else None
-        fg_scan = scan_foregrounds(root, invalid)
+        fg_scan = scan_foregrounds(Path(opts.image_root), invalid)
         bg_scan = scan_backgrounds(Path(opts.bg_root))
-        self.foregrounds, self.backgrounds = fg_scan.foregrounds, bg_scan.backgrounds
-        if len(self.foregrounds) < opts.min_instances:
-            raise SourceError(opts.image_root, f"has {len(self.foregrounds)} usable foregrounds, "
+        sources = ImageHimSources(tuple(fg_scan.foregrounds), tuple(bg_scan.backgrounds))
+        if len(sources.foregrounds) < opts.min_instances:
+            raise SourceError(opts.image_root, f"has {len(sources.foregrounds)} usable foregrounds, "
                               f"i-him needs at least {opts.min_instances}; "
                               f"{len(fg_scan.skipped)} skipped:{skip_lines(fg_scan.skipped)}")
-        if not self.backgrounds:
+        if not sources.backgrounds:
             raise SourceError(opts.bg_root, f"has no usable background image (each needs at least "
                               f"{MIN_BACKGROUND_SIDE} px on a side); {len(bg_scan.skipped)} "
                               f"skipped:{skip_lines(bg_scan.skipped)}")
-        return {"foregrounds": len(self.foregrounds), "backgrounds": len(self.backgrounds),
-                "invalid_names_listed": fg_scan.invalid_listed,
-                "skipped_inputs": [s.as_dict() for s in fg_scan.skipped + bg_scan.skipped]}
-
-    def source_fingerprint(self) -> str:
-        listing = [[f.image, f.alpha, list(f.size)] for f in self.foregrounds]
-        listing += [[b.path, list(b.size)] for b in self.backgrounds]
-        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
-        blob = json.dumps([options, listing], sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()
+        return sources, {"foregrounds": len(sources.foregrounds),
+                         "backgrounds": len(sources.backgrounds),
+                         "invalid_names_listed": fg_scan.invalid_listed,
+                         "skipped_inputs": [s.as_dict() for s in fg_scan.skipped + bg_scan.skipped]}
 
     def schema(self) -> Schema:
         ext = self.options.image_format
@@ -132,21 +128,15 @@ class ImageHimRecipe(Recipe):
         return Schema(self.name, self.family, tuple(fields), META_FEATURES)
 
     def make(self, index: int) -> Outcome:
-        events: list[dict] = []
-        for attempt in range(self.options.max_attempts):
-            rng = sample_rng(self.name, self.seed, index, attempt)
-            try:
-                result = synthesise(self, rng)
-            except SourceError as exc:
-                events.append(gate.bad_input_event(exc))
-                continue
-            events.extend(result.events)
-            if result.ok:
-                return Outcome(index, self._encode(index, attempt, result), events)
-            events.append({"kind": "rejected_attempt", "reason": "empty union matte"})
-        events.append({"kind": "skipped_sample",
-                       "reason": f"no valid composite in {self.options.max_attempts} attempts"})
-        return Outcome(index, None, events)
+        """Up to ``max_attempts`` composites, each from its own attempt seed; an attempt
+        whose union matte is empty is rejected and the next one drawn."""
+        def attempt(number: int, events: list[dict]) -> EncodedSample | str:
+            result = synthesise(self.options, self.sources, sample_rng(self.name, self.seed, index, number))
+            events.extend(result.events)  # an attempt that raised records only its bad input
+            return self._encode(index, number, result) if result.ok else "empty union matte"
+
+        tries = self.options.max_attempts
+        return attempts(index, tries, attempt, f"no valid composite in {tries} attempts")
 
     def _encode(self, index: int, attempt: int, result: Synthesis) -> EncodedSample:
         opts, rgb = self.options, self._encode_rgb

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mattehub.core.errors import SourceError
+from mattehub.inputs.backgrounds import Background
 from mattehub.inputs.listing import Skip, image_size, list_images, read_name_list
 
 
@@ -21,6 +22,20 @@ class Foreground:
     image: str
     alpha: str
     size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ImageHimSources:
+    """What an ``i-him`` build draws from: the usable foregrounds and backgrounds, sorted
+    (paths relative to ``--image-root`` and ``--bg-root``)."""
+
+    foregrounds: tuple[Foreground, ...]
+    backgrounds: tuple[Background, ...]
+
+    def listing(self) -> list:
+        """The scanned files and sizes, as fingerprinted."""
+        return [[f.image, f.alpha, list(f.size)] for f in self.foregrounds] + \
+            [[b.path, list(b.size)] for b in self.backgrounds]
 
 
 @dataclass

@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import cv2
 import numpy as np
 
+from mattehub.families.image_him.sources import ImageHimSources
 from mattehub.inputs import gate
 from mattehub.synthesis.layers import LayerStack, Patch, content_box, crop_patch, quantize, \
     resize_patch, visible_fraction
-
-if TYPE_CHECKING:
-    from mattehub.families.image_him.recipe import ImageHimRecipe
 
 
 @dataclass
@@ -31,13 +29,13 @@ class Synthesis:
     meta: dict = field(default_factory=dict)
 
 
-def synthesise(recipe: "ImageHimRecipe", rng: np.random.Generator) -> Synthesis:
-    """One attempt at a composite, drawing every random number from ``rng``."""
-    opts = recipe.options
+def synthesise(opts: Any, sources: ImageHimSources, rng: np.random.Generator) -> Synthesis:
+    """One attempt at a composite from ``sources`` with the ``i-him`` options ``opts``,
+    drawing every random number from ``rng``."""
+    fgs, bgs = sources.foregrounds, sources.backgrounds
     count = int(rng.integers(opts.min_instances, opts.max_instances + 1))
-    chosen = rng.choice(len(recipe.foregrounds), size=min(count, len(recipe.foregrounds)),
-                        replace=False)
-    bg = recipe.backgrounds[int(rng.integers(len(recipe.backgrounds)))]
+    chosen = rng.choice(len(fgs), size=min(count, len(fgs)), replace=False)
+    bg = bgs[int(rng.integers(len(bgs)))]
     bg_path = Path(opts.bg_root) / bg.path
     result = Synthesis(ok=False, bg_bytes=gate.read_file(bg_path))
     result.background = gate.decode_rgb(result.bg_bytes, bg_path)
@@ -45,8 +43,7 @@ def synthesise(recipe: "ImageHimRecipe", rng: np.random.Generator) -> Synthesis:
     stack = LayerStack(width, height, opts.min_visible)
     placed, dropped = [], []
     for fg_index in chosen:
-        fg = recipe.foregrounds[int(fg_index)]
-        info = _place_one(recipe, stack, fg, rng, result.events)
+        info = _place_one(opts, stack, fgs[int(fg_index)], rng, result.events)
         (placed if "box" in info else dropped).append(info)
     for info in dropped:
         result.events.append({"kind": "dropped_instance", "path": info["source"],
@@ -72,10 +69,9 @@ def _load_patch(root: Path, fg, events: list[dict]) -> tuple[Patch, tuple[int, i
     return None if box is None else (crop_patch(rgb, matte.array, box), box)
 
 
-def _place_one(recipe: "ImageHimRecipe", stack: LayerStack, fg, rng: np.random.Generator,
+def _place_one(opts: Any, stack: LayerStack, fg, rng: np.random.Generator,
                events: list[dict]) -> dict:
     """Scale and place one foreground; returns its meta entry (with ``reason`` if dropped)."""
-    opts = recipe.options
     info = {"source": fg.image}
     loaded = _load_patch(Path(opts.image_root), fg, events)
     fraction = float(rng.uniform(opts.min_height, opts.max_height))

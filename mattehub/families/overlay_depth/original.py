@@ -10,13 +10,16 @@ export wrote (``sources/overlay_sidecar.py``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.inputs import gate
 from mattehub.inputs.listing import Skip
-from mattehub.families.overlay_depth.original_sources import UPSTREAM_SCALES, Row, open_original, parse_position
+from mattehub.families.overlay_depth.original_sources import (UPSTREAM_SCALES, OriginalScan, Row, open_original,
+                                                               parse_position)
 from mattehub.recipes.outcomes import read_outcome
 from mattehub.families.overlay_depth.meta import DEPTH_KINDS, empty_meta
 
@@ -35,24 +38,48 @@ def _ext(path: str) -> str:
     return "jpg" if suffix in ("jpg", "jpeg", "") else suffix
 
 
+@dataclass(frozen=True)
+class OriginalRows:
+    """The original dataset's usable rows in csv order, and the scan that reads their files."""
+
+    scan: OriginalScan
+    rows: tuple[Row, ...]
+    with_depth: bool
+    """Some row has a depth file (then rows without one are skipped)."""
+
+    def listing(self) -> list:
+        """Each row's line and files, as fingerprinted."""
+        return [[row.line, row.bg, row.overlay, row.mask, row.depth] for row in self.rows]
+
+
 class OriginalSource:
-    """The rows of ``label_data.csv`` (folder or ``Dataset.zip``, local or remote)."""
+    """The rows of ``label_data.csv`` (folder or ``Dataset.zip``, local or remote):
+    ``scan`` once, or ``bind`` the rows scanned elsewhere, then ``make_many``."""
 
-    def __init__(self, recipe) -> None:
-        self.recipe, self.opts = recipe, recipe.options
+    def __init__(self, opts: Any, name: str, seed: int) -> None:
+        self.opts, self.name, self.seed = opts, name, seed
+        self.sources: OriginalRows | None = None
 
-    def prepare(self) -> dict:
+    def bind(self, sources: OriginalRows) -> "OriginalSource":
+        """Make samples from ``sources``."""
+        self.sources = sources
+        self.files, self.csv_name = sources.scan, sources.scan.csv_name
+        self.rows, self.with_depth = sources.rows, sources.with_depth
+        return self
+
+    def scan(self) -> tuple[OriginalRows, dict]:
+        """Read the csv and list the usable rows; bind the result."""
         scan = open_original(self.opts.data_dir)
         rows, skipped = scan.rows, list(scan.skipped)
-        self.with_depth = any(row.depth for row in rows)
-        if self.with_depth:
+        if any(row.depth for row in rows):
             skipped += [Skip(f"{scan.csv_name}:{row.line}", "has no depth file while other rows "
                              "have one") for row in rows if not row.depth]
             skipped.sort(key=lambda skip: _line_of(skip.path))
             rows = [row for row in rows if row.depth]
-        self.scan, self.csv_name, self.rows = scan, scan.csv_name, rows
-        return {"location": scan.location, "rows": len(rows), "samples": len(rows),
-                "skipped_inputs": [s.as_dict() for s in skipped]}
+        sources = OriginalRows(scan, tuple(rows), any(row.depth for row in scan.rows))
+        self.bind(sources)
+        return sources, {"location": scan.location, "rows": len(rows), "samples": len(rows),
+                         "skipped_inputs": [s.as_dict() for s in skipped]}
 
     def available(self) -> int:
         return len(self.rows)
@@ -64,9 +91,6 @@ class OriginalSource:
         if self.with_depth:
             fields.append(("depth", _ext(first.depth), "relative depth as published, bright = far"))
         return fields + [("bg", _ext(first.bg), "the background, as published")]
-
-    def listing(self) -> list:
-        return [[row.line, row.bg, row.overlay, row.mask, row.depth] for row in self.rows]
 
     def task_ranges(self, start: int, stop: int):
         for first in range(start, stop, TASK_ROWS):
@@ -81,7 +105,7 @@ class OriginalSource:
                             f"{self.csv_name}:{row.line}")
 
     def _sample(self, index: int, row: Row, events: list[dict]) -> EncodedSample:
-        blobs = self.scan.read(row)
+        blobs = self.files.read(row)
         size = gate.image_header(blobs["overlay"], row.overlay)
         mask_size = gate.image_header(blobs["mask"], row.mask)
         if mask_size != size:
@@ -101,14 +125,11 @@ class OriginalSource:
         flipped, scale_index = parse_position(row.overlay)
         meta = empty_meta()
         meta.update(DEPTH_KINDS["original" if self.with_depth else "none"].meta())
-        meta.update(recipe=self.recipe.name, source="original", bg=row.bg, flipped=flipped,
+        meta.update(recipe=self.name, source="original", bg=row.bg, flipped=flipped,
                     scale=None if scale_index is None else UPSTREAM_SCALES[scale_index],
                     paths={"bg": row.bg, "overlay": row.overlay, "mask": row.mask,
                            "depth": row.depth if self.with_depth else ""},
-                    csv_line=row.line, image_format=_ext(row.overlay), seed=self.recipe.seed,
+                    csv_line=row.line, image_format=_ext(row.overlay), seed=self.seed,
                     index=index)
-        meta.update(self.scan.carried.get(row.line, {}))
+        meta.update(self.files.carried.get(row.line, {}))
         return meta
-
-    def card_sections(self) -> dict[str, str]:
-        return {}

@@ -12,10 +12,8 @@ Two sources, one recipe (docs/format.md section 4):
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from mattehub.contract import codecs
@@ -26,8 +24,8 @@ from mattehub.families.releases.specs import HUB_RELEASE
 from mattehub.contract.sample import Outcome
 from mattehub.recipes.base import Recipe
 from mattehub.families.overlay_depth.meta import META_FEATURES
-from mattehub.families.overlay_depth.original import OriginalSource
-from mattehub.families.overlay_depth.synth_source import SynthesisSource
+from mattehub.families.overlay_depth.original import OriginalRows, OriginalSource
+from mattehub.families.overlay_depth.synth_source import SynthesisSource, SynthesisSources
 
 DEPTH_CHOICES = ("none", "exact")
 """``--depth`` values with a fixed meaning; anything else names a depth model."""
@@ -89,7 +87,15 @@ class OverlayDepthRecipe(Recipe):
     cli_options = ("data_dir", "bg_root", "fg_root", "mask_root", "size", "scales", "positions",
                    "no_flip", "depth", "bg_depth_root", "device", "depth_batch", "image_format",
                    "jpeg_quality")
-    streams_from_sources = True
+
+    def __init__(self, options: OverlayDepthOptions, seed: int) -> None:
+        super().__init__(options, seed)
+        self._maker: SynthesisSource | OriginalSource | None = None
+        """What makes the samples from ``sources`` (holds a loaded depth model, decoded
+        files): this process's own, rebuilt in a worker."""
+
+    def __getstate__(self) -> dict:
+        return dict(self.__dict__, _maker=None)  # each worker binds its own (and loads the model)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -152,16 +158,24 @@ class OverlayDepthRecipe(Recipe):
     def synthesised(self) -> bool:
         return self.options.data_dir is None
 
-    def prepare(self) -> dict:
-        """Scan the sources (once: ``schema`` may have done it already)."""
-        if not hasattr(self, "source"):
-            source = (SynthesisSource if self.synthesised else OriginalSource)(self)
-            self._report = source.prepare()
-            self.source = source
-        return self._report
+    def _new_maker(self) -> SynthesisSource | OriginalSource:
+        maker = SynthesisSource if self.synthesised else OriginalSource
+        return maker(self.options, self.name, self.seed)
+
+    def scan_sources(self) -> tuple[SynthesisSources | OriginalRows, dict]:
+        maker = self._new_maker()
+        sources, report = maker.scan()
+        self._maker = maker  # keeps the model loaded to check it
+        return sources, report
+
+    def maker(self) -> SynthesisSource | OriginalSource:
+        """This process's sample maker, bound to ``sources`` (scanned first if need be)."""
+        if self._maker is None:
+            self._maker = self._new_maker().bind(self.scanned())
+        return self._maker
 
     def available(self) -> int:
-        return self.source.available()
+        return self.maker().available()
 
     def default_num_samples(self) -> int:
         return self.available()
@@ -169,16 +183,9 @@ class OverlayDepthRecipe(Recipe):
     def schema(self) -> Schema:
         """The fields depend on the sources (a depth field or not, the original's file
         formats), so asking for the schema scans them if that has not happened yet."""
-        if not hasattr(self, "source"):
-            self.prepare()
         fields = tuple(FieldSpec(name, IMAGE, ext, description)
-                       for name, ext, description in self.source.fields())
+                       for name, ext, description in self.maker().fields())
         return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)
-
-    def source_fingerprint(self) -> str:
-        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
-        listing = self.source.listing()
-        return hashlib.sha256(json.dumps([options, listing], sort_keys=True).encode()).hexdigest()
 
     def describe(self) -> dict:
         """As the base, with a local depth model folder recorded by its name only (a Hub
@@ -191,16 +198,13 @@ class OverlayDepthRecipe(Recipe):
         return described
 
     def task_ranges(self, start: int, stop: int):
-        return self.source.task_ranges(start, stop)
+        return self.maker().task_ranges(start, stop)
 
     def make(self, index: int) -> Outcome:
-        return self.source.make_many(range(index, index + 1))[0]
+        return self.maker().make_many(range(index, index + 1))[0]
 
     def make_many(self, indices: range) -> list[Outcome]:
-        return self.source.make_many(indices)
-
-    def card_sections(self) -> dict[str, str]:
-        return self.source.card_sections()
+        return self.maker().make_many(indices)
 
     def source_roots(self) -> list[str]:
         roots = super().source_roots()

@@ -16,8 +16,10 @@ the depth at the foot point ``(x + w // 2, y + h - 1)``: the cut-out stands on t
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -85,10 +87,10 @@ class Synthesis:
     """The pixel side of the recipe; decoded inputs are cached per process (one background,
     one foreground with its scaled variants), so a pair's samples decode each file once."""
 
-    def __init__(self, recipe, backgrounds: list[Background], foregrounds: list[Foreground],
-                 depth_maps: dict[str, str] | None) -> None:
-        opts = recipe.options
-        self.name, self.seed, self.opts = recipe.name, recipe.seed, opts
+    def __init__(self, opts: Any, name: str, seed: int, backgrounds: Sequence[Background],
+                 foregrounds: Sequence[Foreground], depth_maps: dict[str, str] | None) -> None:
+        """``opts``: the ``overlay-depth`` options; ``name`` and ``seed`` seed the placements."""
+        self.name, self.seed, self.opts = name, seed, opts
         self.backgrounds, self.foregrounds, self.depth_maps = backgrounds, foregrounds, depth_maps
         self.flips = (False, True) if opts.flip else (False,)
         self.per_pair = len(self.flips) * len(opts.scales) * opts.positions

@@ -8,7 +8,9 @@ rounding may move a value by one level.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,9 +18,9 @@ from mattehub.contract import codecs
 from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.inputs import gate
-from mattehub.inputs.backgrounds import scan_backgrounds
+from mattehub.inputs.backgrounds import Background, scan_backgrounds
 from mattehub.inputs.listing import Skip, skip_lines
-from mattehub.families.overlay_depth.sources import depth_files, scan_foregrounds
+from mattehub.families.overlay_depth.sources import Foreground, depth_files, scan_foregrounds
 from mattehub.families.overlay_depth.meta import DEPTH_KINDS, empty_meta
 from mattehub.families.overlay_depth.synth import Overlay, Synthesis
 
@@ -26,18 +28,43 @@ DEPTH_DESCRIPTION = {"exact": "16-bit millimetres from the background's depth ma
                      "model": "8-bit relative depth from the model, bright = far"}
 
 
+@dataclass(frozen=True)
+class SynthesisSources:
+    """What synthesis draws from: backgrounds, foregrounds (sorted), the depth map of each
+    background (``--depth exact``) and the depth model's name (``--depth MODEL``)."""
+
+    backgrounds: tuple[Background, ...]
+    foregrounds: tuple[Foreground, ...]
+    depth_maps: dict[str, str] | None
+    model_name: str | None
+
+    def listing(self) -> list:
+        """The scanned files, depth maps and model, as fingerprinted."""
+        return ([[b.path, list(b.size)] for b in self.backgrounds]
+                + [[f.path, list(f.size), f.mask] for f in self.foregrounds]
+                + [sorted((self.depth_maps or {}).items()), self.model_name])
+
+
 class SynthesisSource:
-    """Samples synthesised from ``--bg-root``/``--fg-root`` (and depth maps or a model)."""
+    """Samples synthesised from ``--bg-root``/``--fg-root`` (and depth maps or a model):
+    ``scan`` once, or ``bind`` the sources scanned elsewhere, then ``make_many``."""
 
-    def __init__(self, recipe) -> None:
-        self.recipe, self.opts = recipe, recipe.options
-        self.kind = self.opts.depth_kind
+    def __init__(self, opts: Any, name: str, seed: int) -> None:
+        self.opts, self.name, self.seed = opts, name, seed
+        self.kind = opts.depth_kind
         self._model = None
+        self.sources: SynthesisSources | None = None
+        self.synthesis: Synthesis | None = None
 
-    def __getstate__(self) -> dict:
-        return dict(self.__dict__, _model=None)  # each worker loads the model itself
+    def bind(self, sources: SynthesisSources) -> "SynthesisSource":
+        """Make samples from ``sources``."""
+        self.sources = sources
+        self.synthesis = Synthesis(self.opts, self.name, self.seed, sources.backgrounds,
+                                   sources.foregrounds, sources.depth_maps)
+        return self
 
-    def prepare(self) -> dict:
+    def scan(self) -> tuple[SynthesisSources, dict]:
+        """Scan the folders (and load the model once, to check it); bind the result."""
         opts = self.opts
         model_name = self._check_model() if self.kind == "model" else None
         bg_scan = scan_backgrounds(Path(opts.bg_root))
@@ -50,12 +77,12 @@ class SynthesisSource:
         fg_scan = scan_foregrounds(Path(opts.fg_root), mask_root, opts.size, max(opts.scales))
         _require(backgrounds, opts.bg_root, "background images", skipped)
         _require(fg_scan.foregrounds, opts.fg_root, "foregrounds", fg_scan.skipped)
-        self.synthesis = Synthesis(self.recipe, backgrounds, fg_scan.foregrounds, depth_maps)
-        self.model_name = model_name
-        return {"backgrounds": len(backgrounds), "foregrounds": len(fg_scan.foregrounds),
-                "samples_per_pair": self.synthesis.per_pair, "samples": self.available(),
-                "depth": self.kind, "depth_model": model_name,
-                "skipped_inputs": [s.as_dict() for s in skipped + fg_scan.skipped]}
+        sources = SynthesisSources(tuple(backgrounds), tuple(fg_scan.foregrounds), depth_maps, model_name)
+        self.bind(sources)
+        return sources, {"backgrounds": len(backgrounds), "foregrounds": len(fg_scan.foregrounds),
+                         "samples_per_pair": self.synthesis.per_pair, "samples": self.available(),
+                         "depth": self.kind, "depth_model": model_name,
+                         "skipped_inputs": [s.as_dict() for s in skipped + fg_scan.skipped]}
 
     def _check_model(self) -> str:
         """Load the depth model once before any sample is made: a model that cannot be
@@ -74,12 +101,6 @@ class SynthesisSource:
         if self.kind != "none":
             fields.append(("depth", "png", DEPTH_DESCRIPTION[self.kind]))
         return fields + [("bg", ext, f"the background at {self.opts.size}x{self.opts.size}")]
-
-    def listing(self) -> list:
-        synthesis = self.synthesis
-        return ([[b.path, list(b.size)] for b in synthesis.backgrounds]
-                + [[f.path, list(f.size), f.mask] for f in synthesis.foregrounds]
-                + [sorted((synthesis.depth_maps or {}).items()), self.model_name])
 
     def block(self) -> int:
         """Ids per task: one (bg, fg) pair, or one model batch."""
@@ -147,13 +168,13 @@ class SynthesisSource:
         opts, place = self.opts, overlay.placement
         synthesis = self.synthesis
         meta = empty_meta()
-        meta.update(DEPTH_KINDS[self.kind].meta(self.model_name))
-        meta.update(recipe=self.recipe.name, source="synthesised",
+        meta.update(DEPTH_KINDS[self.kind].meta(self.sources.model_name))
+        meta.update(recipe=self.name, source="synthesised",
                     bg=synthesis.backgrounds[place.bg].path, fg=synthesis.foregrounds[place.fg].path,
                     flipped=place.flipped, scale=place.scale, position=[place.x, place.y],
                     box_size=[place.w, place.h], paths=self._paths(place), size=opts.size,
                     image_format=opts.image_format, jpeg_quality=opts.jpeg_quality,
-                    seed=self.recipe.seed, index=index)
+                    seed=self.seed, index=index)
         return meta
 
     def _paths(self, place) -> dict[str, str]:
@@ -164,9 +185,6 @@ class SynthesisSource:
         return {"bg": f"Dataset/bg/bg{place.bg + 1}.{ext}",
                 "overlay": f"{pair}/overlay/{number}.{ext}", "mask": f"{pair}/mask/{number}.png",
                 "depth": f"{pair}/depth/{number}.png" if self.kind != "none" else ""}
-
-    def card_sections(self) -> dict[str, str]:
-        return {}
 
 
 def _require(found: list, root: str, what: str, skipped: list[Skip]) -> None:

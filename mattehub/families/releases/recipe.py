@@ -9,22 +9,21 @@ passes their bytes through. The same code serves ``mattehub build`` (shards) and
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from mattehub.inputs import remote
 from mattehub.options.argtypes import positive_int
 from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.families.releases import samples
-from mattehub.families.releases.layouts import group_clips, group_images, match_layout
+from mattehub.families.releases.layouts import Grouped, group_clips, group_images, match_layout
 from mattehub.families.releases.specs import DEFAULT_MASK_MODEL, HUB_RELEASE, MASK_MODELS, RELEASES, ReleaseSpec
 from mattehub.inputs.trees import open_tree
 from mattehub.contract.sample import Outcome
 from mattehub.families.image_him.sources import is_listed
 from mattehub.inputs.listing import read_name_list
-from mattehub.recipes.base import Recipe
+from mattehub.recipes.base import Recipe, fingerprint
 from mattehub.contract.him_meta import IMAGE_HIM_META, VIDEO_HIM_META
 from mattehub.recipes.outcomes import read_outcome
 
@@ -53,19 +52,37 @@ class ReleaseOptions(ReleaseKnobs):
     split: str = "train"
 
 
+@dataclass(frozen=True)
+class ReleaseSources:
+    """One split of a release: the tree its members are read from, the layout recognised,
+    and the split's samples in order (``(key, entry)``, clips ``(key, entry, start)``)."""
+
+    tree: Any
+    layout: str
+    entries: tuple
+
+    def listing(self) -> list:
+        """Each sample's key and instance numbers, as fingerprinted."""
+        return [[list(item[0]), sorted(map(str, item[1].get("alphas", {})))] for item in self.entries]
+
+
 class ReleaseRecipe(Recipe):
-    """Reads one config of the published HIM release."""
+    """Reads one config of the published HIM release (``ImageReleaseRecipe`` and
+    ``ClipReleaseRecipe`` say what a sample of their family is)."""
 
     spec: ReleaseSpec
     options_class = ReleaseOptions
     path_options = ("data_dir", "invalid_names")
     licence = "cc-by-nc-4.0"
+    read_ahead: ClassVar[int]
+    """Samples ``make_many`` makes ahead (``samples.ReadAhead``)."""
 
-    @property
-    def stream_shard_min(self) -> int:
-        """Image releases: a generator shard spans the read-ahead (16 ids), so a stream
-        overlaps reading with decoding; a clip is work enough on its own."""
-        return READ_AHEAD[self.family] if self.family == "image-him" else 1
+    def __init__(self, options: ReleaseOptions, seed: int) -> None:
+        super().__init__(options, seed)
+        self._listing: tuple[Any, Grouped] | None = None
+        """(tree, grouped files) of the whole release: listed once, shared by its splits."""
+        self._read_ahead = samples.ReadAhead(self.read_ahead)
+        self._read_stop: int | None = None
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -111,58 +128,71 @@ class ReleaseRecipe(Recipe):
     def with_masks(self) -> bool:
         return self.spec.masks != "none"
 
-    def prepare(self) -> dict:
-        """Scan the release and select the samples of ``options.split``."""
+    def scan_sources(self) -> tuple[ReleaseSources, dict]:
+        """Scan the release (unless shared) and select the samples of ``options.split``."""
         grouped = self.scan()
-        self.entries = self._select(grouped)
-        return {"location": self.tree.location, "layout": self.layout, "samples": len(self.entries),
-                "splits": self.splits(),
-                "skipped_inputs": [s.as_dict() for s in grouped.skipped] + self._invalid_skips}
+        tree = self._listing[0]
+        chosen, invalid_skips = self._select(grouped)
+        sources = ReleaseSources(tree, grouped.layout.name, tuple(self.split_entries(chosen)))
+        return sources, {"location": tree.location, "layout": sources.layout,
+                         "samples": len(sources.entries), "splits": self.splits(),
+                         "skipped_inputs": [s.as_dict() for s in grouped.skipped] + invalid_skips}
 
     def splits(self) -> list[str]:
         """Split names found in the release (after ``scan``)."""
-        return sorted({split for split, _ in self._grouped.samples})
+        return sorted({split for split, _ in self.scan().samples})
 
     def share_scan(self, scanned: "ReleaseRecipe") -> None:
         """Reuse ``scanned``'s listing of the same release (another split of it), so a
         release with several splits is listed once."""
-        self.tree, self.layout, self._grouped = scanned.tree, scanned.layout, scanned.scan()
+        scanned.scan()
+        self._listing = scanned._listing
 
-    def scan(self):
+    def scan(self) -> Grouped:
         """Open the release and group its files into samples (once)."""
-        if getattr(self, "_grouped", None) is not None:
-            return self._grouped
+        if self._listing is None:
+            self._listing = self._list()
+        return self._listing[1]
+
+    def _list(self) -> tuple[Any, Grouped]:
         opts = self.options
         if self.spec.masks == "model" and opts.mask_set not in MASK_MODELS:
             raise BuildError(f"unknown mask set {opts.mask_set!r}; choose from {', '.join(MASK_MODELS)}")
-        self.tree = open_tree(opts.data_dir, self.spec.archive)
-        names = self.tree.names()
+        tree = open_tree(opts.data_dir, self.spec.archive)
+        names = tree.names()
         values = {"model": opts.mask_set, "alpha_dir": opts.alpha_dir, "mask_dir": opts.mask_dir}
-        group = group_clips if self.family == "video-him" else group_images
-        grouped = match_layout(names, list(self.spec.layouts), group, **values)
+        grouped = match_layout(names, list(self.spec.layouts), self.group, **values)
         if grouped is None or not grouped.samples:
-            raise SourceError(self.tree.location, f"matches no known {self.name} layout "
+            raise SourceError(tree.location, f"matches no known {self.name} layout "
                               f"({', '.join(l.name for l in self.spec.layouts)}); first files: "
                               f"{names[:3]}", "see docs/releases.md for the layouts read")
-        self._grouped = grouped
-        self.layout = grouped.layout.name
-        return self._grouped
+        return tree, grouped
 
-    def _select(self, grouped) -> list:
+    @staticmethod
+    def group(names: list[str], grouped: Grouped, **values: str) -> Grouped:
+        """Group the listed ``names`` into this family's samples (``layouts.group_*``)."""
+        raise NotImplementedError
+
+    def split_entries(self, chosen: list) -> list:
+        """The samples of the chosen ``(key, entry)`` pairs (clips: cut into windows)."""
+        return chosen
+
+    def _select(self, grouped: Grouped) -> tuple[list, list[dict]]:
+        """The split's ``(key, entry)`` pairs, sorted, less those in the invalid-names
+        file, and the skips naming those."""
         split = self.options.split
         chosen = [(key, entry) for key, entry in sorted(grouped.samples.items()) if key[0] == split]
         if not chosen:
             found = sorted({key[0] for key in grouped.samples})
-            raise SourceError(self.tree.location, f"has no split {split!r} for {self.name} "
-                                                  f"(found: {', '.join(found)})", "pass --split")
-        self._invalid_skips = []
+            raise SourceError(self._listing[0].location, f"has no split {split!r} for {self.name} "
+                                                         f"(found: {', '.join(found)})", "pass --split")
         invalid = self._invalid_names()
-        if invalid:
-            listed = [is_listed(e["image"].rsplit("/", 1)[-1], invalid) for _, e in chosen]
-            self._invalid_skips = [{"path": e["image"], "reason": "listed in the invalid-names file"}
-                                   for (_, e), out in zip(chosen, listed) if out]
-            chosen = [item for item, out in zip(chosen, listed) if not out]
-        return self._windows(chosen) if self.family == "video-him" else chosen
+        if not invalid:
+            return chosen, []
+        listed = [is_listed(e["image"].rsplit("/", 1)[-1], invalid) for _, e in chosen]
+        skips = [{"path": e["image"], "reason": "listed in the invalid-names file"}
+                 for (_, e), out in zip(chosen, listed) if out]
+        return [item for item, out in zip(chosen, listed) if not out], skips
 
     def _invalid_names(self) -> set[str]:
         if self.name != "i-him50k":
@@ -172,7 +202,72 @@ class ReleaseRecipe(Recipe):
             return set()
         return read_name_list(path)
 
-    def _windows(self, chosen: list) -> list:
+    def default_num_samples(self) -> int:
+        return len(self.sources.entries)
+
+    def available(self) -> int:
+        return len(self.sources.entries)
+
+    def source_fingerprint(self) -> str:
+        """The layout and the samples' keys (release options change no sample's bytes
+        beyond which samples there are)."""
+        return fingerprint(self.sources.layout, self.sources.listing())
+
+    def make(self, index: int) -> Outcome:
+        """Sample ``index`` read from the release; a member that fails the gate makes the
+        sample a counted skip naming the member."""
+        return read_outcome(index, lambda events: self.read_sample(index, events))
+
+    def read_sample(self, index: int, events: list[dict]):
+        """Sample ``index``'s members read and assembled (SourceError naming a bad member)."""
+        raise NotImplementedError
+
+    def make_many(self, indices: range) -> list[Outcome]:
+        """``make`` of each id; asked in sequence (a stream, a one-worker build), the next
+        samples are made ahead on a second CPU (``samples.ReadAhead``): the same outcomes."""
+        stop = self._read_stop or len(self.sources.entries)
+        return self._read_ahead.take(self.make, indices, stop)
+
+    def task_ranges(self, start: int, stop: int):
+        """One id per task; and the read-ahead of ``make_many`` never passes ``stop`` (a
+        stream's generator shard, a planned shard): ids beyond belong to another reader."""
+        self._read_stop = stop
+        return super().task_ranges(start, stop)
+
+
+class ImageReleaseRecipe(ReleaseRecipe):
+    """An image release config: one sample per image, its instance mattes (and masks)."""
+
+    read_ahead = 16
+    """A two-table margin for the builder's 8-row tables."""
+    stream_shard_min = read_ahead
+    """A generator shard spans the read-ahead, so a stream overlaps reading with decoding."""
+    group = staticmethod(group_images)
+
+    def schema(self) -> Schema:
+        fields = [FieldSpec("image", IMAGE, "jpg"), FieldSpec("alpha", IMAGE),
+                  FieldSpec("instance_alphas", IMAGE_LIST)]
+        fields += [FieldSpec("instance_masks", IMAGE_LIST)] if self.with_masks else []
+        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), IMAGE_HIM_META)
+
+    def read_sample(self, index: int, events: list[dict]):
+        key, entry = self.sources.entries[index]
+        meta = {"config": self.name,
+                "mask_set": self.options.mask_set if self.spec.masks == "model" else self.spec.masks}
+        blobs = self.sources.tree.read_many(samples.image_plan(entry, self.with_masks))
+        return samples.image_sample(index, key, entry, blobs, self.with_masks, meta, events)
+
+
+class ClipReleaseRecipe(ReleaseRecipe):
+    """A video release config: one sample per clip, or per window with ``clip_length``."""
+
+    read_ahead = 2
+    """Clips are large: a clip is work enough for one generator shard."""
+    group = staticmethod(group_clips)
+
+    def split_entries(self, chosen: list) -> list:
+        """``(key, entry, start)`` per window of ``clip_length`` frames every ``clip_stride``
+        (start 0 only: whole clips)."""
         length = self.options.clip_length
         stride = self.options.clip_stride or length
         out = []
@@ -182,68 +277,23 @@ class ReleaseRecipe(Recipe):
             out += [(key, entry, start) for start in starts]
         return out
 
-    def default_num_samples(self) -> int:
-        return len(self.entries)
-
-    def available(self) -> int:
-        return len(self.entries)
-
-    def source_fingerprint(self) -> str:
-        listing = [[list(item[0]), sorted(map(str, item[1].get("alphas", {})))] for item in self.entries]
-        return hashlib.sha256(json.dumps([self.layout, listing], default=str).encode()).hexdigest()
-
     def schema(self) -> Schema:
-        if self.family == "video-him":
-            fields = [FieldSpec("frames", IMAGE_LIST, "jpg"),
-                      FieldSpec("instance_alphas", CLIP)]
-            fields += [FieldSpec("instance_masks", CLIP)] if self.with_masks else []
-            return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), VIDEO_HIM_META)
-        fields = [FieldSpec("image", IMAGE, "jpg"), FieldSpec("alpha", IMAGE),
-                  FieldSpec("instance_alphas", IMAGE_LIST)]
-        fields += [FieldSpec("instance_masks", IMAGE_LIST)] if self.with_masks else []
-        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), IMAGE_HIM_META)
+        fields = [FieldSpec("frames", IMAGE_LIST, "jpg"), FieldSpec("instance_alphas", CLIP)]
+        fields += [FieldSpec("instance_masks", CLIP)] if self.with_masks else []
+        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), VIDEO_HIM_META)
 
-    def make(self, index: int) -> Outcome:
-        """Sample ``index`` read from the release; a member that fails the gate makes the
-        sample a counted skip naming the member."""
-        return read_outcome(index, lambda events: self._read_sample(index, events))
-
-    def make_many(self, indices: range) -> list[Outcome]:
-        """``make`` of each id; asked in sequence (a stream, a one-worker build), the next
-        samples are made ahead on a second CPU (``samples.ReadAhead``): the same outcomes."""
-        if getattr(self, "_read_ahead", None) is None:
-            self._read_ahead = samples.ReadAhead(READ_AHEAD[self.family])
-        stop = getattr(self, "_read_stop", None) or len(self.entries)
-        return self._read_ahead.take(self.make, indices, stop)
-
-    def task_ranges(self, start: int, stop: int):
-        """One id per task; and the read-ahead of ``make_many`` never passes ``stop`` (a
-        stream's generator shard, a planned shard): ids beyond belong to another reader."""
-        self._read_stop = stop
-        return super().task_ranges(start, stop)
-
-    def _read_sample(self, index: int, events: list[dict]):
-        meta = {"config": self.name}
-        if self.family == "video-him":
-            key, entry, start = self.entries[index]
-            stems = samples.clip_frames(entry, start, self.options.clip_length)
-            blobs = self.tree.read_many(samples.clip_plan(entry, stems, self.with_masks))
-            return samples.clip_sample(index, key, entry, stems, start, blobs, self.with_masks,
-                                       meta, bool(self.options.clip_length), events)
-        key, entry = self.entries[index]
-        meta["mask_set"] = self.options.mask_set if self.spec.masks == "model" else self.spec.masks
-        blobs = self.tree.read_many(samples.image_plan(entry, self.with_masks))
-        return samples.image_sample(index, key, entry, blobs, self.with_masks, meta, events)
-
-
-READ_AHEAD = {"image-him": 16, "video-him": 2}
-"""Samples made ahead by ``make_many`` (a two-table margin for the builder's 8-row tables;
-clips are large)."""
+    def read_sample(self, index: int, events: list[dict]):
+        key, entry, start = self.sources.entries[index]
+        stems = samples.clip_frames(entry, start, self.options.clip_length)
+        blobs = self.sources.tree.read_many(samples.clip_plan(entry, stems, self.with_masks))
+        return samples.clip_sample(index, key, entry, stems, start, blobs, self.with_masks,
+                                   {"config": self.name}, bool(self.options.clip_length), events)
 
 
 def release_recipe_class(spec: ReleaseSpec) -> type[ReleaseRecipe]:
-    """A ReleaseRecipe subclass bound to one release config."""
-    return type(f"Release_{spec.name.replace('-', '_')}", (ReleaseRecipe,),
+    """The recipe class of one release config: its family's subclass bound to ``spec``."""
+    family = ClipReleaseRecipe if spec.family == "video-him" else ImageReleaseRecipe
+    return type(f"Release_{spec.name.replace('-', '_')}", (family,),
                 {"name": spec.name, "family": spec.family, "summary": spec.summary, "spec": spec,
                  "__module__": __name__})
 

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import cv2
 import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.core.errors import SourceError
-from mattehub.inputs import gate
-from mattehub.families.surreal_alpha.sources import SUFFIXES
+from mattehub.families.surreal_alpha.sources import SUFFIXES, ClipArrays, SurrealClip
+from mattehub.inputs.backgrounds import Background
 from mattehub.synthesis.canvas import (Geometry, geometry, pad_frame, paste_frame, place_background,
                                 scale_frame)
 from mattehub.families.surreal_alpha.meta import frame_values
-
-if TYPE_CHECKING:
-    from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 
 MAX_DEPTH_METRES = 1e3
 """SURREAL marks background with 1e10; anything beyond this is invalid (stored as 0)."""
@@ -64,36 +61,25 @@ def depth_millimetres(metres: np.ndarray) -> np.ndarray:
     return np.where(valid, mm, 0).astype(np.uint16)
 
 
-class BackgroundError(Exception):
-    """The drawn background failed the input gate (``error`` says why); draw another."""
+@dataclass(frozen=True)
+class DrawnBackground:
+    """The background drawn for a sample: its listing entry, k (which of the frame's
+    ``num_bgs``), the file's bytes and its decoded BGR pixels."""
 
-    def __init__(self, error: SourceError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _background(recipe: "SurrealAlphaRecipe", index: int,
-                attempt: int) -> tuple[object, int, bytes, np.ndarray]:
-    position, k = recipe.pick_background(index, attempt)
-    bg = recipe.backgrounds[position]
-    path = Path(recipe.options.bg_root) / bg.path
-    try:
-        data = gate.read_file(path)
-        return bg, k, data, gate.decode_rgb(data, path, bgr=True)
-    except SourceError as exc:
-        raise BackgroundError(exc) from None
+    background: Background
+    k: int
+    data: bytes
+    pixels: np.ndarray
 
 
-def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, attempt: int,
-            events: list[dict]) -> Composite:
-    """Sample ``index`` = frame ``frame`` of clip ``number`` over its background (draw
-    ``attempt``)."""
-    clip, arrays = recipe.clips[number], recipe.clip_arrays(number)
-    _check_frame_decoded(recipe, clip, arrays, frame)
+def compose(opts: Any, clip: SurrealClip, number: int, frame: int, arrays: ClipArrays,
+            drawn: DrawnBackground, root: Path, events: list[dict]) -> Composite:
+    """Frame ``frame`` of clip ``number`` (decoded: ``arrays``, checked by ``check_frame``)
+    over the ``drawn`` background, with the ``surreal-alpha`` options ``opts``; ``root``: the
+    folder clip stems are relative to (named by the events of missing optional files)."""
     depth_ok = arrays.depth is not None and frame in arrays.depth
-    bg, k, bg_data, bg_pixels = _background(recipe, index, attempt)
-    events += optional_events(recipe, clip, arrays, depth_ok)
-    opts = recipe.options
+    bg, k, bg_data, bg_pixels = drawn.background, drawn.k, drawn.data, drawn.pixels
+    events += optional_events(root, clip, arrays, depth_ok)
     geo = geometry(opts.layout, clip.size, (bg_pixels.shape[1], bg_pixels.shape[0]), opts.bg_size)
     labels = scale_frame(arrays.labels[frame], geo, exact=True)
     alpha = cv2.compare(labels, 0, cv2.CMP_GT)  # 255 where label > 0, else 0
@@ -115,23 +101,23 @@ def compose(recipe: "SurrealAlphaRecipe", number: int, frame: int, index: int, a
                      (number, frame, geo.frame_box, geo.canvas), geo, meta)
 
 
-def _check_frame_decoded(recipe: "SurrealAlphaRecipe", clip, arrays, frame: int) -> None:
-    """A frame the headers announced but the video or the labels could not give."""
+def check_frame(root: Path, clip: SurrealClip, arrays: ClipArrays, frame: int) -> None:
+    """Refuse a frame the headers announced but the video or the labels could not give."""
     for kind, decoded in (("video", arrays.frames), ("segm", arrays.labels)):
         if frame not in decoded:
-            raise SourceError(recipe.root / f"{clip.stem}{SUFFIXES[kind]}",
+            raise SourceError(root / f"{clip.stem}{SUFFIXES[kind]}",
                               f"frame {frame} could not be decoded (truncated file?)",
                               "re-download the clip")
 
 
-def optional_events(recipe: "SurrealAlphaRecipe", clip, arrays, depth_ok: bool) -> list[dict]:
+def optional_events(root: Path, clip: SurrealClip, arrays: ClipArrays, depth_ok: bool) -> list[dict]:
     """The counted events of a sample made without depth or info (kept: depth 0 = invalid,
     info null): ``missing_input`` when the file is absent, ``bad_input`` when damaged."""
     events = []
     for kind, usable in (("depth", depth_ok), ("info", arrays.info is not None)):
         if usable:
             continue
-        path = recipe.root / f"{clip.stem}{SUFFIXES[kind]}"
+        path = root / f"{clip.stem}{SUFFIXES[kind]}"
         kept = "depth stored as 0 (invalid)" if kind == "depth" else "info values null"
         problem = clip.problem(kind) or (str(arrays.problems[kind]) if kind in arrays.problems else None)
         if problem:

@@ -15,9 +15,7 @@ Fields (docs/format.md section 3): ``segmentation`` the part labels as stored, `
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +26,13 @@ from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import Outcome, sample_key, EncodedSample
-from mattehub.inputs import gate
 from mattehub.families.surreal_alpha import sources as surreal
-from mattehub.inputs.backgrounds import require_backgrounds
+from mattehub.inputs.backgrounds import read_background, require_backgrounds
 from mattehub.inputs.listing import skip_lines
 from mattehub.synthesis.canvas import DIM_FRAME_LONG_SIDE, LAYOUTS
 from mattehub.recipes.base import Recipe
-from mattehub.families.surreal_alpha.compose import LAYERS, BackgroundError, Composite, compose
+from mattehub.recipes.outcomes import RedrawError, attempts, drawn
+from mattehub.families.surreal_alpha.compose import LAYERS, Composite, DrawnBackground, check_frame, compose
 from mattehub.families.surreal_alpha.meta import META_FEATURES
 
 MAX_ATTEMPTS = 3
@@ -78,7 +76,13 @@ class SurrealAlphaRecipe(Recipe):
     path_options = ("data_dir", "bg_root")
     cli_options = ("data_dir", "bg_root", "num_bgs", "frame_stride", "layout", "bg_size",
                    "image_format", "jpeg_quality")
-    streams_from_sources = True
+
+    def __init__(self, options: SurrealAlphaOptions, seed: int) -> None:
+        super().__init__(options, seed)
+        self._cache: tuple[int, object] | None = None
+        """The last decoded clip (or its SourceError), for the clip's next samples."""
+        self._layers: tuple[tuple, dict[str, bytes]] | None = None
+        """The last frame's encoded layers, for the frame's next samples."""
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -119,28 +123,29 @@ class SurrealAlphaRecipe(Recipe):
             surreal.search_root(Path(data_dir), split)  # a missing tree says where SURREAL comes from
         return found
 
-    def prepare(self) -> dict:
+    def scan_sources(self) -> tuple[surreal.SurrealSources, dict]:
         opts = self.options
         scan = surreal.scan(Path(opts.data_dir), opts.split)
         if not scan.clips:
             why = f"; {len(scan.skipped)} skipped:{skip_lines(scan.skipped)}" if scan.skipped else ""
             raise SourceError(scan.root, f"holds no usable SURREAL clip{why}", surreal.SOURCE)
         backgrounds = require_backgrounds(Path(opts.bg_root), opts.num_bgs)
-        self.root, self.clips, self.backgrounds = scan.root, scan.clips, backgrounds.backgrounds
-        per_clip = [-(-clip.frames // opts.frame_stride) * opts.num_bgs for clip in self.clips]
-        self.offsets = np.concatenate([[0], np.cumsum(per_clip)]).astype(np.int64)
-        self._cache: tuple[int, object] | None = None
-        self._layers: tuple[tuple, dict[str, bytes]] | None = None
-        return self._report(scan, backgrounds.skipped)
+        per_clip = [-(-clip.frames // opts.frame_stride) * opts.num_bgs for clip in scan.clips]
+        offsets = np.concatenate([[0], np.cumsum(per_clip)]).astype(np.int64)
+        sources = surreal.SurrealSources(scan.root, tuple(scan.clips), tuple(backgrounds.backgrounds),
+                                         offsets)
+        return sources, self._report(sources, scan, backgrounds.skipped)
 
-    def _report(self, scan: surreal.SurrealScan, bg_skipped: list) -> dict:
+    @staticmethod
+    def _report(sources: surreal.SurrealSources, scan: surreal.SurrealScan, bg_skipped: list) -> dict:
         """What the scan found, for the build record (clip names, never local paths)."""
+        clips = sources.clips
         damaged = [{"path": f"{c.name}{surreal.SUFFIXES[kind]}", "reason": reason + " (clip kept)"}
-                   for c in self.clips for kind, reason in c.problems]
-        return {"clips": len(self.clips), "backgrounds": len(self.backgrounds),
-                "samples": int(self.offsets[-1]),
-                "clips_without_depth": [c.name for c in self.clips if not c.has_depth],
-                "clips_without_info": [c.name for c in self.clips if not c.has_info],
+                   for c in clips for kind, reason in c.problems]
+        return {"clips": len(clips), "backgrounds": len(sources.backgrounds),
+                "samples": int(sources.offsets[-1]),
+                "clips_without_depth": [c.name for c in clips if not c.has_depth],
+                "clips_without_info": [c.name for c in clips if not c.has_info],
                 "frame_count_mismatches": scan.mismatched,
                 "skipped_inputs": [s.as_dict() for s in scan.skipped + bg_skipped] + damaged}
 
@@ -156,16 +161,10 @@ class SurrealAlphaRecipe(Recipe):
         return state
 
     def available(self) -> int:
-        return int(self.offsets[-1])
+        return int(self.sources.offsets[-1])
 
     def default_num_samples(self) -> int:
         return self.available()
-
-    def source_fingerprint(self) -> str:
-        listing = [[c.name, c.frames, list(c.size), c.has_depth, c.has_info] for c in self.clips]
-        listing += [[b.path, list(b.size)] for b in self.backgrounds]
-        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
-        return hashlib.sha256(json.dumps([options, listing], sort_keys=True).encode()).hexdigest()
 
     def schema(self) -> Schema:
         ext = self.options.image_format
@@ -178,16 +177,18 @@ class SurrealAlphaRecipe(Recipe):
 
     def locate(self, index: int) -> tuple[int, int, int]:
         """(clip number, frame, background number k) of sample ``index``."""
-        clip = int(np.searchsorted(self.offsets, index, side="right")) - 1
-        local = index - int(self.offsets[clip])
+        offsets = self.sources.offsets
+        clip = int(np.searchsorted(offsets, index, side="right")) - 1
+        local = index - int(offsets[clip])
         return clip, (local // self.options.num_bgs) * self.options.frame_stride, \
             local % self.options.num_bgs
 
     def task_ranges(self, start: int, stop: int):
         """Runs of at most TASK_SAMPLES ids within one clip, so a worker decodes each clip once."""
+        offsets = self.sources.offsets
         while start < stop:
-            clip = int(np.searchsorted(self.offsets, start, side="right")) - 1
-            end = min(stop, int(self.offsets[clip + 1]), start + TASK_SAMPLES)
+            clip = int(np.searchsorted(offsets, start, side="right")) - 1
+            end = min(stop, int(offsets[clip + 1]), start + TASK_SAMPLES)
             yield range(start, end)
             start = end
 
@@ -195,9 +196,9 @@ class SurrealAlphaRecipe(Recipe):
         """The decoded clip ``number`` (kept until another clip is asked for); a clip that
         fails to decode raises the same SourceError for each of its samples."""
         if self._cache is None or self._cache[0] != number:
-            clip = self.clips[number]
+            clip = self.sources.clips[number]
             try:
-                value = surreal.load_clip(self.root, clip, range(0, clip.frames, self.options.frame_stride))
+                value = surreal.load_clip(self.sources.root, clip, range(0, clip.frames, self.options.frame_stride))
             except SourceError as exc:
                 value = exc
             self._cache = (number, value)
@@ -210,30 +211,38 @@ class SurrealAlphaRecipe(Recipe):
         for this sample's frame; a redraw (``attempt`` > 0, the first one failed to decode)
         is uniform over the pool."""
         frame_id, k = divmod(index, self.options.num_bgs)
+        pool = len(self.sources.backgrounds)
         if attempt:
             rng = sample_rng(self.name, self.seed, index, attempt)
-            return int(rng.integers(len(self.backgrounds))), k
+            return int(rng.integers(pool)), k
         rng = sample_rng(self.name, self.seed, frame_id)
-        chosen = rng.choice(len(self.backgrounds), size=self.options.num_bgs, replace=False)
+        chosen = rng.choice(pool, size=self.options.num_bgs, replace=False)
         return int(chosen[k]), k
 
     def make(self, index: int) -> Outcome:
+        """The sample's frame over its background; a background failing the gate is
+        redrawn (MAX_ATTEMPTS draws), a clip file failing it skips the sample at once."""
         number, frame, _ = self.locate(index)
-        events: list[dict] = []
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                result = compose(self, number, frame, index, attempt, events)
-            except BackgroundError as exc:  # another background is drawn
-                events.append(gate.bad_input_event(exc.error))
-                continue
-            except SourceError as exc:  # the clip's own files: no redraw helps
-                events += [gate.bad_input_event(exc),
-                           {"kind": "skipped_sample", "reason": f"unusable source: {exc.path}"}]
-                return Outcome(index, None, events)
-            return Outcome(index, self._encode(index, attempt, result), events)
-        events.append({"kind": "skipped_sample",
-                       "reason": f"no readable background in {MAX_ATTEMPTS} draws"})
-        return Outcome(index, None, events)
+        clip = self.sources.clips[number]
+
+        def attempt(draw: int, events: list[dict]) -> EncodedSample:
+            arrays = self.clip_arrays(number)
+            check_frame(self.sources.root, clip, arrays, frame)
+            background = self.draw_background(index, draw)
+            result = compose(self.options, clip, number, frame, arrays, background,
+                             self.sources.root, events)
+            return self._encode(index, draw, result)
+
+        return attempts(index, MAX_ATTEMPTS, attempt, f"no readable background in {MAX_ATTEMPTS} draws",
+                        redraw=RedrawError)
+
+    def draw_background(self, index: int, attempt: int) -> DrawnBackground:
+        """Background draw ``attempt`` of sample ``index``, read and decoded (BGR); a file
+        failing the gate raises RedrawError (another draw may work)."""
+        position, k = self.pick_background(index, attempt)
+        background = self.sources.backgrounds[position]
+        data, pixels = drawn(lambda: read_background(Path(self.options.bg_root), background, bgr=True))
+        return DrawnBackground(background, k, data, pixels)
 
     def _encode(self, index: int, attempt: int, result: Composite) -> EncodedSample:
         opts = self.options

@@ -23,6 +23,7 @@ import numpy as np
 
 from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
+from mattehub.inputs.backgrounds import Background
 from mattehub.inputs.listing import Skip
 from mattehub.families.surreal_alpha.matfile import load_mat, mat_variables
 from mattehub.families.video_him.sources import decode_video, video_header
@@ -58,6 +59,23 @@ class SurrealClip:
     def problem(self, kind: str) -> str | None:
         """Why the optional file ``kind`` is unusable (None: fine or missing)."""
         return dict(self.problems).get(kind)
+
+
+@dataclass(frozen=True)
+class SurrealSources:
+    """What a ``surreal-alpha`` build reads: the usable clips (sorted), the backgrounds, and
+    ``offsets[c]``, the first sample id of clip ``c`` (``offsets[-1]``: the sample count)."""
+
+    root: Path
+    """The folder clip stems are relative to."""
+    clips: tuple[SurrealClip, ...]
+    backgrounds: tuple[Background, ...]
+    offsets: np.ndarray = field(compare=False, repr=False)
+
+    def listing(self) -> list:
+        """Clips and backgrounds, as fingerprinted."""
+        return [[c.name, c.frames, list(c.size), c.has_depth, c.has_info] for c in self.clips] + \
+            [[b.path, list(b.size)] for b in self.backgrounds]
 
 
 @dataclass

@@ -17,22 +17,18 @@ schedule by id keeps the level a pure function of the id.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.contract.schema import CLIP, IMAGE_LIST, META, FieldSpec, Schema
-from mattehub.core.errors import BuildError, SourceError
+from mattehub.core.errors import BuildError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.options.argtypes import int_in
-from mattehub.inputs import gate
-from mattehub.families.video_him.sources import scan_background, scan_foreground
+from mattehub.families.video_him.sources import VideoHimSources, scan_lists
 from mattehub.recipes.base import Recipe
+from mattehub.recipes.outcomes import attempts
 from mattehub.contract.him_meta import VIDEO_HIM_META as META_FEATURES
 from mattehub.families.video_him.synth import synthesise_clip
 
@@ -56,13 +52,6 @@ class VideoHimOptions:
     jpeg_quality: int = codecs.DEFAULT_JPEG_QUALITY
 
 
-def _read_list(path: Path) -> list[str]:
-    if not path.is_file():
-        raise SourceError(path, "not found", "--data-dir must hold fg_<split>.txt and bg_<split>.txt")
-    lines = path.read_bytes().decode("utf-8-sig").splitlines()
-    return [line.strip().rstrip("/") for line in lines if line.strip()]
-
-
 class VideoHimRecipe(Recipe):
     """Synthesised video HIM clips written straight to shards."""
 
@@ -73,7 +62,6 @@ class VideoHimRecipe(Recipe):
     options_class = VideoHimOptions
     path_options = ("data_dir",)
     cli_options = ("data_dir", "level", "list_split", "max_frames", "jpeg_quality")
-    streams_from_sources = True
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -102,41 +90,10 @@ class VideoHimRecipe(Recipe):
                        if (root / f"bg_{path.name[3:]}").is_file())
         return found or ["train"]
 
-    def prepare(self) -> dict:
-        root = Path(self.options.data_dir)
-        split = self.options.list_split
-        self.foregrounds, fg_errors = self._scan(root, f"fg_{split}.txt", scan_foreground)
-        self.backgrounds, bg_errors = self._scan(root, f"bg_{split}.txt", scan_background)
-        errors = fg_errors + bg_errors
-        if errors:
-            listing = "\n".join(f"  - {e}" for e in errors)
-            raise SourceError(root, f"{len(errors)} list line(s) point at unusable paths:\n{listing}")
-        if len(self.foregrounds) < 2 or not self.backgrounds:
-            raise SourceError(root, "v-him needs at least 2 foreground clips and 1 background")
-        return {"foregrounds": len(self.foregrounds), "backgrounds": len(self.backgrounds),
-                "skipped_inputs": []}
-
-    @staticmethod
-    def _scan(root: Path, list_name: str, scan):
-        found, errors = [], []
-        for line in _read_list(root / list_name):
-            try:
-                found.append(scan(root, line))
-            except SourceError as exc:
-                errors.append(f"{list_name}: {exc}")
-        return found, errors
-
-    def pick_background(self, rng: np.random.Generator):
-        """A landscape still with probability ``still_background``, else a clip (with fallback)."""
-        stills = [b for b in self.backgrounds if b.kind == "image" and b.size[0] > b.size[1]]
-        clips = [b for b in self.backgrounds if b.kind != "image"]
-        pool = stills if (rng.random() < self.options.still_background and stills) or not clips else clips
-        return pool[int(rng.integers(len(pool)))]
-
-    def source_fingerprint(self) -> str:
-        listing = [asdict(s) for s in self.foregrounds + self.backgrounds]
-        options = {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
-        return hashlib.sha256(json.dumps([options, listing], sort_keys=True).encode()).hexdigest()
+    def scan_sources(self) -> tuple[VideoHimSources, dict]:
+        sources = scan_lists(Path(self.options.data_dir), self.options.list_split)
+        return sources, {"foregrounds": len(sources.foregrounds),
+                         "backgrounds": len(sources.backgrounds), "skipped_inputs": []}
 
     def schema(self) -> Schema:
         fields = (FieldSpec("frames", IMAGE_LIST, "jpg"), FieldSpec("instance_alphas", CLIP),
@@ -147,20 +104,17 @@ class VideoHimRecipe(Recipe):
         return LEVELS[index % 3] if self.options.level == "mix" else self.options.level
 
     def make(self, index: int) -> Outcome:
-        level, events = self.level_of(index), []
-        for attempt in range(self.options.max_attempts):
-            rng = sample_rng(self.name, self.seed, index, attempt)
-            try:
-                result = synthesise_clip(self, rng, level, events)
-            except SourceError as exc:
-                events.append(gate.bad_input_event(exc))
-                continue
-            if result.ok:
-                return Outcome(index, self._encode(index, attempt, result), events)
-            events.append({"kind": "rejected_attempt", "reason": result.reason})
-        events.append({"kind": "skipped_sample",
-                       "reason": f"no valid {level} clip in {self.options.max_attempts} attempts"})
-        return Outcome(index, None, events)
+        """Up to ``max_attempts`` clips of the id's level, each from its own attempt seed; a
+        clip whose occlusion breaks the level's rule is rejected and the next one drawn."""
+        level = self.level_of(index)
+
+        def attempt(number: int, events: list[dict]) -> EncodedSample | str:
+            rng = sample_rng(self.name, self.seed, index, number)
+            result = synthesise_clip(self.options, self.sources, rng, level, events)
+            return self._encode(index, number, result) if result.ok else result.reason
+
+        tries = self.options.max_attempts
+        return attempts(index, tries, attempt, f"no valid {level} clip in {tries} attempts")
 
     def _encode(self, index: int, attempt: int, result) -> EncodedSample:
         quality = self.options.jpeg_quality

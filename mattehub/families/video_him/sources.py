@@ -8,7 +8,7 @@ Every problem is collected during the scan and reported at once, before any work
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import av
@@ -34,6 +34,50 @@ class VideoSource:
     frames: int
     size: tuple[int, int]
     rgba: bool = False  # foreground frames carrying their own alpha channel
+
+
+@dataclass(frozen=True)
+class VideoHimSources:
+    """What a ``v-him`` build draws from: the listed foreground clips and backgrounds, in
+    list order (paths relative to ``--data-dir``)."""
+
+    foregrounds: tuple[VideoSource, ...]
+    backgrounds: tuple[VideoSource, ...]
+
+    def listing(self) -> list:
+        """Every listed source, as fingerprinted."""
+        return [asdict(s) for s in self.foregrounds + self.backgrounds]
+
+
+def scan_lists(root: Path, split: str) -> VideoHimSources:
+    """The sources of ``fg_<split>.txt`` and ``bg_<split>.txt`` in ``root``; a SourceError
+    lists every line that points at an unusable path."""
+    foregrounds, fg_errors = _scan_list(root, f"fg_{split}.txt", scan_foreground)
+    backgrounds, bg_errors = _scan_list(root, f"bg_{split}.txt", scan_background)
+    errors = fg_errors + bg_errors
+    if errors:
+        listing = "\n".join(f"  - {e}" for e in errors)
+        raise SourceError(root, f"{len(errors)} list line(s) point at unusable paths:\n{listing}")
+    if len(foregrounds) < 2 or not backgrounds:
+        raise SourceError(root, "v-him needs at least 2 foreground clips and 1 background")
+    return VideoHimSources(tuple(foregrounds), tuple(backgrounds))
+
+
+def _read_list(path: Path) -> list[str]:
+    if not path.is_file():
+        raise SourceError(path, "not found", "--data-dir must hold fg_<split>.txt and bg_<split>.txt")
+    lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    return [line.strip().rstrip("/") for line in lines if line.strip()]
+
+
+def _scan_list(root: Path, list_name: str, scan) -> tuple[list[VideoSource], list[str]]:
+    found, errors = [], []
+    for line in _read_list(root / list_name):
+        try:
+            found.append(scan(root, line))
+        except SourceError as exc:
+            errors.append(f"{list_name}: {exc}")
+    return found, errors
 
 
 def _frame_files(folder: Path) -> list[Path]:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-from mattehub.families.video_him.sources import read_alpha, read_rgb_alpha
+from mattehub.families.video_him.sources import VideoHimSources, VideoSource, read_alpha, read_rgb_alpha
 from mattehub.synthesis.layers import LayerStack, Patch, content_box, resize_patch
-
-if TYPE_CHECKING:
-    from mattehub.families.video_him.recipe import VideoHimRecipe
 
 JITTER = {"easy": 0.0, "medium": 0.5, "hard": 0.5}
 SCALE = {"easy": (1.0, 1.0), "medium": (1.0, 1.5), "hard": (1.0, 2.0)}
@@ -70,15 +67,24 @@ def _stack(width, height, crops, placed) -> LayerStack:
     return stack
 
 
-def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: str,
+def pick_background(opts: Any, sources: VideoHimSources, rng: np.random.Generator) -> VideoSource:
+    """A landscape still with probability ``still_background``, else a clip (with fallback)."""
+    stills = [b for b in sources.backgrounds if b.kind == "image" and b.size[0] > b.size[1]]
+    clips = [b for b in sources.backgrounds if b.kind != "image"]
+    pool = stills if (rng.random() < opts.still_background and stills) or not clips else clips
+    return pool[int(rng.integers(len(pool)))]
+
+
+def synthesise_clip(opts: Any, sources: VideoHimSources, rng: np.random.Generator, level: str,
                     events: list[dict]) -> ClipResult:
-    """One attempt at a clip of ``level``; every random number comes from ``rng``.
-    Normalised inputs are noted in ``events``; a damaged input raises SourceError."""
-    opts, fgs, root = recipe.options, recipe.foregrounds, Path(recipe.options.data_dir)
+    """One attempt at a clip of ``level`` from ``sources`` with the ``v-him`` options
+    ``opts``; every random number comes from ``rng``. Normalised inputs are noted in
+    ``events``; a damaged input raises SourceError."""
+    fgs, root = sources.foregrounds, Path(opts.data_dir)
     top = opts.max_instances if level != "easy" else min(opts.max_instances, 3)
     chosen = [fgs[i] for i in rng.choice(len(fgs), size=min(int(rng.integers(2, top + 1)), len(fgs)),
                                          replace=False)]
-    bg = recipe.pick_background(rng)
+    bg = pick_background(opts, sources, rng)
     length = min(opts.max_frames, *(fg.frames for fg in chosen))
     starts = [int(rng.integers(0, fg.frames - length + 1)) for fg in chosen]
     bg_start = int(rng.integers(0, bg.frames)) if bg.kind != "image" else 0
@@ -97,7 +103,7 @@ def synthesise_clip(recipe: "VideoHimRecipe", rng: np.random.Generator, level: s
     if isinstance(judged, str):
         return ClipResult(False, judged)
     meta.update(judged)
-    return _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta, events)
+    return _render(root, chosen, starts, boxes, placed, bg, bg_start, length, meta, events)
 
 
 def _crops(frames, boxes, t, with_rgb: bool) -> list[Patch]:
@@ -127,10 +133,9 @@ def _judge(alphas, boxes, placed, size, level) -> dict | str:
     return {"own_area": own_area, "occlusion": occlusion}
 
 
-def _render(recipe, chosen, starts, boxes, placed, bg, bg_start, length, meta,
+def _render(root: Path, chosen, starts, boxes, placed, bg, bg_start, length, meta,
             events) -> ClipResult:
     """Second pass of an accepted attempt: colour frames, background, blending."""
-    root = Path(recipe.options.data_dir)
     clips = [_hold(read_rgb_alpha(root, fg, s, length, events), length)
              for fg, s in zip(chosen, starts)]
     background = _hold(read_rgb_alpha(root, bg, bg_start, length, events), length)

@@ -19,7 +19,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from mattehub.inputs import remote
-from mattehub.inputs.archives.errors import ArchiveError
+from mattehub.core.errors import ArchiveError
 
 _OPEN_LOCK = threading.Lock()
 

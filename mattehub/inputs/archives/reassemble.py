@@ -22,7 +22,7 @@ from fsspec.implementations.local import LocalFileSystem
 from tqdm.auto import tqdm
 
 from mattehub.inputs.archives import records
-from mattehub.inputs.archives.errors import ArchiveError
+from mattehub.core.errors import ArchiveError
 from mattehub.inputs.archives.splitzip import Member, SplitZip
 from mattehub.core.errors import BuildError
 

@@ -32,7 +32,7 @@ try:  # ISA-L's inflate: the same bytes as zlib's (the CRC is checked all the sa
     from isal import isal_zlib as _isal  # faster on JPEG-like members; optional (pip install isal)
 except ImportError:  # pragma: no cover - depends on the environment
     _isal = None
-from mattehub.inputs.archives.errors import ArchiveError
+from mattehub.core.errors import ArchiveError
 from mattehub.inputs.archives.parts import Parts
 
 TAIL_BYTES = records.EOCD_SIZE + records.MAX_COMMENT + records.LOCATOR64_SIZE
