@@ -84,7 +84,7 @@ def _tiles(values: dict[str, Any], suffix: str) -> list[Tile]:
     return tiles
 
 
-def _depth_tile(label: str, data: bytes, shape=None) -> Tile:
+def _depth_tile(label: str, data: bytes, shape: tuple[int, ...] | None = None) -> Tile:
     """16-bit depth (millimetres, 0 = none) in colour, near = bright; 8-bit relative depth
     (bright = far, 0 is a valid value) as the grey it is."""
     if _small(data).dtype == np.uint16:

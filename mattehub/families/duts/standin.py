@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
+
 from mattehub.families.demo import DemoBuild, FamilyDemo
 from mattehub.families.duts.recipe import DutsOptions, DutsRecipe
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
+
 from mattehub.families.demo import DemoBuild, FamilyDemo
 from mattehub.families.overlay_depth.export import export_original
 from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe

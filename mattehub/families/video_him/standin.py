@@ -16,9 +16,8 @@ import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.inputs import gate
-from mattehub.families.image_him.standin import HhmDemoSources
+from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
 from mattehub.families.demo import DemoBuild, FamilyDemo
-from mattehub.families.image_him.standin import make_hhm_sources
 from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
 
 FRAMES = 8
