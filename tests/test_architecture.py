@@ -93,3 +93,12 @@ def test_builder_entry_only_imports_the_streaming_builder():
         elif isinstance(node, ast.ImportFrom):
             imported.add("." * node.level + (node.module or ""))
     assert imported == {STREAMING_BUILDER}, imported
+
+
+def test_every_family_folder_declares_its_demo_and_the_demo_runs_it():
+    from mattehub.cli.demo import DEMO_FAMILIES
+
+    folders = {path.parent.name for path in (REPO / "mattehub" / "families").glob("*/recipe.py")}
+    in_demo = {module.__name__.split(".")[-2] for module in DEMO_FAMILIES}
+    assert in_demo == folders
+    assert all(callable(getattr(module, "demo", None)) for module in DEMO_FAMILIES)
