@@ -253,15 +253,15 @@ def fmt_runs(results: dict) -> list[str]:
 
 
 STAGES = {  # title: (file, function) whose cumulative time it is, in (a)'s profile
-    "whole build": ("build.py", "build"),
-    "foreground: decode + encode (once per foreground)": ("aim_compose.py", "prepare_foreground"),
-    "background: decode": ("sources/gate.py", "decode_rgb"),
-    "background: DIM scale + crop": ("aim_compose.py", "dim_background"),
-    "composite (blendLinear + float32 weights)": ("aim_compose.py", "composite"),
-    "encode composite + background": ("recipes/aim.py", "_encode"),
-    "Parquet writer": ("writers/parquet.py", "write"),
-    "WebDataset writer": ("writers/webdataset.py", "write"),
-    "shard digests (sha256/md5)": ("shards.py", "file_digests"),
+    "whole build": ("build/run.py", "build"),
+    "foreground: decode + encode (once per foreground)": ("families/aim/compose.py", "prepare_foreground"),
+    "background: decode": ("inputs/gate.py", "decode_rgb"),
+    "background: DIM scale + crop": ("families/aim/compose.py", "dim_background"),
+    "composite (blendLinear + float32 weights)": ("families/aim/compose.py", "composite"),
+    "encode composite + background": ("families/aim/recipe.py", "_encode"),
+    "Parquet writer": ("formats/parquet.py", "write"),
+    "WebDataset writer": ("formats/webdataset.py", "write"),
+    "shard digests (sha256/md5)": ("build/sequence.py", "file_digests"),
     "finalize: preview sheet, card": ("finalize.py", "finalize_split"),
 }
 REFERENCE_STAGES = {"whole run": ("reference_aim.py", "run_reference"),

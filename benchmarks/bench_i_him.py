@@ -39,17 +39,17 @@ MARK_START, MARK_END = "<!-- bench_i_him:start -->", "<!-- bench_i_him:end -->"
 PACKAGES = ("mattehub", "numpy", "opencv-python-headless", "pillow", "pyarrow", "webdataset")
 TARGET_AB, TARGET_AC = 2.0, 1.3
 STAGES = (  # (file, function) of (a)'s stages, profiled by cumulative time; nested ones indented
-    ("i_him.py", "prepare", "scan sources (once per build)"),
-    ("i_him_synth.py", "synthesise", "synthesis (all pixel work of an attempt)"),
-    ("i_him_synth.py", "_load_patch", "  read + decode fg JPEG and alpha PNG, crop"),
+    ("families/image_him/recipe.py", "prepare", "scan sources (once per build)"),
+    ("families/image_him/synth.py", "synthesise", "synthesis (all pixel work of an attempt)"),
+    ("families/image_him/synth.py", "_load_patch", "  read + decode fg JPEG and alpha PNG, crop"),
     ("layers.py", "resize_patch", "  resize instance (cv2: RGB and matte)"),
     ("layers.py", "try_place", "  placement tries (occlusion test)"),
     ("layers.py", "union_alpha", "  union matte"),
-    ("i_him_synth.py", "_fill", "  final arrays: composite, mattes, canvas-size fg"),
+    ("families/image_him/synth.py", "_fill", "  final arrays: composite, mattes, canvas-size fg"),
     ("layers.py", "composite", "    of which composite"),
-    ("i_him.py", "_encode", "encode outputs (JPEG/PNG)"),
-    ("shards.py", "add", "write to Parquet + tar writers"),
-    ("shards.py", "finish", "close shards, sha256/md5, stats"),
+    ("families/image_him/recipe.py", "_encode", "encode outputs (JPEG/PNG)"),
+    ("build/sequence.py", "add", "write to Parquet + tar writers"),
+    ("build/sequence.py", "finish", "close shards, sha256/md5, stats"),
     ("finalize.py", "finalize_split", "finalize: preview sheet, index, card (once per build)"),
 )
 KINDS = {

@@ -379,7 +379,7 @@ def collect(srcs: dict[str, Path], plan: Plan) -> tuple[dict[str, dict], dict[st
 
 STAGES = {  # title: (file, function) in (2)'s main-process profile, cumulative time
     "whole build (`cli.main`)": ("mattehub/cli/main.py", "main"),
-    "scan sources (`prepare`)": ("recipes/i_him.py", "prepare"),
+    "scan sources (`prepare`)": ("families/image_him/recipe.py", "prepare"),
     "start the 2 spawn workers (`Pool.__init__`)": ("multiprocessing/pool.py", "__init__"),
     "wait for the workers' samples (`ApplyResult.get`)": ("multiprocessing/pool.py", "get"),
     "write samples to Parquet + tar (`ShardSequence.add`)": ("mattehub/build/sequence.py", "add"),

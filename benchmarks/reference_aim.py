@@ -1,6 +1,6 @@
 """Adobe Image Matting training composites, written the way Deep Image Matting's script makes them.
 
-This is the baseline (b) of ``bench_aim.py`` (sources.md section 6). It follows the
+This is the baseline (b) of ``bench_aim.py`` (docs/sources.md, 'Adobe Image Matting and Composition-1k'). It follows the
 composition code released with Deep Image Matting (``Composition_code.py``), with OpenCV
 in place of Pillow as the PyTorch re-implementations of it do, one composite at a time and
 no mattehub import:

@@ -2,7 +2,7 @@
 
 This is the baseline (b) of ``bench_i_him.py``: Pillow opens, converts, crops, resizes and
 saves; numpy does the compositing in float32 over the whole canvas. It makes the release's
-choices (sources.md section 2): 2-4 distinct foregrounds, each cropped to the bounding box
+choices (docs/sources.md, 'I-HIM50K synthesis'): 2-4 distinct foregrounds, each cropped to the bounding box
 of its matte, scaled to a height of U(0.5, 0.9) x the background height, placed at a
 uniform position fully inside the canvas with up to 3 tries; placing an instance multiplies
 every earlier alpha by (1 - alpha_new), and a try is refused when an earlier non-empty

@@ -1,6 +1,6 @@
 """The "Monocular Depth Estimation and Segmentation" overlay notebooks' algorithm, their way.
 
-This is the baseline (b) of ``bench_overlay.py`` (sources.md section 5), written from the
+This is the baseline (b) of ``bench_overlay.py`` (docs/sources.md, 'Overlay + mask + depth'), written from the
 description with Pillow + numpy, one sample at a time, and no mattehub import:
 
 - for each background (sorted): ``Image.open``, ``convert("RGB")``, ``resize((224, 224))``

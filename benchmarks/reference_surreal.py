@@ -1,6 +1,6 @@
 """Deep Image Matting's SURREAL data creation, written the way the original tool does it.
 
-This is the baseline (b) of ``bench_surreal.py`` (sources.md section 4). OpenCV does all
+This is the baseline (b) of ``bench_surreal.py`` (docs/sources.md, 'SURREAL'). OpenCV does all
 pixel work, one frame at a time, with no caching beyond "a clip is read whole":
 
 - a clip is read whole: ``scipy.io.loadmat`` of its ``_segm.mat`` (every ``segm_t``), and

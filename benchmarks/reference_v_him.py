@@ -2,7 +2,7 @@
 
 This is the baseline (b) of ``bench_v_him.py``: Pillow opens every frame, crops it to the
 instance's box and resizes it; numpy composites each frame in float32 over the whole canvas.
-It makes the release's choices (sources.md section 3), per clip id:
+It makes the release's choices (docs/sources.md, 'V-HIM synthesis'), per clip id:
 
 - level: easy / medium / hard by ``id % 3`` (mattehub's ``mix`` schedule) or a fixed one;
 - 2-4 distinct foreground clips (at most 3 for easy); a background: a landscape still image

@@ -1,5 +1,5 @@
 """An Adobe Image Matting tree for the ``aim`` tests, written independently of mattehub
-(sources.md section 6; the prepared layout matting code bases use).
+(docs/sources.md, 'Adobe Image Matting and Composition-1k'; the prepared layout matting code bases use).
 
 * ``data/train/fg``: foregrounds, PNG and one JPEG (``d.jpg``, whose alpha is ``d.png``:
   pairs by stem), random blocky colours so resampling or channel errors show;

@@ -1,5 +1,5 @@
 """Synthesis inputs for the overlay-depth tests, written independently of mattehub
-(sources.md section 5; /tmp/overlay_spec.md "synthesis").
+(docs/sources.md, 'Overlay + mask + depth'; docs/format.md, 'Synthesis: which id is which').
 
 * ``bg/``: backgrounds, JPEG q95 (PIL), of various sizes and aspect ratios (landscape,
   portrait, very wide, in a sub-folder too); blocky random colours, so resampling and

@@ -1,5 +1,5 @@
 """A SURREAL-format tree for the surreal-alpha tests, written independently of
-``mattehub.families.surreal_alpha.standin`` (sources.md section 4).
+``mattehub.families.surreal_alpha.standin`` (docs/sources.md, 'SURREAL').
 
 ``<root>/cmu/<split>/run0/<seq>/<seq>_c<NNNN>`` with:
 

@@ -18,7 +18,7 @@ from PIL import Image
 from conftest import i_him_recipe
 from mattehub.contract import codecs
 from mattehub.build.run import BuildOptions, build
-from mattehub.output.card import licence_fields, size_category
+from mattehub.output.card_yaml import licence_fields, size_category
 from mattehub.cli.demo import run_demo
 from mattehub.families.surreal_alpha.standin import make_surreal_sources
 from mattehub.core.jsonio import read_json

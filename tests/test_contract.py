@@ -15,6 +15,16 @@ def test_every_family_and_field_is_documented():
             assert f"`{name}`" in DOC, f"{family}.{name} missing from docs/format.md"
 
 
+def test_preview_tiles_name_contract_fields_and_every_family_has_a_picture():
+    from mattehub.contract.schema import PICTURE, TILES
+
+    fields = {name for names in FAMILIES.values() for name in names}
+    assert set(TILES) <= fields
+    assert all(rule.hidden_by is None or rule.hidden_by in fields for rule in TILES.values())
+    for family, names in FAMILIES.items():
+        assert any(TILES[n].draw == PICTURE for n in names if n in TILES), family
+
+
 def test_every_meta_key_is_documented():
     from mattehub.families.surreal_alpha.meta import META_FEATURES as SURREAL_META
     from mattehub.contract.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META

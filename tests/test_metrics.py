@@ -1,5 +1,6 @@
-"""``mattehub.analysis.metrics`` against cases worked out by hand: SAD, MSE, MAD, Grad and Conn over
-the whole image and the unknown region, clips, dtSSD, MESSDdt, and instance matching.
+"""``mattehub.analysis.metrics`` and ``clip_metrics`` against cases worked out by hand: SAD,
+MSE, MAD, Grad and Conn over the whole image and the unknown region, clips, dtSSD, MESSDdt,
+and instance matching.
 
 Expected values are written from the definitions in the comments (alpha = value / 255),
 never taken from the functions under test."""
@@ -10,6 +11,7 @@ import math
 import numpy as np
 import pytest
 
+from mattehub.analysis import clip_metrics as C
 from mattehub.analysis import metrics as M
 
 U8 = np.uint8
@@ -47,9 +49,9 @@ def test_perfect_prediction_scores_zero_everywhere():
     rng = np.random.default_rng(3)
     gt = rng.integers(0, 256, (4, 17, 13), dtype=U8)
     trimap = rng.choice(np.array([0, 128, 255], U8), gt.shape)
-    clip = M.clip_errors(gt.copy(), gt, trimap)
+    clip = C.clip_errors(gt.copy(), gt, trimap)
     assert {name: set(values) for name, values in clip.items()} == {
-        "whole": set(M.CLIP_METRICS), "unknown": set(M.CLIP_METRICS)}
+        "whole": set(C.CLIP_METRICS), "unknown": set(C.CLIP_METRICS)}
     assert all(value == 0 for region in clip.values() for value in region.values())
 
 
@@ -171,13 +173,13 @@ def test_dtssd_and_messddt_by_hand():
     gt = np.zeros((2, 1, 2), U8)
     pred = gt.copy()
     pred[1, 0, 0] = 51
-    assert M.dtssd(pred, gt) == pytest.approx(100 * math.sqrt(0.02))
-    assert M.messddt(pred, gt) == pytest.approx(200.0)
+    assert C.dtssd(pred, gt) == pytest.approx(100 * math.sqrt(0.02))
+    assert C.messddt(pred, gt) == pytest.approx(200.0)
     # region of the earlier frame only: pixel (0, 0) unknown in frame 0 -> sqrt(0.04 / 1) x 100
     trimap = np.array([[[128, 0]], [[0, 0]]], U8)
-    assert M.dtssd(pred, gt, trimap) == pytest.approx(20.0)
-    assert M.messddt(pred, gt, trimap) == pytest.approx(0.0)  # e_1 is outside frame 1's region
-    assert M.dtssd(pred[:1], gt[:1]) == 0 and M.messddt(pred[:1], gt[:1]) == 0
+    assert C.dtssd(pred, gt, trimap) == pytest.approx(20.0)
+    assert C.messddt(pred, gt, trimap) == pytest.approx(0.0)  # e_1 is outside frame 1's region
+    assert C.dtssd(pred[:1], gt[:1]) == 0 and C.messddt(pred[:1], gt[:1]) == 0
 
 
 def test_temporal_errors_ignore_an_error_constant_in_time():
@@ -186,7 +188,7 @@ def test_temporal_errors_ignore_an_error_constant_in_time():
     gt[:, 20:30, 20:30] = 255
     biased = np.where(gt == 0, 40, 255).astype(U8)  # the same wrong background in every frame
     assert M.sad(biased, gt) > 0
-    assert M.dtssd(biased, gt) == 0 and M.messddt(biased, gt) == 0
+    assert C.dtssd(biased, gt) == 0 and C.messddt(biased, gt) == 0
 
 
 def test_messddt_follows_the_ground_truth_motion_and_dtssd_does_not():
@@ -199,8 +201,8 @@ def test_messddt_follows_the_ground_truth_motion_and_dtssd_does_not():
         gt[t, 20:30, 20 + 3 * t:30 + 3 * t] = 255
         pred[t] = gt[t]
         pred[t, 25, 24 + 3 * t] = 0
-    assert M.messddt(pred, gt) == 0
-    assert M.dtssd(pred, gt) == pytest.approx(100 * math.sqrt(2 / 4096))
+    assert C.messddt(pred, gt) == 0
+    assert C.dtssd(pred, gt) == pytest.approx(100 * math.sqrt(2 / 4096))
 
 
 def test_hungarian_matching_finds_the_permutation_and_index_keeps_order():
@@ -248,6 +250,6 @@ def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match="trimap"):
         M.sad(gt, gt, np.zeros((2, 2), U8))
     with pytest.raises(ValueError, match=r"clips of shape \(T, H, W\)"):
-        M.dtssd(gt, gt)
+        C.dtssd(gt, gt)
     with pytest.raises(ValueError, match="unknown matching"):
         M.match_instances([gt], [gt], "greedy")

@@ -2,7 +2,7 @@
 
 Every expectation is computed here from the input files with numpy/cv2 (never by calling
 the code under test): the id -> (bg, fg, flip, scale, position) mapping of the spec
-(/tmp/overlay_spec.md), masks exactly binary and placed, the composite (background outside
+(docs/format.md, 'Synthesis: which id is which'), masks exactly binary and placed, the composite (background outside
 the box, foreground colour where it is opaque, no green bleeding from under alpha 0, no
 BGR/RGB swap), ``exact`` depth (nearest-resized map, foot point under the mask), the
 ``none`` schema, a depth model's 8-bit maps, identical bytes for 1 and 2 workers, and

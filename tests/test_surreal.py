@@ -163,7 +163,7 @@ def on_canvas(array: np.ndarray, box, canvas: tuple[int, int]) -> np.ndarray:
 
 def expected_geometry(layout: str, bg_size: tuple[int, int], dim_size: int = 640):
     """(canvas, frame box, background scale, scaled background size, crop) per docs/format.md
-    and sources.md: native = the 320x240 frame, background scaled to cover and centre-cropped;
+    and docs/sources.md, 'SURREAL': native = the 320x240 frame, background scaled to cover and centre-cropped;
     dim = background shorter side ``dim_size`` is the canvas, frame longer side 640 centred."""
     w, h = bg_size
     if layout == "native":

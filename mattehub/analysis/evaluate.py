@@ -49,7 +49,8 @@ from tqdm.auto import tqdm
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.streaming.loading import stream
 from mattehub.inputs import gate
-from mattehub.analysis.metrics import CLIP_METRICS, FRAME_METRICS, MATCHINGS, REGIONS, SCALES, clip_errors, match_instances, matting_errors
+from mattehub.analysis.clip_metrics import CLIP_METRICS, clip_errors
+from mattehub.analysis.metrics import FRAME_METRICS, MATCHINGS, REGIONS, SCALES, match_instances, matting_errors
 from mattehub.synthesis.trimap import trimap as make_trimap
 
 TRIMAP_KINDS: tuple[str, ...] = ("him-eval", "duts")

@@ -1,5 +1,5 @@
-"""Matting errors: SAD, MSE, MAD, Grad and Conn per image, dtSSD and MESSDdt per clip, and
-the matching of predicted instances to ground-truth instances (``mattehub evaluate``).
+"""Matting errors: SAD, MSE, MAD, Grad and Conn per image (and per frame of a clip), and the
+matching of predicted instances to ground-truth instances (``mattehub evaluate``).
 
 The image errors are those of the Deep Image Matting / alphamatting.com MATLAB evaluation
 code (Ning Xu, 2018: ``compute_sad_loss.m``, ``compute_mse_loss.m``,
@@ -43,19 +43,7 @@ An empty region gives 0 (the MATLAB code would divide by zero).
 Clips (T, H, W): each frame error is computed per frame and the clip's value is the mean
 over its frames, so a clip's SAD is comparable to an image's.
 
-Temporal errors of a clip (T >= 2; a one-frame clip scores 0):
-
-* ``dtssd``: the VideoMatte240K / Robust Video Matting definition, per frame pair
-  ``sqrt(sum_R ((a_p,t - a_p,t-1) - (a_g,t - a_g,t-1))^2 / |R|) x 100``, averaged over the
-  T - 1 pairs; ``R`` is the region of frame t-1 (MaGGIe's ``mask_0``).
-* ``messddt``: MaGGIe's (``maggie/utils/metric.py``): the ground-truth flow from frame t to
-  t+1 by OpenCV Farneback on ``round(255 a_g)`` with (0.5, 5, 10, 2, 7, 1.5,
-  ``OPTFLOW_FARNEBACK_GAUSSIAN``), rounded to whole pixels and clamped to the frame; with
-  ``e = (a_p - a_g)^2`` and ``m`` the region,
-  ``sum_t sum_x |e_t(x) m_t(x) - e_t+1(x + f(x)) m_t+1(x + f(x))| / sum_t |R_t| x 10^4``.
-  MaGGIe adds 1 to each frame's pixel count and indexes the warped frame with rows and
-  columns swapped; mattehub divides by the pixel count alone and follows the flow as
-  OpenCV defines it (x, then y).
+Temporal errors of clips (dtSSD, MESSDdt) are in ``mattehub.analysis.clip_metrics``.
 
 Instances (MaGGIe's HIM2K / M-HIM2K / V-HIM60 evaluation, ``maggie/engine/test.py``): each
 instance is scored on its own against its ground-truth matte, with its own trimap, and the
@@ -78,7 +66,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-import cv2
 import numpy as np
 
 UNKNOWN = 128
@@ -88,17 +75,12 @@ MSE_SCALE = 1e3
 MAD_SCALE = 1e3
 GRAD_SCALE = 1e-3
 CONN_SCALE = 1e-3
-DTSSD_SCALE = 1e2
-MESSDDT_SCALE = 1e4
 GRAD_SIGMA = 1.4
 GRAD_EPSILON = 1e-2
 CONN_STEP = 0.1
 CONN_MIN_DIFF = 0.15
-FARNEBACK = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
-"""pyr_scale, levels, winsize, iterations, poly_n, poly_sigma, flags (MaGGIe's MESSDdt)."""
 
 FRAME_METRICS: tuple[str, ...] = ("sad", "mse", "mad", "grad", "conn")
-CLIP_METRICS: tuple[str, ...] = FRAME_METRICS + ("dtssd", "messddt")
 REGIONS: tuple[str, ...] = ("whole", "unknown")
 MATCHINGS: tuple[str, ...] = ("index", "hungarian")
 SCALES: dict[str, str] = {
@@ -130,7 +112,7 @@ def as_unit(alpha: np.ndarray, name: str = "alpha") -> np.ndarray:
     raise ValueError(f"{name}: expected uint8 (0..255) or float in [0, 1], got {alpha.dtype}")
 
 
-def _pair(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None):
+def unit_pair(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None):
     """Unit-range pred and gt of one shape (H, W) or (T, H, W), and the trimap checked."""
     p, g = as_unit(pred, "pred"), as_unit(gt, "gt")
     if p.shape != g.shape or p.ndim not in (2, 3):
@@ -246,7 +228,7 @@ _MAPS: dict[str, tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], bool, flo
 """metric -> (per-pixel error map, mean over the region (else sum), reporting scale)."""
 
 
-def _reduce(error: np.ndarray, region: np.ndarray, mean: bool, scale: float) -> float:
+def reduce_error(error: np.ndarray, region: np.ndarray, mean: bool, scale: float) -> float:
     """Sum or mean of ``error`` over ``region``, scaled; an empty region gives 0."""
     values = error[region]
     if mean:
@@ -262,7 +244,7 @@ def matting_errors(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None =
     """Every metric over the whole image and, with a trimap, over its unknown region:
     ``{"whole": {"sad": .., ...}, "unknown": {...}}``. Each per-pixel map is computed once
     for both regions. Clips (T, H, W) give the mean over frames of each frame's errors."""
-    p, g, tri = _pair(pred, gt, trimap)
+    p, g, tri = unit_pair(pred, gt, trimap)
     if p.ndim == 3:
         frames = [matting_errors(p[t], g[t], None if tri is None else tri[t], metrics)
                   for t in range(p.shape[0])]
@@ -278,7 +260,7 @@ def matting_errors(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None =
         if make not in maps:
             maps[make] = make(p, g)
         for name, region in regions.items():
-            out[name][metric] = _reduce(maps[make], region, mean, scale)
+            out[name][metric] = reduce_error(maps[make], region, mean, scale)
     return out
 
 
@@ -310,73 +292,6 @@ def gradient_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None =
 def connectivity_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
     """Connectivity error / 1000 (``compute_connectivity_error``, step 0.1) over the unknown region."""
     return _one("conn", pred, gt, trimap)
-
-
-# -- temporal errors --------------------------------------------------------------------------
-
-
-def _clip(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None):
-    p, g, tri = _pair(pred, gt, trimap)
-    if p.ndim != 3:
-        raise ValueError(f"temporal errors need clips of shape (T, H, W), got {p.shape}")
-    return p, g, unknown_region(tri, g.shape)
-
-
-def dtssd(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
-    """dtSSD x 100 of a clip: per frame pair, the root mean (over the earlier frame's region)
-    of the squared difference of temporal derivatives; the mean over pairs."""
-    p, g, region = _clip(pred, gt, trimap)
-    if p.shape[0] < 2:
-        return 0.0
-    change = ((p[1:] - p[:-1]) - (g[1:] - g[:-1])) ** 2
-    pairs = [math.sqrt(_reduce(change[t], region[t], True, 1.0)) for t in range(len(change))]
-    return float(np.mean(pairs)) * DTSSD_SCALE
-
-
-def gt_flow(previous: np.ndarray, following: np.ndarray) -> np.ndarray:
-    """Farneback flow (H, W, 2; x then y) from one ground-truth frame in [0, 1] to the next,
-    on the 8-bit mattes, with MaGGIe's parameters (``FARNEBACK``)."""
-    to8 = [np.rint(frame * 255).astype(np.uint8) for frame in (previous, following)]
-    return cv2.calcOpticalFlowFarneback(to8[0], to8[1], None, *FARNEBACK)
-
-
-def gt_flows(gt: np.ndarray) -> list[np.ndarray]:
-    """The ground-truth flow of every frame pair of a clip (``gt_flow``), rounded to whole
-    pixels: what MESSDdt follows. Depends on the ground truth only, so one clip's flows
-    serve every region."""
-    g = as_unit(gt, "gt")
-    return [np.rint(gt_flow(g[t], g[t + 1])).astype(np.int64) for t in range(len(g) - 1)]
-
-
-def messddt(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None,
-            flows: Sequence[np.ndarray] | None = None) -> float:
-    """MESSDdt x 10^4 of a clip: how much the squared error changes along the ground truth's
-    motion, per pixel of the region (see the module docstring). ``flows``: ``gt_flows(gt)``
-    when already computed."""
-    p, g, region = _clip(pred, gt, trimap)
-    flows = gt_flows(g) if flows is None else flows
-    weighted = (p - g) ** 2 * region
-    rows, cols = np.indices(g.shape[1:])
-    total, pixels = 0.0, 0
-    for t, flow in enumerate(flows):
-        y = np.clip(rows + flow[..., 1], 0, g.shape[1] - 1)
-        x = np.clip(cols + flow[..., 0], 0, g.shape[2] - 1)
-        total += float(np.abs(weighted[t] - weighted[t + 1][y, x]).sum())
-        pixels += int(region[t].sum())
-    return total / pixels * MESSDDT_SCALE if pixels else 0.0
-
-
-def clip_errors(pred: np.ndarray, gt: np.ndarray,
-                trimap: np.ndarray | None = None) -> dict[str, dict[str, float]]:
-    """``matting_errors`` of a clip plus ``dtssd`` and ``messddt``, per region (the
-    ground-truth flow is computed once for both)."""
-    out = matting_errors(pred, gt, trimap)
-    flows = gt_flows(gt)
-    for name, region_trimap in (("whole", None), ("unknown", trimap)):
-        if name in out:
-            out[name]["dtssd"] = dtssd(pred, gt, region_trimap)
-            out[name]["messddt"] = messddt(pred, gt, region_trimap, flows)
-    return out
 
 
 # -- instances --------------------------------------------------------------------------------

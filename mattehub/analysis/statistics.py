@@ -3,7 +3,7 @@
 Datasets publish "mean" and "STD" per channel without saying which ones. The overlay + mask
 + depth dataset behind ``overlay-depth`` published the mean of per-image means and, as
 "STD", ``np.std`` over the per-image stds: the spread of per-image stds, not the pixel std
-(``../shared/notes/sources.md`` section 5). So every statistic here is named for what it is:
+(``docs/sources.md``, "Overlay + mask + depth"). So every statistic here is named for what it is:
 
 * ``pooled_mean``, ``pooled_std``: over all pixels of all images (population std, ddof=0);
 * ``mean_of_image_means``: the mean over images of each image's own mean;

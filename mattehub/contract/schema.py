@@ -105,6 +105,34 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 (``mattehub/synthesis/trimap.py``), and the published trimaps of AIM's test split."""
 
 
+PICTURE, GREY, INSTANCES, DEPTH, LABELS = "picture", "grey", "instances", "depth", "labels"
+"""How a preview tile draws a field: a colour picture; a grey matte; one colour per instance
+(a list of mattes or masks over black); a depth map (16-bit in colour, 8-bit relative as
+grey); a label map (one colour per label, 0 black)."""
+
+
+@dataclass(frozen=True)
+class TileRule:
+    """How the preview sheet (``mattehub/output/preview.py``) shows one contract field."""
+
+    label: str
+    draw: str
+    hidden_by: str | None = None
+    """A field whose presence makes this one redundant: ``bg`` beside ``fg`` is a layer of
+    the composite, while a lone ``bg`` (overlay-depth) is an input worth seeing."""
+
+
+TILES: dict[str, TileRule] = {
+    "image": TileRule("image", PICTURE), "frames": TileRule("frame", PICTURE),
+    "alpha": TileRule("alpha", GREY), "trimap": TileRule("trimap", GREY), "mask": TileRule("mask", GREY),
+    "instance_alphas": TileRule("instances", INSTANCES), "instance_masks": TileRule("masks", INSTANCES),
+    "depth": TileRule("depth", DEPTH), "segmentation": TileRule("segmentation", LABELS),
+    "bg": TileRule("bg", PICTURE, hidden_by="fg"),
+}
+"""The preview column of each field, in column order; the first listed field a sample has
+is its picture (clips: one per frame). Fields not listed (``fg``, ``meta``) get no column."""
+
+
 def check_schema(schema: Schema) -> None:
     """Fail early if a recipe declares a field its family does not have."""
     allowed = FAMILIES[schema.family]

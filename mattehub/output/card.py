@@ -1,57 +1,25 @@
-"""Dataset cards: YAML that ``datasets`` and the Hub read, plus prose from templates.
-
-``OUT/README.md`` declares the Parquet configs (named like the config, ``i-him``) and
-``OUT/wds/README.md`` the WebDataset ones (``i-him-wds``): ``datasets`` uses one builder
-per dataset root, so the two formats need two roots (see ``mattehub.output.layout``). Each config
-lists its data files per split and declares its features; declaring the WebDataset features
-stops ``datasets`` from inferring them from the first five samples.
+"""Dataset cards: the Markdown of both cards, and writing them with their YAML.
 
 The Markdown is one section per config (a table of its splits, a snippet that loads it, one
 preview sheet per split, the statistics ``mattehub stats`` stored, how it was built), grouped
-under the prose of the recipe template that describes it. Stored statistics are rendered here
-from their JSON form: ``mattehub.analysis.statistics`` computes them and imports this module, never the
-other way round. Templates live in ``dataset_cards/`` (shipped as
-``mattehub.dataset_cards``): ``card.md`` is the skeleton, ``load.md`` the text and snippets
-that depend on the card's format, and ``<config>.md`` (``release.md`` for release configs)
-holds a recipe's ``about``, ``licence`` and ``cites`` parts (and optionally ``hub-licence``:
-the ``license_name`` / ``license_link`` of a card whose configs all come from that template
-with licence id ``other``, e.g. SURREAL's own licence). Text shared by several configs
-(recipe prose, licences, citations) is written once.
+under the prose of the recipe template that describes it (``mattehub.output.card_templates``);
+the YAML front matter comes from ``mattehub.output.card_yaml``. Stored statistics are
+rendered here from their JSON form: ``mattehub.analysis.statistics`` computes them and imports
+this module, never the other way round.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections import defaultdict
-from functools import cache
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from string import Template
 
-import datasets
-import yaml
-from datasets.info import DatasetInfosDict
-from huggingface_hub import DatasetCardData
-
 from mattehub.core.jsonio import read_json, write_json
+from mattehub.output.card_templates import by_config, by_template, recipe_licence, template, template_parts
+from mattehub.output.card_yaml import CONFIG_SUFFIX, card_data, pretty_name
 from mattehub.output.layout import OutputLayout
 
-WDS_SUFFIX = "-wds"
-CONFIG_SUFFIX = {"parquet": "", "webdataset": WDS_SUFFIX}
-TAGS = ["image-matting", "human-matting", "mattehub"]
-SIZE_CATEGORIES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M",
-                   "100M<n<1B", "1B<n<10B", "10B<n<100B", "100B<n<1T")
-"""The Hub's ``size_categories`` buckets, one per power of ten from 1K; above: ``n>1T``."""
-MIXED_LICENCE = {"license": "other", "license_name": "mixed-source-licences",
-                 "license_link": "README.md#licences"}
-"""Card licence when configs differ or one inherits its sources' licences (recipe licence
-``other``) and its template names no licence of its own: the card's Licences section says
-which licence applies to which config."""
-HUB_LICENCE_PART = "hub-licence"
-HUB_LICENCE_KEYS = ("license_name", "license_link")
-DEFAULT_TEMPLATE = "release.md"
-PART_MARKER = re.compile(r"^<!-- part: ([\w-]+) -->\n", re.MULTILINE)
 PER_SPLIT_SOURCES = ("skipped_inputs", "samples")
 """Source-report keys that differ between the splits of one build; shown in the split table."""
 ROW_FIELDS = ("__key__", "__url__")
@@ -62,119 +30,6 @@ STAT_NAMES = ("pooled_mean", "pooled_std", "mean_of_image_means", "std_of_image_
 """The statistics stored per field and channel, in table order."""
 STAT_HEADER = ["field", "channel", "bits (values)", "images", "pixels", "pooled mean",
                "pooled std", "mean of image means", "std of image stds", "mean of image stds"]
-
-
-def template(name: str) -> str:
-    """Text of ``dataset_cards/<name>`` (shipped inside the package as mattehub.dataset_cards)."""
-    return resources.files("mattehub.dataset_cards").joinpath(name).read_text(encoding="utf-8")
-
-
-@cache
-def template_parts(name: str) -> dict[str, str]:
-    """The ``<!-- part: NAME -->`` parts of a template, by name (text before the first marker
-    is a comment for template authors and is dropped)."""
-    pieces = PART_MARKER.split(template(name))
-    return {key: text.strip("\n") for key, text in zip(pieces[1::2], pieces[2::2])}
-
-
-def _config_template(config: str, family: str = "") -> str:
-    """The template describing ``config``: ``<config>.md``, else its family's ``<family>.md``
-    (``composition-1k`` shares ``aim.md``), else the release template."""
-    for name in (f"{config}.md", f"{family}.md"):
-        if name != ".md" and resources.files("mattehub.dataset_cards").joinpath(name).is_file():
-            return name
-    return DEFAULT_TEMPLATE
-
-
-def _by_config(summaries: list[dict]) -> dict[str, list[dict]]:
-    """Split summaries grouped by config, configs sorted (splits keep their order)."""
-    grouped = defaultdict(list)
-    for summary in summaries:
-        grouped[summary["config"]].append(summary)
-    return dict(sorted(grouped.items()))
-
-
-def _by_template(summaries: list[dict]) -> dict[str, dict[str, list[dict]]]:
-    """template name -> config -> split summaries, so a recipe's prose is written once."""
-    grouped: dict[str, dict[str, list[dict]]] = defaultdict(dict)
-    for config, splits in _by_config(summaries).items():
-        grouped[_config_template(config, splits[0].get("family", ""))][config] = splits
-    return dict(grouped)
-
-
-def _licence(summary: dict) -> str:
-    return summary["build"]["recipe"].get("licence", "other")
-
-
-# --- YAML front matter ----------------------------------------------------------------------
-
-def size_category(num_examples: int) -> str:
-    """The Hub's size bucket for ``num_examples`` (``n<1K``, ``1K<n<10K``, ...)."""
-    index = max(0, len(str(num_examples)) - 3)
-    return SIZE_CATEGORIES[index] if index < len(SIZE_CATEGORIES) else "n>1T"
-
-
-def licence_fields(licences: set[str]) -> dict[str, str]:
-    """``license`` (plus ``license_name``/``license_link`` when it is ``other``) for a card
-    whose configs carry ``licences``: one Hub licence id when they all share it."""
-    if len(licences) == 1 and "other" not in licences:
-        return {"license": next(iter(licences))}
-    return dict(MIXED_LICENCE)
-
-
-def template_licence(name: str) -> dict[str, str] | None:
-    """``license_name`` and ``license_link`` declared by template ``name`` (its ``hub-licence``
-    part), or None when it declares none."""
-    text = template_parts(name).get(HUB_LICENCE_PART)
-    if not text:
-        return None
-    declared = yaml.safe_load(text)
-    if not isinstance(declared, dict) or set(declared) != set(HUB_LICENCE_KEYS):
-        raise ValueError(f"dataset_cards/{name}: part {HUB_LICENCE_PART!r} must give exactly "
-                         f"{' and '.join(HUB_LICENCE_KEYS)}")
-    return {key: str(declared[key]) for key in HUB_LICENCE_KEYS}
-
-
-def card_licence(summaries: list[dict]) -> dict[str, str]:
-    """The card's licence fields: one Hub id when every config shares it; a template's own
-    named licence when every config comes from that template with licence ``other``; else
-    the mixed-licence pointer to the Licences section."""
-    licences = {_licence(s) for s in summaries}
-    templates = list(_by_template(summaries))
-    if licences == {"other"} and len(templates) == 1:
-        declared = template_licence(templates[0])
-        if declared:
-            return {"license": "other", **declared}
-    return licence_fields(licences)
-
-
-def pretty_name(configs: list[str], fmt: str) -> str:
-    """A readable dataset name: the configs when few, else how many."""
-    listed = ", ".join(configs) if len(configs) <= 3 else f"{len(configs)} matting configs"
-    return f"mattehub: {listed}" + (" (WebDataset)" if fmt == "webdataset" else "")
-
-
-def card_data(layout: OutputLayout, summaries: list[dict], fmt: str) -> DatasetCardData:
-    """Card metadata declaring every config of ``summaries`` (all holding format ``fmt``)."""
-    configs, infos = [], DatasetInfosDict()
-    for config, splits in _by_config(summaries).items():
-        name = config + CONFIG_SUFFIX[fmt]
-        configs.append({"config_name": name, "data_files": [
-            {"split": s["split"], "path": layout.data_files_pattern(config, s["split"], fmt)}
-            for s in splits]})
-        split_dict = datasets.SplitDict()
-        for s in splits:
-            split_dict.add(datasets.SplitInfo(s["split"], s["num_bytes"][fmt], s["num_examples"]))
-        infos[name] = datasets.DatasetInfo(
-            features=datasets.Features.from_dict(splits[0]["features"][fmt]), splits=split_dict)
-    data = DatasetCardData(
-        pretty_name=pretty_name(list(_by_config(summaries)), fmt),
-        size_categories=[size_category(sum(s["num_examples"] for s in summaries))],
-        task_categories=["image-segmentation"],
-        tags=TAGS + (["webdataset"] if fmt == "webdataset" else []),
-        configs=configs, **card_licence(summaries))
-    infos.to_dataset_card_data(data)
-    return data
 
 
 # --- snippets -------------------------------------------------------------------------------
@@ -340,7 +195,7 @@ def _config_section(layout: OutputLayout, splits: list[dict], fmt: str) -> str:
 def _sections(layout: OutputLayout, summaries: list[dict], fmt: str) -> str:
     """Each recipe template's prose once, followed by the sections of its configs."""
     blocks = []
-    for name, configs in _by_template(summaries).items():
+    for name, configs in by_template(summaries).items():
         blocks.append(template_parts(name)["about"])
         blocks += [_config_section(layout, splits, fmt) for splits in configs.values()]
     return "\n\n".join(blocks)
@@ -349,16 +204,16 @@ def _sections(layout: OutputLayout, summaries: list[dict], fmt: str) -> str:
 def _licences(summaries: list[dict], fmt: str) -> str:
     """Each recipe template's licence text once, naming the configs it covers."""
     paragraphs = []
-    for name, configs in _by_template(summaries).items():
+    for name, configs in by_template(summaries).items():
         listed = ", ".join(f"`{config + CONFIG_SUFFIX[fmt]}`" for config in configs)
-        ids = ", ".join(sorted({_licence(s) for splits in configs.values() for s in splits}))
+        ids = ", ".join(sorted({recipe_licence(s) for splits in configs.values() for s in splits}))
         paragraphs.append(f"**{listed}** (licence id `{ids}`). {template_parts(name)['licence']}")
     return "\n\n".join(paragraphs)
 
 
 def _citations(summaries: list[dict]) -> str:
     """Every citation the recipe templates ask for, once each."""
-    cited = dict.fromkeys(line.strip() for name in _by_template(summaries)
+    cited = dict.fromkeys(line.strip() for name in by_template(summaries)
                           for line in template_parts(name)["cites"].splitlines() if line.strip())
     return "\n\n".join(template(name).strip("\n") for name in cited)
 
@@ -366,7 +221,7 @@ def _citations(summaries: list[dict]) -> str:
 def _config_table(summaries: list[dict], fmt: str) -> str:
     """One table row per config: name in this card, splits with their sizes, summary."""
     rows = []
-    for config, splits in _by_config(summaries).items():
+    for config, splits in by_config(summaries).items():
         sizes = ", ".join(f"{s['split']} ({s['num_examples']})" for s in splits)
         rows.append(f"| `{config + CONFIG_SUFFIX[fmt]}` | {sizes} | {splits[0]['summary']} |")
     return "\n".join(rows)
@@ -376,7 +231,7 @@ def card_body(layout: OutputLayout, summaries: list[dict], fmt: str, other_forma
     """The Markdown under the front matter of the card of ``fmt``; ``summaries`` are the
     splits holding ``fmt``, ``other_formats`` the other formats present in the folder."""
     parts = template_parts("load.md")
-    configs = list(_by_config(summaries))
+    configs = list(by_config(summaries))
     values = {"root": _root_name(layout), "example_config": configs[0] + CONFIG_SUFFIX[fmt],
               "parquet_card": _card_path(layout, "parquet"),
               "wds_card": _card_path(layout, "webdataset")}
@@ -421,4 +276,4 @@ def write_card(layout: OutputLayout) -> None:
             _write_text(layout.card_root(fmt) / "README.md", text)
     write_json(layout.folder_index(), {config: {"splits": [s["split"] for s in splits],
                                                 "formats": sorted(splits[0]["files"])}
-                                       for config, splits in _by_config(summaries).items()})
+                                       for config, splits in by_config(summaries).items()})

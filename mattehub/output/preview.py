@@ -1,20 +1,26 @@
 """Contact sheets of the first samples of a split: one row per sample, labelled columns.
 
 People judge a matting dataset by looking at it; the card links one sheet per split.
-Image samples give the columns ``image | alpha | instances | masks`` (and ``depth`` and
-``segmentation`` where a config has them); clips give the same for their first and last frames (``frame 0 | instances 0 | masks 0 | frame T-1 | ...``).
-``instances`` tints each instance matte in its own colour; ``masks`` (only in configs that
-carry guidance masks, e.g. ``m-him2k``, ``v-him60``) uses the same colour per instance, so a
-mask and its matte are easy to pair. A header row names the columns.
+Which fields get a column, under which label, in which order and how each is drawn is
+declared by the sample contract (``mattehub.contract.schema.TILES``), so this module knows
+no field names. Image samples give e.g. ``image | alpha | instances | masks`` (and ``depth``
+and ``segmentation`` where a config has them); clips give the same for their first and last
+frames (``frame 0 | instances 0 | masks 0 | frame T-1 | ...``). ``instances`` tints each
+instance matte in its own colour; ``masks`` (only in configs that carry guidance masks,
+e.g. ``m-him2k``, ``v-him60``) uses the same colour per instance, so a mask and its matte
+are easy to pair. A header row names the columns.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from mattehub.contract.sample import EncodedSample
+from mattehub.contract.schema import DEPTH, GREY, INSTANCES, LABELS, PICTURE, TILES
 
 THUMB_HEIGHT = 180
 BORDER = 2
@@ -53,53 +59,37 @@ def _tinted(mattes: list[bytes], shape: tuple[int, ...]) -> np.ndarray:
     return np.clip(canvas, 0, 255).astype(np.uint8)
 
 
-def _layers(thumb: np.ndarray, alphas: list[bytes], masks: list[bytes] | None,
-            suffix: str) -> list[Tile]:
-    """The per-instance columns beside a picture: its mattes, and its masks when the config
-    carries them (``masks`` is None when it does not)."""
-    tiles = [("instances" + suffix, _tinted(alphas, thumb.shape))]
-    if masks is not None:
-        tiles.append(("masks" + suffix, _tinted(masks, thumb.shape)))
-    return tiles
-
-
 def sample_tiles(sample: EncodedSample) -> list[Tile]:
-    """The labelled columns of one sample's row (clips: first and last frame)."""
+    """The labelled columns of one sample's row, drawn as the contract's ``TILES`` say
+    (clips: the first and the last frame, each with its per-frame fields)."""
     fields = sample.fields
-    masks = fields.get("instance_masks")
-    if "frames" in fields:
-        tiles = []
-        for t, suffix in ((0, " 0"), (len(fields["frames"]) - 1, " T-1")):
-            frame = _thumb(_decode(fields["frames"][t]))
-            tiles += [("frame" + suffix, frame)]
-            tiles += _layers(frame, fields["instance_alphas"][t],
-                             None if masks is None else masks[t], suffix)
-        return tiles
-    image = _thumb(_decode(fields["image"]))
-    tiles = [("image", image)]
-    if "alpha" in fields:
-        tiles.append(("alpha", _thumb(_decode(fields["alpha"], cv2.IMREAD_GRAYSCALE))))
-    if "trimap" in fields:
-        tiles.append(("trimap", _thumb(_decode(fields["trimap"], cv2.IMREAD_GRAYSCALE))))
-    if "mask" in fields:
-        tiles.append(("mask", _thumb(_decode(fields["mask"], cv2.IMREAD_GRAYSCALE))))
-    if "instance_alphas" in fields:
-        tiles += _layers(image, fields["instance_alphas"], masks, "")
-    if "depth" in fields:
-        tiles.append(_depth_tile(fields["depth"]))
-    if "segmentation" in fields:
-        tiles.append(("segmentation", _thumb(_label_colours(fields["segmentation"]))))
-    if "bg" in fields and "fg" not in fields:  # overlay configs: the background is the input
-        tiles.append(("bg", _thumb(_decode(fields["bg"]))))
+    shown = [name for name, rule in TILES.items()
+             if name in fields and (rule.hidden_by is None or rule.hidden_by not in fields)]
+    picture = fields[shown[0]]
+    if isinstance(picture, list):  # a clip: every shown field holds one value per frame
+        return [tile for t, suffix in ((0, " 0"), (len(picture) - 1, " T-1"))
+                for tile in _tiles({name: fields[name][t] for name in shown}, suffix)]
+    return _tiles({name: fields[name] for name in shown}, "")
+
+
+def _tiles(values: dict[str, Any], suffix: str) -> list[Tile]:
+    """One tile per field, the first being the picture whose thumbnail size the instance
+    tints take."""
+    tiles: list[Tile] = []
+    for name, value in values.items():
+        rule = TILES[name]
+        shape = tiles[0][1].shape if tiles else None
+        label, thumb = _DRAW[rule.draw](rule.label, value, shape)
+        tiles.append((label + suffix, thumb))
     return tiles
 
 
-def _depth_tile(data: bytes) -> Tile:
+def _depth_tile(label: str, data: bytes, shape: tuple[int, ...] | None = None) -> Tile:
     """16-bit depth (millimetres, 0 = none) in colour, near = bright; 8-bit relative depth
     (bright = far, 0 is a valid value) as the grey it is."""
     if _small(data).dtype == np.uint16:
-        return "depth", _thumb(_depth_colours(data))
-    return "depth (bright = far)", _thumb(_decode(data, cv2.IMREAD_GRAYSCALE))
+        return label, _thumb(_depth_colours(data))
+    return f"{label} (bright = far)", _thumb(_decode(data, cv2.IMREAD_GRAYSCALE))
 
 
 def _small(data: bytes) -> np.ndarray:
@@ -130,6 +120,17 @@ def _label_colours(data: bytes) -> np.ndarray:
     colours = np.vstack([np.zeros((1, 3)), PALETTE[:, ::-1]]).astype(np.uint8)
     index = np.where(labels > 0, (labels.astype(np.int64) - 1) % len(PALETTE) + 1, 0)
     return colours[index]
+
+
+_DRAW: dict[str, Callable[[str, Any, tuple[int, ...] | None], Tile]] = {
+    PICTURE: lambda label, data, shape: (label, _thumb(_decode(data))),
+    GREY: lambda label, data, shape: (label, _thumb(_decode(data, cv2.IMREAD_GRAYSCALE))),
+    INSTANCES: lambda label, mattes, shape: (label, _tinted(mattes, shape)),
+    DEPTH: _depth_tile,
+    LABELS: lambda label, data, shape: (label, _thumb(_label_colours(data))),
+}
+"""How each kind of tile (``mattehub.contract.schema``: PICTURE, GREY...) is drawn: (label,
+value, the picture's thumbnail shape) -> tile."""
 
 
 def _label_width(label: str) -> int:

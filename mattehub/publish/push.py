@@ -209,7 +209,7 @@ def card_configs(card_root: Path) -> dict[str, dict[str, str]]:
 
 def expected_configs(layout: OutputLayout) -> dict[str, dict[str, set[str]]]:
     """card root (relative, '' or 'wds') -> config name -> splits, from the split summaries."""
-    from mattehub.output.card import CONFIG_SUFFIX
+    from mattehub.output.card_yaml import CONFIG_SUFFIX
     from mattehub.core.jsonio import read_json
 
     expected: dict[str, dict[str, set[str]]] = {}

@@ -2,7 +2,7 @@
 
 * ``native``: the canvas is the frame's own size; the background is scaled to cover it
   (the smallest scale at which it covers both sides) and centre-cropped.
-* ``dim``: the geometry of Deep Image Matting's data-creation tool (sources.md section 4):
+* ``dim``: the geometry of Deep Image Matting's data-creation tool (docs/sources.md, 'SURREAL'):
   the frame scaled so its longer side is 640, the background scaled so its shorter side is
   ``bg_size``; the canvas is the scaled background and the frame sits in its centre, zero
   padding around it.

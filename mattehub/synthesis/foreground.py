@@ -5,7 +5,7 @@ pasted onto a new background those pixels show a halo. ``estimate_foreground`` r
 from an image and its alpha with one of two methods:
 
 - ``"lsa"`` (default, no extra needed: numpy and OpenCV): the local-smoothness energy of the Adobe Image Matting
-  re-estimation work (``../shared/notes/sources.md`` section 6)::
+  re-estimation work (``docs/sources.md``, "Adobe Image Matting and Composition-1k")::
 
       sum_i (a_i F_i - a_i fg_i)^2 + k sum_edges [(1-a_i)^2 + (1-a_j)^2] |F_i - F_j|^2,  k = 1
 

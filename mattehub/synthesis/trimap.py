@@ -1,6 +1,6 @@
 """Trimaps computed from an alpha matte: 0 = background, 128 = unknown, 255 = foreground.
 
-Three kinds, each the convention of a source (``../shared/notes/sources.md``):
+Three kinds, each the convention of a source (``docs/sources.md``):
 
 - ``"him-eval"``: the evaluation trimap used with the HIM sets (section 1): the band
   ``dilate(a) - erode(a) > 0`` of ``a = alpha / 255`` with a 25x25 elliptical kernel, one

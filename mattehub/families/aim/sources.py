@@ -1,6 +1,6 @@
 """The Adobe Image Matting (Composition-1k) layout: scans of its training and test folders.
 
-Layout (``../shared/notes/sources.md`` section 6), under one ``--data-dir``:
+Layout (``docs/sources.md``, "Adobe Image Matting and Composition-1k"), under one ``--data-dir``:
 
 * ``train/fg/<name>`` and ``train/alpha/<name>``: foregrounds and their alpha mattes under
   the same file names (an alpha may carry another image extension than its foreground: it

@@ -24,6 +24,9 @@ import numpy as np
 
 from mattehub.families.aim.compose import composite, dim_background
 from mattehub.synthesis.trimap import trimap
+from mattehub.families.aim.composition_1k import Composition1kRecipe
+from mattehub.families.aim.recipe import AimOptions, AimRecipe
+from mattehub.families.demo import DemoBuild, FamilyDemo
 
 TRAIN = (("bottle.png", 150, 210), ("leaf.png", 220, 150), ("orb.png", 180, 180))
 """(name, width, height) of the training foregrounds."""
@@ -110,3 +113,22 @@ def make_aim_sources(root: Path, seed: int = 0) -> AimDemoSources:
         _write(sources.data_dir / "test" / "alpha_copy" / f"{stem}_{i}.png", alpha)
     (root / "done").write_text("ok\n")
     return sources
+
+
+DEMO_BGS = 2
+
+
+def demo(sources_root: Path, out: Path) -> FamilyDemo:
+    """``aim`` (``num_bgs`` 2 over 3 foregrounds: 6 samples) and ``composition-1k`` from a
+    tiny Adobe Image Matting tree."""
+    src = make_aim_sources(sources_root / "aim-demo")
+    data_dir, bg_root = str(src.data_dir), str(src.bg_root)
+    train = AimRecipe(AimOptions(data_dir=data_dir, bg_root=bg_root, num_bgs=DEMO_BGS), seed=0)
+    test = Composition1kRecipe(AimOptions(data_dir=data_dir, split="test"), seed=0)
+    return FamilyDemo(
+        builds=(DemoBuild(train, split="train"), DemoBuild(test, split="test")),
+        load_lines=("# Adobe Image Matting composited on the fly (DIM rule), and the published test set:",
+                    f"ds = load_dataset('mattehub', 'aim', data_dir={data_dir!r}, bg_root={bg_root!r}, "
+                    f"num_bgs={DEMO_BGS}, split='train', streaming=True)",
+                    f"ds = load_dataset('mattehub', 'composition-1k', data_dir={data_dir!r}, "
+                    f"split='test', streaming=True)"))

@@ -21,6 +21,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.duts.recipe import DutsOptions, DutsRecipe
+
 FIXED_TIME = 1_700_000_000
 SETS = {
     "DUTS-TR": (("ILSVRC2012_test_00000004", 220, 165), ("ILSVRC2013_test_00000011", 180, 240),
@@ -92,3 +95,14 @@ def make_duts_sources(root: Path) -> DutsDemoSources:
     _zip(stage, "DUTS-TR", sources.data_dir / "DUTS-TR.zip")
     (root / "done").write_text("")
     return sources
+
+
+def demo(sources_root: Path, out: Path) -> FamilyDemo:
+    """Both ``duts`` splits, read in place: train from DUTS-TR.zip, test from DUTS-TE/."""
+    data_dir = make_duts_sources(sources_root / "duts-demo").data_dir
+    return FamilyDemo(
+        builds=tuple(DemoBuild(DutsRecipe(DutsOptions(data_dir=str(data_dir), split=split), seed=0),
+                               split=split) for split in ("train", "test")),
+        load_lines=("# DUTS read in place (train from DUTS-TR.zip, test from DUTS-TE/), with trimaps:",
+                    f"ds = load_dataset('mattehub', 'duts', data_dir={str(data_dir)!r}, split='train', "
+                    f"streaming=True)"))

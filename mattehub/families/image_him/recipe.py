@@ -1,6 +1,6 @@
 """``i-him``: image human-instance-matting composites, the way I-HIM50K was made.
 
-Per sample id (sources.md section 2): choose 2-4 distinct valid foregrounds and one
+Per sample id (docs/sources.md, 'I-HIM50K synthesis'): choose 2-4 distinct valid foregrounds and one
 background; output size = background size; crop each foreground to its matte's content,
 scale it to U(0.5, 0.9) x the background height, and place the instances in order at a
 uniform position fully inside the canvas (3 tries each). A later instance occludes the

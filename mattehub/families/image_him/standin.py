@@ -22,6 +22,8 @@ import cv2
 import numpy as np
 
 from mattehub.inputs.backgrounds import MIN_BACKGROUND_SIDE
+from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
 
 # Independent random streams, so adding backgrounds never changes the foregrounds.
 _FOREGROUND_STREAM = 0
@@ -341,3 +343,19 @@ def _draw_random_shape(rng: np.random.Generator, canvas: np.ndarray) -> None:
         cv2.ellipse(canvas, p0, axes, float(rng.uniform(0, 180)), 0, 360, colour, -1, cv2.LINE_AA)
     else:
         cv2.line(canvas, p0, p1, colour, max(2, extent // 4), cv2.LINE_AA)
+
+
+DEMO_SAMPLES = 48
+
+
+def demo(sources_root: Path, out: Path) -> FamilyDemo:
+    """The ``i-him`` demo: 48 samples synthesised from the HHM stand-ins, in parallel."""
+    sources = make_hhm_sources(sources_root / "hhm-demo")
+    options = ImageHimOptions(image_root=str(sources.image_root), bg_root=str(sources.bg_root),
+                              invalid_names=str(sources.invalid_names))
+    return FamilyDemo(
+        builds=(DemoBuild(ImageHimRecipe(options, seed=0), num_samples=DEMO_SAMPLES, parallel=True),),
+        load_lines=(f"ds = load_dataset({str(out)!r}, 'i-him', split='train', streaming=True)",
+                    f"ds = load_dataset({str(out / 'wds')!r}, 'i-him-wds', split='train', streaming=True)",
+                    f"import mattehub; ds = load_dataset('mattehub', 'i-him', data_dir={str(out)!r}, "
+                    f"split='train', streaming=True)"))

@@ -15,6 +15,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.overlay_depth.export import export_original
+from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
+
 BACKGROUNDS = ((320, 240, (170, 190, 210), (120, 90, 70)), (300, 300, (210, 200, 170), (90, 110, 80)),
                (400, 260, (190, 170, 200), (110, 100, 120)))
 """(width, height, wall colour, floor colour) of each room."""
@@ -80,3 +84,30 @@ def make_overlay_sources(root: Path) -> OverlayDemoSources:
             Image.fromarray(mask).save(sources.mask_root / f"mask_fg{number}.jpg", quality=50)
     (inputs / "done").write_text("ok\n")
     return sources
+
+
+DEMO_SHARD_SAMPLES = 80
+
+
+def demo(sources_root: Path, out: Path) -> FamilyDemo:
+    """``overlay-depth`` with exact depth (3 rooms x 2 figure pairs x 40 = 240 samples), its
+    statistics added to the card, then exported in the original layout
+    (``_sources/overlay-original``) so that it can be read in place."""
+    sources = make_overlay_sources(sources_root / "overlay-demo")
+    options = OverlayDepthOptions(bg_root=str(sources.bg_root), fg_root=str(sources.fg_root),
+                                  mask_root=str(sources.mask_root), depth="exact",
+                                  bg_depth_root=str(sources.depth_root))
+    original = sources_root / "overlay-original"
+
+    def export(out: Path, progress: bool) -> None:
+        if not (original / "label_data.csv").exists():  # the original layout, to read in place
+            export_original(out, original, progress=progress)
+
+    return FamilyDemo(
+        builds=(DemoBuild(OverlayDepthRecipe(options, seed=0), shard_samples=DEMO_SHARD_SAMPLES),),
+        statistics=("overlay-depth",), finish=export,
+        load_lines=("# overlay + mask + 16-bit depth; back to the original layout and read in place:",
+                    f"ds = load_dataset({str(out)!r}, 'overlay-depth', split='train', streaming=True)",
+                    f"#   (the demo ran: mattehub export overlay-depth {out} --out {original})",
+                    f"ds = load_dataset('mattehub', 'overlay-depth', data_dir={str(original)!r}, "
+                    f"split='train', streaming=True)"))

@@ -18,7 +18,9 @@ import numpy as np
 from mattehub.contract import codecs
 from mattehub.inputs import gate
 from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
-from mattehub.families.image_him.standin import HhmDemoSources
+from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
+from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.releases.recipe import RELEASE_RECIPES, ReleaseOptions
 
 MASK_MODELS = ("r50_c4_3x", "r50_fpn_3x", "x101_fpn_3x")
 SPLIT_SIZE = "64k"
@@ -119,3 +121,20 @@ def make_release(root: Path, hhm: HhmDemoSources) -> Path:
         _zip(stage, top, release / archive, split)
     (release / "invalid_him.txt").write_bytes(b"3.jpg\r\n\r\n")
     return release
+
+
+def demo(sources_root: Path, out: Path) -> FamilyDemo:
+    """Every release config, every split, converted straight from a stand-in release zipped
+    with Info-ZIP (split archives included)."""
+    release = make_release(sources_root / "release-demo", make_hhm_sources(sources_root / "hhm-demo"))
+    builds = []
+    for recipe_cls in RELEASE_RECIPES.values():
+        probe = recipe_cls(ReleaseOptions(data_dir=str(release)), seed=0)
+        probe.scan()
+        builds += [DemoBuild(recipe_cls(ReleaseOptions(data_dir=str(release), split=split), seed=0),
+                             split=split)
+                   for split in probe.splits()]
+    return FamilyDemo(
+        builds=tuple(builds),
+        load_lines=("# the original release layout, read in place from split zips:",
+                    f"ds = load_dataset('mattehub', 'v-him2k5', data_dir={str(release)!r}, streaming=True)"))

@@ -1,4 +1,4 @@
-"""SURREAL clips (sources.md section 4): find them, scan their headers, load them once.
+"""SURREAL clips (docs/sources.md, 'SURREAL'): find them, scan their headers, load them once.
 
 A clip is ``<seq>_c<NNNN>`` with ``.mp4`` (H.264 frames), ``_segm.mat`` (``segm_1..T``,
 uint8 SMPL part labels), ``_depth.mat`` (``depth_1..T``, float32 metres, background 1e10)

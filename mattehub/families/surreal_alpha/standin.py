@@ -18,6 +18,9 @@ import numpy as np
 import scipy.io
 
 from mattehub.families.video_him.standin import write_mp4
+from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.image_him.standin import make_hhm_sources
+from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
 
 WIDTH, HEIGHT = 320, 240
 FRAMES = 8
@@ -112,3 +115,22 @@ def make_surreal_sources(root: Path) -> SurrealDemoSources:
             write_clip(base, seed=100 * number + offset)
             names.append(base.relative_to(cmu.parent).as_posix())
     return SurrealDemoSources(cmu, names)
+
+
+DEMO_BGS = 2
+
+
+def demo(sources_root: Path, out: Path) -> FamilyDemo:
+    """``surreal-alpha`` from a small SURREAL-format tree (mp4 + segm/depth/info mats) over
+    the HHM demo backgrounds, in one process (48 small samples take about a second)."""
+    surreal = make_surreal_sources(sources_root / "surreal-demo")
+    bg_root = make_hhm_sources(sources_root / "hhm-demo").bg_root
+    recipe = SurrealAlphaRecipe(SurrealAlphaOptions(data_dir=str(surreal.data_dir), bg_root=str(bg_root),
+                                                    num_bgs=DEMO_BGS), seed=0)
+    return FamilyDemo(
+        builds=(DemoBuild(recipe),),
+        load_lines=("# SURREAL renders as matting samples (alpha, fg, bg, 16-bit depth, part labels):",
+                    f"ds = load_dataset({str(out)!r}, 'surreal-alpha', split='train', streaming=True)",
+                    "# or composited on the fly from the SURREAL-format tree:",
+                    f"ds = load_dataset('mattehub', 'surreal-alpha', data_dir={str(surreal.data_dir)!r}, "
+                    f"bg_root={str(bg_root)!r}, num_bgs={DEMO_BGS}, split='train', streaming=True)"))

@@ -1,6 +1,6 @@
 """``v-him``: multi-instance video matting clips, the way V-HIM2K5 / V-HIM60 were made.
 
-Per clip id (sources.md section 3): a level (easy / medium / hard, or the ``mix`` schedule),
+Per clip id (docs/sources.md, 'V-HIM synthesis'): a level (easy / medium / hard, or the ``mix`` schedule),
 2-4 distinct foreground clips (at most 3 for easy), a background (a landscape still image
 half of the time, else a background clip from a random start, holding its last frame),
 T = min(30, shortest clip) frames, one crop box per instance (the union of its matte boxes

@@ -1,6 +1,6 @@
 """Video sources for ``v-him``: frame folders, video files (decoded with PyAV) and still images.
 
-List lines are paths relative to ``--data-dir`` (sources.md section 3): a foreground line
+List lines are paths relative to ``--data-dir`` (docs/sources.md, 'V-HIM synthesis'): a foreground line
 is a frame folder (``.../fgr/<clip>``, its alpha at ``.../pha/<clip>``, else RGBA frames
 with alpha in channel 3) or a video file (``.../fgr/x.mp4`` with ``.../pha/x.mp4``). A
 background line ending in an image suffix is a still image; otherwise frames or a video.

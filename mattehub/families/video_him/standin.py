@@ -16,7 +16,9 @@ import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.inputs import gate
-from mattehub.families.image_him.standin import HhmDemoSources
+from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
+from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
 
 FRAMES = 8
 SIZE = (256, 320)
@@ -90,3 +92,15 @@ def make_video_sources(root: Path, hhm: HhmDemoSources) -> Path:
     (root / "fg_train.txt").write_text("\n".join(fg_lines) + "\n")
     (root / "bg_train.txt").write_text("\n".join(bg_lines) + "\n")
     return root
+
+
+DEMO_CLIPS = 6
+
+
+def demo(sources_root: Path, out: Path) -> FamilyDemo:
+    """The ``v-him`` demo: moving stand-in clips (frame folders, mp4, RGBA frames), 6 clips."""
+    root = make_video_sources(sources_root / "video-demo", make_hhm_sources(sources_root / "hhm-demo"))
+    recipe = VideoHimRecipe(VideoHimOptions(data_dir=str(root)), seed=0)
+    return FamilyDemo(
+        builds=(DemoBuild(recipe, num_samples=DEMO_CLIPS, parallel=True),),
+        load_lines=(f"ds = load_dataset({str(out)!r}, 'v-him', split='train', streaming=True)   # clips",))
