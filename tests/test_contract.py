@@ -3,7 +3,7 @@ from pathlib import Path
 
 from mattehub.contract.schema import FAMILIES, check_schema
 from mattehub.families.registry import RECIPES
-from mattehub.families.image_him.meta import INSTANCE, META_FEATURES
+from mattehub.families.image_him.meta import INSTANCE
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text()
 
@@ -27,7 +27,7 @@ def test_preview_tiles_name_contract_fields_and_every_family_has_a_picture():
 
 def test_every_meta_key_is_documented():
     from mattehub.families.surreal_alpha.meta import META_FEATURES as SURREAL_META
-    from mattehub.contract.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
+    from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
     from mattehub.families.overlay_depth.meta import META_FEATURES as OVERLAY_META
     from mattehub.families.duts.recipe import META_FEATURES as DUTS_META
     from mattehub.families.aim.meta import META_FEATURES as AIM_META

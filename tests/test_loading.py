@@ -7,7 +7,7 @@ import pytest
 import webdataset
 
 import mattehub
-from mattehub.contract.him_meta import IMAGE_HIM_META
+from mattehub.families.him_meta import IMAGE_HIM_META
 from mattehub.inputs import gate
 from conftest import i_him_recipe
 

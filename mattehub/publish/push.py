@@ -306,7 +306,7 @@ def check(root: Path, progress: bool = True) -> list[str]:
     passed = [f"verify: {report.format().split(': ', 1)[-1]}"]
     problems, loaded = check_cards(root)
     if problems:
-        raise PushError(f"the dataset cards do not load as declared; nothing was uploaded\n"
+        raise PushError("the dataset cards do not load as declared; nothing was uploaded\n"
                         + "\n".join(f"  {p}" for p in problems))
     return passed + loaded
 

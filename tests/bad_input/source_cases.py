@@ -6,7 +6,6 @@ stats say so; nothing reaches a shard that fails later at training time.
 """
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 

@@ -27,7 +27,7 @@ from mattehub.families.image_him.sources import ImageHimSources, image_root, sca
 from mattehub.inputs.listing import skip_lines
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import attempts
-from mattehub.contract.him_meta import IMAGE_HIM_META as META_FEATURES
+from mattehub.families.him_meta import IMAGE_HIM_META as META_FEATURES
 from mattehub.families.image_him.synth import Synthesis, synthesise
 
 

@@ -140,7 +140,7 @@ def _find_csv(data_dir: str, tree: Tree, names: list[str]) -> tuple[bytes, str, 
     if len(nested) > 1:
         raise SourceError(data_dir, f"holds several {CSV_NAME} one folder down ("
                           f"{', '.join(nested)}), so which one describes the data is unclear",
-                          f"keep one, or pass the folder holding it as --data-dir")
+                          "keep one, or pass the folder holding it as --data-dir")
     if not nested:
         raise SourceError(data_dir, f"has no {CSV_NAME}", ORIGIN)
     return tree.read_many(nested)[0], nested[0], nested[0][: -len(CSV_NAME)]

@@ -24,7 +24,7 @@ from mattehub.contract.sample import Outcome
 from mattehub.families.image_him.sources import is_listed
 from mattehub.inputs.listing import read_name_list
 from mattehub.recipes.base import Recipe, fingerprint
-from mattehub.contract.him_meta import IMAGE_HIM_META, VIDEO_HIM_META
+from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META
 from mattehub.recipes.outcomes import read_outcome
 
 

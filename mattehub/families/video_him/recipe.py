@@ -29,7 +29,7 @@ from mattehub.options.argtypes import int_in
 from mattehub.families.video_him.sources import VideoHimSources, scan_lists
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import attempts
-from mattehub.contract.him_meta import VIDEO_HIM_META as META_FEATURES
+from mattehub.families.him_meta import VIDEO_HIM_META as META_FEATURES
 from mattehub.families.video_him.synth import synthesise_clip
 
 LEVELS = ("easy", "medium", "hard")
