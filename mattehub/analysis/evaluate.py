@@ -51,8 +51,9 @@ from mattehub.streaming.loading import stream
 from mattehub.inputs import gate
 from mattehub.analysis.metrics import CLIP_METRICS, FRAME_METRICS, MATCHINGS, REGIONS, SCALES, clip_errors, match_instances, matting_errors
 from mattehub.synthesis.trimap import trimap as make_trimap
+from mattehub.options.choices import EVALUATION_TRIMAP_KINDS
 
-TRIMAP_KINDS: tuple[str, ...] = ("him-eval", "duts")
+TRIMAP_KINDS = EVALUATION_TRIMAP_KINDS
 """Trimap kinds ``--trimap`` can compute (``random`` needs a seed and is for training)."""
 DEFAULT_TRIMAP = "him-eval"
 NEEDED_FIELDS = ("__key__", "alpha", "trimap", "instance_alphas", "meta")

@@ -81,6 +81,8 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from mattehub.options.choices import MATCHINGS
+
 UNKNOWN = 128
 """Trimap value of the unknown region."""
 SAD_SCALE = 1e-3
@@ -100,7 +102,6 @@ FARNEBACK = (0.5, 5, 10, 2, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
 FRAME_METRICS: tuple[str, ...] = ("sad", "mse", "mad", "grad", "conn")
 CLIP_METRICS: tuple[str, ...] = FRAME_METRICS + ("dtssd", "messddt")
 REGIONS: tuple[str, ...] = ("whole", "unknown")
-MATCHINGS: tuple[str, ...] = ("index", "hungarian")
 SCALES: dict[str, str] = {
     "sad": "sum of |error| / 1000", "mse": "mean of squared error x 1000",
     "mad": "mean of |error| x 1000", "grad": "sum of squared gradient-magnitude error / 1000",

@@ -8,14 +8,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from mattehub.build.run import BuildOptions, build
-from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+from mattehub.families.image_him.options import ImageHimOptions
+from mattehub.families.image_him.recipe import ImageHimRecipe
 from mattehub.build.sequence import ShardLimits
-from mattehub.families.releases.recipe import RELEASE_RECIPES, ReleaseOptions
-from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+from mattehub.families.releases.options import ReleaseOptions
+from mattehub.families.releases.recipe import RELEASE_RECIPES
+from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 from mattehub.families.image_him.standin import make_hhm_sources
 from mattehub.families.overlay_depth.standin import make_overlay_sources
-from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
-from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.families.overlay_depth.options import OverlayDepthOptions
+from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.families.releases.standin import make_release
 from mattehub.families.surreal_alpha.standin import make_surreal_sources
 from mattehub.families.video_him.standin import make_video_sources
@@ -103,7 +108,8 @@ def build_release_demo(out: Path, sources_root: Path, progress: bool = True):
 def build_duts_demo(out: Path, sources_root: Path, progress: bool = True):
     """Write a tiny DUTS stand-in (DUTS-TR.zip made with Info-ZIP, DUTS-TE/ as a folder) and
     build both ``duts`` splits from it in place; returns (data_dir, reports)."""
-    from mattehub.families.duts.recipe import DutsOptions, DutsRecipe
+    from mattehub.families.duts.options import DutsOptions
+    from mattehub.families.duts.recipe import DutsRecipe
     from mattehub.families.duts.standin import make_duts_sources
 
     data_dir = make_duts_sources(sources_root / "duts-demo").data_dir
@@ -117,7 +123,8 @@ def build_aim_demo(out: Path, sources_root: Path, progress: bool = True):
     """Write a tiny Adobe Image Matting tree (3 training foregrounds whose soft edges carry
     their original backdrop, 4 backgrounds, 1 test foreground x 2 composites) and build
     ``aim`` (``num_bgs`` 2: 6 samples) and ``composition-1k`` from it; returns (sources, reports)."""
-    from mattehub.families.aim.recipe import AimOptions, AimRecipe, Composition1kRecipe
+    from mattehub.families.aim.options import AimOptions
+    from mattehub.families.aim.recipe import AimRecipe, Composition1kRecipe
     from mattehub.families.aim.standin import make_aim_sources
 
     src = make_aim_sources(sources_root / "aim-demo")

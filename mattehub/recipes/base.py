@@ -8,7 +8,6 @@ whatever the worker count, shard size or machine.
 """
 from __future__ import annotations
 
-import argparse
 from abc import ABC, abstractmethod
 from dataclasses import asdict
 from collections.abc import Iterator
@@ -26,18 +25,11 @@ class Recipe(ABC):
     family: ClassVar[str]
     summary: ClassVar[str]
     licence: ClassVar[str] = "other"
-    options_class: ClassVar[type]
-    cli_options: ClassVar[tuple[str, ...]] = ()
-    """Destinations of the recipe-specific command-line options this config reads; the
-    CLI refuses the others' when given (``--level`` means nothing to ``i-him``)."""
     streams_from_sources: ClassVar[bool] = False
     """True when ``load_dataset("mattehub", name, data_dir=SOURCES)`` makes the samples on
     the fly (``make`` per id) instead of needing a built shard folder."""
     stream_shard_min: ClassVar[int] = 1
     """Fewest ids per generator shard of a stream (``stream_plan.shard_ranges``)."""
-    data_dir_option: ClassVar[str] = "data_dir"
-    """The option ``load_dataset(..., data_dir=D)`` fills when streaming from sources
-    (``i-him`` reads its HHM folder from ``--image-root``)."""
     path_options: ClassVar[tuple[str, ...]] = ()
     """Option fields naming source locations: recorded by public name only, and left out
     of the fingerprint (moving the sources does not change a sample)."""
@@ -45,16 +37,6 @@ class Recipe(ABC):
     def __init__(self, options: Any, seed: int) -> None:
         self.options = options
         self.seed = int(seed)
-
-    @classmethod
-    @abstractmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """Add this recipe's own command-line options."""
-
-    @classmethod
-    @abstractmethod
-    def options_from_args(cls, args: argparse.Namespace) -> Any:
-        """Build the options dataclass from parsed arguments (raising on bad values)."""
 
     @abstractmethod
     def prepare(self) -> dict:
@@ -71,11 +53,6 @@ class Recipe(ABC):
     @abstractmethod
     def source_fingerprint(self) -> str:
         """A hash of what was scanned (relative paths and sizes), for resume checks."""
-
-    @classmethod
-    def used_options(cls) -> tuple[str, ...]:
-        """The command-line option destinations this config reads (see ``cli_options``)."""
-        return cls.cli_options
 
     @classmethod
     def default_split(cls) -> str:

@@ -307,7 +307,7 @@ CASES: list[Case] = [
          Fails(r"cmu.*" + LICENCE_URL), _nothing_written),
     Case("surreal-data-dir-not-given", "surreal: --data-dir not given",
          _build(_no_tree, data_dir=lambda t: ...),
-         Fails(r"surreal-alpha needs --data-dir.*" + LICENCE_URL), _nothing_written),
+         Fails(r"surreal-alpha needs data_dir=: .*" + LICENCE_URL), _nothing_written),
     Case("surreal-split-missing", "surreal: --split names a split the tree lacks",
          _build(_no_tree, "--split", "val"), Fails(r"cmu/val: is missing; .* holds \['train'\]"),
          _nothing_written),

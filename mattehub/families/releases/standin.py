@@ -17,7 +17,8 @@ import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.inputs import gate
-from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+from mattehub.families.image_him.options import ImageHimOptions
+from mattehub.families.image_him.recipe import ImageHimRecipe
 from mattehub.families.image_him.standin import HhmDemoSources
 
 MASK_MODELS = ("r50_c4_3x", "r50_fpn_3x", "x101_fpn_3x")
