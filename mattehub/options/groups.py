@@ -36,7 +36,7 @@ def bg_root(*, required: str | None = None) -> Any:
 
 def num_bgs(default: int) -> Any:
     """``--num-bgs``: distinct backgrounds per item (a frame, a foreground)."""
-    return opt(default, check=whole(1), metavar="N",
+    return opt(default, parse=int, check=whole(1), metavar="N",
                help="backgrounds per item, distinct: surreal-alpha per frame (default: 1), "
                     "aim per foreground (default: 100, as Deep Image Matting used)")
 

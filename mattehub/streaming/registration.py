@@ -10,7 +10,6 @@ upgrade breaks them. ``mattehub.stream`` is the stable alternative that uses nei
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.abc
 import importlib.util
 import sys
@@ -23,7 +22,9 @@ MODULE = "mattehub.builders.mattehub_builder"
 def _module_hash() -> str:
     """The builder's source hash, read from its file: importing the builder here could run
     in the middle of another mattehub module's import (``register`` runs when ``datasets``
-    is first imported)."""
+    is first imported). hashlib is imported here: ``import mattehub`` stays cheap."""
+    import hashlib
+
     origin = importlib.util.find_spec("mattehub.streaming.builder").origin
     return hashlib.sha256(Path(origin).read_text(encoding="utf-8").encode()).hexdigest()
 
