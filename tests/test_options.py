@@ -117,12 +117,17 @@ def test_each_option_is_declared_once_and_generates_the_keywords():
     assert list(config_options("composition-1k")) == ["data_dir"]
 
 
+def _probe(code: str) -> str:
+    """The last line ``python -c CODE`` prints (a fresh interpreter)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
 def test_registry_loads_recipes_on_demand():
     probe = ("import sys; from mattehub.families import registry; "
              "from mattehub.options.configs import every_option; every_option(); "
              "print(sorted(m for m in sys.modules if m.endswith('.recipe')))")
-    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    assert _probe(probe) == "[]"
     assert recipe_class("v-him60").name == "v-him60"
     assert config("aim").options_class() is config("composition-1k").options_class()
     with pytest.raises(BuildError, match="unknown config 'nope'"):
@@ -137,16 +142,14 @@ def test_help_and_version_import_no_data_stack(argv):
     probe = (f"import sys\nfrom mattehub.cli.main import main\n"
              f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
              f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "HEAVY []"
+    assert _probe(probe) == "HEAVY []"
 
 
 def test_the_library_does_not_import_the_cli():
     probe = ("import sys, datasets, mattehub\n"
              "from mattehub.streaming import builder, plan, loading\n"
              "print(sorted(m for m in sys.modules if m.startswith('mattehub.cli')))")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert _probe(probe) == "[]"
 
 
 def test_declared_flags_are_unique_per_config():

@@ -31,21 +31,31 @@ class Config:
         return _load(self.recipe)
 
 
-_F = "mattehub.families."
-_RELEASE = (_F + "releases.options:ReleaseOptions", _F + "releases.recipe:Release_")
-CONFIGS: dict[str, Config] = {config.name: config for config in (
-    Config("i-him", _F + "image_him.options:ImageHimOptions", _F + "image_him.recipe:ImageHimRecipe"),
-    Config("v-him", _F + "video_him.options:VideoHimOptions", _F + "video_him.recipe:VideoHimRecipe"),
-    Config("surreal-alpha", _F + "surreal_alpha.options:SurrealAlphaOptions", _F + "surreal_alpha.recipe:SurrealAlphaRecipe"),
-    Config("aim", _F + "aim.options:AimOptions", _F + "aim.recipe:AimRecipe"),
-    Config("composition-1k", _F + "aim.options:AimOptions", _F + "aim.recipe:Composition1kRecipe", ("data_dir",)),
-    Config("overlay-depth", _F + "overlay_depth.options:OverlayDepthOptions", _F + "overlay_depth.recipe:OverlayDepthRecipe"),
-    Config("duts", _F + "duts.options:DutsOptions", _F + "duts.recipe:DutsRecipe"),
-    Config("i-him50k", _RELEASE[0], _RELEASE[1] + "i_him50k", IMAGE_READS + ("invalid_names",)),
-    Config("him2k", _RELEASE[0], _RELEASE[1] + "him2k", IMAGE_READS),
-    Config("m-him2k", _RELEASE[0], _RELEASE[1] + "m_him2k", IMAGE_READS + ("mask_set",)),
-    Config("v-him2k5", _RELEASE[0], _RELEASE[1] + "v_him2k5", VIDEO_READS),
-    Config("v-him60", _RELEASE[0], _RELEASE[1] + "v_him60", VIDEO_READS),
+def _line(name: str, family: str, options: str, recipe: str,
+          reads: tuple[str, ...] | None = None) -> Config:
+    """A registry line for a family folder ``mattehub/families/<family>/``."""
+    where = f"mattehub.families.{family}"
+    return Config(name, f"{where}.options:{options}", f"{where}.recipe:{recipe}", reads)
+
+
+def _release(name: str, reads: tuple[str, ...]) -> Config:
+    """A release config: ``ReleaseOptions`` and its generated recipe class."""
+    return _line(name, "releases", "ReleaseOptions", "Release_" + name.replace("-", "_"), reads)
+
+
+CONFIGS: dict[str, Config] = {line.name: line for line in (
+    _line("i-him", "image_him", "ImageHimOptions", "ImageHimRecipe"),
+    _line("v-him", "video_him", "VideoHimOptions", "VideoHimRecipe"),
+    _line("surreal-alpha", "surreal_alpha", "SurrealAlphaOptions", "SurrealAlphaRecipe"),
+    _line("aim", "aim", "AimOptions", "AimRecipe"),
+    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",)),
+    _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe"),
+    _line("duts", "duts", "DutsOptions", "DutsRecipe"),
+    _release("i-him50k", IMAGE_READS + ("invalid_names",)),
+    _release("him2k", IMAGE_READS),
+    _release("m-him2k", IMAGE_READS + ("mask_set",)),
+    _release("v-him2k5", VIDEO_READS),
+    _release("v-him60", VIDEO_READS),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
