@@ -24,6 +24,7 @@ from mattehub.streaming.builder import KNOBS
 
 OVERLAY = {"bg_root": "BG", "fg_root": "FG"}
 HHM = {"image_root": "HHM", "bg_root": "BG"}
+SURREAL = {"data_dir": "SURREAL", "bg_root": "BG"}
 
 BAD_VALUES = [
     # (config, options class, valid base values, bad values, command-line flags for them, message)
@@ -48,6 +49,12 @@ BAD_VALUES = [
      "of background images) [--bg-root]"),
     ("v-him", VideoHimOptions, {"data_dir": "VIDEO"}, {"level": "hardest"}, ["--level", "hardest"],
      "level='hardest': choose from easy, medium, hard, mix [--level]"),
+    ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"num_bgs": 0}, ["--num-bgs", "0"],
+     "num_bgs=0: give a whole number >= 1 [--num-bgs]"),
+    ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"layout": "square"}, ["--layout", "square"],
+     "layout='square': choose from native, dim [--layout]"),
+    ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"bg_size": 320}, ["--bg-size", "320"],
+     "bg_size=320: give a whole number >= 640 [--bg-size]"),
     ("v-him", VideoHimOptions, {"data_dir": "VIDEO"}, {"max_frames": 1}, ["--max-frames", "1"],
      "max_frames=1: give a whole number >= 2 [--max-frames]"),
 ]

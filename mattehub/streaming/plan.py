@@ -50,6 +50,7 @@ def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any])
         probe.scan()
         return probe.splits(), probe
     if data_dir:
+        make(recipe_cls.default_split())  # the options are checked before the sources are listed
         return recipe_cls.source_splits(data_dir), None
     return [recipe_cls.default_split()], None
 
