@@ -10,7 +10,7 @@ import datasets
 import pyarrow.parquet as pq
 import pytest
 
-import mattehub  # noqa: F401  (registers the builder)
+import mattehub
 from mattehub.cli.main import main
 from mattehub.core.errors import BuildError
 from mattehub.families.overlay_depth.options import OverlayDepthOptions
@@ -76,6 +76,9 @@ def test_a_bad_value_is_refused_identically_by_every_route(tmp_path, capsys, nam
         datasets.load_dataset("mattehub", name, data_dir=base.get(source_option(name)),
                               streaming=True, **kwargs, **bad)
     assert str(loading.value).startswith(message)
+    with pytest.raises(BuildError) as streaming:
+        mattehub.stream(name, base.get(source_option(name)), **kwargs, **bad)
+    assert str(streaming.value) == str(loading.value)
 
     code = main(["build", name, "--out", str(tmp_path / "out"), *_flags(base), *flags])
     err = capsys.readouterr().err
