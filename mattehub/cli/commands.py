@@ -15,6 +15,7 @@ from mattehub.options.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
 
 
 def add_reassemble_parser(commands) -> None:
+    """``mattehub reassemble``."""
     parser = commands.add_parser("reassemble", help="join a split zip (X.z01.. + X.zip) into one "
                                                     "standard zip, like `zip -F`, streaming")
     parser.add_argument("archive", help="the last part, X.zip (local, hf:// or http(s)://)")
@@ -25,6 +26,7 @@ def add_reassemble_parser(commands) -> None:
 
 
 def add_verify_parser(commands) -> None:
+    """``mattehub verify``."""
     parser = commands.add_parser(
         "verify", help="check every shard of an output folder against its stats (exit 1 on any problem)",
         description="Check every shard of a mattehub output folder against its stats: present, "
@@ -36,6 +38,7 @@ def add_verify_parser(commands) -> None:
 
 
 def add_export_parser(commands) -> None:
+    """``mattehub export``."""
     parser = commands.add_parser(
         "export", help="write a built config back in its original folder layout (overlay-depth)",
         description="Write the samples of a mattehub output folder back in the original "
@@ -50,6 +53,7 @@ def add_export_parser(commands) -> None:
 
 
 def add_stats_parser(commands) -> None:
+    """``mattehub stats``."""
     parser = commands.add_parser(
         "stats", help="per-channel statistics of a built config's images (printed, and added "
                       "to the dataset card)",
@@ -70,6 +74,7 @@ def add_stats_parser(commands) -> None:
 
 
 def add_evaluate_parser(commands) -> None:
+    """``mattehub evaluate``."""
     parser = commands.add_parser(
         "evaluate", help="score predicted mattes against a config's ground truth (SAD, MSE, "
                          "MAD, Grad, Conn; dtSSD, MESSDdt for clips)",

@@ -141,6 +141,8 @@ class Options:
         self.validate()
 
     def _require(self, options: dict[str, Option]) -> None:
+        """Refuse missing required options. A ``BuildError``, not an ``OptionError``: no value
+        is wrong, so ``load_dataset`` may add where it looked for built shards instead."""
         missing = [(name, option) for name, option in options.items()
                    if option.required and getattr(self, name) is None]
         if not missing:
