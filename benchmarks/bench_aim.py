@@ -117,7 +117,8 @@ def sources(plan: Plan) -> Path:
 def draws(src: Path, plan: Plan) -> list[list[str]]:
     """Per foreground, the background paths mattehub's build composites it over (its
     per-foreground generator), for the reference to use the same ones."""
-    from mattehub.families.aim.recipe import AimOptions, AimRecipe
+    from mattehub.families.aim.options import AimOptions
+    from mattehub.families.aim.recipe import AimRecipe
 
     recipe = AimRecipe(AimOptions(data_dir=str(src / "data"), bg_root=str(src / "bg"),
                                   num_bgs=plan.num_bgs), SEED)

@@ -132,7 +132,8 @@ def mattehub_runner(_placed_file: str | None = None) -> Runner:
     import pyarrow.parquet as pq
 
     from mattehub.build.run import BuildOptions, build
-    from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+    from mattehub.families.image_him.options import ImageHimOptions
+    from mattehub.families.image_him.recipe import ImageHimRecipe
 
     def run(src: Path, out: Path, n: int) -> dict:
         image_root, bg_root, invalid = source_paths(src)

@@ -256,7 +256,8 @@ def floor_child(spec: dict) -> dict:
     from PIL import Image
 
     from mattehub.contract import codecs
-    from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
+    from mattehub.families.overlay_depth.options import OverlayDepthOptions
+    from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
 
     src, result = Path(spec["src"]), {}
     for mode in MODES:

@@ -222,10 +222,10 @@ def baseline(spec: dict) -> dict:
 
 def _recipe(zips: str):
     import mattehub  # noqa: F401
-    from mattehub.families.registry import RECIPES
-    from mattehub.families.releases.recipe import ReleaseOptions
+    from mattehub.families.registry import recipe_class
+    from mattehub.families.releases.options import ReleaseOptions
 
-    recipe = RECIPES["i-him50k"](ReleaseOptions(data_dir=zips, split="train"), seed=0)
+    recipe = recipe_class("i-him50k")(ReleaseOptions(data_dir=zips, split="train"), seed=0)
     recipe.prepare()
     return recipe
 

@@ -115,7 +115,8 @@ def child_main(spec: dict) -> None:
 def build_child(spec: dict) -> dict:
     """One ``build()``: (a), (p), the memory runs and the workers=2 counts."""
     from mattehub.build.run import BuildOptions, build
-    from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+    from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+    from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
     from mattehub.families.surreal_alpha import sources as surreal
 
     import bench_surreal  # the module (not __main__): where spawned workers find the class

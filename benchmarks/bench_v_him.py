@@ -187,7 +187,8 @@ def mattehub_runner() -> Runner:
     import pyarrow.parquet as pq
 
     from mattehub.build.run import BuildOptions, build
-    from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+    from mattehub.families.video_him.options import VideoHimOptions
+    from mattehub.families.video_him.recipe import VideoHimRecipe
 
     def run(src: Path, out: Path, n: int) -> dict:
         report = build(VideoHimRecipe(VideoHimOptions(data_dir=str(src)), SEED),

@@ -3,15 +3,29 @@
 ``import mattehub`` registers the ``mattehub`` builder with Hugging Face ``datasets`` so
 ``load_dataset("mattehub", CONFIG, data_dir=..., streaming=True)`` works. Also:
 ``mattehub.trimap(alpha, kind)`` and ``mattehub.estimate_foreground(image, alpha, method)``.
+
+Importing the package is cheap: the builder is registered as soon as ``datasets`` is
+imported (at once if it already is), and the functions below load their modules on first
+use, so the ``mattehub`` command line does not pay for the data stack it does not use.
 """
 from __future__ import annotations
 
-from mattehub._version import __version__
-from mattehub.streaming.registration import register
-from mattehub.streaming.loading import stream
-from mattehub.synthesis.trimap import trimap, trimap_seed
-from mattehub.synthesis.foreground import estimate_foreground
+import importlib
+from typing import Any
 
-register()
+from mattehub._version import __version__
+from mattehub.streaming.registration import register_when_imported
 
 __all__ = ["__version__", "register", "stream", "trimap", "trimap_seed", "estimate_foreground"]
+_LAZY = {"register": "mattehub.streaming.registration", "stream": "mattehub.streaming.loading",
+         "trimap": "mattehub.synthesis.trimap", "trimap_seed": "mattehub.synthesis.trimap",
+         "estimate_foreground": "mattehub.synthesis.foreground"}
+
+register_when_imported()
+
+
+def __getattr__(name: str) -> Any:
+    """The public functions, imported on first use."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'mattehub' has no attribute {name!r}")

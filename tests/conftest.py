@@ -7,7 +7,8 @@ import pytest
 
 from mattehub.build.run import BuildOptions, build
 from mattehub.families.image_him.standin import make_hhm_sources
-from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+from mattehub.families.image_him.options import ImageHimOptions
+from mattehub.families.image_him.recipe import ImageHimRecipe
 from mattehub.build.sequence import ShardLimits
 from range_server import RangeHandler, start_server  # noqa: F401  (RangeHandler used by tests)
 

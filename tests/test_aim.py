@@ -13,7 +13,8 @@ import pytest
 
 from aim_tree import dim_composite, make_aim_tree
 from conftest import shard_bytes
-from mattehub.cli.main import build_namespace, main
+from mattehub.cli.main import main
+from mattehub.options.configs import options_for
 
 NUM_BGS = 3
 
@@ -205,22 +206,19 @@ def test_source_splits_follow_the_folders(tmp_path):
 
 
 def test_num_bgs_defaults_to_100_and_is_honoured_when_given():
-    from mattehub.families.aim.recipe import AimRecipe
-
     def num_bgs(**values) -> int:
-        args = build_namespace("aim", dict(data_dir="/d", bg_root="/b", **values))
-        return AimRecipe.options_from_args(args).num_bgs
+        return options_for("aim", dict(data_dir="/d", bg_root="/b", **values), "train").num_bgs
 
     assert num_bgs() == 100
     assert num_bgs(num_bgs=1) == 1 and num_bgs(num_bgs=7) == 7
-    from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 
-    surreal = build_namespace("surreal-alpha", {"data_dir": "/d", "bg_root": "/b"})
-    assert SurrealAlphaRecipe.options_from_args(surreal).num_bgs == 1  # surreal-alpha's own default
+    surreal = options_for("surreal-alpha", {"data_dir": "/d", "bg_root": "/b"}, "train")
+    assert surreal.num_bgs == 1  # surreal-alpha's own default
 
 
 def test_sample_ids_map_to_foreground_and_k(tree):
-    from mattehub.families.aim.recipe import AimOptions, AimRecipe
+    from mattehub.families.aim.options import AimOptions
+    from mattehub.families.aim.recipe import AimRecipe
 
     recipe = AimRecipe(AimOptions(data_dir=str(tree.data_dir), bg_root=str(tree.bg_root), num_bgs=4), seed=5)
     recipe.prepare()

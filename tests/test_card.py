@@ -24,7 +24,8 @@ from mattehub.families.surreal_alpha.standin import make_surreal_sources
 from mattehub.core.jsonio import read_json
 from mattehub.output.layout import OutputLayout
 from mattehub.output.preview import contact_sheet
-from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 from mattehub.contract.sample import EncodedSample
 
 REPO = Path(__file__).resolve().parents[1]

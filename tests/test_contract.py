@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from mattehub.contract.schema import FAMILIES, check_schema
-from mattehub.families.registry import RECIPES
+from mattehub.families.registry import CONFIG_NAMES
 from mattehub.families.image_him.meta import INSTANCE
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text()
@@ -40,9 +40,12 @@ def test_every_meta_key_is_documented():
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
     from conftest import i_him_recipe
-    from mattehub.families.releases.recipe import RELEASE_RECIPES, ReleaseOptions
-    from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
-    from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+    from mattehub.families.releases.options import ReleaseOptions
+    from mattehub.families.releases.recipe import RELEASE_RECIPES
+    from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+    from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
+    from mattehub.families.video_him.options import VideoHimOptions
+    from mattehub.families.video_him.recipe import VideoHimRecipe
 
     recipes = [i_him_recipe(hhm), VideoHimRecipe(VideoHimOptions(data_dir="unused"), seed=0),
                SurrealAlphaRecipe(SurrealAlphaOptions(data_dir="unused", bg_root="unused"), seed=0)]
@@ -50,7 +53,7 @@ def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
     recipes += _overlay_recipes(tmp_path)
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
-    assert {r.name for r in recipes} == set(RECIPES)
+    assert {r.name for r in recipes} == set(CONFIG_NAMES)
     for recipe in recipes:
         schema = recipe.schema()
         check_schema(schema)
@@ -60,7 +63,8 @@ def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
 def _duts_recipes(tmp_path):
     """duts on the demo's DUTS stand-in, both splits (train read from DUTS-TR.zip)."""
     from mattehub.families.duts.standin import make_duts_sources
-    from mattehub.families.duts.recipe import DutsOptions, DutsRecipe
+    from mattehub.families.duts.options import DutsOptions
+    from mattehub.families.duts.recipe import DutsRecipe
 
     data_dir = str(make_duts_sources(tmp_path / "duts").data_dir)
     recipes = [DutsRecipe(DutsOptions(data_dir=data_dir, split=split), seed=0)
@@ -76,7 +80,8 @@ def _aim_recipes(tmp_path):
     stand-in."""
     from mattehub.families.aim.standin import make_aim_sources
     from mattehub.families.aim.composition_1k import Composition1kRecipe
-    from mattehub.families.aim.recipe import AimOptions, AimRecipe
+    from mattehub.families.aim.options import AimOptions
+    from mattehub.families.aim.recipe import AimRecipe
 
     src = make_aim_sources(tmp_path / "aim")
     recipes = [cls(AimOptions(data_dir=str(src.data_dir), bg_root=str(src.bg_root), num_bgs=2,
@@ -92,7 +97,8 @@ def _aim_recipes(tmp_path):
 def _overlay_recipes(tmp_path):
     """overlay-depth's schema depends on its sources: one prepared per depth mode."""
     from mattehub.families.overlay_depth.standin import make_overlay_sources
-    from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
+    from mattehub.families.overlay_depth.options import OverlayDepthOptions
+    from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
 
     src = make_overlay_sources(tmp_path)
     recipes = []

@@ -22,7 +22,8 @@ from duts_tree import make_duts_tree
 from mattehub.build.run import BuildOptions, build
 from mattehub.cli.main import main
 from mattehub.families.video_him.standin import make_video_sources
-from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.build.sequence import ShardLimits
 
 

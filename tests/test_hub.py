@@ -24,7 +24,8 @@ from mattehub.build.run import BuildOptions, build
 from mattehub.cli.main import main
 from mattehub.families.video_him.standin import make_video_sources
 from mattehub.publish.hub import PushError, push_folder
-from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.build.sequence import ShardLimits
 
 REPO = "me/shards"

@@ -28,7 +28,8 @@ from PIL import Image
 from mattehub.build.run import BuildOptions, build
 from mattehub.cli.main import main
 from mattehub.output.layout import OutputLayout
-from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
+from mattehub.families.overlay_depth.options import OverlayDepthOptions
+from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
 from mattehub.build.sequence import ShardLimits
 from overlay_tree import (DEFAULT_BACKGROUNDS, DEFAULT_FOREGROUNDS, GREEN_HIDDEN, RED,
                           canvas_resize, make_overlay_tree, nearest, read_bgr, read_unchanged)

@@ -64,16 +64,15 @@ def test_model_depth_bytes_do_not_depend_on_workers_or_shards(overlay_tree, mode
 
 
 def test_a_sample_alone_equals_it_in_a_build(overlay_tree, model_dir, tmp_path):
-    from mattehub.cli.main import build_namespace
-    from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
+    from mattehub.options.configs import recipe_for
+    from mattehub.options.run import RunOptions
 
     _build(overlay_tree, model_dir, tmp_path / "out", "--num-samples", "10")
     built = _rows(tmp_path / "out")
-    values = dict(size=64, positions=2, scales="1.0,0.5", depth=str(model_dir), depth_batch=6,
+    values = dict(size=64, positions=2, scales=(1.0, 0.5), depth=str(model_dir), depth_batch=6,
                   image_format="png", bg_root=str(overlay_tree.bg_root),
                   fg_root=str(overlay_tree.fg_root), mask_root=str(overlay_tree.mask_root))
-    recipe = OverlayDepthRecipe(OverlayDepthRecipe.options_from_args(
-        build_namespace("overlay-depth", values)), seed=0)
+    recipe = recipe_for("overlay-depth", values, "train", RunOptions())
     recipe.prepare()
     alone = recipe.make(7).sample.fields
     assert alone["depth"] == built[7]["depth"]["bytes"]

@@ -204,19 +204,10 @@ class FakeOverlayRecipe(Recipe):
     name = "od-fake"
     family = "overlay-depth"
     summary = "test stand-in for overlay-depth"
-    options_class = FakeOptions
 
     def __init__(self, samples: list[dict], with_depth: bool = True) -> None:
         super().__init__(FakeOptions(), seed=0)
         self.samples, self.with_depth = samples, with_depth
-
-    @classmethod
-    def add_arguments(cls, parser) -> None:
-        pass
-
-    @classmethod
-    def options_from_args(cls, args) -> FakeOptions:
-        return FakeOptions()
 
     def prepare(self) -> dict:
         return {"samples": len(self.samples)}

@@ -27,8 +27,8 @@ from PIL import Image
 from mattehub.contract import codecs
 from mattehub.inputs.archives import SplitZip, records, splitzip
 from mattehub.inputs.archives.parts import Parts
-from mattehub.families.registry import RECIPES
-from mattehub.families.releases.recipe import ReleaseOptions
+from mattehub.families.registry import recipe_class
+from mattehub.families.releases.options import ReleaseOptions
 from mattehub.families.releases import samples
 from test_splitzip import expected_files, zip_split
 
@@ -223,7 +223,7 @@ def instance_release(tmp_path_factory):
 
 
 def _recipe(data_dir):
-    recipe = RECIPES["i-him50k"](ReleaseOptions(data_dir=str(data_dir), split="train"), seed=0)
+    recipe = recipe_class("i-him50k")(ReleaseOptions(data_dir=str(data_dir), split="train"), seed=0)
     recipe.prepare()
     return recipe
 

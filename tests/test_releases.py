@@ -6,16 +6,16 @@ import datasets
 import pytest
 
 import mattehub  # noqa: F401  (registers the builder)
-from mattehub.families.registry import RECIPES
+from mattehub.families.registry import recipe_class
 from mattehub.core.errors import SourceError
-from mattehub.families.releases.recipe import ReleaseOptions
+from mattehub.families.releases.options import ReleaseOptions
 
 CASES = [("i-him50k", "train"), ("him2k", "comp"), ("him2k", "natural"), ("m-him2k", "comp"),
          ("v-him2k5", "train"), ("v-him60", "easy"), ("v-him60", "hard")]
 
 
 def read_all(config, split, data_dir, **options):
-    recipe = RECIPES[config](ReleaseOptions(data_dir=str(data_dir), split=split, **options), seed=0)
+    recipe = recipe_class(config)(ReleaseOptions(data_dir=str(data_dir), split=split, **options), seed=0)
     recipe.prepare()
     return [recipe.make(index).sample for index in range(recipe.available())]
 

@@ -115,11 +115,13 @@ def test_ray_v_him_equals_a_local_build(hhm, ray_cluster, tmp_path):
 def test_a_worker_killed_mid_shard_is_retried_with_identical_bytes(hhm, full, ray_cluster, tmp_path):
     from dies_once import DiesOnce
     from mattehub.build.run import BuildOptions, build
-    from mattehub.cli.main import recipe_from_values
+    from mattehub.options.configs import recipe_for
+    from mattehub.options.run import RunOptions
     from mattehub.build.sequence import ShardLimits
 
     marker = tmp_path / "died"
-    inner = recipe_from_values("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)})
+    inner = recipe_for("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)},
+                       "train", RunOptions())
     recipe = DiesOnce(inner, at=5, marker=marker)
     out = tmp_path / "shards"
     options = BuildOptions(out=out, num_samples=10, progress=False, distributor="ray",
@@ -134,11 +136,13 @@ def test_a_worker_killed_mid_shard_is_retried_with_identical_bytes(hhm, full, ra
 def test_a_shard_that_keeps_failing_is_reported_and_the_rest_written(hhm, ray_cluster, tmp_path):
     from dies_once import FailsAt
     from mattehub.build.run import BuildOptions, build
-    from mattehub.cli.main import recipe_from_values
+    from mattehub.options.configs import recipe_for
+    from mattehub.options.run import RunOptions
     from mattehub.core.errors import BuildError
     from mattehub.build.sequence import ShardLimits
 
-    inner = recipe_from_values("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)})
+    inner = recipe_for("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)},
+                       "train", RunOptions())
     out = tmp_path / "shards"
     options = BuildOptions(out=out, num_samples=10, progress=False, distributor="ray",
                            limits=ShardLimits(max_samples=4))
@@ -187,10 +191,12 @@ def test_ray_into_a_url_equals_a_local_build(hhm, full, ray_cluster, tmp_path):
 def test_a_worker_that_cannot_load_the_recipe_is_an_error_not_a_hang(hhm, tmp_path):
     from dies_once import UnloadableInWorkers
     from mattehub.build.run import BuildOptions, build
-    from mattehub.cli.main import recipe_from_values
+    from mattehub.options.configs import recipe_for
+    from mattehub.options.run import RunOptions
     from mattehub.core.errors import BuildError
 
-    inner = recipe_from_values("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)})
+    inner = recipe_for("i-him", {"image_root": str(hhm.image_root), "bg_root": str(hhm.bg_root)},
+                       "train", RunOptions())
     options = BuildOptions(out=tmp_path / "shards", num_samples=4, workers=2, progress=False)
     with pytest.raises(BuildError, match=r"a worker process could not load the recipe \(ImportError: "
                                          r"no module named 'only_on_the_head_node' \(test\)\)"):

@@ -3,7 +3,6 @@ very arrays a fake recipe built into shards, exact integer totals, errors, the c
 and stored statistics surviving a rebuild only when the shards' bytes are unchanged."""
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,16 +44,6 @@ class FakeOverlayRecipe(Recipe):
     name = CONFIG
     family = "overlay-depth"
     summary = "random arrays for the statistics tests"
-    options_class = FakeOptions
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """No command-line options: built from tests only."""
-
-    @classmethod
-    def options_from_args(cls, args: argparse.Namespace) -> FakeOptions:
-        return FakeOptions()
-
     def prepare(self) -> dict:
         return {"samples": SAMPLES}
 

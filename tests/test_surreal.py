@@ -27,7 +27,8 @@ from PIL import Image
 
 from mattehub.cli.main import main
 from mattehub.output.layout import OutputLayout
-from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 from mattehub.families.surreal_alpha import sources as surreal
 from surreal_tree import (RED, RED_LABEL, SPECIAL_DEPTHS, decoded_frames, expected_millimetres,
                           mat_frames)

@@ -89,7 +89,8 @@ def test_a_built_folder_still_streams_its_shards(built):
 
 def test_build_tasks_never_straddle_two_clips(surreal_tree):
     """Workers get runs of ids inside one clip (so each decodes a clip once for the run)."""
-    from mattehub.families.surreal_alpha.recipe import TASK_SAMPLES, SurrealAlphaOptions, SurrealAlphaRecipe
+    from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+    from mattehub.families.surreal_alpha.recipe import TASK_SAMPLES, SurrealAlphaRecipe
 
     recipe = SurrealAlphaRecipe(SurrealAlphaOptions(data_dir=str(surreal_tree.root),
                                                     bg_root=str(surreal_tree.bg_root), num_bgs=3), 0)

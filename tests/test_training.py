@@ -19,7 +19,8 @@ from torch.utils.data import DataLoader, default_collate
 import mattehub
 from mattehub.build.run import BuildOptions, build
 from mattehub.families.video_him.standin import make_video_sources
-from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.build.sequence import ShardLimits
 from mattehub.training import (TrainTransform, add_trimap, as_arrays, choose_crop, draw_trimap_seed,
                                from_webdataset, pad_collate, random_crop, to_arrays, transition_region)

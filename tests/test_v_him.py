@@ -10,7 +10,8 @@ from mattehub.inputs import gate
 from mattehub.build.run import BuildOptions, build
 from mattehub.families.video_him.standin import make_video_sources, write_mp4
 from mattehub.core.errors import SourceError
-from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.build.sequence import ShardLimits
 
 

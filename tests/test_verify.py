@@ -14,11 +14,12 @@ import pytest
 from bad_input.verify_cases import record_rewrite
 from mattehub.build.run import BuildOptions, build
 from mattehub.cli.main import main
-from mattehub.families.registry import RECIPES
+from mattehub.families.registry import recipe_class
 from mattehub.families.releases.standin import make_release
 from mattehub.families.video_him.standin import make_video_sources
-from mattehub.families.releases.recipe import ReleaseOptions
-from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.families.releases.options import ReleaseOptions
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.build.sequence import ShardLimits
 from mattehub.verify import verify_folder
 
@@ -35,7 +36,7 @@ def clips_and_releases(hhm, tmp_path_factory):
           BuildOptions(out=out, num_samples=3, progress=False, limits=small))
     release = make_release(root / "release", hhm)
     for config, split in (("m-him2k", "comp"), ("v-him60", "easy")):
-        recipe = RECIPES[config](ReleaseOptions(data_dir=str(release), split=split), seed=0)
+        recipe = recipe_class(config)(ReleaseOptions(data_dir=str(release), split=split), seed=0)
         build(recipe, BuildOptions(out=out, split=split, num_samples=3, progress=False, limits=small))
     return out
 

@@ -64,7 +64,8 @@ def test_tars_carry_the_trimap_member(hhm, tmp_path):
 
 def test_trimap_kind_without_with_and_configs_without_alpha_are_refused(hhm, tmp_path, capsys):
     assert _i_him(hhm, tmp_path / "a", "--trimap-kind", "duts") == 2
-    assert "--trimap-kind only applies with --with trimap" in capsys.readouterr().err
+    assert "trimap_kind= only applies with with_fields=('trimap',) [--trimap-kind, --with]" \
+        in capsys.readouterr().err
     from mattehub.families.overlay_depth.standin import make_overlay_sources
 
     src = make_overlay_sources(tmp_path / "overlay")

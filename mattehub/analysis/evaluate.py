@@ -52,8 +52,9 @@ from mattehub.inputs import gate
 from mattehub.analysis.clip_metrics import CLIP_METRICS, clip_errors
 from mattehub.analysis.metrics import FRAME_METRICS, MATCHINGS, REGIONS, SCALES, match_instances, matting_errors
 from mattehub.synthesis.trimap import trimap as make_trimap
+from mattehub.options.choices import EVALUATION_TRIMAP_KINDS
 
-TRIMAP_KINDS: tuple[str, ...] = ("him-eval", "duts")
+TRIMAP_KINDS = EVALUATION_TRIMAP_KINDS
 """Trimap kinds ``--trimap`` can compute (``random`` needs a seed and is for training)."""
 DEFAULT_TRIMAP = "him-eval"
 NEEDED_FIELDS = ("__key__", "alpha", "trimap", "instance_alphas", "meta")

@@ -68,6 +68,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from mattehub.options.choices import MATCHINGS
+
 UNKNOWN = 128
 """Trimap value of the unknown region."""
 SAD_SCALE = 1e-3
@@ -82,7 +84,6 @@ CONN_MIN_DIFF = 0.15
 
 FRAME_METRICS: tuple[str, ...] = ("sad", "mse", "mad", "grad", "conn")
 REGIONS: tuple[str, ...] = ("whole", "unknown")
-MATCHINGS: tuple[str, ...] = ("index", "hungarian")
 SCALES: dict[str, str] = {
     "sad": "sum of |error| / 1000", "mse": "mean of squared error x 1000",
     "mad": "mean of |error| x 1000", "grad": "sum of squared gradient-magnitude error / 1000",

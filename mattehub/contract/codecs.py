@@ -12,9 +12,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from mattehub.options.choices import DEFAULT_JPEG_QUALITY
+
 
 # Stated in docs/format.md: RGB may be JPEG at this quality; mattes are always PNG.
-DEFAULT_JPEG_QUALITY = 95
 PNG_COMPRESSION = 3
 ORIENTATION_TAG = 0x0112
 

@@ -1,28 +1,79 @@
-"""Every config name mattehub knows, and the recipe that builds each."""
+"""Every config mattehub knows: one line each, naming its options class and its recipe.
+
+Classes are named by ``module:attribute`` and imported on first use, so reading the
+registry (the CLI parser, the ``load_dataset`` keyword arguments) imports only the light
+options modules, never a family's pixel code. A new family is one folder plus one line here.
+"""
 from __future__ import annotations
 
-from mattehub.families.aim.composition_1k import Composition1kRecipe
-from mattehub.families.aim.recipe import AimRecipe
-from mattehub.families.duts.recipe import DutsRecipe
-from mattehub.families.image_him.recipe import ImageHimRecipe
-from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
-from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
-from mattehub.families.video_him.recipe import VideoHimRecipe
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
 from mattehub.core.errors import BuildError
-from mattehub.recipes.base import Recipe
-from mattehub.families.releases.recipe import RELEASE_RECIPES
-
-RECIPES: dict[str, type[Recipe]] = {recipe.name: recipe for recipe in (ImageHimRecipe, VideoHimRecipe,
-                                                                   SurrealAlphaRecipe, AimRecipe,
-                                                                   Composition1kRecipe,
-                                                                   OverlayDepthRecipe, DutsRecipe)}
-RECIPES.update(RELEASE_RECIPES)
-CONFIG_NAMES: list[str] = sorted(RECIPES)
+from mattehub.families.releases.options import IMAGE_READS, VIDEO_READS
 
 
-def recipe_class(config: str) -> type[Recipe]:
-    """The recipe of ``config``, with a helpful error for unknown names."""
+@dataclass(frozen=True)
+class Config:
+    """One config: its name, its options class and recipe class (``module:attribute``), and
+    the options it reads (None: every option its options class declares)."""
+
+    name: str
+    options: str
+    recipe: str
+    reads: tuple[str, ...] | None = None
+
+    def options_class(self) -> type:
+        return _load(self.options)
+
+    def recipe_class(self) -> type:
+        return _load(self.recipe)
+
+
+def _line(name: str, family: str, options: str, recipe: str,
+          reads: tuple[str, ...] | None = None, module: str = "recipe") -> Config:
+    """A registry line for a family folder ``mattehub/families/<family>/`` (its recipe class
+    in ``<module>.py``, ``recipe.py`` unless said)."""
+    where = f"mattehub.families.{family}"
+    return Config(name, f"{where}.options:{options}", f"{where}.{module}:{recipe}", reads)
+
+
+def _release(name: str, reads: tuple[str, ...]) -> Config:
+    """A release config: ``ReleaseOptions`` and its generated recipe class."""
+    return _line(name, "releases", "ReleaseOptions", "Release_" + name.replace("-", "_"), reads)
+
+
+CONFIGS: dict[str, Config] = {line.name: line for line in (
+    _line("i-him", "image_him", "ImageHimOptions", "ImageHimRecipe"),
+    _line("v-him", "video_him", "VideoHimOptions", "VideoHimRecipe"),
+    _line("surreal-alpha", "surreal_alpha", "SurrealAlphaOptions", "SurrealAlphaRecipe"),
+    _line("aim", "aim", "AimOptions", "AimRecipe"),
+    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",), "composition_1k"),
+    _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe"),
+    _line("duts", "duts", "DutsOptions", "DutsRecipe"),
+    _release("i-him50k", IMAGE_READS + ("invalid_names",)),
+    _release("him2k", IMAGE_READS),
+    _release("m-him2k", IMAGE_READS + ("mask_set",)),
+    _release("v-him2k5", VIDEO_READS),
+    _release("v-him60", VIDEO_READS),
+)}
+CONFIG_NAMES: list[str] = sorted(CONFIGS)
+
+
+def config(name: str) -> Config:
+    """The registry line of ``name``, with a helpful error for unknown names."""
     try:
-        return RECIPES[config]
+        return CONFIGS[name]
     except KeyError:
-        raise BuildError(f"unknown config {config!r}; known configs: {', '.join(CONFIG_NAMES)}") from None
+        raise BuildError(f"unknown config {name!r}; known configs: {', '.join(CONFIG_NAMES)}") from None
+
+
+def recipe_class(name: str) -> type:
+    """The recipe class of config ``name`` (its module imported now)."""
+    return config(name).recipe_class()
+
+
+def _load(path: str) -> Any:
+    module, attribute = path.split(":")
+    return getattr(importlib.import_module(module), attribute)

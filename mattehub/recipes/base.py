@@ -11,7 +11,6 @@ shared by consecutive ids), which pickling drops.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 from abc import ABC, abstractmethod
@@ -31,15 +30,8 @@ class Recipe(ABC):
     family: ClassVar[str]
     summary: ClassVar[str]
     licence: ClassVar[str] = "other"
-    options_class: ClassVar[type]
-    cli_options: ClassVar[tuple[str, ...]] = ()
-    """Destinations of the recipe-specific command-line options this config reads; the
-    CLI refuses the others' when given (``--level`` means nothing to ``i-him``)."""
     stream_shard_min: ClassVar[int] = 1
     """Fewest ids per generator shard of a stream (``stream_plan.shard_ranges``)."""
-    data_dir_option: ClassVar[str] = "data_dir"
-    """The option ``load_dataset(..., data_dir=D)`` fills when streaming from sources
-    (``i-him`` reads its HHM folder from ``--image-root``)."""
     path_options: ClassVar[tuple[str, ...]] = ()
     """Option fields naming source locations: recorded by public name only, and left out
     of the fingerprint (moving the sources does not change a sample)."""
@@ -51,16 +43,6 @@ class Recipe(ABC):
         """The frozen description of the scanned sources (None until ``prepare``)."""
         self.report: dict | None = None
         """What the scan found (counts, skipped inputs), for the build record."""
-
-    @classmethod
-    @abstractmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """Add this recipe's own command-line options."""
-
-    @classmethod
-    @abstractmethod
-    def options_from_args(cls, args: argparse.Namespace) -> Any:
-        """Build the options dataclass from parsed arguments (raising on bad values)."""
 
     def scan_sources(self) -> tuple[Any, dict]:
         """Scan and validate the sources: (the frozen ``sources`` that ``make`` reads, a
@@ -98,11 +80,6 @@ class Recipe(ABC):
     def hashed_options(self) -> dict:
         """The options that change samples: all but the source locations (``path_options``)."""
         return {k: v for k, v in asdict(self.options).items() if k not in self.path_options}
-
-    @classmethod
-    def used_options(cls) -> tuple[str, ...]:
-        """The command-line option destinations this config reads (see ``cli_options``)."""
-        return cls.cli_options
 
     @classmethod
     def default_split(cls) -> str:

@@ -12,9 +12,10 @@ Three sources, one builder:
   ``overlay-depth``, ``aim``, ``duts``...): ``data_dir`` is the source tree (i-him: the HHM
   folder) and nothing is written.
 
-Keyword arguments are ``mattehub build`` options by destination name (``bg_root=``,
-``num_bgs=``, ``mask_set=``, ``clip_length=``, ``with_fields=["trimap"]``, ``seed=``,
-``num_samples=``), checked by the CLI's own types (``mattehub.streaming.plan``). Sample ``i`` is
+Keyword arguments are the declared options by keyword name (``bg_root=``, ``num_bgs=``,
+``mask_set=``, ``clip_length=``, ``scales=(1.0, 0.5)``, ``with_fields=["trimap"]``,
+``seed=``, ``num_samples=``), typed values checked by the options classes
+(``mattehub.options``), as ``mattehub build`` checks its flags. Sample ``i`` is
 ``recipe.make(i)`` of the recipe a build makes, so rows equal a build's. Made splits are cut
 into many generator shards (id ranges), so DataLoader workers and ``split_dataset_by_node``
 ranks divide them exactly.
@@ -29,7 +30,9 @@ import pyarrow as pa
 from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
-from mattehub.families.registry import CONFIG_NAMES, RECIPES
+from mattehub.families.registry import CONFIG_NAMES
+from mattehub.options.configs import every_option, run_options
+from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder
 from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
@@ -39,11 +42,11 @@ from mattehub.formats.parquet import ParquetShardReader, to_row
 ROWS_PER_TABLE = 8
 logger = datasets.logging.get_logger(__name__)
 
-KNOBS = sorted({dest for recipe in RECIPES.values() for dest in recipe.used_options()}
-               - {"data_dir"} | {"with_fields", "trimap_kind", "seed", "num_samples"})
-"""Config keyword arguments: every ``mattehub build`` option a config reads, by destination
-name (``bg_root`` is ``--bg-root``), plus ``with_fields=["trimap"]``/``trimap_kind``, ``seed``
-and ``num_samples`` (at most this many ids, 0..N-1). None means the CLI default."""
+KNOBS = sorted((set(every_option()) - {"data_dir"}) | set(run_options()))
+"""Config keyword arguments, generated from the declarations: every config option by keyword
+name (``bg_root`` is ``--bg-root``), plus the run options ``with_fields=["trimap"]``,
+``trimap_kind``, ``seed`` and ``num_samples`` (at most this many ids, 0..N-1). None means
+not given (the config's default)."""
 
 BuildKnobs = make_dataclass("BuildKnobs", [(name, Any, field(default=None)) for name in KNOBS])
 
@@ -95,6 +98,8 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _recipe(self, split: str):
         try:
             return source_recipe(self.config.name, self.config.data_dir, split, self._knobs())
+        except OptionError:
+            raise  # a bad value: the same message as the CLI's and the options class's
         except BuildError as exc:
             if not self.config.data_dir:
                 raise BuildError(f"{exc}; or pass data_dir= a folder written by `mattehub build`") from None

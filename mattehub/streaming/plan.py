@@ -2,10 +2,10 @@
 
 Two jobs, both for the ``mattehub`` builder:
 
-* **the recipe**: keyword arguments are ``mattehub build`` options by destination name
-  (``bg_root=`` is ``--bg-root``); ``data_dir=`` fills the option the recipe names in
-  ``data_dir_option``. They go through the CLI's own parser types, defaults and refusals
-  (``cli.recipe_from_values``), so a stream makes exactly the samples a build would;
+* **the recipe**: keyword arguments are the declared options by keyword name (``bg_root=``
+  is ``--bg-root``); ``data_dir=`` fills the config's source option (``i-him``: its
+  ``image_root``). They go through the same refusals and options classes as ``mattehub
+  build`` (``mattehub.options.configs``), so a stream makes exactly the samples a build would;
 * **generator shards**: a split of N sample ids is cut into contiguous id ranges. ``datasets``
   hands whole shards to DataLoader workers and to ``split_dataset_by_node`` ranks, so each id
   is made by exactly one reader. The shard count is the largest of ``SHARD_COUNTS`` that is at
@@ -15,17 +15,15 @@ Two jobs, both for the ``mattehub`` builder:
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
-from mattehub.core.errors import BuildError
+from mattehub.options.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
+from mattehub.options.run import RunOptions
 
 SHARD_COUNTS = (1, 2, 4, 6, 12, 24, 48, 120, 240, 360, 720)
 """Highly composite shard counts; 720 ranges keep shards small enough to balance 16+ workers
 without making a generator per handful of samples for 50k-sample splits."""
 
-RUN_ONLY = ("seed", "num_samples")
-"""Build options a stream reads itself rather than passing to the recipe's options."""
 
 
 def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
@@ -37,13 +35,6 @@ def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
     shards = max(n for n in SHARD_COUNTS if n <= max(1, count // max(1, min_size)))
     bounds = [count * i // shards for i in range(shards + 1)]
     return list(zip(bounds[:-1], bounds[1:]))
-
-
-def kwarg_wording(message: str) -> str:
-    """A CLI error reworded for ``load_dataset`` callers: ``--bg-root`` becomes ``bg_root=``
-    (the same option, as a keyword argument)."""
-    message = message.replace(" (see `mattehub build --help`)", "")
-    return re.sub(r"--([a-z][a-z0-9-]*)", lambda m: m.group(1).replace("-", "_") + "=", message)
 
 
 def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any]) -> tuple[list[str], Any]:
@@ -59,21 +50,18 @@ def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any])
         probe.scan()
         return probe.splits(), probe
     if data_dir:
+        make(recipe_cls.default_split())  # the options are checked before the sources are listed
         return recipe_cls.source_splits(data_dir), None
     return [recipe_cls.default_split()], None
 
 
 def source_recipe(config: str, data_dir: str | None, split: str, knobs: dict[str, Any]):
-    """The recipe ``mattehub build CONFIG --split SPLIT`` makes with ``knobs`` (build option
-    destinations; None = not given) and ``data_dir`` as the recipe's source option."""
-    from mattehub.cli.main import recipe_from_values
-    from mattehub.families.registry import recipe_class
-
-    values = {name: value for name, value in knobs.items() if value is not None}
+    """The recipe ``mattehub build CONFIG --split SPLIT`` makes with ``knobs`` (keyword
+    arguments; None = not given) and ``data_dir`` as the config's source option: other
+    configs' options refused in keyword spelling, the rest checked by the options class."""
+    given = {name: value for name, value in knobs.items() if value is not None}
+    run = RunOptions(**{name: given.pop(name) for name in list(given) if name in run_options()})
+    refuse_foreign(config, list(given), as_keyword)
     if data_dir is not None:
-        values[recipe_class(config).data_dir_option] = data_dir
-    values.update(split=split)
-    try:
-        return recipe_from_values(config, values)
-    except BuildError as exc:
-        raise BuildError(kwarg_wording(str(exc))) from None
+        given[source_option(config)] = data_dir
+    return recipe_for(config, given, split, run)

@@ -10,17 +10,23 @@ upgrade breaks them. ``mattehub.stream`` is the stable alternative that uses nei
 """
 from __future__ import annotations
 
-import hashlib
-import inspect
+import importlib.abc
+import importlib.util
+import sys
+from pathlib import Path
 
 NAME = "mattehub"
 MODULE = "mattehub.builders.mattehub_builder"
 
 
 def _module_hash() -> str:
-    from mattehub.streaming import builder
+    """The builder's source hash, read from its file: importing the builder here could run
+    in the middle of another mattehub module's import (``register`` runs when ``datasets``
+    is first imported). hashlib is imported here: ``import mattehub`` stays cheap."""
+    import hashlib
 
-    return hashlib.sha256(inspect.getsource(builder).encode()).hexdigest()
+    origin = importlib.util.find_spec("mattehub.streaming.builder").origin
+    return hashlib.sha256(Path(origin).read_text(encoding="utf-8").encode()).hexdigest()
 
 
 def register() -> None:
@@ -43,3 +49,31 @@ def register() -> None:
 
     get_module._mattehub = True
     PackagedDatasetModuleFactory.get_module = get_module
+
+
+def register_when_imported() -> None:
+    """``register()`` now if ``datasets`` is imported, else right after it is (a one-shot
+    import hook), so ``import mattehub`` does not import ``datasets`` itself."""
+    if "datasets" in sys.modules:
+        register()
+    elif not any(isinstance(finder, _AfterDatasets) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _AfterDatasets())
+
+
+class _AfterDatasets(importlib.abc.MetaPathFinder):
+    """Finds ``datasets`` as the other finders do, and registers once it has run."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "datasets":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module) -> None:
+                run(module)
+                register()
+
+            spec.loader.exec_module = exec_module
+        return spec

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-LAYOUTS = ("native", "dim")
-DIM_FRAME_LONG_SIDE = 640
+from mattehub.options.choices import DIM_FRAME_LONG_SIDE, LAYOUTS
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ import cv2
 import numpy as np
 
 from mattehub.core.rng import config_salt
+from mattehub.options.choices import TRIMAP_KINDS
 
-KINDS: tuple[str, ...] = ("him-eval", "duts", "random")
+KINDS = TRIMAP_KINDS
 """The trimap kinds ``trimap`` knows."""
 
 HIM_EVAL_KERNEL = 25

@@ -227,7 +227,7 @@ CASES: list[Case] = [
          _nothing_written),
     Case("duts-no-data-dir", "duts: no --data-dir (the release URL default): a clear error",
          _build(_none, data_dir=False),
-         Fails(rf"duts needs --data-dir: .*DUTS-TR/ and DUTS-TE/ or their zips.*{HOME}"),
+         Fails(rf"duts needs data_dir=: .*DUTS-TR/ and DUTS-TE/ or their zips.*{HOME}"),
          _nothing_written),
     Case("duts-split-missing", "duts: --split test when only DUTS-TR is there",
          _build(_no_test_split, split="test"),

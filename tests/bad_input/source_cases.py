@@ -14,7 +14,8 @@ import datasets
 import numpy as np
 
 from mattehub.families.video_him.standin import make_video_sources
-from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+from mattehub.families.image_him.options import ImageHimOptions
+from mattehub.families.image_him.recipe import ImageHimRecipe
 
 from .harness import Case, Env, Fails, Run, Succeeds, built
 

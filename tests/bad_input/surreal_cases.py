@@ -307,11 +307,11 @@ CASES: list[Case] = [
          Fails(r"cmu.*" + LICENCE_URL), _nothing_written),
     Case("surreal-data-dir-not-given", "surreal: --data-dir not given",
          _build(_no_tree, data_dir=lambda t: ...),
-         Fails(r"surreal-alpha needs --data-dir.*" + LICENCE_URL), _nothing_written),
+         Fails(r"surreal-alpha needs data_dir=: .*" + LICENCE_URL), _nothing_written),
     Case("surreal-split-missing", "surreal: --split names a split the tree lacks",
          _build(_no_tree, "--split", "val"), Fails(r"cmu/val: is missing; .* holds \['train'\]"),
          _nothing_written),
     Case("surreal-bg-size-below-frame", "surreal: --bg-size smaller than the 640 px frame",
          _build(_no_tree, "--layout", "dim", "--bg-size", "600"),
-         Fails(r"--bg-size: '600' is not a whole number >= 640"), _nothing_written),
+         Fails(r"bg_size=600: give a whole number >= 640 \[--bg-size\]"), _nothing_written),
 ]

@@ -12,8 +12,6 @@ set per config.
 """
 from __future__ import annotations
 
-import argparse
-
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.families.aim import sources as aim
@@ -31,12 +29,7 @@ class Composition1kRecipe(AimRecipe):
 
     name = "composition-1k"
     summary = "the Composition-1k test set of Adobe Image Matting, as published, with trimaps"
-    cli_options = ("data_dir",)
     splits = ("test",)
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """Nothing of its own: it reads ``--data-dir`` (added by the release configs)."""
 
     def scan_sources(self) -> tuple[aim.TestScan, dict]:
         scan = aim.scan_test(self.options.data_dir)

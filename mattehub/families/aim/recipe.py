@@ -20,19 +20,15 @@ fields differ, and ``datasets`` declares one feature set per config:
 """
 from __future__ import annotations
 
-import argparse
-import importlib.util
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
+from mattehub.families.aim.options import AimOptions
 from mattehub.contract import codecs
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError, SourceError
-from mattehub.synthesis.foreground import INSTALL_HINT
-from mattehub.families.releases.specs import HUB_RELEASE
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.families.aim import sources as aim
@@ -42,31 +38,12 @@ from mattehub.families.aim.compose import PreparedForeground, composite, dim_bac
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import RedrawError, attempts, drawn
 
-DEFAULT_NUM_BGS = 100
-"""Backgrounds per foreground when ``--num-bgs`` is not given (Deep Image Matting's 100)."""
-FG_METHODS = ("none", "lsa", "ml")
 MAX_ATTEMPTS = 3
 """Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
 TASK_SAMPLES = 50
 """Most ids per build task, all of one foreground: half a foreground at the default
 ``--num-bgs`` (~65 MB of encoded JPEG results in flight at AIM's sizes); a foreground is
 decoded and re-estimated at most once per worker and task run."""
-
-
-@dataclass(frozen=True)
-class AimOptions:
-    """Options of ``aim``."""
-
-    data_dir: str
-    """The folder holding ``train/fg``, ``train/alpha`` and/or ``test/merged`` ... (the test
-    split also reads a zip of it, or a remote folder)."""
-    bg_root: str | None = None
-    """train: folder of background images (COCO in practice)."""
-    split: str = "train"
-    num_bgs: int = DEFAULT_NUM_BGS
-    fg_reestimate: str = "none"
-    image_format: str = "jpg"
-    jpeg_quality: int = codecs.DEFAULT_JPEG_QUALITY
 
 
 class AimRecipe(Recipe):
@@ -78,44 +55,10 @@ class AimRecipe(Recipe):
     summary = ("Adobe Image Matting: foregrounds composited over num_bgs backgrounds each "
                "(Deep Image Matting's rule), and the Composition-1k test set")
     licence = "other"
-    options_class = AimOptions
     path_options = ("data_dir", "bg_root")
-    cli_options = ("data_dir", "bg_root", "num_bgs", "fg_reestimate", "image_format", "jpeg_quality")
     splits: ClassVar[tuple[str, ...]] = ("train",)
     """The splits this config reads: the test set is its own config (``composition-1k``),
     because its fields differ and ``datasets`` declares one feature set per config."""
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group(
-            "aim options (also --data-dir: the folder holding train/{fg,alpha}; --bg-root; "
-            f"--num-bgs, default {DEFAULT_NUM_BGS} for aim; --image-format, --jpeg-quality). "
-            "composition-1k (the test set, split test) reads --data-dir's "
-            "test/{merged,trimaps,alpha_copy}")
-        group.add_argument("--fg-reestimate", choices=FG_METHODS, default="none",
-                           help="aim train: store the foreground re-estimated from the raw one "
-                                "and its alpha (lsa: local smoothness; ml: pymatting's multilevel "
-                                "solver, needs mattehub[foreground]); the composite uses it "
-                                "(default: none, the raw foreground)")
-
-    @classmethod
-    def options_from_args(cls, args: argparse.Namespace) -> AimOptions:
-        if args.data_dir in (None, "", HUB_RELEASE):
-            raise BuildError("aim needs --data-dir: " + aim.SOURCE)
-        if args.split not in cls.splits:
-            raise BuildError(f"{cls.name} has the split {cls.splits[0]}, not {args.split!r}"
-                             + (" (the Composition-1k test set is config composition-1k: "
-                                "mattehub build composition-1k --data-dir D)" if args.split == "test" else ""))
-        num_bgs = getattr(args, "num_bgs", None) or DEFAULT_NUM_BGS  # the shared flag's default is None
-        method = getattr(args, "fg_reestimate", None) or "none"
-        if args.split == "train" and method == "ml" and importlib.util.find_spec("pymatting") is None:
-            raise BuildError(f"--fg-reestimate ml needs pymatting: {INSTALL_HINT}")
-        options = AimOptions(data_dir=str(args.data_dir), bg_root=args.bg_root, split=args.split,
-                             num_bgs=num_bgs, fg_reestimate=method, image_format=args.image_format,
-                             jpeg_quality=int(args.jpeg_quality))
-        if args.split == "test":  # train-only options mean nothing here (see the module doc)
-            options = AimOptions(data_dir=options.data_dir, split="test")
-        return options
 
     @classmethod
     def source_splits(cls, data_dir: str) -> list[str]:

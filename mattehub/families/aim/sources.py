@@ -27,11 +27,8 @@ from mattehub.core.redact import public_name
 from mattehub.inputs.backgrounds import Background
 from mattehub.inputs.trees import open_tree
 from mattehub.inputs.listing import IMAGE_SUFFIXES, Skip, image_size, list_files
+from mattehub.families.aim.options import SOURCE
 
-SOURCE = ("the Adobe Image Matting dataset is obtained from the Deep Image Matting authors on "
-          "request (non-commercial research use); --data-dir is the folder holding train/fg, "
-          "train/alpha and/or test/merged, test/trimaps, test/alpha_copy")
-SPLITS = ("train", "test")
 TRAIN_FOLDERS = ("train/fg", "train/alpha")
 TEST_FOLDERS = {"image": "test/merged", "trimap": "test/trimaps", "alpha": "test/alpha_copy"}
 COMPOSITE_NAME = re.compile(r"^(?P<fg>.+)_(?P<number>\d+)$")

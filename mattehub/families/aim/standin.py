@@ -25,7 +25,8 @@ import numpy as np
 from mattehub.families.aim.compose import composite, dim_background
 from mattehub.synthesis.trimap import trimap
 from mattehub.families.aim.composition_1k import Composition1kRecipe
-from mattehub.families.aim.recipe import AimOptions, AimRecipe
+from mattehub.families.aim.options import AimOptions
+from mattehub.families.aim.recipe import AimRecipe
 from mattehub.families.demo import DemoBuild, FamilyDemo
 
 TRAIN = (("bottle.png", 150, 210), ("leaf.png", 220, 150), ("orb.png", 180, 180))

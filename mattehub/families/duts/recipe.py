@@ -19,15 +19,12 @@ with a ``bad_input`` event naming the file; the other samples are made.
 """
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass
 
 from datasets import Value
 
 from mattehub.contract import codecs
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
-from mattehub.core.errors import BuildError, SourceError
-from mattehub.families.releases.specs import HUB_RELEASE
+from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.families.duts import sources as duts
 from mattehub.inputs import gate
@@ -46,16 +43,6 @@ META_FEATURES = {
 }
 
 
-@dataclass(frozen=True)
-class DutsOptions:
-    """Options of ``duts``: where DUTS is, and which split."""
-
-    data_dir: str
-    """The folder holding ``DUTS-TR/`` and ``DUTS-TE/`` or ``DUTS-TR.zip``/``DUTS-TE.zip``."""
-    split: str = "train"
-    """``train`` (DUTS-TR) or ``test`` (DUTS-TE)."""
-
-
 class DutsRecipe(Recipe):
     """DUTS image + mask (as alpha) + DUTS trimap, read in place."""
 
@@ -63,29 +50,7 @@ class DutsRecipe(Recipe):
     family = "duts"
     summary = "DUTS salient-object images, their masks as alpha, and DUTS trimaps"
     licence = "other"
-    options_class = DutsOptions
     path_options = ("data_dir",)
-    cli_options = ("data_dir",)
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """No options of its own: ``--data-dir`` (the folder holding DUTS-TR/ and DUTS-TE/ or
-        their zips) and ``--split train|test`` are shared."""
-        parser.add_argument_group(
-            "duts options", "--data-dir: the folder holding DUTS-TR/ and DUTS-TE/ or DUTS-TR.zip "
-                            "and DUTS-TE.zip (read in place); --split train (DUTS-TR) or test "
-                            "(DUTS-TE)")
-
-    @classmethod
-    def options_from_args(cls, args: argparse.Namespace) -> DutsOptions:
-        if args.data_dir in (None, "", HUB_RELEASE):
-            raise BuildError("duts needs --data-dir: the folder holding "
-                             "DUTS-TR/ and DUTS-TE/ or their zips DUTS-TR.zip and DUTS-TE.zip, "
-                             f"as published at {duts.HOME}")
-        if args.split not in duts.SPLITS:
-            raise BuildError(f"duts has the splits {', '.join(duts.SPLITS)} (DUTS-TR, DUTS-TE), "
-                             f"not {args.split!r}: choose --split train or --split test")
-        return DutsOptions(data_dir=str(args.data_dir), split=args.split)
 
     @classmethod
     def source_splits(cls, data_dir: str) -> list[str]:

@@ -25,12 +25,10 @@ from mattehub.core.errors import SourceError
 from mattehub.core.redact import public_name
 from mattehub.inputs.trees import ArchiveTree, FolderTree, open_tree
 from mattehub.inputs.listing import Skip, skip_lines
+from mattehub.families.duts.options import HOME, SPLITS
 
-SPLITS = {"train": "DUTS-TR", "test": "DUTS-TE"}
-"""mattehub split -> the DUTS folder (and zip) name."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg")
 MASK_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
-HOME = "http://saliencydetection.net/duts/"
 ORIGIN = (f"DUTS comes from {HOME} as DUTS-TR.zip (train) and "
           "DUTS-TE.zip (test): pass the folder holding those zips, or the DUTS-TR/ and DUTS-TE/ "
           "folders extracted from them, as --data-dir")

@@ -22,7 +22,8 @@ import numpy as np
 from PIL import Image
 
 from mattehub.families.demo import DemoBuild, FamilyDemo
-from mattehub.families.duts.recipe import DutsOptions, DutsRecipe
+from mattehub.families.duts.options import DutsOptions
+from mattehub.families.duts.recipe import DutsRecipe
 
 FIXED_TIME = 1_700_000_000
 SETS = {

@@ -10,18 +10,16 @@ A sample whose union matte is empty is re-drawn with the next attempt seed.
 """
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.contract.schema import IMAGE, IMAGE_LIST, META, FieldSpec, Schema
-from mattehub.core.errors import BuildError, SourceError
+from mattehub.core.errors import SourceError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
-from mattehub.options.argtypes import int_in
 from mattehub.inputs.backgrounds import MIN_BACKGROUND_SIDE, scan_backgrounds
 from mattehub.families.image_him.sources import ImageHimSources, image_root, scan_foregrounds
 from mattehub.inputs.listing import skip_lines
@@ -31,32 +29,6 @@ from mattehub.families.him_meta import IMAGE_HIM_META as META_FEATURES
 from mattehub.families.image_him.synth import Synthesis, synthesise
 
 
-@dataclass(frozen=True)
-class ImageHimOptions:
-    """Options of the ``i-him`` recipe (defaults reproduce the release's algorithm)."""
-
-    image_root: str
-    """Folder holding ``images/`` and ``alphas/`` (HHM layout)."""
-    bg_root: str
-    """Folder of background images (BG-20K layout: any tree of JPEG/PNG files)."""
-    invalid_names: str | None = None
-    """``invalid_him.txt``: image file names to leave out, one per line."""
-    min_instances: int = 2
-    max_instances: int = 4
-    min_height: float = 0.5
-    """Instance height as a fraction of the background height is U(min_height, max_height)."""
-    max_height: float = 0.9
-    placement_tries: int = 3
-    min_visible: float = 0.7
-    """An earlier instance must keep at least this fraction of its alpha mass."""
-    max_attempts: int = 3
-    """Attempts per sample id before it is recorded as skipped."""
-    image_format: str = "jpg"
-    jpeg_quality: int = codecs.DEFAULT_JPEG_QUALITY
-    with_fg: bool = True
-    """Store each instance's placed foreground (RGB, canvas size, zero outside its matte)."""
-
-
 class ImageHimRecipe(Recipe):
     """Synthesised image HIM composites written straight to shards."""
 
@@ -64,31 +36,7 @@ class ImageHimRecipe(Recipe):
     family = "image-him"
     summary = "Image human-instance-matting composites (I-HIM50K algorithm)"
     licence = "cc-by-nc-4.0"
-    options_class = ImageHimOptions
     path_options = ("image_root", "bg_root", "invalid_names")
-    cli_options = ("image_root", "bg_root", "invalid_names", "image_format", "jpeg_quality", "no_fg")
-    data_dir_option = "image_root"
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("i-him sources and options")
-        group.add_argument("--image-root", help="folder with images/ and alphas/ (HHM layout)")
-        group.add_argument("--bg-root", help="folder of background images (i-him, surreal-alpha, overlay-depth; "
-                                             "e.g. BG-20K train)")
-        group.add_argument("--image-format", choices=("jpg", "png"), default="jpg",
-                           help="encoding of RGB fields (default: jpg)")
-        group.add_argument("--jpeg-quality", type=int_in(1, 100), default=codecs.DEFAULT_JPEG_QUALITY,
-                           help="JPEG quality of RGB fields, 1-100 (i-him, v-him, surreal-alpha, overlay-depth; default: %(default)s)")
-        group.add_argument("--no-fg", action="store_true",
-                           help="do not store per-instance foregrounds (smaller shards)")
-
-    @classmethod
-    def options_from_args(cls, args: argparse.Namespace) -> ImageHimOptions:
-        if not args.image_root or not args.bg_root:
-            raise BuildError("i-him needs --image-root (with images/ and alphas/) and --bg-root")
-        return ImageHimOptions(image_root=args.image_root, bg_root=args.bg_root,
-                               invalid_names=args.invalid_names, image_format=args.image_format,
-                               jpeg_quality=args.jpeg_quality, with_fg=not args.no_fg)
 
     def prepare(self) -> dict:
         """Scan once, with ``image_root`` normalised to the folder holding ``images/`` (the

@@ -23,7 +23,8 @@ import numpy as np
 
 from mattehub.inputs.backgrounds import MIN_BACKGROUND_SIDE
 from mattehub.families.demo import DemoBuild, FamilyDemo
-from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+from mattehub.families.image_him.options import ImageHimOptions
+from mattehub.families.image_him.recipe import ImageHimRecipe
 
 # Independent random streams, so adding backgrounds never changes the foregrounds.
 _FOREGROUND_STREAM = 0

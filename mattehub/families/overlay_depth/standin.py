@@ -17,7 +17,8 @@ from PIL import Image
 
 from mattehub.families.demo import DemoBuild, FamilyDemo
 from mattehub.families.overlay_depth.export import export_original
-from mattehub.families.overlay_depth.recipe import OverlayDepthOptions, OverlayDepthRecipe
+from mattehub.families.overlay_depth.options import OverlayDepthOptions
+from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
 
 BACKGROUNDS = ((320, 240, (170, 190, 210), (120, 90, 70)), (300, 300, (210, 200, 170), (90, 110, 80)),
                (400, 260, (190, 170, 200), (110, 100, 120)))

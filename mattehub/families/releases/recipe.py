@@ -8,17 +8,16 @@ passes their bytes through. The same code serves ``mattehub build`` (shards) and
 """
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from mattehub.inputs import remote
-from mattehub.options.argtypes import positive_int
 from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.families.releases import samples
 from mattehub.families.releases.layouts import Grouped, group_clips, group_images, match_layout
-from mattehub.families.releases.specs import DEFAULT_MASK_MODEL, HUB_RELEASE, MASK_MODELS, RELEASES, ReleaseSpec
+from mattehub.families.releases.options import MASK_MODELS, ReleaseOptions
+from mattehub.families.releases.specs import RELEASES, ReleaseSpec
 from mattehub.inputs.trees import open_tree
 from mattehub.contract.sample import Outcome
 from mattehub.families.image_him.sources import is_listed
@@ -26,30 +25,6 @@ from mattehub.inputs.listing import read_name_list
 from mattehub.recipes.base import Recipe, fingerprint
 from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META
 from mattehub.recipes.outcomes import read_outcome
-
-
-@dataclass
-class ReleaseKnobs:
-    """How to cut a release into samples (also the ``mattehub`` builder's config fields)."""
-
-    mask_set: str = DEFAULT_MASK_MODEL
-    """m-him2k: which ``masks_matched_<model>`` set fills ``instance_masks``."""
-    clip_length: int | None = None
-    """Video configs: cut clips into windows of this many frames (None = whole clips)."""
-    clip_stride: int | None = None
-    invalid_names: str | None = None
-    """i-him50k: file of image names to leave out (default: ``invalid_him.txt`` beside the zips)."""
-    alpha_dir: str = "alphas"
-    mask_dir: str = "masks"
-
-
-@dataclass
-class ReleaseOptions(ReleaseKnobs):
-    """Where the release is, which split, and the knobs."""
-
-    data_dir: str = HUB_RELEASE
-    """Folder holding the release zips (or the extracted release, or an own-layout root)."""
-    split: str = "train"
 
 
 @dataclass(frozen=True)
@@ -71,7 +46,6 @@ class ReleaseRecipe(Recipe):
     ``ClipReleaseRecipe`` say what a sample of their family is)."""
 
     spec: ReleaseSpec
-    options_class = ReleaseOptions
     path_options = ("data_dir", "invalid_names")
     licence = "cc-by-nc-4.0"
     read_ahead: ClassVar[int]
@@ -83,46 +57,6 @@ class ReleaseRecipe(Recipe):
         """(tree, grouped files) of the whole release: listed once, shared by its splits."""
         self._read_ahead = samples.ReadAhead(self.read_ahead)
         self._read_stop: int | None = None
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        if any(a.dest == "data_dir" for a in parser._actions):
-            return
-        group = parser.add_argument_group("release configs (i-him50k, him2k, m-him2k, v-him2k5, v-him60)")
-        group.add_argument("--data-dir", default=HUB_RELEASE,
-                           help="release configs: folder of the zips (split or not), extracted "
-                                "files, or an own layout; local, hf:// or http(s):// (default: "
-                                "%(default)s). v-him: folder holding fg_<split>.txt/bg_<split>.txt. "
-                                "surreal-alpha: SURREAL's cmu/ folder, its parent, or a run/sequence folder. "
-                                "overlay-depth: the original dataset (label_data.csv folder or "
-                                "Dataset.zip)")
-        group.add_argument("--mask-set", default=DEFAULT_MASK_MODEL, choices=MASK_MODELS,
-                           help="m-him2k guidance masks (default: %(default)s)")
-        group.add_argument("--clip-length", type=positive_int,
-                           help="video releases: frames per sample window")
-        group.add_argument("--clip-stride", type=positive_int,
-                           help="video releases: window stride (default: the length)")
-        group.add_argument("--alpha-dir", default="alphas",
-                           help="release configs, own layouts: folder name of the mattes "
-                                "(default: %(default)s)")
-        group.add_argument("--mask-dir", default="masks",
-                           help="release configs, own layouts: folder name of the guidance "
-                                "masks (default: %(default)s)")
-
-    @classmethod
-    def used_options(cls) -> tuple[str, ...]:
-        """``--data-dir`` always; masks, windows and invalid names where the config has them."""
-        used = ["data_dir", "alpha_dir", "mask_dir"]
-        used += ["mask_set"] if cls.spec.masks == "model" else []
-        used += ["clip_length", "clip_stride"] if cls.spec.family == "video-him" else []
-        return tuple(used + (["invalid_names"] if cls.spec.name == "i-him50k" else []))
-
-    @classmethod
-    def options_from_args(cls, args: argparse.Namespace) -> ReleaseOptions:
-        return ReleaseOptions(data_dir=args.data_dir, split=args.split, mask_set=args.mask_set,
-                              clip_length=args.clip_length, clip_stride=args.clip_stride,
-                              invalid_names=args.invalid_names, alpha_dir=args.alpha_dir,
-                              mask_dir=args.mask_dir)
 
     @property
     def with_masks(self) -> bool:

@@ -10,10 +10,6 @@ from dataclasses import dataclass
 
 from mattehub.families.releases.layouts import Layout
 
-HUB_RELEASE = "hf://datasets/chuonghm/MaGGIe-HIM"
-MASK_MODELS = ("r50_c4_3x", "r50_dc5_3x", "r50_fpn_3x", "r50_fpn_400e", "r101_c4_3x",
-               "r101_fpn_3x", "r101_fpn_400e", "regnetx_400e", "regnety_400e", "x101_fpn_3x")
-DEFAULT_MASK_MODEL = "r50_c4_3x"
 
 OWN_IMAGE = [Layout("own-train", "{split}/images/{name}.{img}", "{split}/{alpha_dir}/{name}/{k}.png",
                     "{split}/{mask_dir}/{name}/{k}.png"),

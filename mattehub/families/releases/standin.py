@@ -17,10 +17,12 @@ import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.inputs import gate
-from mattehub.families.image_him.recipe import ImageHimOptions, ImageHimRecipe
+from mattehub.families.image_him.options import ImageHimOptions
+from mattehub.families.image_him.recipe import ImageHimRecipe
 from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
 from mattehub.families.demo import DemoBuild, FamilyDemo
-from mattehub.families.releases.recipe import RELEASE_RECIPES, ReleaseOptions
+from mattehub.families.releases.options import ReleaseOptions
+from mattehub.families.releases.recipe import RELEASE_RECIPES
 
 MASK_MODELS = ("r50_c4_3x", "r50_fpn_3x", "x101_fpn_3x")
 SPLIT_SIZE = "64k"

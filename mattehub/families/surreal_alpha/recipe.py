@@ -14,22 +14,19 @@ Fields (docs/format.md section 3): ``segmentation`` the part labels as stored, `
 """
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
 from mattehub.contract import codecs
-from mattehub.options.argtypes import int_in, positive_int
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
-from mattehub.core.errors import BuildError, SourceError
+from mattehub.core.errors import SourceError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import Outcome, sample_key, EncodedSample
 from mattehub.families.surreal_alpha import sources as surreal
 from mattehub.inputs.backgrounds import read_background, require_backgrounds
 from mattehub.inputs.listing import skip_lines
-from mattehub.synthesis.canvas import DIM_FRAME_LONG_SIDE, LAYOUTS
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import RedrawError, attempts, drawn
 from mattehub.families.surreal_alpha.compose import LAYERS, Composite, DrawnBackground, check_frame, compose
@@ -45,26 +42,6 @@ TASK_SAMPLES = 64
 per worker; 64 samples in ``--layout dim`` are ~64 MB of encoded results in flight."""
 
 
-@dataclass(frozen=True)
-class SurrealAlphaOptions:
-    """Options of the ``surreal-alpha`` recipe."""
-
-    data_dir: str
-    """The folder holding ``cmu/``, ``cmu/`` itself, or one split, run or sequence folder."""
-    bg_root: str
-    """Folder of background images (any tree of JPEG/PNG files)."""
-    split: str = "train"
-    """``cmu/<split>`` is read when ``data_dir`` is (or holds) ``cmu``."""
-    num_bgs: int = 1
-    """Backgrounds per frame (upstream: 100), distinct within a frame."""
-    frame_stride: int = 1
-    layout: str = "native"
-    bg_size: int = 1280
-    """``dim`` layout: the background's shorter side (the canvas) in pixels."""
-    image_format: str = "jpg"
-    jpeg_quality: int = codecs.DEFAULT_JPEG_QUALITY
-
-
 class SurrealAlphaRecipe(Recipe):
     """SURREAL frames composited over new backgrounds, with labels, depth and pose."""
 
@@ -72,48 +49,13 @@ class SurrealAlphaRecipe(Recipe):
     family = "surreal-alpha"
     summary = "SURREAL renders as alpha mattes over new backgrounds (Deep Image Matting recipe)"
     licence = "other"
-    options_class = SurrealAlphaOptions
     path_options = ("data_dir", "bg_root")
-    cli_options = ("data_dir", "bg_root", "num_bgs", "frame_stride", "layout", "bg_size",
-                   "image_format", "jpeg_quality")
-
     def __init__(self, options: SurrealAlphaOptions, seed: int) -> None:
         super().__init__(options, seed)
         self._cache: tuple[int, object] | None = None
         """The last decoded clip (or its SourceError), for the clip's next samples."""
         self._layers: tuple[tuple, dict[str, bytes]] | None = None
         """The last frame's encoded layers, for the frame's next samples."""
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group(
-            "surreal-alpha options (also --data-dir, --bg-root, --image-format, --jpeg-quality)")
-        group.add_argument("--num-bgs", type=positive_int, default=None,
-                           help="backgrounds per item, distinct: surreal-alpha per frame "
-                                "(default: 1), aim per foreground (default: 100, as Deep Image "
-                                "Matting used)")
-        group.add_argument("--frame-stride", type=positive_int, default=1,
-                           help="surreal-alpha: use every N-th frame of each clip (default: 1)")
-        group.add_argument("--layout", choices=LAYOUTS, default="native",
-                           help="surreal-alpha: native = the frame's 320x240 canvas, background "
-                                "scaled to cover it; dim = Deep Image Matting's geometry (frame "
-                                "longer side 640, centred on the background scaled to --bg-size)")
-        group.add_argument("--bg-size", type=int_in(DIM_FRAME_LONG_SIDE, None), default=1280,
-                           help="surreal-alpha --layout dim: background shorter side, >= 640 "
-                                "(default: %(default)s)")
-
-    @classmethod
-    def options_from_args(cls, args: argparse.Namespace) -> SurrealAlphaOptions:
-        if not args.data_dir or "://" in args.data_dir:
-            raise BuildError("surreal-alpha needs --data-dir: a local "
-                             "SURREAL tree. " + surreal.SOURCE)
-        if not args.bg_root:
-            raise BuildError("surreal-alpha needs --bg-root: a folder of "
-                             "background images")
-        return SurrealAlphaOptions(data_dir=args.data_dir, bg_root=args.bg_root, split=args.split,
-                                   num_bgs=args.num_bgs or 1, frame_stride=args.frame_stride,
-                                   layout=args.layout, bg_size=args.bg_size,
-                                   image_format=args.image_format, jpeg_quality=args.jpeg_quality)
 
     @classmethod
     def source_splits(cls, data_dir: str) -> list[str]:

@@ -27,11 +27,9 @@ from mattehub.inputs.backgrounds import Background
 from mattehub.inputs.listing import Skip
 from mattehub.families.surreal_alpha.matfile import load_mat, mat_variables
 from mattehub.families.video_him.sources import decode_video, video_header
+from mattehub.families.surreal_alpha.options import SOURCE
 
 SPLITS = ("train", "val", "test")
-SOURCE = ("SURREAL needs a licence: request it at https://www.di.ens.fr/willow/research/surreal/"
-          "data/ (non-commercial research use), download SURREAL_v1.tar.gz, extract it and pass "
-          "--data-dir SURREAL/data/cmu (or the folder holding cmu/, or one run* or sequence folder)")
 SUFFIXES = {"video": ".mp4", "segm": "_segm.mat", "depth": "_depth.mat", "info": "_info.mat"}
 _CLIP_FILE = re.compile(r"^(?P<stem>.+?)(?:\.mp4|_segm\.mat)$")
 DECODES: Counter = Counter()

@@ -20,7 +20,8 @@ import scipy.io
 from mattehub.families.video_him.standin import write_mp4
 from mattehub.families.demo import DemoBuild, FamilyDemo
 from mattehub.families.image_him.standin import make_hhm_sources
-from mattehub.families.surreal_alpha.recipe import SurrealAlphaOptions, SurrealAlphaRecipe
+from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 
 WIDTH, HEIGHT = 320, 240
 FRAMES = 8

@@ -16,41 +16,18 @@ schedule by id keeps the level a pure function of the id.
 """
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass
 from pathlib import Path
 
 from mattehub.contract import codecs
 from mattehub.contract.schema import CLIP, IMAGE_LIST, META, FieldSpec, Schema
-from mattehub.core.errors import BuildError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
-from mattehub.options.argtypes import int_in
 from mattehub.families.video_him.sources import VideoHimSources, scan_lists
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import attempts
 from mattehub.families.him_meta import VIDEO_HIM_META as META_FEATURES
 from mattehub.families.video_him.synth import synthesise_clip
-
-LEVELS = ("easy", "medium", "hard")
-
-
-@dataclass(frozen=True)
-class VideoHimOptions:
-    """Options of the ``v-him`` recipe."""
-
-    data_dir: str
-    """Folder the list files and their lines are relative to."""
-    list_split: str = "train"
-    """Reads ``fg_<list_split>.txt`` and ``bg_<list_split>.txt`` from ``data_dir``."""
-    level: str = "mix"
-    max_frames: int = 30
-    max_instances: int = 4
-    still_background: float = 0.5
-    """Probability of a still-image background (landscape images only)."""
-    max_attempts: int = 10
-    jpeg_quality: int = codecs.DEFAULT_JPEG_QUALITY
-
+from mattehub.families.video_him.options import LEVELS
 
 class VideoHimRecipe(Recipe):
     """Synthesised video HIM clips written straight to shards."""
@@ -59,27 +36,7 @@ class VideoHimRecipe(Recipe):
     family = "video-him"
     summary = "Video human-instance-matting clips (V-HIM2K5 / V-HIM60 algorithm)"
     licence = "other"
-    options_class = VideoHimOptions
     path_options = ("data_dir",)
-    cli_options = ("data_dir", "level", "list_split", "max_frames", "jpeg_quality")
-
-    @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("v-him sources and options")
-        group.add_argument("--level", choices=LEVELS + ("mix",), default="mix",
-                           help="v-him: difficulty; mix cycles easy/medium/hard by clip id")
-        group.add_argument("--list-split", default=None,
-                           help="v-him: read fg_<S>.txt / bg_<S>.txt (default: --split)")
-        group.add_argument("--max-frames", type=int_in(2, None), default=30,
-                           help="v-him: frames per clip, >= 2 (default: %(default)s)")
-
-    @classmethod
-    def options_from_args(cls, args: argparse.Namespace) -> VideoHimOptions:
-        if not args.data_dir or args.data_dir.startswith("hf://"):
-            raise BuildError("v-him needs --data-dir: the folder holding fg_<split>.txt and bg_<split>.txt")
-        return VideoHimOptions(data_dir=args.data_dir, list_split=args.list_split or args.split,
-                               level=args.level, max_frames=args.max_frames,
-                               jpeg_quality=args.jpeg_quality)
 
     @classmethod
     def source_splits(cls, data_dir: str | None) -> list[str]:

@@ -18,7 +18,8 @@ from mattehub.contract import codecs
 from mattehub.inputs import gate
 from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
 from mattehub.families.demo import DemoBuild, FamilyDemo
-from mattehub.families.video_him.recipe import VideoHimOptions, VideoHimRecipe
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.families.video_him.recipe import VideoHimRecipe
 
 FRAMES = 8
 SIZE = (256, 320)

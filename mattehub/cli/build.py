@@ -1,0 +1,241 @@
+"""``mattehub build`` and ``mattehub finalize``: their parsers and what they run.
+
+The config options of ``build`` are generated from the options classes
+(``mattehub.options``): one group for the options several configs share, one per config
+for its own. Argparse only turns text into typed values here; refusals and checks happen
+in ``options.configs`` and the options classes, as for ``load_dataset``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+
+from mattehub.families.registry import CONFIG_NAMES
+from mattehub.options.argtypes import positive_int, safe_name
+from mattehub.options.configs import config_options, every_option, run_options
+from mattehub.options.declare import Option
+
+def add_option(group, option: Option) -> None:
+    """One declared option as an argparse argument (default None: "not given"). Choices are
+    shown, not enforced: the options class refuses a bad one with the shared message."""
+    shown = option.metavar or ("{" + ",".join(map(str, option.choices)) + "}" if option.choices else None)
+    if option.switch:
+        group.add_argument(option.flag, dest=option.name, action="store_true", default=None,
+                           help=option.help)
+    elif option.many:
+        group.add_argument(option.flag, dest=option.name, action="append", default=None,
+                           metavar=shown, help=option.help)
+    else:
+        group.add_argument(option.flag, dest=option.name, type=option.parse or str,
+                           default=None, metavar=shown, help=option.help)
+
+
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """Every config's options: shared ones in one group, each config's own in its group."""
+    readers: dict[str, list[str]] = {}
+    for name in CONFIG_NAMES:
+        for key in config_options(name):
+            readers.setdefault(key, []).append(name)
+    every = every_option()
+    shared = parser.add_argument_group("options several configs read")
+    for key, option in every.items():
+        if len(readers[key]) > 1:
+            add_option(shared, option)
+    for name in CONFIG_NAMES:
+        own = config_options(name)
+        group = parser.add_argument_group(f"{name} options", _shared_notes(own, readers))
+        for key, (_, option) in own.items():
+            if len(readers[key]) == 1:
+                add_option(group, option)
+
+
+def _shared_notes(own: dict, readers: dict[str, list[str]]) -> str | None:
+    """A config's help group text: the shared options it reads, and what they mean to it."""
+    shared = [option for _, option in own.values() if len(readers[option.name]) > 1]
+    lines = [f"also reads {', '.join(sorted(option.flag for option in shared))}"] if shared else []
+    lines += [f"{option.flag}: {option.required or option.note}" for option in shared
+              if option.required or option.note]
+    return "\n".join(textwrap.fill(line, 78, initial_indent="  ", subsequent_indent="    ")
+                     for line in lines) or None
+
+
+def add_build_parser(commands) -> None:
+    """``mattehub build CONFIG --out OUT [options]``."""
+    parser = commands.add_parser("build", help="synthesise or convert one config into shards",
+                                 usage="mattehub build CONFIG --out OUT [options]",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("config", choices=CONFIG_NAMES, help="config to build")
+    parser.add_argument("--out", required=True, type=_location,
+                        help="output folder (shared by configs), or an fsspec URL "
+                             "(s3://bucket/shards, hf://datasets/you/x): shards are staged "
+                             "locally and uploaded, their stats last")
+    parser.add_argument("--split", type=safe_name,
+                        help="split name (default: the config's, train for most); release "
+                             "configs: a split of the release; all: every split the config's "
+                             "sources have (him2k's comp and natural, v-him60's easy, medium "
+                             "and hard...), one after another")
+    parser.add_argument("--workers", type=positive_int, default=1,
+                        help="worker processes; output is identical for any count (default: 1)")
+    parser.add_argument("--format", dest="formats", type=_formats,
+                        help="comma list of parquet,webdataset (default: both)")
+    parser.add_argument("--max-samples-per-shard", type=positive_int, default=1000,
+                        help="samples per shard (default: %(default)s)")
+    parser.add_argument("--max-bytes-per-shard", type=positive_int, default=None,
+                        help="payload bytes per shard (default: 512 MiB)")
+    parser.add_argument("--row-group-bytes", type=positive_int, default=16 * 2**20,
+                        help="Parquet row group size in payload bytes (default: 16 MiB)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an earlier build of this config/split made with other options")
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    for option in run_options().values():
+        add_option(parser, option)
+    _add_scale_arguments(parser)
+    add_config_options(parser)
+    add_http_arguments(parser)
+
+
+def add_http_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--http-timeout`` and ``--http-retries`` (commands that may read remote sources)."""
+    from mattehub.options.argtypes import int_in
+
+    group = parser.add_argument_group("remote sources (http(s)://, hf://)")
+    group.add_argument("--http-timeout", type=float, metavar="SECONDS",
+                       help="connect/read timeout of each HTTP request (default: "
+                            "$MATTEHUB_HTTP_TIMEOUT or 30)")
+    group.add_argument("--http-retries", type=int_in(0, 20), metavar="N",
+                       help="retries of a failed HTTP request (default: $MATTEHUB_HTTP_RETRIES or 2)")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    from mattehub.build.run import FORMATS
+
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [name for name in chosen if name not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"formats are a comma list of {', '.join(FORMATS)}")
+    return chosen
+
+
+def _location(text: str) -> str | Path:
+    """A local folder (Path) or an fsspec URL (kept as text: Path would fold its //)."""
+    from mattehub.output.target import is_url
+
+    return text if is_url(text) else Path(text)
+
+
+def _range(text: str):
+    from mattehub.build.plan import parse_range
+
+    try:
+        return parse_range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "scaling out (shards fixed in advance: shard n holds ids n*S..(n+1)*S-1, S = "
+        "--max-samples-per-shard; --max-bytes-per-shard is reported, not applied)")
+    group.add_argument("--distributor", choices=("local", "ray"), default="local",
+                       help="ray: one Ray task per missing shard, retried if its worker dies "
+                            "(pip install 'mattehub[ray]'); output identical to a local build")
+    group.add_argument("--ray-address", help="Ray cluster to use (default: RAY_ADDRESS, else a "
+                                             "local Ray instance on this machine's CPUs)")
+    group.add_argument("--index-range", type=_range, metavar="A:B",
+                       help="write only the shards of ids A..B-1 (on shard boundaries), e.g. "
+                            "one Slurm array task; the range that completes the split (or "
+                            "`mattehub finalize OUT`) writes the summary, card and preview")
+    group.add_argument("--shard-range", type=_range, metavar="A:B",
+                       help="write only shards A..B-1 (same as --index-range, in shard numbers)")
+
+
+def add_finalize_parser(commands) -> None:
+    """``mattehub finalize OUT``."""
+    parser = commands.add_parser(
+        "finalize", help="write summaries, cards and previews once every ranged shard exists",
+        description="After `mattehub build ... --index-range A:B` runs (several machines, one "
+                    "shared OUT): check every planned shard of every split is complete (sizes "
+                    "and sha256) and write its split summary, wids index, preview and the "
+                    "cards; otherwise list the missing shards and their --index-range.")
+    parser.add_argument("folder", type=_location, help="the shared output folder (or fsspec URL)")
+    parser.add_argument("--config", choices=CONFIG_NAMES, help="only this config")
+
+
+def given_options(args: argparse.Namespace) -> tuple[dict, object]:
+    """The config options given on the command line (keyword names) and the run options."""
+    from mattehub.options.run import RunOptions
+
+    values = {key: getattr(args, key) for key in every_option() if getattr(args, key) is not None}
+    run = {key: getattr(args, key) for key in run_options() if getattr(args, key) is not None}
+    return values, RunOptions(**run)
+
+
+def recipe_from_args(args: argparse.Namespace, split: str):
+    """The recipe ``mattehub build`` makes for ``split``: other configs' options refused,
+    the rest checked by the config's options class (as ``load_dataset`` does)."""
+    from mattehub.core.errors import BuildError
+    from mattehub.options.configs import as_flag, recipe_for, refuse_foreign
+
+    values, run = given_options(args)
+    try:
+        refuse_foreign(args.config, list(values), as_flag)
+    except BuildError as exc:
+        raise BuildError(f"{exc} (see `mattehub build --help`)") from None
+    return recipe_for(args.config, values, split, run)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """``mattehub build``: one split, or every split the config has (``--split all``)."""
+    from mattehub.families.registry import recipe_class
+    from mattehub.streaming.plan import config_splits
+
+    if args.split != "all":
+        _build_split(args, args.split or recipe_class(args.config).default_split())
+        return 0
+    data_dir = getattr(args, "data_dir", None)
+    splits, _ = config_splits(args.config, data_dir, lambda split: recipe_from_args(args, split))
+    for split in splits:
+        _build_split(args, split)
+    return 0
+
+
+def _build_split(args: argparse.Namespace, split: str) -> None:
+    from mattehub.build.run import FORMATS, BuildOptions, build
+    from mattehub.build.sequence import ShardLimits
+
+    recipe = recipe_from_args(args, split)
+    max_bytes = args.max_bytes_per_shard or 512 * 2**20
+    if args.max_bytes_per_shard and (args.distributor != "local" or args.index_range or args.shard_range):
+        print("mattehub: note: --max-bytes-per-shard is checked, not applied, when shards are "
+              "fixed in advance (ray, ranges): shards above it are listed", file=sys.stderr)
+    limits = ShardLimits(args.max_samples_per_shard, max_bytes, args.row_group_bytes)
+    options = BuildOptions(out=args.out, num_samples=args.num_samples, split=split,
+                           workers=args.workers, formats=args.formats or FORMATS, limits=limits,
+                           overwrite=args.overwrite, progress=not args.no_progress,
+                           distributor=args.distributor, ray_address=args.ray_address,
+                           index_range=args.index_range, shard_range=args.shard_range)
+    _report(build(recipe, options))
+
+
+def _report(report) -> None:
+    print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards "
+          f"({report.reused_shards} kept from an earlier run, {report.skipped} ids skipped) "
+          f"-> {report.out}")
+    if report.missing:
+        print(f"  {len(report.missing)} of the split's shards still missing (other ranges); "
+              "the range that completes it, or `mattehub finalize OUT`, finalises the split")
+    if report.oversized:
+        print(f"  shards {', '.join(map(str, report.oversized))} hold more than "
+              "--max-bytes-per-shard: a smaller --max-samples-per-shard keeps shards under it")
+
+
+def run_finalize(args: argparse.Namespace) -> int:
+    """``mattehub finalize``: finalise every complete split; exit 1 while shards are missing."""
+    from mattehub.build.finalize import finalize_folder
+
+    states = finalize_folder(args.folder, args.config)
+    for state in states:
+        print(state.describe())
+    return 1 if any(state.missing for state in states) else 0

@@ -1,0 +1,222 @@
+"""The commands besides ``build`` and ``finalize``: verify, reassemble, export, stats,
+evaluate, push and demo. Each has a parser function (cheap: no data stack imported, so
+``mattehub --help`` is fast) and a run function that imports what it needs."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from mattehub.cli.build import add_http_arguments
+from mattehub.core.errors import BuildError
+from mattehub.families.registry import CONFIG_NAMES
+from mattehub.options.argtypes import positive_int, safe_name
+from mattehub.options.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
+
+
+def add_reassemble_parser(commands) -> None:
+    """``mattehub reassemble``."""
+    parser = commands.add_parser("reassemble", help="join a split zip (X.z01.. + X.zip) into one "
+                                                    "standard zip, like `zip -F`, streaming")
+    parser.add_argument("archive", help="the last part, X.zip (local, hf:// or http(s)://)")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="the joined zip to write (not one of the parts)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_http_arguments(parser)
+
+
+def add_verify_parser(commands) -> None:
+    """``mattehub verify``."""
+    parser = commands.add_parser(
+        "verify", help="check every shard of an output folder against its stats (exit 1 on any problem)",
+        description="Check every shard of a mattehub output folder against its stats: present, "
+                    "sha256, row count, every field decodes, sizes agree within a sample, instance "
+                    "mattes consistent with alpha. Prints a report naming each problem's shard "
+                    "and row; exit 1 on any problem, 0 when all is well.")
+    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def add_export_parser(commands) -> None:
+    """``mattehub export``."""
+    parser = commands.add_parser(
+        "export", help="write a built config back in its original folder layout (overlay-depth)",
+        description="Write the samples of a mattehub output folder back in the original "
+                    "dataset's layout for older code: overlay-depth -> Dataset/bg*/fg_*/{overlay,"
+                    "mask,depth}/N.* and label_data.csv. Bytes are written as stored (no "
+                    "re-encoding); a file whose bytes are PNG gets a .png name.")
+    parser.add_argument("config", choices=("overlay-depth",), help="config to export")
+    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
+    parser.add_argument("--split", default="train", type=safe_name, help="default: train")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def add_stats_parser(commands) -> None:
+    """``mattehub stats``."""
+    parser = commands.add_parser(
+        "stats", help="per-channel statistics of a built config's images (printed, and added "
+                      "to the dataset card)",
+        description="One streaming pass over a built split: per channel of each image field, "
+                    "the pooled pixel mean and std, the mean of per-image means and the std of "
+                    "per-image stds (what the overlay-depth original dataset published as its "
+                    "mean and 'STD'), and the mean of per-image stds. Printed as a table, saved "
+                    "with the split's summary and shown in the dataset card.")
+    parser.add_argument("config", choices=CONFIG_NAMES, help="config to measure")
+    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("--split", default="train", type=safe_name, help="default: train")
+    parser.add_argument("--fields", type=lambda text: [f for f in text.split(",") if f],
+                        help="comma list of image fields (default: image, mask, depth, alpha "
+                             "where the config has them)")
+    parser.add_argument("--print-only", action="store_true",
+                        help="print the table without writing it to the folder and its card")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def add_evaluate_parser(commands) -> None:
+    """``mattehub evaluate``."""
+    parser = commands.add_parser(
+        "evaluate", help="score predicted mattes against a config's ground truth (SAD, MSE, "
+                         "MAD, Grad, Conn; dtSSD, MESSDdt for clips)",
+        description="Score the PNG mattes in PRED_DIR (<key>.png; <key>/<k>.png per instance; "
+                    "<key>/<t>/<k>.png per frame and instance) against the ground truth "
+                    "streamed from --data-dir, over the whole image and the unknown region. "
+                    "Missing predictions are scored as all-zero mattes and listed. Prints the "
+                    "means; --json writes every sample's errors. See docs/evaluation.md.")
+    parser.add_argument("config", choices=CONFIG_NAMES, help="config of the ground truth")
+    parser.add_argument("--data-dir", required=True,
+                        help="a folder written by `mattehub build`, or a release")
+    parser.add_argument("--pred", required=True, type=Path, metavar="PRED_DIR",
+                        help="folder of predicted mattes (8-bit single-channel PNG)")
+    parser.add_argument("--split", type=safe_name, help="default: the config's build default")
+    parser.add_argument("--trimap", dest="trimap_kind", choices=EVALUATION_TRIMAP_KINDS,
+                        help="compute this trimap kind from the ground truth (default: the "
+                             "stored trimap field where there is one, else him-eval)")
+    parser.add_argument("--match", dest="matching", choices=MATCHINGS, default="index",
+                        help="instances: index = prediction k is instance k (MaGGIe); "
+                             "hungarian = any order, minimum-MAD assignment (default: %(default)s)")
+    parser.add_argument("--json", type=Path, metavar="OUT.json", help="write every sample's errors")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    """``mattehub stats``: compute, print, and (unless --print-only) store in the card."""
+    from mattehub.analysis.statistics import compute_statistics, write_statistics
+
+    stats = compute_statistics(args.folder, args.config, split=args.split, fields=args.fields,
+                               progress=not args.no_progress)
+    print(stats.format())
+    if not args.print_only:
+        print(f"written to {write_statistics(args.folder, stats)}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``mattehub evaluate``: score, print the means, and (with --json) write every sample."""
+    from mattehub.analysis.evaluate import EvaluationOptions, evaluate
+    from mattehub.core.jsonio import write_json
+
+    from mattehub.families.registry import recipe_class
+
+    split = args.split or recipe_class(args.config).default_split()
+    report = evaluate(EvaluationOptions(args.config, args.data_dir, args.pred, split,
+                                        args.trimap_kind, args.matching, not args.no_progress))
+    print(report.format())
+    if args.json:
+        write_json(args.json, report.as_dict())
+        print(f"written to {args.json}")
+    return 0
+
+
+def add_demo_parser(commands) -> None:
+    """``mattehub demo``."""
+    demo = commands.add_parser("demo", help="build every config from small generated sources")
+    demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
+    demo.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
+                      help="worker processes (default: %(default)s)")
+
+
+def add_push_parser(commands) -> None:
+    """``mattehub push OUT REPO_ID``."""
+    push = commands.add_parser(
+        "push", help="check an output folder, then upload it to a Hub dataset repo",
+        usage="mattehub push OUT REPO_ID [--private] [--revision R] [--message M] "
+              "[--config C ...] [--dry-run]",
+        description="Check OUT, then upload it to the dataset repo REPO_ID. Before any upload: "
+                    "`mattehub verify` runs on what is pushed, the cards must declare exactly "
+                    "the configs and splits built, and every declared config must load one row "
+                    "of each split with datasets.load_dataset; any problem refuses the push. "
+                    "Not uploaded: _sources/, .cache/, temp files. The token comes from "
+                    "huggingface_hub's standard places (HF_TOKEN, else the token file of "
+                    "`hf auth login`) and is never printed. Prints the load_dataset lines of "
+                    "the pushed configs.")
+    push.add_argument("folder", type=Path, metavar="OUT", help="a folder written by `mattehub build`")
+    push.add_argument("repo_id", nargs="?", metavar="REPO_ID",
+                      help="owner/name of the dataset repo, e.g. your-name/mattehub-i-him "
+                           "(created if missing)")
+    push.add_argument("--repo-id", dest="repo_id_option", metavar="REPO_ID",
+                      help="the same as the positional REPO_ID (the older spelling)")
+    push.add_argument("--private", action="store_true",
+                      help="create the repo private (an existing repo keeps its visibility)")
+    push.add_argument("--revision", metavar="R",
+                      help="branch to push to, created from main if missing (default: main)")
+    push.add_argument("--message", metavar="M", help="commit message (default: 'Upload "
+                      "<configs> (mattehub <version>)')")
+    push.add_argument("--config", dest="configs", action="append", metavar="C",
+                      help="push only config C (repeatable; C or C-wds): its shards, stats and "
+                           "previews, with both cards and _stats/index.json regenerated to "
+                           "declare only the configs pushed (OUT is not changed)")
+    push.add_argument("--dry-run", action="store_true",
+                      help="run the checks and list every file that would be uploaded with "
+                           "its size; no network call at all")
+    push.add_argument("--no-progress", action="store_true", help="hide progress bars")
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """``mattehub verify``: exit 1 on any problem."""
+    from mattehub.verify import verify_folder
+
+    report = verify_folder(args.folder, progress=not args.no_progress)
+    print(report.format())
+    return 0 if report.ok else 1
+
+
+def run_reassemble(args: argparse.Namespace) -> int:
+    """``mattehub reassemble``: one standard zip from a split zip."""
+    from mattehub.inputs.archives.reassemble import reassemble
+
+    print(reassemble(args.archive, args.out, progress=not args.no_progress))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``mattehub export``: a built config back in its original layout."""
+    from mattehub.families.overlay_depth.export import export_original
+
+    print(export_original(args.folder, args.out, split=args.split, config=args.config,
+                          progress=not args.no_progress).format())
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """``mattehub demo``: every config from generated stand-in sources."""
+    from mattehub.cli.demo import run_demo as demo
+
+    demo(args.out, workers=args.workers)
+    return 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    """``mattehub push``: verify, check the cards, upload."""
+    from mattehub.publish.hub import push_folder
+
+    if args.repo_id and args.repo_id_option and args.repo_id != args.repo_id_option:
+        raise BuildError(f"two repo ids given ({args.repo_id}, --repo-id "
+                         f"{args.repo_id_option}): give one")
+    repo_id = args.repo_id or args.repo_id_option
+    if not repo_id:
+        raise BuildError("push needs REPO_ID (owner/name): mattehub push OUT REPO_ID")
+    push_folder(args.folder, repo_id, private=args.private, revision=args.revision,
+                message=args.message, configs=args.configs, dry_run=args.dry_run,
+                progress=not args.no_progress)
+    return 0

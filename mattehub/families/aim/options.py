@@ -1,0 +1,50 @@
+"""Options of ``aim`` (training composites) and ``composition-1k`` (the test set, which
+reads ``data_dir`` only)."""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+from mattehub.options import groups
+from mattehub.options.declare import Options, opt, split_error
+
+DEFAULT_NUM_BGS = 100
+"""Backgrounds per foreground when ``--num-bgs`` is not given (Deep Image Matting's 100)."""
+FG_METHODS = ("none", "lsa", "ml")
+SPLITS = ("train", "test")
+SOURCE = ("the Adobe Image Matting dataset is obtained from the Deep Image Matting authors on "
+          "request (non-commercial research use); --data-dir is the folder holding train/fg, "
+          "train/alpha and/or test/merged, test/trimaps, test/alpha_copy")
+
+
+@dataclass(frozen=True)
+class AimOptions(Options):
+    """Options of ``aim``."""
+
+    config = "aim"
+
+    data_dir: str = groups.data_dir(required=SOURCE)
+    """The folder holding ``train/fg``, ``train/alpha`` and/or ``test/merged`` ... (the test
+    split also reads a zip of it, or a remote folder)."""
+    bg_root: str | None = groups.bg_root()
+    """train: folder of background images (COCO in practice)."""
+    split: str = "train"
+    num_bgs: int = groups.num_bgs(DEFAULT_NUM_BGS)
+    fg_reestimate: str = opt("none", choices=FG_METHODS,
+                             help="aim train: store the foreground re-estimated from the raw one "
+                                  "and its alpha (lsa: local smoothness; ml: pymatting's "
+                                  "multilevel solver, needs mattehub[foreground]); the composite "
+                                  "uses it (default: none, the raw foreground)")
+    image_format: str = groups.image_format()
+    jpeg_quality: int = groups.jpeg_quality()
+
+    def validate(self) -> None:
+        """A known split; ``ml`` re-estimation only where pymatting is installed."""
+        if self.split not in SPLITS:
+            raise split_error(self.config, SPLITS, self.split)
+        if self.split == "train" and self.fg_reestimate == "ml" \
+                and importlib.util.find_spec("pymatting") is None:
+            from mattehub.synthesis.foreground import INSTALL_HINT
+
+            self.refuse(f"fg_reestimate='ml' needs pymatting: {INSTALL_HINT}", "fg_reestimate")
+

@@ -1,0 +1,168 @@
+"""Options declared once: the same bad value is refused with the same message from the
+command line, ``load_dataset("mattehub", ...)`` and the Python constructor; typed values
+reach the recipes unparsed; the CLI's help and version import no data stack."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+
+import mattehub
+from mattehub.cli.main import main
+from mattehub.core.errors import BuildError
+from mattehub.families.overlay_depth.options import OverlayDepthOptions
+from mattehub.families.registry import CONFIG_NAMES, config, recipe_class
+from mattehub.families.image_him.options import ImageHimOptions
+from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+from mattehub.families.video_him.options import VideoHimOptions
+from mattehub.options.configs import config_options, every_option, source_option
+from mattehub.options.declare import declared
+from mattehub.streaming.builder import KNOBS
+
+OVERLAY = {"bg_root": "BG", "fg_root": "FG"}
+HHM = {"image_root": "HHM", "bg_root": "BG"}
+SURREAL = {"data_dir": "SURREAL", "bg_root": "BG"}
+
+BAD_VALUES = [
+    # (config, options class, valid base values, bad values, command-line flags for them, message)
+    ("overlay-depth", OverlayDepthOptions, OVERLAY, {"scales": (0.0, 5.0)}, ["--scales", "0,5"],
+     "scales=(0.0, 5.0): give distinct scales in (0, 4] [--scales]"),
+    ("overlay-depth", OverlayDepthOptions, OVERLAY, {"size": 4}, ["--size", "4"],
+     "size=4: give a whole number from 8 to 4096 [--size]"),
+    ("overlay-depth", OverlayDepthOptions, OVERLAY, {"device": "tpu"}, ["--device", "tpu"],
+     "device='tpu': choose auto, cpu, cuda or cuda:N [--device]"),
+    ("overlay-depth", OverlayDepthOptions, OVERLAY, {"depth": "exact"}, ["--depth", "exact"],
+     "depth='exact' needs bg_depth_root=: a 16-bit PNG depth map in millimetres per "
+     "background, named like it (<bg stem>.png) [--depth, --bg-depth-root]"),
+    ("overlay-depth", OverlayDepthOptions, {"bg_root": "BG"}, {}, [],
+     "overlay-depth needs bg_root= and fg_root= (synthesis), or data_dir=: a folder holding the "
+     "original label_data.csv or Dataset.zip [--bg-root, --fg-root, --data-dir]"),
+    ("i-him", ImageHimOptions, HHM, {"jpeg_quality": 101}, ["--jpeg-quality", "101"],
+     "jpeg_quality=101: give a whole number from 1 to 100 [--jpeg-quality]"),
+    ("i-him", ImageHimOptions, HHM, {"image_format": "bmp"}, ["--image-format", "bmp"],
+     "image_format='bmp': choose from jpg, png [--image-format]"),
+    ("i-him", ImageHimOptions, {"image_root": "HHM"}, {}, [],
+     "i-him needs image_root= (the HHM folder with images/ and alphas/) and bg_root= (a folder "
+     "of background images) [--bg-root]"),
+    ("v-him", VideoHimOptions, {"data_dir": "VIDEO"}, {"level": "hardest"}, ["--level", "hardest"],
+     "level='hardest': choose from easy, medium, hard, mix [--level]"),
+    ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"num_bgs": 0}, ["--num-bgs", "0"],
+     "num_bgs=0: give a whole number >= 1 [--num-bgs]"),
+    ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"layout": "square"}, ["--layout", "square"],
+     "layout='square': choose from native, dim [--layout]"),
+    ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"bg_size": 320}, ["--bg-size", "320"],
+     "bg_size=320: give a whole number >= 640 [--bg-size]"),
+    ("v-him", VideoHimOptions, {"data_dir": "VIDEO"}, {"max_frames": 1}, ["--max-frames", "1"],
+     "max_frames=1: give a whole number >= 2 [--max-frames]"),
+]
+
+
+def _flags(values: dict) -> list[str]:
+    return [arg for key, value in values.items() for arg in ("--" + key.replace("_", "-"), value)]
+
+
+@pytest.mark.parametrize("name, cls, base, bad, flags, message", BAD_VALUES)
+def test_a_bad_value_is_refused_identically_by_every_route(tmp_path, capsys, name, cls, base,
+                                                           bad, flags, message):
+    with pytest.raises(BuildError) as python:
+        cls(**base, **bad)
+    assert str(python.value) == message
+
+    kwargs = {k: v for k, v in base.items() if k != source_option(name)}
+    with pytest.raises(BuildError) as loading:
+        datasets.load_dataset("mattehub", name, data_dir=base.get(source_option(name)),
+                              streaming=True, **kwargs, **bad)
+    assert str(loading.value).startswith(message)
+    with pytest.raises(BuildError) as streaming:
+        mattehub.stream(name, base.get(source_option(name)), **kwargs, **bad)
+    assert str(streaming.value) == str(loading.value)
+
+    code = main(["build", name, "--out", str(tmp_path / "out"), *_flags(base), *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and err == f"mattehub: error: {message}\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_overlay_depth_streams_with_typed_scales(overlay_tree, tmp_path):
+    """Typed values go straight to the options: a tuple of scales, not a comma string."""
+    common = dict(bg_root=str(overlay_tree.bg_root), fg_root=str(overlay_tree.fg_root),
+                  size=64, num_samples=6)
+    streamed = list(datasets.load_dataset("mattehub", "overlay-depth", data_dir=None,
+                                          scales=(1.0, 0.5), split="train", streaming=True,
+                                          **common).decode(False))
+    out = tmp_path / "out"
+    assert main(["build", "overlay-depth", "--out", str(out), "--no-progress", "--scales",
+                 "1.0,0.5", "--bg-root", common["bg_root"], "--fg-root", common["fg_root"],
+                 "--size", "64", "--num-samples", "6"]) == 0
+    built = [row for path in sorted((out / "overlay-depth").glob("train-*.parquet"))
+             for row in pq.read_table(path).to_pylist()]
+    assert streamed == built and len(built) == 6
+    assert {row["meta"]["scale"] for row in streamed} <= {1.0, 0.5}
+
+
+def test_surreal_alpha_checks_its_options_in_python():
+    with pytest.raises(BuildError, match=r"^num_bgs=0: give a whole number >= 1 \[--num-bgs\]$"):
+        SurrealAlphaOptions(data_dir="S", bg_root="B", num_bgs=0)
+    with pytest.raises(BuildError, match=r"^data_dir='hf://x': give a local folder, not a URL"):
+        SurrealAlphaOptions(data_dir="hf://x", bg_root="B")
+
+
+def test_lists_and_paths_are_normalised(tmp_path):
+    options = OverlayDepthOptions(bg_root=tmp_path, fg_root=tmp_path, scales=[1, 0.5])
+    assert options.scales == (1.0, 0.5) and options.bg_root == str(tmp_path)
+
+
+def test_each_option_is_declared_once_and_generates_the_keywords():
+    assert set(KNOBS) == (set(every_option()) - {"data_dir"}) | {"seed", "num_samples",
+                                                                "with_fields", "trimap_kind"}
+    for name in CONFIG_NAMES:
+        for key, (field, option) in config_options(name).items():
+            assert option.name == key and option.help
+            shared = every_option()[key]
+            assert (shared.flag, shared.help) == (option.flag, option.help), (name, key)
+    assert "no_fg" in config_options("i-him") and "mask_set" not in config_options("him2k")
+    assert list(config_options("composition-1k")) == ["data_dir"]
+
+
+def _probe(code: str) -> str:
+    """The last line ``python -c CODE`` prints (a fresh interpreter)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_registry_loads_recipes_on_demand():
+    probe = ("import sys; from mattehub.families import registry; "
+             "from mattehub.options.configs import every_option; every_option(); "
+             "print(sorted(m for m in sys.modules if m.endswith('.recipe')))")
+    assert _probe(probe) == "[]"
+    assert recipe_class("v-him60").name == "v-him60"
+    assert config("aim").options_class() is config("composition-1k").options_class()
+    with pytest.raises(BuildError, match="unknown config 'nope'"):
+        recipe_class("nope")
+
+
+HEAVY = ("datasets", "pandas", "pyarrow", "torch", "scipy", "numpy", "cv2")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["build", "--help"]])
+def test_help_and_version_import_no_data_stack(argv):
+    probe = (f"import sys\nfrom mattehub.cli.main import main\n"
+             f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+             f"print('HEAVY', sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    assert _probe(probe) == "HEAVY []"
+
+
+def test_the_library_does_not_import_the_cli():
+    probe = ("import sys, datasets, mattehub\n"
+             "from mattehub.streaming import builder, plan, loading\n"
+             "print(sorted(m for m in sys.modules if m.startswith('mattehub.cli')))")
+    assert _probe(probe) == "[]"
+
+
+def test_declared_flags_are_unique_per_config():
+    for name in CONFIG_NAMES:
+        flags = [option.flag for option in declared(config(name).options_class()).values()]
+        assert len(flags) == len(set(flags)), name
