@@ -14,7 +14,7 @@ import pytest
 from aim_tree import dim_composite, make_aim_tree
 from conftest import shard_bytes
 from mattehub.cli.main import main
-from mattehub.options.configs import options_for
+from mattehub.families.configs import options_for
 
 NUM_BGS = 3
 

@@ -18,7 +18,7 @@ from mattehub.families.registry import CONFIG_NAMES, config, recipe_class
 from mattehub.families.image_him.options import ImageHimOptions
 from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
 from mattehub.families.video_him.options import VideoHimOptions
-from mattehub.options.configs import config_options, every_option, source_option
+from mattehub.families.configs import config_options, every_option, source_option
 from mattehub.options.declare import declared
 from mattehub.streaming.builder import KNOBS
 
@@ -135,7 +135,7 @@ def _probe(code: str) -> str:
 
 def test_registry_loads_recipes_on_demand():
     probe = ("import sys; from mattehub.families import registry; "
-             "from mattehub.options.configs import every_option; every_option(); "
+             "from mattehub.families.configs import every_option; every_option(); "
              "print(sorted(m for m in sys.modules if m.endswith('.recipe')))")
     assert _probe(probe) == "[]"
     assert recipe_class("v-him60").name == "v-him60"

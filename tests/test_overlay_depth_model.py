@@ -64,7 +64,7 @@ def test_model_depth_bytes_do_not_depend_on_workers_or_shards(overlay_tree, mode
 
 
 def test_a_sample_alone_equals_it_in_a_build(overlay_tree, model_dir, tmp_path):
-    from mattehub.options.configs import recipe_for
+    from mattehub.families.configs import recipe_for
     from mattehub.options.run import RunOptions
 
     _build(overlay_tree, model_dir, tmp_path / "out", "--num-samples", "10")

@@ -115,7 +115,7 @@ def test_ray_v_him_equals_a_local_build(hhm, ray_cluster, tmp_path):
 def test_a_worker_killed_mid_shard_is_retried_with_identical_bytes(hhm, full, ray_cluster, tmp_path):
     from dies_once import DiesOnce
     from mattehub.build.run import BuildOptions, build
-    from mattehub.options.configs import recipe_for
+    from mattehub.families.configs import recipe_for
     from mattehub.options.run import RunOptions
     from mattehub.build.sequence import ShardLimits
 
@@ -136,7 +136,7 @@ def test_a_worker_killed_mid_shard_is_retried_with_identical_bytes(hhm, full, ra
 def test_a_shard_that_keeps_failing_is_reported_and_the_rest_written(hhm, ray_cluster, tmp_path):
     from dies_once import FailsAt
     from mattehub.build.run import BuildOptions, build
-    from mattehub.options.configs import recipe_for
+    from mattehub.families.configs import recipe_for
     from mattehub.options.run import RunOptions
     from mattehub.core.errors import BuildError
     from mattehub.build.sequence import ShardLimits
@@ -191,7 +191,7 @@ def test_ray_into_a_url_equals_a_local_build(hhm, full, ray_cluster, tmp_path):
 def test_a_worker_that_cannot_load_the_recipe_is_an_error_not_a_hang(hhm, tmp_path):
     from dies_once import UnloadableInWorkers
     from mattehub.build.run import BuildOptions, build
-    from mattehub.options.configs import recipe_for
+    from mattehub.families.configs import recipe_for
     from mattehub.options.run import RunOptions
     from mattehub.core.errors import BuildError
 

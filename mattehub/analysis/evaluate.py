@@ -52,7 +52,7 @@ from mattehub.inputs import gate
 from mattehub.analysis.clip_metrics import CLIP_METRICS, clip_errors
 from mattehub.analysis.metrics import FRAME_METRICS, MATCHINGS, REGIONS, SCALES, match_instances, matting_errors
 from mattehub.synthesis.trimap import trimap as make_trimap
-from mattehub.options.choices import EVALUATION_TRIMAP_KINDS
+from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS
 
 TRIMAP_KINDS = EVALUATION_TRIMAP_KINDS
 """Trimap kinds ``--trimap`` can compute (``random`` needs a seed and is for training)."""

@@ -68,7 +68,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from mattehub.options.choices import MATCHINGS
+from mattehub.contract.choices import MATCHINGS
 
 UNKNOWN = 128
 """Trimap value of the unknown region."""

@@ -35,7 +35,8 @@ from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import write_json
 from mattehub.core.redact import Redactor
 from mattehub.output.checks import check_output_folder, os_error
-from mattehub.output.layout import OutputLayout, check_name
+from mattehub.core.naming import check_name
+from mattehub.output.layout import OutputLayout
 from mattehub.output.target import OutputTarget, open_target
 from mattehub.recipes.base import Recipe
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mattehub.families.registry import CONFIG_NAMES
 from mattehub.options.argtypes import positive_int, safe_name
-from mattehub.options.configs import config_options, every_option, run_options
+from mattehub.families.configs import config_options, every_option, run_options
 from mattehub.options.declare import Option
 
 def add_option(group, option: Option) -> None:
@@ -176,7 +176,7 @@ def recipe_from_args(args: argparse.Namespace, split: str):
     """The recipe ``mattehub build`` makes for ``split``: other configs' options refused,
     the rest checked by the config's options class (as ``load_dataset`` does)."""
     from mattehub.core.errors import BuildError
-    from mattehub.options.configs import as_flag, recipe_for, refuse_foreign
+    from mattehub.families.configs import as_flag, recipe_for, refuse_foreign
 
     values, run = given_options(args)
     try:

@@ -11,7 +11,7 @@ from mattehub.cli.build import add_http_arguments
 from mattehub.core.errors import BuildError
 from mattehub.families.registry import CONFIG_NAMES
 from mattehub.options.argtypes import positive_int, safe_name
-from mattehub.options.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
+from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
 
 
 def add_reassemble_parser(commands) -> None:

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mattehub.options.choices import DEFAULT_JPEG_QUALITY
+from mattehub.contract.choices import DEFAULT_JPEG_QUALITY
 
 
 # Stated in docs/format.md: RGB may be JPEG at this quality; mattes are always PNG.

@@ -6,7 +6,7 @@ import argparse
 from typing import Callable
 
 from mattehub.core.errors import BuildError
-from mattehub.output.layout import check_name
+from mattehub.core.naming import check_name
 
 
 def positive_int(text: str) -> int:
@@ -31,7 +31,7 @@ def int_in(low: int, high: int | None) -> Callable[[str], int]:
 
 
 def safe_name(text: str) -> str:
-    """A split name: one safe path segment (see ``layout.check_name``)."""
+    """A split name: one safe path segment (see ``core.naming.check_name``)."""
     try:
         return check_name(text, "split")
     except BuildError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import MISSING
 from typing import Any
 
-from mattehub.options.choices import DEFAULT_JPEG_QUALITY
+from mattehub.contract.choices import DEFAULT_JPEG_QUALITY
 from mattehub.options.declare import opt
 from mattehub.options.values import local_path, text, whole
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mattehub.options.choices import TRIMAP_KINDS
+from mattehub.contract.choices import TRIMAP_KINDS
 from mattehub.options.declare import Options, opt
 from mattehub.options.values import whole
 

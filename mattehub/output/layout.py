@@ -27,7 +27,6 @@ import os
 import re
 from pathlib import Path
 
-from mattehub.core.errors import BuildError
 
 FORMAT_SUFFIX = {"parquet": ".parquet", "webdataset": ".tar"}
 SHARD_DIGITS = 6
@@ -37,20 +36,6 @@ WDS_DIR = "wds"
 PREVIEW_DIR = "preview"
 CARD = "README.md"
 RECORD_SUFFIX = ".build.json"
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-
-
-def check_name(name: str, what: str = "split") -> str:
-    """``name`` if it is one safe path segment (letters, digits, ``_ . -``, not starting
-    with a dot), else BuildError: config and split names become folder and file names, and
-    ``../x`` or ``/abs`` would write outside ``--out``."""
-    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name) or ".." in name:
-        raise BuildError(f"{what} name {name!r} is not allowed: use 1-64 letters, digits, '_', "
-                         "'-' or '.', starting with a letter or digit (it becomes part of file "
-                         "names inside --out)")
-    return name
-
-
 def owning_output(folder: str | Path) -> Path | None:
     """The mattehub output folder that ``folder`` lies inside (an ancestor holding
     ``_stats/``), or None. A build there would write into another output's files."""

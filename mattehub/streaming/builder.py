@@ -31,7 +31,7 @@ from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
 from mattehub.families.registry import CONFIG_NAMES
-from mattehub.options.configs import every_option, run_options
+from mattehub.families.configs import every_option, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder

@@ -5,7 +5,7 @@ Two jobs, both for the ``mattehub`` builder:
 * **the recipe**: keyword arguments are the declared options by keyword name (``bg_root=``
   is ``--bg-root``); ``data_dir=`` fills the config's source option (``i-him``: its
   ``image_root``). They go through the same refusals and options classes as ``mattehub
-  build`` (``mattehub.options.configs``), so a stream makes exactly the samples a build would;
+  build`` (``mattehub.families.configs``), so a stream makes exactly the samples a build would;
 * **generator shards**: a split of N sample ids is cut into contiguous id ranges. ``datasets``
   hands whole shards to DataLoader workers and to ``split_dataset_by_node`` ranks, so each id
   is made by exactly one reader. The shard count is the largest of ``SHARD_COUNTS`` that is at
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mattehub.options.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
+from mattehub.families.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
 from mattehub.options.run import RunOptions
 
 SHARD_COUNTS = (1, 2, 4, 6, 12, 24, 48, 120, 240, 360, 720)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from mattehub.options.choices import DIM_FRAME_LONG_SIDE, LAYOUTS
+from mattehub.contract.choices import DIM_FRAME_LONG_SIDE, LAYOUTS
 
 
 @dataclass(frozen=True)

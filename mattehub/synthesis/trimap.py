@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from mattehub.core.rng import config_salt
-from mattehub.options.choices import TRIMAP_KINDS
+from mattehub.contract.choices import TRIMAP_KINDS
 
 KINDS = TRIMAP_KINDS
 """The trimap kinds ``trimap`` knows."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mattehub.options import groups
-from mattehub.options.choices import DIM_FRAME_LONG_SIDE, LAYOUTS
+from mattehub.contract.choices import DIM_FRAME_LONG_SIDE, LAYOUTS
 from mattehub.options.declare import Options, opt
 from mattehub.options.values import whole
 
