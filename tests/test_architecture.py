@@ -96,9 +96,10 @@ def test_builder_entry_only_imports_the_streaming_builder():
 
 
 def test_every_family_folder_declares_its_demo_and_the_demo_runs_it():
-    from mattehub.cli.demo import DEMO_FAMILIES
+    from mattehub.cli.demo import demo_families
 
     folders = {path.parent.name for path in (REPO / "mattehub" / "families").glob("*/recipe.py")}
-    in_demo = {module.__name__.split(".")[-2] for module in DEMO_FAMILIES}
+    modules = demo_families()
+    in_demo = {module.__name__.split(".")[-2] for module in modules}
     assert in_demo == folders
-    assert all(callable(getattr(module, "demo", None)) for module in DEMO_FAMILIES)
+    assert all(callable(getattr(module, "demo", None)) for module in modules)

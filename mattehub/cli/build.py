@@ -3,7 +3,7 @@
 The config options of ``build`` are generated from the options classes
 (``mattehub.options``): one group for the options several configs share, one per config
 for its own. Argparse only turns text into typed values here; refusals and checks happen
-in ``options.configs`` and the options classes, as for ``load_dataset``.
+in ``families.configs`` and the options classes, as for ``load_dataset``.
 """
 from __future__ import annotations
 

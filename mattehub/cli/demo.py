@@ -7,22 +7,21 @@ its part in its own ``standin.py`` (``demo(sources_root, out)``, see
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from types import ModuleType
 
 from mattehub.analysis.statistics import compute_statistics, write_statistics
 from mattehub.build.run import BuildOptions, BuildReport, build
 from mattehub.build.sequence import ShardLimits
-from mattehub.families.aim import standin as aim
 from mattehub.families.demo import DemoBuild
-from mattehub.families.duts import standin as duts
-from mattehub.families.image_him import standin as image_him
-from mattehub.families.overlay_depth import standin as overlay_depth
-from mattehub.families.releases import standin as releases
-from mattehub.families.surreal_alpha import standin as surreal_alpha
-from mattehub.families.video_him import standin as video_him
+from mattehub.families.registry import families
 
-DEMO_FAMILIES = (image_him, video_him, releases, surreal_alpha, overlay_depth, duts, aim)
-"""The families' stand-in modules, in the order the demo builds and prints them."""
+
+def demo_families() -> list[ModuleType]:
+    """Each family's stand-in module (``mattehub/families/<family>/standin.py``), in the
+    registry's order: a family with a registry line is in the demo, with no list to edit."""
+    return [importlib.import_module(f"mattehub.families.{family}.standin") for family in families()]
 
 
 def _build(job: DemoBuild, out: Path, workers: int, progress: bool) -> BuildReport:
@@ -37,7 +36,7 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
     """Build the demo of every config into ``out`` and print how to load it."""
     out = Path(out)
     reports, load_lines = [], []
-    for family in DEMO_FAMILIES:
+    for family in demo_families():
         demo = family.demo(out / "_sources", out)
         reports += [_build(job, out, workers, progress) for job in demo.builds]
         for config in demo.statistics:

@@ -20,6 +20,8 @@ class Config:
     the options it reads (None: every option its options class declares)."""
 
     name: str
+    family: str
+    """The family folder ``mattehub/families/<family>/`` (its stand-in makes the demo)."""
     options: str
     recipe: str
     reads: tuple[str, ...] | None = None
@@ -36,7 +38,7 @@ def _line(name: str, family: str, options: str, recipe: str,
     """A registry line for a family folder ``mattehub/families/<family>/`` (its recipe class
     in ``<module>.py``, ``recipe.py`` unless said)."""
     where = f"mattehub.families.{family}"
-    return Config(name, f"{where}.options:{options}", f"{where}.{module}:{recipe}", reads)
+    return Config(name, family, f"{where}.options:{options}", f"{where}.{module}:{recipe}", reads)
 
 
 def _release(name: str, reads: tuple[str, ...]) -> Config:
@@ -47,18 +49,23 @@ def _release(name: str, reads: tuple[str, ...]) -> Config:
 CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("i-him", "image_him", "ImageHimOptions", "ImageHimRecipe"),
     _line("v-him", "video_him", "VideoHimOptions", "VideoHimRecipe"),
-    _line("surreal-alpha", "surreal_alpha", "SurrealAlphaOptions", "SurrealAlphaRecipe"),
-    _line("aim", "aim", "AimOptions", "AimRecipe"),
-    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",), "composition_1k"),
-    _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe"),
-    _line("duts", "duts", "DutsOptions", "DutsRecipe"),
     _release("i-him50k", IMAGE_READS + ("invalid_names",)),
     _release("him2k", IMAGE_READS),
     _release("m-him2k", IMAGE_READS + ("mask_set",)),
     _release("v-him2k5", VIDEO_READS),
     _release("v-him60", VIDEO_READS),
+    _line("surreal-alpha", "surreal_alpha", "SurrealAlphaOptions", "SurrealAlphaRecipe"),
+    _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe"),
+    _line("duts", "duts", "DutsOptions", "DutsRecipe"),
+    _line("aim", "aim", "AimOptions", "AimRecipe"),
+    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",), "composition_1k"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
+
+
+def families() -> list[str]:
+    """The family folders, in registry order (the order the demo builds them in)."""
+    return list(dict.fromkeys(line.family for line in CONFIGS.values()))
 
 
 def config(name: str) -> Config:

@@ -4,7 +4,7 @@ A config's options class is a frozen dataclass deriving from ``Options``; each o
 field made with ``opt(...)``. From those declarations alone come the ``mattehub build``
 flags (``cli/build.py``), the ``load_dataset("mattehub", CONFIG, **kwargs)`` keyword
 arguments (``streaming/builder.py``) and the "does not apply" refusals
-(``options/configs.py``). Strings are parsed only on the command line (``parse``); Python
+(``families/configs.py``). Strings are parsed only on the command line (``parse``); Python
 callers pass typed values, and every route ends in the dataclass constructor, whose
 ``__post_init__`` runs the same checks, so a bad value is refused with the same message
 whichever way it came in. Nothing here imports numpy, cv2 or ``datasets``: building the CLI
