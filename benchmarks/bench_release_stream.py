@@ -48,7 +48,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import (PACKAGE_DIRS, best_of, cached, check_snapshot, child_result, functions_table,  # noqa: E402
+from common import (best_of, cached, check_snapshot, child_result, export_commit, functions_table,  # noqa: E402
                     machine, md_table, measured_lines, publish, run_child, snapshot_code,
                     timed, times, top_functions)
 
@@ -307,21 +307,6 @@ def first_sample(spec: dict) -> dict:
 
 
 # -- the parent -----------------------------------------------------------------------------
-def export_commit(rev: str, code: Path) -> str:
-    """The package as of git commit ``rev`` in ``code`` (``git archive``, read-only)."""
-    shutil.rmtree(code, ignore_errors=True)
-    code.mkdir(parents=True)
-    short = subprocess.run(["git", "rev-parse", "--short", rev], cwd=HERE.parent, check=True,
-                           capture_output=True, text=True).stdout.strip()
-    archive = subprocess.run(["git", "archive", "--format=tar", rev, *PACKAGE_DIRS],
-                             cwd=HERE.parent, check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
-    for source, target in PACKAGE_DIRS.items():
-        if source != target:
-            shutil.move(str(code / source), str(code / target))
-    return short
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -58,6 +58,21 @@ def snapshot_code(code: Path) -> str:
     raise SystemExit("the repository keeps changing; cannot take a consistent snapshot")
 
 
+def export_commit(rev: str, code: Path) -> str:
+    """The package as of git commit ``rev`` in ``code`` (``git archive``, read-only)."""
+    shutil.rmtree(code, ignore_errors=True)
+    code.mkdir(parents=True)
+    short = subprocess.run(["git", "rev-parse", "--short", rev], cwd=HERE.parent, check=True,
+                           capture_output=True, text=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", "--format=tar", rev, *PACKAGE_DIRS],
+                             cwd=HERE.parent, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+    for source, target in PACKAGE_DIRS.items():
+        if source != target:
+            shutil.move(str(code / source), str(code / target))
+    return short
+
+
 def check_snapshot(code: Path) -> None:
     """In a child: fail unless mattehub was imported from the snapshot in ``code``."""
     import mattehub
