@@ -16,6 +16,7 @@ from mattehub.build.run import BuildOptions, BuildReport, build
 from mattehub.build.sequence import ShardLimits
 from mattehub.families.demo import DemoBuild
 from mattehub.families.registry import families
+from mattehub.output.layout import PREVIEW_DIR, OutputLayout
 
 
 def demo_families() -> list[ModuleType]:
@@ -43,9 +44,10 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
             write_statistics(out, compute_statistics(out, config, progress=progress))
         if demo.finish is not None:
             demo.finish(out, progress)
-        load_lines += demo.load_lines
+        wds = repr(str(OutputLayout(out).card_root("webdataset")))
+        load_lines += [line.replace("{wds}", wds) for line in demo.load_lines]
     for report in reports:
         print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards")
-    print(f"\nDemo written to {out.resolve()} (preview sheets in {out / 'preview'}). Load it with:")
+    print(f"\nDemo written to {out.resolve()} (preview sheets in {out / PREVIEW_DIR}). Load it with:")
     for line in ["from datasets import load_dataset"] + load_lines:
         print("  " + line)

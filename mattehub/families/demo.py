@@ -39,7 +39,8 @@ class FamilyDemo:
 
     builds: tuple[DemoBuild, ...]
     load_lines: tuple[str, ...]
-    """Lines printed after the build (how to load what was built), indented by the caller."""
+    """Lines printed after the build (how to load what was built), indented by the caller;
+    ``{wds}`` stands for the quoted folder of the WebDataset card (the output layout names it)."""
     statistics: tuple[str, ...] = ()
     """Configs whose statistics are computed and added to the card after the builds."""
     finish: Callable[[Path, bool], None] | None = None

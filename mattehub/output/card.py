@@ -18,7 +18,7 @@ from string import Template
 from mattehub.core.jsonio import read_json, write_json
 from mattehub.output.card_templates import by_config, by_template, recipe_licence, template, template_parts
 from mattehub.output.card_yaml import CONFIG_SUFFIX, card_data, pretty_name
-from mattehub.output.layout import OutputLayout
+from mattehub.output.layout import CARD, OutputLayout
 
 PER_SPLIT_SOURCES = ("skipped_inputs", "samples")
 """Source-report keys that differ between the splits of one build; shown in the split table."""
@@ -48,7 +48,7 @@ def _dataset_path(layout: OutputLayout, fmt: str) -> str:
 
 def _card_path(layout: OutputLayout, fmt: str) -> str:
     """The card of ``fmt`` as a path from the folder holding the output folder."""
-    return f"{_dataset_path(layout, fmt)}/README.md"
+    return f"{_dataset_path(layout, fmt)}/{CARD}"
 
 
 def _field_names(summary: dict, fmt: str) -> list[str]:
@@ -273,7 +273,7 @@ def write_card(layout: OutputLayout) -> None:
     for fmt in CONFIG_SUFFIX:
         text = render_card(layout, summaries, fmt)
         if text is not None:
-            _write_text(layout.card_root(fmt) / "README.md", text)
+            _write_text(layout.card(fmt), text)
     write_json(layout.folder_index(), {config: {"splits": [s["split"] for s in splits],
                                                 "formats": sorted(splits[0]["files"])}
                                        for config, splits in by_config(summaries).items()})

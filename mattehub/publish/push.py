@@ -31,7 +31,7 @@ from typing import Iterator
 from urllib.parse import quote
 
 from mattehub.core.errors import MattehubError
-from mattehub.output.layout import STATS_DIR, TMP_MARK, OutputLayout
+from mattehub.output.layout import CARD, STATS_DIR, TMP_MARK, OutputLayout
 
 IGNORE = ["_sources/*", ".cache/*", "*/.cache/*", f"*{TMP_MARK}*", "*.tmp"]
 """Never uploaded (fnmatch patterns on POSIX paths relative to the folder, ``*`` spans
@@ -196,7 +196,7 @@ def card_configs(card_root: Path) -> dict[str, dict[str, str]]:
     """config name -> split -> data_files path, as the card in ``card_root`` declares them."""
     from huggingface_hub import DatasetCard
 
-    data = DatasetCard.load(card_root / "README.md").data.to_dict()
+    data = DatasetCard.load(card_root / CARD).data.to_dict()
     declared = {}
     for entry in data.get("configs") or []:
         files = entry.get("data_files")
@@ -225,7 +225,7 @@ def expected_configs(layout: OutputLayout) -> dict[str, dict[str, set[str]]]:
 
 
 def _card_label(card: str) -> str:
-    return f"{card}/README.md" if card else "README.md"
+    return f"{card}/{CARD}" if card else CARD
 
 
 def check_cards(root: Path) -> tuple[list[str], list[str]]:
@@ -245,7 +245,7 @@ def _check_card(datasets, root: Path, card: str, wanted: dict[str, set[str]], ca
                 problems: list[str], passed: list[str]) -> None:
     """``check_cards`` for the card in ``root/card``."""
     label, card_root = _card_label(card), root / card if card else root
-    if not (card_root / "README.md").is_file():
+    if not (card_root / CARD).is_file():
         problems.append(f"{label}: missing, but {', '.join(sorted(wanted))} have shards "
                         "of its format")
         return

@@ -357,6 +357,6 @@ def demo(sources_root: Path, out: Path) -> FamilyDemo:
     return FamilyDemo(
         builds=(DemoBuild(ImageHimRecipe(options, seed=0), num_samples=DEMO_SAMPLES, parallel=True),),
         load_lines=(f"ds = load_dataset({str(out)!r}, 'i-him', split='train', streaming=True)",
-                    f"ds = load_dataset({str(out / 'wds')!r}, 'i-him-wds', split='train', streaming=True)",
+                    "ds = load_dataset({wds}, 'i-him-wds', split='train', streaming=True)",
                     f"import mattehub; ds = load_dataset('mattehub', 'i-him', data_dir={str(out)!r}, "
                     f"split='train', streaming=True)"))
