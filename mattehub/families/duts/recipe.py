@@ -35,6 +35,8 @@ from mattehub.recipes.outcomes import read_outcome
 TRIMAP_KIND = "duts"
 TASK_PAIRS = 16
 """Pairs per build task: their files are fetched together (one round of remote reads)."""
+FIELDS = ("image", "alpha", "trimap", "meta")
+"""Every field a ``duts`` config writes: the family's field set."""
 META_FEATURES = {
     "recipe": Value("string"), "name": Value("string"), "split": Value("string"),
     "width": Value("int32"), "height": Value("int32"),
@@ -48,6 +50,7 @@ class DutsRecipe(Recipe):
 
     name = "duts"
     family = "duts"
+    family_fields = FIELDS
     summary = "DUTS salient-object images, their masks as alpha, and DUTS trimaps"
     licence = "other"
     path_options = ("data_dir",)
@@ -76,7 +79,7 @@ class DutsRecipe(Recipe):
                                                    "when it already is one)"),
                   FieldSpec("trimap", IMAGE, "png", "DUTS trimap of alpha: 0, 128 unknown, 255"),
                   FieldSpec("meta", META))
-        return Schema(self.name, self.family, fields, META_FEATURES)
+        return Schema(self.name, self.family, fields, META_FEATURES, self.family_fields)
 
     def source_fingerprint(self) -> str:
         """As every recipe's, with the trimap kind (a new kind makes new samples)."""
