@@ -44,7 +44,7 @@ def test_every_meta_key_is_documented():
     from mattehub.families.surreal_alpha.meta import META_FEATURES as SURREAL_META
     from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
     from mattehub.families.overlay_depth.meta import META_FEATURES as OVERLAY_META
-    from mattehub.families.duts.recipe import META_FEATURES as DUTS_META
+    from mattehub.families.duts.meta import META_FEATURES as DUTS_META
     from mattehub.families.aim.meta import META_FEATURES as AIM_META
 
     keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
