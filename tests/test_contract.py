@@ -1,15 +1,30 @@
-"""docs/format.md and mattehub.contract.schema describe the same fields."""
+"""docs/format.md, mattehub.contract.schema and each family folder's field set describe the
+same fields."""
+from functools import cache
 from pathlib import Path
 
-from mattehub.contract.schema import FAMILIES, check_schema
-from mattehub.families.registry import CONFIG_NAMES
+from mattehub.contract.schema import check_schema
+from mattehub.families.registry import CONFIG_NAMES, CONFIGS
 from mattehub.families.image_him.meta import INSTANCE
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text()
 
 
+@cache
+def _families() -> dict[str, tuple[str, ...]]:
+    """Family name -> the field set its folder declares, read from the recipe class of every
+    registry line (so a new family is checked with no list to edit here); the configs of one
+    family must declare the same set."""
+    declared: dict[str, tuple[str, ...]] = {}
+    for line in CONFIGS.values():
+        recipe = line.recipe_class()
+        fields = declared.setdefault(recipe.family, recipe.family_fields)
+        assert fields == recipe.family_fields, f"{line.name} declares another {recipe.family} field set"
+    return declared
+
+
 def test_every_family_and_field_is_documented():
-    for family, fields in FAMILIES.items():
+    for family, fields in _families().items():
         assert f"`{family}`" in DOC or family in DOC
         for name in fields:
             assert f"`{name}`" in DOC, f"{family}.{name} missing from docs/format.md"
@@ -18,10 +33,10 @@ def test_every_family_and_field_is_documented():
 def test_preview_tiles_name_contract_fields_and_every_family_has_a_picture():
     from mattehub.contract.schema import PICTURE, TILES
 
-    fields = {name for names in FAMILIES.values() for name in names}
+    fields = {name for names in _families().values() for name in names}
     assert set(TILES) <= fields
     assert all(rule.hidden_by is None or rule.hidden_by in fields for rule in TILES.values())
-    for family, names in FAMILIES.items():
+    for family, names in _families().items():
         assert any(TILES[n].draw == PICTURE for n in names if n in TILES), family
 
 
@@ -29,7 +44,7 @@ def test_every_meta_key_is_documented():
     from mattehub.families.surreal_alpha.meta import META_FEATURES as SURREAL_META
     from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META as CLIP_META
     from mattehub.families.overlay_depth.meta import META_FEATURES as OVERLAY_META
-    from mattehub.families.duts.recipe import META_FEATURES as DUTS_META
+    from mattehub.families.duts.meta import META_FEATURES as DUTS_META
     from mattehub.families.aim.meta import META_FEATURES as AIM_META
 
     keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
@@ -58,6 +73,7 @@ def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
         schema = recipe.schema()
         check_schema(schema)
         assert schema.family == recipe.family and schema.fields[-1].name == "meta"
+        assert schema.family_fields == _families()[schema.family], recipe.name
 
 
 def _duts_recipes(tmp_path):

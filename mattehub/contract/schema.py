@@ -1,9 +1,10 @@
-"""The sample contract: which fields each sample family carries and how they are encoded.
+"""The sample contract: how the fields of a sample are kinded, encoded and previewed.
 
 ``docs/format.md`` is the human-readable version of this module (a test keeps the two in
-step). A *family* lists every field its configs may carry; a *schema* is what one config
-actually writes (a fixed field set, identical in Parquet and WebDataset), plus the
-``datasets`` feature types of both layouts.
+step). A *family* declares, in its own folder (``mattehub/families/<family>/``), every field
+its configs may carry; a *schema* is what one config actually writes (a fixed field set,
+identical in Parquet and WebDataset), the ``datasets`` feature types of both layouts, and
+its family's declared field set, which ``check_schema`` holds the config to.
 
 Field kinds and their layouts:
 
@@ -52,12 +53,17 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class Schema:
-    """What one config writes: a fixed, ordered field set and the meta feature types."""
+    """What one config writes: a fixed, ordered field set and the meta feature types; and
+    what its family allows."""
 
     config: str
     family: str
     fields: tuple[FieldSpec, ...]
     meta_features: dict = field(default_factory=dict)
+    family_fields: tuple[str, ...] = ()
+    """Every field the family may carry, as its folder declares it (the recipe's
+    ``family_fields``): ``fields`` is a subset (``check_schema``), and ``--with trimap`` adds
+    a ``trimap`` only where the family has one. Empty: no family declared (a test double)."""
 
     def field(self, name: str) -> FieldSpec:
         """The spec of field ``name``."""
@@ -92,19 +98,6 @@ class Schema:
         return datasets.Features(features)
 
 
-# Every field each family may carry (docs/format.md describes them in full).
-FAMILIES: dict[str, tuple[str, ...]] = {
-    "image-him": ("image", "alpha", "trimap", "instance_alphas", "instance_masks", "fg", "bg", "meta"),
-    "video-him": ("frames", "instance_alphas", "instance_masks", "meta"),
-    "surreal-alpha": ("image", "alpha", "trimap", "fg", "bg", "depth", "segmentation", "meta"),
-    "overlay-depth": ("image", "mask", "depth", "bg", "meta"),
-    "aim": ("image", "alpha", "trimap", "fg", "bg", "meta"),
-    "duts": ("image", "alpha", "trimap", "meta"),
-}
-"""``trimap`` (0/128/255, lossless): the ``--with trimap`` field of any config with an alpha
-(``mattehub/synthesis/trimap.py``), and the published trimaps of AIM's test split."""
-
-
 PICTURE, GREY, INSTANCES, DEPTH, LABELS = "picture", "grey", "instances", "depth", "labels"
 """How a preview tile draws a field: a colour picture; a grey matte; one colour per instance
 (a list of mattes or masks over black); a depth map (16-bit in colour, 8-bit relative as
@@ -134,8 +127,8 @@ is its picture (clips: one per frame). Fields not listed (``fg``, ``meta``) get 
 
 
 def check_schema(schema: Schema) -> None:
-    """Fail early if a recipe declares a field its family does not have."""
-    allowed = FAMILIES[schema.family]
-    unknown = [spec.name for spec in schema.fields if spec.name not in allowed]
+    """Fail early if a recipe declares a field its family does not have (its family's field
+    set travels in the schema: the contract knows no family by name)."""
+    unknown = [spec.name for spec in schema.fields if spec.name not in schema.family_fields]
     if unknown:
         raise ValueError(f"{schema.config}: fields {unknown} are not in family {schema.family}")

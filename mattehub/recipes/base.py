@@ -28,6 +28,10 @@ class Recipe(ABC):
 
     name: ClassVar[str]
     family: ClassVar[str]
+    family_fields: ClassVar[tuple[str, ...]]
+    """Every field the family's configs may write, declared in the family's folder (next to
+    its meta struct); ``schema`` passes it on, so the contract and ``--with trimap`` check a
+    config against its family without knowing any family by name."""
     summary: ClassVar[str]
     licence: ClassVar[str] = "other"
     stream_shard_min: ClassVar[int] = 1

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from mattehub.contract import codecs
-from mattehub.contract.schema import FAMILIES, IMAGE, FieldSpec, Schema
+from mattehub.contract.schema import IMAGE, FieldSpec, Schema
 from mattehub.core.errors import BuildError
 from mattehub.contract.sample import EncodedSample, Outcome
 from mattehub.synthesis.trimap import trimap, trimap_seed
@@ -39,7 +39,7 @@ class WithTrimap:
     def schema(self) -> Schema:
         schema = self.inner.schema()
         names = [spec.name for spec in schema.fields]
-        if "alpha" not in names or TRIMAP not in FAMILIES[schema.family]:
+        if "alpha" not in names or TRIMAP not in schema.family_fields:
             raise BuildError(f"--with trimap needs a config with an alpha field; {schema.config} "
                              f"has {', '.join(names)}")
         if TRIMAP in names:

@@ -44,7 +44,8 @@ class Composition1kRecipe(AimRecipe):
         fields = (FieldSpec("image", IMAGE, self.scanned().image_ext, "the published composite, as is"),
                   FieldSpec("alpha", IMAGE, "png", "alpha_copy: ground-truth alpha, 8-bit grey"),
                   FieldSpec("trimap", IMAGE, "png", "the published trimap, 8-bit grey"))
-        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)
+        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES,
+                      self.family_fields)
 
     def describe(self) -> dict:
         """As the base, with the only options that apply here."""

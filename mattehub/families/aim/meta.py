@@ -1,8 +1,13 @@
-"""Feature types of the ``meta`` field of ``aim`` and ``composition-1k`` samples (one meta
-schema for both configs: each fills its own keys and leaves the other's null)."""
+"""The ``aim`` family's field set, and the feature types of the ``meta`` field of ``aim`` and
+``composition-1k`` samples (one meta schema for both configs: each fills its own keys and
+leaves the other's null)."""
 from __future__ import annotations
 
 from datasets import List, Value
+
+FIELDS = ("image", "alpha", "trimap", "fg", "bg", "meta")
+"""Every field an ``aim`` config may write: ``fg`` and ``bg`` are ``aim``'s (train),
+``trimap`` is ``composition-1k``'s published one (or ``--with trimap``'s)."""
 
 META_FEATURES = {
     "recipe": Value("string"),

@@ -32,7 +32,7 @@ from mattehub.core.errors import BuildError, SourceError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.families.aim import sources as aim
-from mattehub.families.aim.meta import META_FEATURES, META_KEYS
+from mattehub.families.aim.meta import FIELDS, META_FEATURES, META_KEYS
 from mattehub.inputs.backgrounds import read_background, require_backgrounds
 from mattehub.families.aim.compose import PreparedForeground, composite, dim_background, prepare_foreground
 from mattehub.recipes.base import Recipe
@@ -52,6 +52,7 @@ class AimRecipe(Recipe):
 
     name = "aim"
     family = "aim"
+    family_fields = FIELDS
     summary = ("Adobe Image Matting: foregrounds composited over num_bgs backgrounds each "
                "(Deep Image Matting's rule), and the Composition-1k test set")
     licence = "other"
@@ -109,7 +110,8 @@ class AimRecipe(Recipe):
                   FieldSpec("alpha", IMAGE, "png", "the alpha file, 8-bit grey, lossless"),
                   FieldSpec("fg", IMAGE, fmt, "the foreground composited (raw or re-estimated)"),
                   FieldSpec("bg", IMAGE, fmt, "the background, scaled and cropped as composited"))
-        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)
+        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES,
+                      self.family_fields)
 
     def task_ranges(self, start: int, stop: int):
         """Runs of at most TASK_SAMPLES ids of one foreground."""

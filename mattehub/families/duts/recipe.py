@@ -19,14 +19,12 @@ with a ``bad_input`` event naming the file; the other samples are made.
 """
 from __future__ import annotations
 
-
-from datasets import Value
-
 from mattehub.contract import codecs
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.families.duts import sources as duts
+from mattehub.families.duts.meta import FIELDS, META_FEATURES
 from mattehub.inputs import gate
 from mattehub.synthesis.trimap import trimap
 from mattehub.recipes.base import Recipe, fingerprint
@@ -35,12 +33,6 @@ from mattehub.recipes.outcomes import read_outcome
 TRIMAP_KIND = "duts"
 TASK_PAIRS = 16
 """Pairs per build task: their files are fetched together (one round of remote reads)."""
-META_FEATURES = {
-    "recipe": Value("string"), "name": Value("string"), "split": Value("string"),
-    "width": Value("int32"), "height": Value("int32"),
-    "paths": {"image": Value("string"), "mask": Value("string")},
-    "trimap_kind": Value("string"), "index": Value("int64"),
-}
 
 
 class DutsRecipe(Recipe):
@@ -48,6 +40,7 @@ class DutsRecipe(Recipe):
 
     name = "duts"
     family = "duts"
+    family_fields = FIELDS
     summary = "DUTS salient-object images, their masks as alpha, and DUTS trimaps"
     licence = "other"
     path_options = ("data_dir",)
@@ -76,7 +69,7 @@ class DutsRecipe(Recipe):
                                                    "when it already is one)"),
                   FieldSpec("trimap", IMAGE, "png", "DUTS trimap of alpha: 0, 128 unknown, 255"),
                   FieldSpec("meta", META))
-        return Schema(self.name, self.family, fields, META_FEATURES)
+        return Schema(self.name, self.family, fields, META_FEATURES, self.family_fields)
 
     def source_fingerprint(self) -> str:
         """As every recipe's, with the trimap kind (a new kind makes new samples)."""

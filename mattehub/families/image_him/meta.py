@@ -1,7 +1,13 @@
-"""Feature types of the ``meta`` field of ``i-him`` samples (declared, never inferred)."""
+"""The ``image-him`` family's field set, and the feature types of the ``meta`` field of
+``i-him`` samples (declared, never inferred)."""
 from __future__ import annotations
 
 from datasets import List, Value
+
+FIELDS = ("image", "alpha", "trimap", "instance_alphas", "instance_masks", "fg", "bg", "meta")
+"""Every field an ``image-him`` config may write: ``i-him`` and the image releases
+(``mattehub/families/releases/``: ``instance_masks`` is ``m-him2k``'s); ``trimap`` with
+``--with trimap``."""
 
 INSTANCE = {
     "source": Value("string"),          # image path relative to --image-root

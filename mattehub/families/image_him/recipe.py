@@ -26,6 +26,7 @@ from mattehub.inputs.listing import skip_lines
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import attempts
 from mattehub.families.him_meta import IMAGE_HIM_META as META_FEATURES
+from mattehub.families.image_him.meta import FIELDS
 from mattehub.families.image_him.synth import Synthesis, synthesise
 
 
@@ -34,6 +35,7 @@ class ImageHimRecipe(Recipe):
 
     name = "i-him"
     family = "image-him"
+    family_fields = FIELDS
     summary = "Image human-instance-matting composites (I-HIM50K algorithm)"
     licence = "cc-by-nc-4.0"
     path_options = ("image_root", "bg_root", "invalid_names")
@@ -73,7 +75,7 @@ class ImageHimRecipe(Recipe):
                   FieldSpec("meta", META)]
         if self.options.with_fg:
             fields.insert(3, FieldSpec("fg", IMAGE_LIST, ext, "per-instance foregrounds"))
-        return Schema(self.name, self.family, tuple(fields), META_FEATURES)
+        return Schema(self.name, self.family, tuple(fields), META_FEATURES, self.family_fields)
 
     def make(self, index: int) -> Outcome:
         """Up to ``max_attempts`` composites, each from its own attempt seed; an attempt

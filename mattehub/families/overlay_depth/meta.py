@@ -1,10 +1,13 @@
-"""``overlay-depth`` meta: one struct for synthesised and original samples (docs/format.md
-section 4), and what each depth mode stores, with units and polarity."""
+"""``overlay-depth``'s field set; its meta: one struct for synthesised and original samples
+(docs/format.md section 4); and what each depth mode stores, with units and polarity."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from datasets import List, Value
+
+FIELDS = ("image", "mask", "depth", "bg", "meta")
+"""Every field an ``overlay-depth`` config may write (``depth`` unless ``--depth none``)."""
 
 PATH_KEYS = ("bg", "overlay", "mask", "depth")
 META_FEATURES = {

@@ -17,7 +17,7 @@ from mattehub.families.overlay_depth.options import OverlayDepthOptions
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.contract.sample import Outcome
 from mattehub.recipes.base import Recipe
-from mattehub.families.overlay_depth.meta import META_FEATURES
+from mattehub.families.overlay_depth.meta import FIELDS, META_FEATURES
 from mattehub.families.overlay_depth.original import OriginalRows, OriginalSource
 from mattehub.families.overlay_depth.synth_source import SynthesisSource, SynthesisSources
 
@@ -26,6 +26,7 @@ class OverlayDepthRecipe(Recipe):
 
     name = "overlay-depth"
     family = "overlay-depth"
+    family_fields = FIELDS
     summary = "a foreground pasted on a square background, its mask and a depth map"
     licence = "other"
     path_options = ("data_dir", "bg_root", "fg_root", "mask_root", "bg_depth_root")
@@ -75,7 +76,8 @@ class OverlayDepthRecipe(Recipe):
         formats), so asking for the schema scans them if that has not happened yet."""
         fields = tuple(FieldSpec(name, IMAGE, ext, description)
                        for name, ext, description in self.maker().fields())
-        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)
+        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES,
+                      self.family_fields)
 
     def describe(self) -> dict:
         """As the base, with a local depth model folder recorded by its name only (a Hub

@@ -24,6 +24,8 @@ from mattehub.families.image_him.sources import is_listed
 from mattehub.inputs.listing import read_name_list
 from mattehub.recipes.base import Recipe, fingerprint
 from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META
+from mattehub.families.image_him.meta import FIELDS as IMAGE_HIM_FIELDS
+from mattehub.families.video_him.meta import FIELDS as VIDEO_HIM_FIELDS
 from mattehub.recipes.outcomes import read_outcome
 
 
@@ -172,6 +174,8 @@ class ReleaseRecipe(Recipe):
 class ImageReleaseRecipe(ReleaseRecipe):
     """An image release config: one sample per image, its instance mattes (and masks)."""
 
+    family_fields = IMAGE_HIM_FIELDS
+
     read_ahead = 16
     """A two-table margin for the builder's 8-row tables."""
     stream_shard_min = read_ahead
@@ -182,7 +186,8 @@ class ImageReleaseRecipe(ReleaseRecipe):
         fields = [FieldSpec("image", IMAGE, "jpg"), FieldSpec("alpha", IMAGE),
                   FieldSpec("instance_alphas", IMAGE_LIST)]
         fields += [FieldSpec("instance_masks", IMAGE_LIST)] if self.with_masks else []
-        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), IMAGE_HIM_META)
+        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), IMAGE_HIM_META,
+                      self.family_fields)
 
     def read_sample(self, index: int, events: list[dict]):
         key, entry = self.sources.entries[index]
@@ -194,6 +199,8 @@ class ImageReleaseRecipe(ReleaseRecipe):
 
 class ClipReleaseRecipe(ReleaseRecipe):
     """A video release config: one sample per clip, or per window with ``clip_length``."""
+
+    family_fields = VIDEO_HIM_FIELDS
 
     read_ahead = 2
     """Clips are large: a clip is work enough for one generator shard."""
@@ -214,7 +221,8 @@ class ClipReleaseRecipe(ReleaseRecipe):
     def schema(self) -> Schema:
         fields = [FieldSpec("frames", IMAGE_LIST, "jpg"), FieldSpec("instance_alphas", CLIP)]
         fields += [FieldSpec("instance_masks", CLIP)] if self.with_masks else []
-        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), VIDEO_HIM_META)
+        return Schema(self.name, self.family, tuple(fields + [FieldSpec("meta", META)]), VIDEO_HIM_META,
+                      self.family_fields)
 
     def read_sample(self, index: int, events: list[dict]):
         key, entry, start = self.sources.entries[index]

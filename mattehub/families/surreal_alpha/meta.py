@@ -1,4 +1,5 @@
-"""The ``meta`` of ``surreal-alpha`` samples: feature types, and one frame's ``_info.mat`` values.
+"""The ``surreal-alpha`` family's field set, and the ``meta`` of its samples: feature types,
+and one frame's ``_info.mat`` values.
 
 SURREAL's ``_info.mat`` stores per-clip values (``gender``, ``camLoc``...) and per-frame
 ones with frames on the last axis (``pose`` 72xT, ``joints2D`` 2x24xT...); MATLAB drops a
@@ -10,6 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 from datasets import List, Value
+
+FIELDS = ("image", "alpha", "trimap", "fg", "bg", "depth", "segmentation", "meta")
+"""Every field a ``surreal-alpha`` config may write (``trimap`` with ``--with trimap``)."""
 
 INFO_FEATURES = {
     "gender": Value("int32"),                    # SURREAL: 0 female, 1 male

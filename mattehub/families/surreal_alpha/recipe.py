@@ -30,7 +30,7 @@ from mattehub.inputs.listing import skip_lines
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import RedrawError, attempts, drawn
 from mattehub.families.surreal_alpha.compose import LAYERS, Composite, DrawnBackground, check_frame, compose
-from mattehub.families.surreal_alpha.meta import META_FEATURES
+from mattehub.families.surreal_alpha.meta import FIELDS, META_FEATURES
 
 MAX_ATTEMPTS = 3
 """Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
@@ -47,6 +47,7 @@ class SurrealAlphaRecipe(Recipe):
 
     name = "surreal-alpha"
     family = "surreal-alpha"
+    family_fields = FIELDS
     summary = "SURREAL renders as alpha mattes over new backgrounds (Deep Image Matting recipe)"
     licence = "other"
     path_options = ("data_dir", "bg_root")
@@ -115,7 +116,8 @@ class SurrealAlphaRecipe(Recipe):
                  "depth": ("png", "16-bit millimetres, 0 = invalid"),
                  "segmentation": ("png", "SMPL part labels")}
         fields = tuple(FieldSpec(name, IMAGE, *specs[name]) for name in FIELD_ORDER[:-1])
-        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES)
+        return Schema(self.name, self.family, fields + (FieldSpec("meta", META),), META_FEATURES,
+                      self.family_fields)
 
     def locate(self, index: int) -> tuple[int, int, int]:
         """(clip number, frame, background number k) of sample ``index``."""

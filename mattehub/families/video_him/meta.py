@@ -1,7 +1,12 @@
-"""Feature types of the ``meta`` field of ``v-him`` clips (declared, never inferred)."""
+"""The ``video-him`` family's field set, and the feature types of the ``meta`` field of
+``v-him`` clips (declared, never inferred)."""
 from __future__ import annotations
 
 from datasets import List, Value
+
+FIELDS = ("frames", "instance_alphas", "instance_masks", "meta")
+"""Every field a ``video-him`` config may write: ``v-him`` and the video releases
+(``mattehub/families/releases/``: ``instance_masks`` is theirs)."""
 
 META_FEATURES = {
     "recipe": Value("string"),

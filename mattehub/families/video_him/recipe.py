@@ -26,6 +26,7 @@ from mattehub.families.video_him.sources import VideoHimSources, scan_lists
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import attempts
 from mattehub.families.him_meta import VIDEO_HIM_META as META_FEATURES
+from mattehub.families.video_him.meta import FIELDS
 from mattehub.families.video_him.synth import synthesise_clip
 from mattehub.families.video_him.options import LEVELS
 
@@ -34,6 +35,7 @@ class VideoHimRecipe(Recipe):
 
     name = "v-him"
     family = "video-him"
+    family_fields = FIELDS
     summary = "Video human-instance-matting clips (V-HIM2K5 / V-HIM60 algorithm)"
     licence = "other"
     path_options = ("data_dir",)
@@ -55,7 +57,7 @@ class VideoHimRecipe(Recipe):
     def schema(self) -> Schema:
         fields = (FieldSpec("frames", IMAGE_LIST, "jpg"), FieldSpec("instance_alphas", CLIP),
                   FieldSpec("meta", META))
-        return Schema(self.name, self.family, fields, META_FEATURES)
+        return Schema(self.name, self.family, fields, META_FEATURES, self.family_fields)
 
     def level_of(self, index: int) -> str:
         return LEVELS[index % 3] if self.options.level == "mix" else self.options.level
