@@ -20,12 +20,9 @@ from mattehub.families.releases.options import MASK_MODELS, ReleaseOptions
 from mattehub.families.releases.specs import RELEASES, ReleaseSpec
 from mattehub.inputs.trees import open_tree
 from mattehub.contract.sample import Outcome
-from mattehub.families.image_him.sources import is_listed
-from mattehub.inputs.listing import read_name_list
+from mattehub.inputs.listing import is_listed, read_name_list
 from mattehub.recipes.base import Recipe, fingerprint
-from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META
-from mattehub.families.image_him.meta import FIELDS as IMAGE_HIM_FIELDS
-from mattehub.families.video_him.meta import FIELDS as VIDEO_HIM_FIELDS
+from mattehub.families.him_meta import IMAGE_HIM_FIELDS, IMAGE_HIM_META, VIDEO_HIM_FIELDS, VIDEO_HIM_META
 from mattehub.recipes.outcomes import read_outcome
 
 
