@@ -61,7 +61,7 @@ KINDS = {
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """Synthetic sources made by ``mattehub.families.image_him.standin.make_hhm_sources`` (sizes are w x h)."""
+    """Synthetic sources made by ``mattehub.families.standins.make_hhm_sources`` (sizes are w x h)."""
 
     name: str
     fg_size: tuple[int, int]
@@ -96,7 +96,7 @@ def ensure_sources(spec: SourceSpec) -> Path:
     if manifest.is_file() and json.loads(manifest.read_text())["spec"] == json.loads(
             json.dumps(asdict(spec))):
         return root
-    from mattehub.families.image_him.standin import make_hhm_sources
+    from mattehub.families.standins import make_hhm_sources
 
     shutil.rmtree(root, ignore_errors=True)
     made = make_hhm_sources(root, num_foregrounds=spec.num_foregrounds,

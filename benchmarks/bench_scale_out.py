@@ -1,6 +1,6 @@
 """Benchmark of scaling out the ``i-him`` build (issue 12): more workers, Ray, cost per shard.
 
-On synthetic HHM-style sources (``mattehub.families.image_him.standin.make_hhm_sources``, generated once in
+On synthetic HHM-style sources (``mattehub.families.standins.make_hhm_sources``, generated once in
 ``/dev/shm/mattehub-bench-scale-out``, else the temp folder; or ``--work``), each workload a
 fresh process (not pinned: the machine's 2 CPUs are free to use) running
 ``mattehub.cli.main.main(["build", "i-him", ...])`` with the same options and seed, Parquet +
@@ -129,7 +129,7 @@ IDENTICAL = (("1", "1-pinned", "2", "ranges", "ray"), ("t-local", "t-ray"))
 # --- sources ------------------------------------------------------------------------------
 def sources(spec: Sources) -> Path:
     """The sources of ``spec`` under WORK (made once; reused while ``spec`` is unchanged)."""
-    from mattehub.families.image_him.standin import make_hhm_sources
+    from mattehub.families.standins import make_hhm_sources
 
     return cached(WORK / spec.name, lambda root: make_hhm_sources(
         root, num_foregrounds=spec.num_foregrounds, num_backgrounds=spec.num_backgrounds,

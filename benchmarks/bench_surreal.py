@@ -78,7 +78,7 @@ QUICK = Plan(clips=1, frames=20, num_bgs=2, repeats=1, rss_counts=(1, 2), rss_fr
 # --- sources --------------------------------------------------------------------------------
 def backgrounds() -> Path:
     """A folder of background JPEGs, ``BACKGROUNDS // 2`` of each size in BG_PIXELS."""
-    from mattehub.families.image_him.standin import make_hhm_sources
+    from mattehub.families.standins import make_hhm_sources
 
     def make(root: Path) -> None:
         for number, (width, height) in enumerate(BG_PIXELS):

@@ -120,7 +120,7 @@ def _drifting(rgb, alpha, number: int, frames: int):
 def ensure_sources(spec: SourceSpec) -> Path:
     """Write the clips and their lists under ``_work/v_him/<name>`` unless already there.
 
-    People and scenes come from ``mattehub.families.image_him.standin.make_hhm_sources``; they are laid out
+    People and scenes come from ``mattehub.families.standins.make_hhm_sources``; they are laid out
     like ``mattehub.families.video_him.standin.make_video_sources`` does (VideoMatte-style frame folders
     ``fgr/<clip>/NNNNN.jpg`` + ``pha/<clip>/NNNNN.png``, still JPEGs, background frame
     folders panning across a scene), only larger and longer.
@@ -134,7 +134,7 @@ def ensure_sources(spec: SourceSpec) -> Path:
 
     from mattehub.contract import codecs
     from mattehub.inputs import gate
-    from mattehub.families.image_him.standin import make_hhm_sources
+    from mattehub.families.standins import make_hhm_sources
 
     shutil.rmtree(root, ignore_errors=True)
     hhm = make_hhm_sources(root / "hhm", num_foregrounds=spec.fg_clips + 1,

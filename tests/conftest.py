@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from mattehub.build.run import BuildOptions, build
-from mattehub.families.image_him.standin import make_hhm_sources
+from mattehub.families.standins import make_hhm_sources
 from mattehub.families.image_him.options import ImageHimOptions
 from mattehub.families.image_him.recipe import ImageHimRecipe
 from mattehub.build.sequence import ShardLimits

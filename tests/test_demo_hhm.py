@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
+from mattehub.families.standins import HhmDemoSources, make_hhm_sources
 
 FG_SIZE = (256, 320)
 BG_SIZE = (480, 360)

@@ -93,3 +93,39 @@ def test_remote_failure_stops_a_build_instead_of_skipping(hhm, tmp_path, monkeyp
     with pytest.raises(RemoteError, match="timed out"):
         build_i_him(hhm, tmp_path / "out", num_samples=4)
     assert not list((tmp_path / "out").rglob("*.parquet"))  # no shard of counted skips
+
+
+def test_last_item_keeps_one_value_and_its_source_error_and_pickles_empty():
+    import pickle
+
+    from mattehub.recipes.outcomes import LastItem
+
+    made = []
+
+    def make(key):
+        made.append(key)
+        if key == "bad":
+            raise SourceError("bad.png", "is truncated")
+        return key.upper()
+
+    cache = LastItem()
+    assert cache.get("a", lambda: make("a")) == "A" and cache.get("a", lambda: make("a")) == "A"
+    for _ in range(2):
+        with pytest.raises(SourceError, match="bad.png: is truncated"):
+            cache.get("bad", lambda: make("bad"))
+    assert cache.get("a", lambda: make("a")) == "A"
+    assert made == ["a", "bad", "a"]
+    copy = pickle.loads(pickle.dumps(cache))
+    assert copy.get("a", lambda: "fresh") == "fresh"
+
+
+def test_background_attempts_say_how_many_draws():
+    from mattehub.recipes.outcomes import MAX_ATTEMPTS, background_attempts
+
+    def attempt(number, events):
+        raise RedrawError(f"bg{number}.jpg", "is truncated")
+
+    outcome = background_attempts(3, attempt)
+    assert outcome.events[-1] == {"kind": "skipped_sample",
+                                  "reason": f"no readable background in {MAX_ATTEMPTS} draws"}
+    assert sum(e["kind"] == "bad_input" for e in outcome.events) == MAX_ATTEMPTS

@@ -125,3 +125,22 @@ def test_build_converts_a_release_config(release, tmp_path):
     expected = read_all("v-him60", "medium", release)
     assert len(rows) == 1 and rows[0]["__key__"] == expected[0].key
     assert len(rows[0]["instance_masks"][0]) == expected[0].fields["meta"]["num_instances"]
+
+
+def test_release_recipe_classes_are_declared_and_picklable_by_name():
+    """Each release config's class is a class statement of ``releases/recipe.py`` that the
+    registry names, pickled by reference (spawn workers find it by name)."""
+    import pickle
+
+    from mattehub.families.registry import CONFIGS
+    from mattehub.families.releases import recipe as releases
+    from mattehub.families.releases.specs import RELEASES
+
+    for name, spec in RELEASES.items():
+        cls = recipe_class(name)
+        assert cls is releases.RELEASE_RECIPES[name] is getattr(releases, cls.__name__)
+        assert CONFIGS[name].recipe == f"mattehub.families.releases.recipe:{cls.__name__}"
+        assert (cls.name, cls.family, cls.summary, cls.spec) == (name, spec.family, spec.summary, spec)
+        assert pickle.loads(pickle.dumps(cls)) is cls
+        recipe = cls(ReleaseOptions(), seed=0)
+        assert type(pickle.loads(pickle.dumps(recipe))) is cls

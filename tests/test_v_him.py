@@ -8,7 +8,8 @@ import pytest
 from mattehub.contract import codecs
 from mattehub.inputs import gate
 from mattehub.build.run import BuildOptions, build
-from mattehub.families.video_him.standin import make_video_sources, write_mp4
+from mattehub.families.standins import write_mp4
+from mattehub.families.video_him.standin import make_video_sources
 from mattehub.core.errors import SourceError
 from mattehub.families.video_him.options import VideoHimOptions
 from mattehub.families.video_him.recipe import VideoHimRecipe

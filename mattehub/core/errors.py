@@ -18,6 +18,12 @@ class MattehubError(Exception):
     """Base class for every error mattehub raises on purpose."""
 
 
+def subject_message(subject: str, problem: str, fix: str = "") -> str:
+    """``"<subject>: <problem> (<fix>)"``: the layout of an error about one thing (a path, a
+    depth model), the thing first; the fix in brackets when there is one."""
+    return f"{subject}: {problem}" + (f" ({fix})" if fix else "")
+
+
 class PathError(MattehubError):
     """An error about one path or URL.
 
@@ -29,10 +35,7 @@ class PathError(MattehubError):
         self.path = str(path)
         self.problem = problem
         self.fix = fix
-        message = f"{self.path}: {problem}"
-        if fix:
-            message += f" ({fix})"
-        super().__init__(message)
+        super().__init__(subject_message(self.path, problem, fix))
 
 
 class SourceError(PathError):

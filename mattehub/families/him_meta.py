@@ -4,13 +4,17 @@
 ``i-him`` and the image releases (``i-him50k``, ``him2k``, ``m-him2k``) declare the same
 struct: the union of their keys, each sample filling the keys its config has and leaving the
 rest null (likewise ``v-him`` and ``v-him2k5``/``v-him60``). Keys carried by both sides must
-mean the same thing with the same type; ``merged_meta`` refuses a clash.
+mean the same thing with the same type; ``merged_meta`` refuses a clash. The release configs
+also write their HIM family's field set (``IMAGE_HIM_FIELDS``, ``VIDEO_HIM_FIELDS``, re-exported
+here so the ``releases`` folder imports no other family's folder).
 """
 from __future__ import annotations
 
 from datasets import List, Value
 
+from mattehub.families.image_him.meta import FIELDS as IMAGE_HIM_FIELDS
 from mattehub.families.image_him.meta import META_FEATURES as I_HIM_META
+from mattehub.families.video_him.meta import FIELDS as VIDEO_HIM_FIELDS
 from mattehub.families.video_him.meta import META_FEATURES as V_HIM_META
 
 IMAGE_RELEASE_META = {
@@ -52,3 +56,5 @@ def merged_meta(*structs: dict) -> dict:
 
 IMAGE_HIM_META = merged_meta(I_HIM_META, IMAGE_RELEASE_META)
 VIDEO_HIM_META = merged_meta(V_HIM_META, CLIP_RELEASE_META)
+
+__all__ = ["IMAGE_HIM_FIELDS", "IMAGE_HIM_META", "VIDEO_HIM_FIELDS", "VIDEO_HIM_META", "merged_meta"]

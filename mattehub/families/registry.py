@@ -41,19 +41,19 @@ def _line(name: str, family: str, options: str, recipe: str,
     return Config(name, family, f"{where}.options:{options}", f"{where}.{module}:{recipe}", reads)
 
 
-def _release(name: str, reads: tuple[str, ...]) -> Config:
-    """A release config: ``ReleaseOptions`` and its generated recipe class."""
-    return _line(name, "releases", "ReleaseOptions", "Release_" + name.replace("-", "_"), reads)
+def _release(name: str, recipe: str, reads: tuple[str, ...]) -> Config:
+    """A release config: ``ReleaseOptions`` and its recipe class in ``releases/recipe.py``."""
+    return _line(name, "releases", "ReleaseOptions", recipe, reads)
 
 
 CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("i-him", "image_him", "ImageHimOptions", "ImageHimRecipe"),
     _line("v-him", "video_him", "VideoHimOptions", "VideoHimRecipe"),
-    _release("i-him50k", IMAGE_READS + ("invalid_names",)),
-    _release("him2k", IMAGE_READS),
-    _release("m-him2k", IMAGE_READS + ("mask_set",)),
-    _release("v-him2k5", VIDEO_READS),
-    _release("v-him60", VIDEO_READS),
+    _release("i-him50k", "IHim50kRecipe", IMAGE_READS + ("invalid_names",)),
+    _release("him2k", "Him2kRecipe", IMAGE_READS),
+    _release("m-him2k", "MHim2kRecipe", IMAGE_READS + ("mask_set",)),
+    _release("v-him2k5", "VHim2k5Recipe", VIDEO_READS),
+    _release("v-him60", "VHim60Recipe", VIDEO_READS),
     _line("surreal-alpha", "surreal_alpha", "SurrealAlphaOptions", "SurrealAlphaRecipe"),
     _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe"),
     _line("duts", "duts", "DutsOptions", "DutsRecipe"),

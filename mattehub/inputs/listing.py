@@ -5,6 +5,7 @@ file system happens to return entries in (an upstream flaw of the release script
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,14 @@ def read_name_list(path: Path | str) -> set[str]:
         raise SourceError(path, f"is not UTF-8 text (byte {exc.start})") from None
     names = (line.strip() for line in text.splitlines())
     return {name.replace("\\", "/").rsplit("/", 1)[-1] for name in names if name}
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key: numbers by value, so frame 10 comes after frame 9."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def is_listed(name: str, invalid: set[str]) -> bool:
+    """True when the file ``name`` is in the invalid-names set: by full name, or by stem
+    for entries written without an extension (``person_004`` lists ``person_004.jpg``)."""
+    return name in invalid or name.rsplit(".", 1)[0] in invalid

@@ -15,7 +15,7 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from dataclasses import asdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from mattehub.contract.schema import Schema
@@ -95,6 +95,19 @@ class Recipe(ABC):
         """The splits ``load_dataset`` offers when it makes this config from sources in
         ``data_dir`` (default: the one split a build writes without ``--split``)."""
         return [cls.default_split()]
+
+    @classmethod
+    def list_splits(cls, data_dir: str | None, make: Callable[[str], Recipe]) -> tuple[list[str], Recipe | None]:
+        """The splits this config has in its sources (``load_dataset``, ``mattehub build
+        --split all``), and a recipe that listed them, for the other splits' recipes to
+        reuse through ``share_scan`` (None: nothing to share). ``make(split)`` makes this
+        config's recipe for a split, checking its options. Default: with ``data_dir``, the
+        options are checked before the sources are listed (``source_splits``); without, the
+        one split a build writes when ``--split`` is not given."""
+        if data_dir:
+            make(cls.default_split())
+            return cls.source_splits(data_dir), None
+        return [cls.default_split()], None
 
     def make_many(self, indices: range) -> list[Outcome]:
         """Samples ``indices`` (one of ``task_ranges``), in order. Recipes that share work

@@ -6,22 +6,28 @@
   drawn; another ``SourceError`` (the clip's or foreground's own file: no draw helps) skips
   the sample at once; an attempt may reject its own draw (``rejected_attempt``); when the
   attempts run out the sample is a counted ``skipped_sample``.
+  ``background_attempts`` is that for configs whose draws are backgrounds (``MAX_ATTEMPTS``
+  draws, then "no readable background in N draws").
 * ``read_outcome``: configs read from published files make a sample in one try; a file
   failing the gate makes it a counted skip naming the file.
+* ``LastItem``: the one-item cache of a decoded input shared by consecutive samples, which
+  keeps a ``SourceError`` too, so each of those samples is skipped naming the same file.
 
 Anything that is not a ``SourceError`` -- a ``RemoteError`` (network or server down), a
 bug -- is not the input's fault: it propagates and stops the build or stream.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome
 from mattehub.inputs import gate
 
 T = TypeVar("T")
+MAX_ATTEMPTS = 3
+"""Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
 Attempt = Callable[[int, list[dict]], "EncodedSample | str"]
 """``attempt(number, events)``: the sample, or the reason its draw was rejected; it may
 append events (normalised inputs) and raise SourceError."""
@@ -69,6 +75,14 @@ def attempts(index: int, tries: int, attempt: Attempt, exhausted: str,
     return Outcome(index, None, events)
 
 
+def background_attempts(index: int, attempt: Attempt, unusable: str = "unusable source") -> Outcome:
+    """``attempts`` of a config whose draws are backgrounds: a background failing the gate
+    (``RedrawError``) is redrawn, up to ``MAX_ATTEMPTS`` draws; any other SourceError skips
+    the sample at once as ``"{unusable}: {path}"``."""
+    return attempts(index, MAX_ATTEMPTS, attempt, f"no readable background in {MAX_ATTEMPTS} draws",
+                    redraw=RedrawError, unusable=unusable)
+
+
 def read_outcome(index: int, read: Callable[[list[dict]], EncodedSample], where: str = "") -> Outcome:
     """``read(events)`` as sample ``index``. A file failing the gate (SourceError) makes the
     sample a counted skip naming the file, prefixed by ``where`` (a csv line, a composite);
@@ -83,3 +97,33 @@ def read_outcome(index: int, read: Callable[[list[dict]], EncodedSample], where:
                    {"kind": "skipped_sample", "reason": f"{prefix}{exc.path}: {exc.problem}"}]
         return Outcome(index, None, events)
     return Outcome(index, sample, events)
+
+
+_EMPTY = object()
+
+
+class LastItem(Generic[T]):
+    """A one-item cache: the value made for the last key asked (a decoded clip, a prepared
+    foreground, a background at the canvas size), kept until another key is asked. A
+    SourceError raised while making it is kept too and raised again at each ask, so every
+    sample of a damaged input is skipped naming the same file, without reading it again.
+    Pickled empty: decoded data stays in its process."""
+
+    def __init__(self) -> None:
+        self._key: Any = _EMPTY
+        self._value: T | SourceError | None = None
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The value of ``key``: kept, or ``make()`` (its SourceError kept and raised)."""
+        if self._key is _EMPTY or self._key != key:
+            try:
+                value: T | SourceError = make()
+            except SourceError as exc:
+                value = exc
+            self._key, self._value = key, value
+        if isinstance(self._value, SourceError):
+            raise self._value
+        return self._value
+
+    def __reduce__(self):
+        return (type(self), ())

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from mattehub.families.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
+from mattehub.families.registry import recipe_class
 from mattehub.options.run import RunOptions
 
 SHARD_COUNTS = (1, 2, 4, 6, 12, 24, 48, 120, 240, 360, 720)
@@ -38,21 +39,10 @@ def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
 
 
 def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any]) -> tuple[list[str], Any]:
-    """The splits ``config`` has in its sources, and the recipe made to find them (a release
-    is listed once: later splits reuse that listing through ``share_scan``), else None.
-    ``make(split)`` makes the config's recipe for a split."""
-    from mattehub.families.registry import recipe_class
-    from mattehub.families.releases.recipe import ReleaseRecipe
-
-    recipe_cls = recipe_class(config)
-    if issubclass(recipe_cls, ReleaseRecipe):
-        probe = make(recipe_cls.default_split())
-        probe.scan()
-        return probe.splits(), probe
-    if data_dir:
-        make(recipe_cls.default_split())  # the options are checked before the sources are listed
-        return recipe_cls.source_splits(data_dir), None
-    return [recipe_cls.default_split()], None
+    """The splits ``config`` has in its sources, and a recipe made while finding them that
+    the other splits' recipes reuse through ``share_scan`` (a release is listed once), else
+    None (``Recipe.list_splits``). ``make(split)`` makes the config's recipe for a split."""
+    return recipe_class(config).list_splits(data_dir, make)
 
 
 def source_recipe(config: str, data_dir: str | None, split: str, knobs: dict[str, Any]):

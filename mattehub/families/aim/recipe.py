@@ -28,7 +28,7 @@ import numpy as np
 from mattehub.families.aim.options import AimOptions
 from mattehub.contract import codecs
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
-from mattehub.core.errors import BuildError, SourceError
+from mattehub.core.errors import BuildError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.families.aim import sources as aim
@@ -36,10 +36,8 @@ from mattehub.families.aim.meta import FIELDS, META_FEATURES, META_KEYS
 from mattehub.inputs.backgrounds import read_background, require_backgrounds
 from mattehub.families.aim.compose import PreparedForeground, composite, dim_background, prepare_foreground
 from mattehub.recipes.base import Recipe
-from mattehub.recipes.outcomes import RedrawError, attempts, drawn
+from mattehub.recipes.outcomes import LastItem, background_attempts, drawn
 
-MAX_ATTEMPTS = 3
-"""Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
 TASK_SAMPLES = 50
 """Most ids per build task, all of one foreground: half a foreground at the default
 ``--num-bgs`` (~65 MB of encoded JPEG results in flight at AIM's sizes); a foreground is
@@ -73,14 +71,14 @@ class AimRecipe(Recipe):
 
     def __init__(self, options: AimOptions, seed: int) -> None:
         super().__init__(options, seed)
-        self._fg_cache: tuple[int, PreparedForeground | SourceError] | None = None
+        self._fg_cache: LastItem[PreparedForeground] = LastItem()
         """The last foreground prepared (or its SourceError), for its next samples."""
         self._draw_cache: tuple[int, np.ndarray] | None = None
         """The last foreground's background draw."""
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_fg_cache"] = state["_draw_cache"] = None  # decoded data stays in its process
+        state["_draw_cache"] = None  # decoded data stays in its process (LastItem pickles empty)
         return state
 
     def scan_sources(self) -> tuple[aim.TrainSources, dict]:
@@ -145,17 +143,10 @@ class AimRecipe(Recipe):
     def foreground(self, number: int) -> PreparedForeground:
         """Foreground ``number`` decoded, re-estimated and encoded (kept until another one is
         asked for); one that fails the gate raises the same SourceError for each sample."""
-        if self._fg_cache is None or self._fg_cache[0] != number:
-            opts = self.options
-            try:
-                value = prepare_foreground(self.sources.root, self.sources.foregrounds[number],
-                                           opts.fg_reestimate, opts.image_format, opts.jpeg_quality)
-            except SourceError as exc:
-                value = exc
-            self._fg_cache = (number, value)
-        if isinstance(self._fg_cache[1], SourceError):
-            raise self._fg_cache[1]
-        return self._fg_cache[1]
+        opts = self.options
+        return self._fg_cache.get(number, lambda: prepare_foreground(
+            self.sources.root, self.sources.foregrounds[number], opts.fg_reestimate,
+            opts.image_format, opts.jpeg_quality))
 
     def make(self, index: int) -> Outcome:
         """The sample's foreground over its background; a background failing the gate is
@@ -171,8 +162,7 @@ class AimRecipe(Recipe):
             data, bg = drawn(lambda: read_background(Path(self.options.bg_root), background, bgr=True))
             return self._sample(index, k, draw, prepared, position, data, bg)
 
-        return attempts(index, MAX_ATTEMPTS, attempt, f"no readable background in {MAX_ATTEMPTS} draws",
-                        redraw=RedrawError, unusable="unusable foreground")
+        return background_attempts(index, attempt, unusable="unusable foreground")
 
     def _sample(self, index: int, k: int, attempt: int, prepared: PreparedForeground,
                 position: int, data: bytes, bg_pixels: np.ndarray) -> EncodedSample:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mattehub.core.errors import SourceError
 from mattehub.inputs.backgrounds import Background
-from mattehub.inputs.listing import Skip, image_size, list_images, read_name_list
+from mattehub.inputs.listing import Skip, image_size, is_listed, list_images, read_name_list
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,6 @@ def image_root(path: Path) -> Path:
                           "--image-root must be the folder holding images/ and alphas/ "
                           "(or its images/ folder itself)")
     return path
-
-
-def is_listed(name: str, invalid: set[str]) -> bool:
-    """True when the file ``name`` is in the invalid-names set: by full name, or by stem
-    for entries written without an extension (``person_004`` lists ``person_004.jpg``)."""
-    return name in invalid or name.rsplit(".", 1)[0] in invalid
 
 
 def scan_foregrounds(root: Path, invalid_names: Path | None = None) -> ForegroundScan:

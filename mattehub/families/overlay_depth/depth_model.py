@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mattehub.core.errors import BuildError
+from mattehub.core.errors import BuildError, subject_message
 
 if TYPE_CHECKING:  # torch/transformers are the optional ``depth`` extra: import them lazily
     import torch
@@ -85,10 +85,7 @@ class DepthModelError(BuildError):
         self.model = model
         self.problem = problem
         self.fix = fix
-        message = f"depth model {model!r}: {problem}"
-        if fix:
-            message += f" ({fix})"
-        super().__init__(message)
+        super().__init__(subject_message(f"depth model {model!r}", problem, fix))
 
 
 def require_depth_extra() -> None:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from mattehub.contract import codecs
-from mattehub.core.errors import SourceError
+from mattehub.recipes.outcomes import LastItem
 from mattehub.core.rng import sample_rng
 from mattehub.inputs import gate
 from mattehub.inputs.backgrounds import Background
@@ -94,11 +94,11 @@ class Synthesis:
         self.backgrounds, self.foregrounds, self.depth_maps = backgrounds, foregrounds, depth_maps
         self.flips = (False, True) if opts.flip else (False,)
         self.per_pair = len(self.flips) * len(opts.scales) * opts.positions
-        self._bg: tuple[int, Background224 | SourceError] | None = None
-        self._fg: tuple[int, Layer | SourceError, dict] | None = None
-
-    def __getstate__(self) -> dict:
-        return dict(self.__dict__, _bg=None, _fg=None)  # decoded data stays in its process
+        self._bg: LastItem[Background224] = LastItem()
+        """The last background at the canvas size (decoded data stays in its process: a
+        ``LastItem`` pickles empty)."""
+        self._fg: LastItem[tuple[Layer, dict]] = LastItem()
+        """The last foreground loaded, and its flipped and scaled variants by placement."""
 
     def available(self) -> int:
         return len(self.backgrounds) * len(self.foregrounds) * self.per_pair
@@ -118,15 +118,7 @@ class Synthesis:
 
     def background(self, number: int) -> Background224:
         """Background ``number`` at the canvas size (cached; a failure is cached too)."""
-        if self._bg is None or self._bg[0] != number:
-            try:
-                value: Background224 | SourceError = self._load_background(number)
-            except SourceError as exc:
-                value = exc
-            self._bg = (number, value)
-        if isinstance(self._bg[1], SourceError):
-            raise self._bg[1]
-        return self._bg[1]
+        return self._bg.get(number, lambda: self._load_background(number))
 
     def _load_background(self, number: int) -> Background224:
         opts, bg = self.opts, self.backgrounds[number]
@@ -145,17 +137,9 @@ class Synthesis:
     def layer(self, placement: Placement) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """(premultiplied colour float32, alpha float32 0..1, mask uint8 0/255, notes) of the
         placement's foreground, flipped and scaled (cached per foreground)."""
-        if self._fg is None or self._fg[0] != placement.fg:
-            fg = self.foregrounds[placement.fg]
-            try:
-                value: Layer | SourceError = load_foreground(
-                    Path(self.opts.fg_root), Path(self.opts.mask_root) if self.opts.mask_root else None, fg)
-            except SourceError as exc:
-                value = exc
-            self._fg = (placement.fg, value, {})
-        _, layer, scaled = self._fg
-        if isinstance(layer, SourceError):
-            raise layer
+        fg, mask_root = self.foregrounds[placement.fg], self.opts.mask_root
+        layer, scaled = self._fg.get(placement.fg, lambda: (load_foreground(
+            Path(self.opts.fg_root), Path(mask_root) if mask_root else None, fg), {}))
         key = (placement.flipped, placement.w, placement.h)
         if key not in scaled:
             scaled[key] = _scaled(layer, placement)

@@ -40,11 +40,6 @@ def _regex(template: str, **values: str) -> re.Pattern:
     return re.compile(r"^(?P<prefix>(?:[^/]+/)*?)" + pattern + "$")
 
 
-def natural_key(text: str) -> tuple:
-    """Sort key: numbers by value, so frame 10 comes after frame 9."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
-
-
 class Names(list):
     """An archive listing that remembers which names each pattern matched: trying several
     layouts on 150k names runs each regex over them once, not once per use."""

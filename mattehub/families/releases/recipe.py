@@ -9,6 +9,7 @@ passes their bytes through. The same code serves ``mattehub build`` (shards) and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from mattehub.inputs import remote
@@ -20,12 +21,9 @@ from mattehub.families.releases.options import MASK_MODELS, ReleaseOptions
 from mattehub.families.releases.specs import RELEASES, ReleaseSpec
 from mattehub.inputs.trees import open_tree
 from mattehub.contract.sample import Outcome
-from mattehub.families.image_him.sources import is_listed
-from mattehub.inputs.listing import read_name_list
+from mattehub.inputs.listing import is_listed, read_name_list
 from mattehub.recipes.base import Recipe, fingerprint
-from mattehub.families.him_meta import IMAGE_HIM_META, VIDEO_HIM_META
-from mattehub.families.image_him.meta import FIELDS as IMAGE_HIM_FIELDS
-from mattehub.families.video_him.meta import FIELDS as VIDEO_HIM_FIELDS
+from mattehub.families.him_meta import IMAGE_HIM_FIELDS, IMAGE_HIM_META, VIDEO_HIM_FIELDS, VIDEO_HIM_META
 from mattehub.recipes.outcomes import read_outcome
 
 
@@ -52,6 +50,24 @@ class ReleaseRecipe(Recipe):
     licence = "cc-by-nc-4.0"
     read_ahead: ClassVar[int]
     """Samples ``make_many`` makes ahead (``samples.ReadAhead``)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A release config's class names its ``spec``; its name, family and summary are the
+        spec's (a spec of the other HIM family than the class's base is an error)."""
+        super().__init_subclass__(**kwargs)
+        spec = cls.__dict__.get("spec")
+        if spec is not None:
+            if spec.family != cls.family:
+                raise TypeError(f"{cls.__name__}: release {spec.name} is {spec.family}, not {cls.family}")
+            cls.name, cls.summary = spec.name, spec.summary
+
+    @classmethod
+    def list_splits(cls, data_dir: str | None, make: Callable[[str], Recipe]) -> tuple[list[str], Recipe]:
+        """The splits found in the release, and the recipe that listed it: the other splits'
+        recipes reuse that listing (``share_scan``), so a release is listed once."""
+        probe = make(cls.default_split())
+        probe.scan()
+        return probe.splits(), probe
 
     def __init__(self, options: ReleaseOptions, seed: int) -> None:
         super().__init__(options, seed)
@@ -174,6 +190,7 @@ class ReleaseRecipe(Recipe):
 class ImageReleaseRecipe(ReleaseRecipe):
     """An image release config: one sample per image, its instance mattes (and masks)."""
 
+    family = "image-him"
     family_fields = IMAGE_HIM_FIELDS
 
     read_ahead = 16
@@ -200,6 +217,7 @@ class ImageReleaseRecipe(ReleaseRecipe):
 class ClipReleaseRecipe(ReleaseRecipe):
     """A video release config: one sample per clip, or per window with ``clip_length``."""
 
+    family = "video-him"
     family_fields = VIDEO_HIM_FIELDS
 
     read_ahead = 2
@@ -232,14 +250,30 @@ class ClipReleaseRecipe(ReleaseRecipe):
                                    {"config": self.name}, bool(self.options.clip_length), events)
 
 
-def release_recipe_class(spec: ReleaseSpec) -> type[ReleaseRecipe]:
-    """The recipe class of one release config: its family's subclass bound to ``spec``."""
-    family = ClipReleaseRecipe if spec.family == "video-him" else ImageReleaseRecipe
-    return type(f"Release_{spec.name.replace('-', '_')}", (family,),
-                {"name": spec.name, "family": spec.family, "summary": spec.summary, "spec": spec,
-                 "__module__": __name__})
+# One class per release config (the registry names them; workers unpickle them by name).
 
 
-RELEASE_RECIPES = {name: release_recipe_class(spec) for name, spec in RELEASES.items()}
-for _cls in RELEASE_RECIPES.values():
-    globals()[_cls.__name__] = _cls  # importable by name, so spawn workers can unpickle them
+class IHim50kRecipe(ImageReleaseRecipe):
+    spec = RELEASES["i-him50k"]
+
+
+class Him2kRecipe(ImageReleaseRecipe):
+    spec = RELEASES["him2k"]
+
+
+class MHim2kRecipe(ImageReleaseRecipe):
+    spec = RELEASES["m-him2k"]
+
+
+class VHim2k5Recipe(ClipReleaseRecipe):
+    spec = RELEASES["v-him2k5"]
+
+
+class VHim60Recipe(ClipReleaseRecipe):
+    spec = RELEASES["v-him60"]
+
+
+RELEASE_RECIPES: dict[str, type[ReleaseRecipe]] = {
+    cls.name: cls for cls in (IHim50kRecipe, Him2kRecipe, MHim2kRecipe, VHim2k5Recipe, VHim60Recipe)}
+"""Every release config's recipe class, in ``specs.RELEASES`` order."""
+assert list(RELEASE_RECIPES) == list(RELEASES), "a release spec without its recipe class"

@@ -20,7 +20,7 @@ from mattehub.contract import codecs
 from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
 from mattehub.contract.sample import EncodedSample
-from mattehub.families.releases.layouts import natural_key
+from mattehub.inputs.listing import natural_key
 
 
 def sample_key(split: str, name: str, start: int | None = None) -> str:

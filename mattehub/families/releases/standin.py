@@ -2,7 +2,7 @@
 
 ``I-HIM50K`` and ``V-HIM2K5`` are split archives (``zip -s``: ``X.z01 ..`` + ``X.zip``),
 ``HIM2K_M-HIM2K`` and ``V-HIM60`` single zips, each with the release's folder layout.
-Images come from the ``i-him`` recipe on the HHM stand-ins; clips move those instances
+Images come from the ``i-him`` recipe (by config name) on the HHM stand-ins; clips move those instances
 across frames. File times and zip attributes are fixed so the archives are reproducible.
 """
 from __future__ import annotations
@@ -17,10 +17,9 @@ import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.inputs import gate
-from mattehub.families.image_him.options import ImageHimOptions
-from mattehub.families.image_him.recipe import ImageHimRecipe
-from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
+from mattehub.families import registry
 from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.standins import HhmDemoSources, make_hhm_sources
 from mattehub.families.releases.options import ReleaseOptions
 from mattehub.families.releases.recipe import RELEASE_RECIPES
 
@@ -29,10 +28,14 @@ SPLIT_SIZE = "64k"
 FIXED_TIME = 1_700_000_000
 
 
-def _recipe(hhm: HhmDemoSources) -> ImageHimRecipe:
-    recipe = ImageHimRecipe(ImageHimOptions(str(hhm.image_root), str(hhm.bg_root),
-                                            str(hhm.invalid_names), image_format="jpg",
-                                            with_fg=True), seed=7)
+def _recipe(hhm: HhmDemoSources):
+    """The ``i-him`` recipe on the HHM stand-ins, found by config name in the registry (the
+    release stand-in builds on that config's samples, not on its folder)."""
+    line = registry.config("i-him")
+    options = line.options_class()(image_root=str(hhm.image_root), bg_root=str(hhm.bg_root),
+                                   invalid_names=str(hhm.invalid_names), image_format="jpg",
+                                   with_fg=True)
+    recipe = line.recipe_class()(options, seed=7)
     recipe.prepare()
     return recipe
 
@@ -42,7 +45,7 @@ def _write(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def _image_sets(stage: Path, recipe: ImageHimRecipe) -> None:
+def _image_sets(stage: Path, recipe) -> None:
     """I-HIM50K (ids, k unpadded) and HIM2K + M-HIM2K (comp/natural, NN, mask sets)."""
     for index in range(6):
         fields = recipe.make(index).sample.fields
@@ -82,7 +85,7 @@ def _clip(fields: dict, frames: int, step: int):
                [codecs.encode_png(np.rint(a * 255).astype(np.uint8)) for a in occluded])
 
 
-def _video_sets(stage: Path, recipe: ImageHimRecipe) -> None:
+def _video_sets(stage: Path, recipe) -> None:
     """V-HIM2K5 (fgr/<video>/<frame>.jpg, pha/<video>/<frame>/<kk>.png) and V-HIM60."""
     targets = [("V-HIM2K5", "", f"video_{v:03d}", 12 + v) for v in range(3)]
     targets += [("V-HIM60", f"comp_{level}/", f"clip_{level}", 15 + i)

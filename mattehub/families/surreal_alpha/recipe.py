@@ -28,12 +28,10 @@ from mattehub.families.surreal_alpha import sources as surreal
 from mattehub.inputs.backgrounds import read_background, require_backgrounds
 from mattehub.inputs.listing import skip_lines
 from mattehub.recipes.base import Recipe
-from mattehub.recipes.outcomes import RedrawError, attempts, drawn
+from mattehub.recipes.outcomes import LastItem, background_attempts, drawn
 from mattehub.families.surreal_alpha.compose import LAYERS, Composite, DrawnBackground, check_frame, compose
 from mattehub.families.surreal_alpha.meta import FIELDS, META_FEATURES
 
-MAX_ATTEMPTS = 3
-"""Background draws per sample before it is skipped (a draw fails on an unreadable file)."""
 FIELD_ORDER = ("image", "alpha", "fg", "bg", "depth", "segmentation", "meta")
 """The schema's field order (``schema`` builds its fields in this order)."""
 TASK_SAMPLES = 64
@@ -53,7 +51,7 @@ class SurrealAlphaRecipe(Recipe):
     path_options = ("data_dir", "bg_root")
     def __init__(self, options: SurrealAlphaOptions, seed: int) -> None:
         super().__init__(options, seed)
-        self._cache: tuple[int, object] | None = None
+        self._cache: LastItem[surreal.ClipArrays] = LastItem()
         """The last decoded clip (or its SourceError), for the clip's next samples."""
         self._layers: tuple[tuple, dict[str, bytes]] | None = None
         """The last frame's encoded layers, for the frame's next samples."""
@@ -100,7 +98,7 @@ class SurrealAlphaRecipe(Recipe):
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_cache"] = state["_layers"] = None  # decoded data stays in its process
+        state["_layers"] = None  # decoded data stays in its process (LastItem pickles empty)
         return state
 
     def available(self) -> int:
@@ -139,16 +137,9 @@ class SurrealAlphaRecipe(Recipe):
     def clip_arrays(self, number: int) -> surreal.ClipArrays:
         """The decoded clip ``number`` (kept until another clip is asked for); a clip that
         fails to decode raises the same SourceError for each of its samples."""
-        if self._cache is None or self._cache[0] != number:
-            clip = self.sources.clips[number]
-            try:
-                value = surreal.load_clip(self.sources.root, clip, range(0, clip.frames, self.options.frame_stride))
-            except SourceError as exc:
-                value = exc
-            self._cache = (number, value)
-        if isinstance(self._cache[1], SourceError):
-            raise self._cache[1]
-        return self._cache[1]
+        clip = self.sources.clips[number]
+        return self._cache.get(number, lambda: surreal.load_clip(
+            self.sources.root, clip, range(0, clip.frames, self.options.frame_stride)))
 
     def pick_background(self, index: int, attempt: int = 0) -> tuple[int, int]:
         """(background list position, k): the k-th of ``num_bgs`` distinct backgrounds drawn
@@ -177,8 +168,7 @@ class SurrealAlphaRecipe(Recipe):
                              self.sources.root, events)
             return self._encode(index, draw, result)
 
-        return attempts(index, MAX_ATTEMPTS, attempt, f"no readable background in {MAX_ATTEMPTS} draws",
-                        redraw=RedrawError)
+        return background_attempts(index, attempt)
 
     def draw_background(self, index: int, attempt: int) -> DrawnBackground:
         """Background draw ``attempt`` of sample ``index``, read and decoded (BGR); a file

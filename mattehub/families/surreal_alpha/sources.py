@@ -25,8 +25,8 @@ from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
 from mattehub.inputs.backgrounds import Background
 from mattehub.inputs.listing import Skip
+from mattehub.inputs.video import decode_video, video_header
 from mattehub.families.surreal_alpha.matfile import load_mat, mat_variables
-from mattehub.families.video_him.sources import decode_video, video_header
 from mattehub.families.surreal_alpha.options import SOURCE
 
 SPLITS = ("train", "val", "test")

@@ -17,9 +17,8 @@ import cv2
 import numpy as np
 import scipy.io
 
-from mattehub.families.video_him.standin import write_mp4
 from mattehub.families.demo import DemoBuild, FamilyDemo
-from mattehub.families.image_him.standin import make_hhm_sources
+from mattehub.families.standins import make_hhm_sources, write_mp4
 from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
 from mattehub.families.surreal_alpha.recipe import SurrealAlphaRecipe
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
 from mattehub.contract import codecs
 from mattehub.inputs import gate
-from mattehub.families.image_him.standin import HhmDemoSources, make_hhm_sources
 from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.standins import HhmDemoSources, make_hhm_sources, write_mp4
 from mattehub.families.video_him.options import VideoHimOptions
 from mattehub.families.video_him.recipe import VideoHimRecipe
 
@@ -46,20 +45,6 @@ def _moving(hhm: HhmDemoSources, number: int, frames: int = FRAMES):
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-
-
-def write_mp4(path: Path, frames: list[np.ndarray], gray: bool = False, rate: int = 25) -> None:
-    """H.264 mp4 with PyAV: RGB frames at CRF 18, gray (alpha) frames losslessly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=rate)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "gray" if gray else "yuv420p"
-        stream.options = {"crf": "0" if gray else "18"}
-        for frame in frames:
-            image = av.VideoFrame.from_ndarray(frame, format="gray" if gray else "rgb24")
-            container.mux(stream.encode(image))
-        container.mux(stream.encode())
 
 
 def make_video_sources(root: Path, hhm: HhmDemoSources) -> Path:
