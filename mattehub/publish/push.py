@@ -37,10 +37,10 @@ from mattehub.core.jsonio import read_json
 from mattehub.output.layout import (CACHE_DIR, CARD, CONFIG_SUFFIX, SOURCES_DIR, STATS_DIR, TMP_MARK,
                                     OutputLayout, config_of_card_name)
 
-# Imported inside the functions that use them, for weight alone (no import cycle): the
-# card writer and verify pull datasets, pyarrow and pandas, huggingface_hub's DatasetCard
-# pulls its Hub client, and datasets is only needed to load the cards; the CLI imports this
-# module for every `mattehub push`, and the checks that need them run after the cheap refusals.
+# The in-function imports below are there for weight only (none avoids a cycle): the card
+# writer and verify pull datasets, pyarrow and pandas, huggingface_hub's DatasetCard its Hub
+# client, and datasets loads the cards. `mattehub push` refuses a wrong folder or --config
+# (check_folder, select_configs) before paying for them.
 
 IGNORE = [f"{SOURCES_DIR}/*", f"{CACHE_DIR}/*", f"*/{CACHE_DIR}/*", f"*{TMP_MARK}*", "*.tmp"]
 """Never uploaded (fnmatch patterns on POSIX paths relative to the folder, ``*`` spans
