@@ -263,7 +263,7 @@ STAGES = {  # title: (file, function) whose cumulative time it is, in (a)'s prof
     "Parquet writer": ("formats/parquet.py", "write"),
     "WebDataset writer": ("formats/webdataset.py", "write"),
     "shard digests (sha256/md5)": ("build/sequence.py", "file_digests"),
-    "finalize: preview sheet, card": ("finalize.py", "finalize_split"),
+    "finalize: preview sheet, card": ("build/finalize.py", "finalize_split"),
 }
 REFERENCE_STAGES = {"whole run": ("reference_aim.py", "run_reference"),
                     "cv2.imread (fg, alpha, bg)": ("~", "<imread>"),

@@ -48,21 +48,21 @@ TARGET_AB = 2.0
 CHOICE_KEYS = ("level", "sources", "start_frames", "background", "background_start",
                "crop_boxes", "boxes", "attempt")
 STAGES = (  # (file, function, label) of (a)'s stages by cumulative time; nested ones indented
-    ("families/video_him/recipe.py", "prepare", "scan sources (once per build)"),
+    ("families/video_him/recipe.py", "scan_sources", "scan sources (once per build)"),
     ("families/video_him/recipe.py", "make", "all attempts of a clip (synthesis + encoding)"),
     ("families/video_him/synth.py", "synthesise_clip", "  synthesis (every attempt, rejected ones too)"),
     ("families/video_him/sources.py", "read_rgb_alpha", "    read + decode frames (fg JPEG + PNG, bg JPEG)"),
     ("families/video_him/synth.py", "_union_box", "    union crop boxes"),
     ("families/video_him/synth.py", "_judge", "    occlusion per frame, from the mattes alone"),
     ("families/video_him/synth.py", "_render", "    per-frame work of an accepted attempt"),
-    ("layers.py", "resize_patch", "      crop + resize instances (cv2)"),
-    ("layers.py", "try_place", "      occlusion of earlier instances"),
-    ("layers.py", "on_canvas", "      canvas-sized 8-bit mattes"),
-    ("layers.py", "composite", "      blend over the background"),
+    ("synthesis/layers.py", "resize_patch", "      crop + resize instances (cv2)"),
+    ("synthesis/layers.py", "try_place", "      occlusion of earlier instances"),
+    ("synthesis/layers.py", "on_canvas", "      canvas-sized 8-bit mattes"),
+    ("synthesis/layers.py", "composite", "      blend over the background"),
     ("families/video_him/recipe.py", "_encode", "  encode outputs (JPEG frames, PNG mattes)"),
     ("build/sequence.py", "add", "write to Parquet + tar writers"),
     ("build/sequence.py", "finish", "close shards, sha256/md5, stats"),
-    ("finalize.py", "finalize_split", "finalize: preview sheet, index, card (once per build)"),
+    ("build/finalize.py", "finalize_split", "finalize: preview sheet, index, card (once per build)"),
 )
 KINDS = {
     "a": "mattehub `build()`: Parquet + WebDataset shards",

@@ -23,11 +23,16 @@ STALL_STEP = 0.05
 
 class LoopbackServer(http.server.ThreadingHTTPServer):
     """A threading HTTP server that records the requests it parses (``requests``: list of
-    (method, path)) and tells stalling handlers when it is closed (``closed``)."""
+    (method, path)), counts the stalls its handlers began and ended (``stalls_begun``,
+    ``stalls_ended``: a stall ends when the server is closed or after ``MAX_STALL`` s, never
+    because the client hung up) and tells stalling handlers when it is closed (``closed``)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.requests: list[tuple[str, str]] = []
+        self.stalls_begun = 0
+        self.stalls_ended = 0
+        self.counting = threading.Lock()
         self.closed = threading.Event()
 
     def server_close(self) -> None:
@@ -49,8 +54,20 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def stall(self) -> None:
         """Wait until the server is closed (or ``MAX_STALL`` s pass), sending nothing."""
+        loopback = self.server if isinstance(self.server, LoopbackServer) else None
+        if loopback is not None:
+            with loopback.counting:
+                loopback.stalls_begun += 1
+        try:
+            self._wait_stalled(getattr(self.server, "closed", None))
+        finally:
+            if loopback is not None:
+                with loopback.counting:
+                    loopback.stalls_ended += 1
+
+    @staticmethod
+    def _wait_stalled(closed: threading.Event | None) -> None:
         deadline = time.monotonic() + MAX_STALL
-        closed = getattr(self.server, "closed", None)
         while time.monotonic() < deadline:
             if closed is not None and closed.wait(STALL_STEP):
                 return

@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
-from mattehub.output.card import STAT_HEADER, STATISTICS, statistics_markdown, statistics_rows, value_range, write_card
+from mattehub.output.card import STAT_HEADER, STATISTICS, statistics_rows, value_range, write_card
 from mattehub.contract.schema import IMAGE
 from mattehub.core.errors import SourceError
 from mattehub.core.jsonio import read_json, write_json
@@ -122,11 +122,6 @@ class Statistics:
         """The inverse of ``as_dict`` (what the card renders from a split summary)."""
         return cls(data["config"], data["split"],
                    [FieldStatistics.from_dict(f) for f in data["fields"]])
-
-    def markdown(self) -> str:
-        """The dataset card's Markdown table of these statistics (rendered by the card
-        module from the stored form, so the card needs nothing from this one)."""
-        return statistics_markdown(self.as_dict())
 
 
 # --- accumulating ---------------------------------------------------------------------------

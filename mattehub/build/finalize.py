@@ -189,7 +189,7 @@ def finalize_folder(root: str | Path, config: str | None = None) -> list[SplitSt
                if config is None or record_names(rel)[0] == config]
     if not records:
         raise BuildError(f"{target.out} has no build record{f' of {config}' if config else ''} "
-                         "(_stats/<config>/<split>.build.json): start the build with "
+                         f"({NAMES.relative(NAMES.build_record('<config>', '<split>'))}): start the build with "
                          "`mattehub build ... --index-range A:B --out` this folder first")
     return [finalize_if_complete(target, target.read_json(rel), record_names(rel)[1])
             for rel in records]

@@ -38,7 +38,7 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
     out = Path(out)
     reports, load_lines = [], []
     for family in demo_families():
-        demo = family.demo(out / "_sources", out)
+        demo = family.demo(OutputLayout(out).sources_dir(), out)
         reports += [_build(job, out, workers, progress) for job in demo.builds]
         for config in demo.statistics:
             write_statistics(out, compute_statistics(out, config, progress=progress))

@@ -24,7 +24,6 @@ class ShardWriter(ABC):
     """Writes one shard of one format."""
 
     format: str
-    suffix: str
 
     def __init__(self, path: Path, schema: Schema, row_group_bytes: int) -> None:
         self.path = path

@@ -48,7 +48,6 @@ class ParquetShardWriter(ShardWriter):
     """One ``.parquet`` shard."""
 
     format = "parquet"
-    suffix = ".parquet"
 
     def __init__(self, path, schema, row_group_bytes) -> None:
         super().__init__(path, schema, row_group_bytes)

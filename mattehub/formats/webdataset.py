@@ -49,7 +49,6 @@ class WebDatasetShardWriter(ShardWriter):
     """One ``.tar`` shard."""
 
     format = "webdataset"
-    suffix = ".tar"
 
     def __init__(self, path, schema, row_group_bytes) -> None:
         super().__init__(path, schema, row_group_bytes)

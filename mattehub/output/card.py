@@ -17,8 +17,8 @@ from string import Template
 
 from mattehub.core.jsonio import read_json, write_json
 from mattehub.output.card_templates import by_config, by_template, recipe_licence, template, template_parts
-from mattehub.output.card_yaml import CONFIG_SUFFIX, card_data, pretty_name
-from mattehub.output.layout import CARD, OutputLayout
+from mattehub.output.card_yaml import card_data, pretty_name
+from mattehub.output.layout import CARD, CONFIG_SUFFIX, OutputLayout
 
 PER_SPLIT_SOURCES = ("skipped_inputs", "samples")
 """Source-report keys that differ between the splits of one build; shown in the split table."""

@@ -14,16 +14,14 @@ from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCardData
 
 from mattehub.output.card_templates import by_config, by_template, recipe_licence, template_parts
-from mattehub.output.layout import OutputLayout
+from mattehub.output.layout import CARD, CONFIG_SUFFIX, OutputLayout
 
-WDS_SUFFIX = "-wds"
-CONFIG_SUFFIX = {"parquet": "", "webdataset": WDS_SUFFIX}
 TAGS = ["image-matting", "human-matting", "mattehub"]
 SIZE_CATEGORIES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M",
                    "100M<n<1B", "1B<n<10B", "10B<n<100B", "100B<n<1T")
 """The Hub's ``size_categories`` buckets, one per power of ten from 1K; above: ``n>1T``."""
 MIXED_LICENCE = {"license": "other", "license_name": "mixed-source-licences",
-                 "license_link": "README.md#licences"}
+                 "license_link": f"{CARD}#licences"}
 """Card licence when configs differ or one inherits its sources' licences (recipe licence
 ``other``) and its template names no licence of its own: the card's Licences section says
 which licence applies to which config."""

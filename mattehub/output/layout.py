@@ -12,9 +12,13 @@
     OUT/_stats/<config>/<split>.build.json      options, fingerprint, source report
     OUT/_stats/<config>/<split>.json            split summary, written when the split is done
     OUT/_stats/index.json                       configs and splits in the folder
+    OUT/_sources/                               the demo's generated sources (never uploaded)
+    OUT/.cache/mattehub-push/                   ``mattehub push``'s staged view (never uploaded)
 
 A file being written carries ``.tmp-<pid>`` after its final name (``temp_path``) until it is
 renamed into place. ``NAMES`` spells the same paths relative to the folder (for URLs).
+The Parquet card names a config like the config (``i-him``), the WebDataset card adds
+``WDS_SUFFIX`` (``i-him-wds``): ``CONFIG_SUFFIX``.
 
 Two cards, because ``datasets`` (5.x) picks ONE builder module per dataset root, from the
 files of the first config in its card: a root declaring Parquet and WebDataset configs
@@ -36,6 +40,16 @@ WDS_DIR = "wds"
 PREVIEW_DIR = "preview"
 CARD = "README.md"
 RECORD_SUFFIX = ".build.json"
+SOURCES_DIR = "_sources"
+"""The demo's generated sources (``mattehub demo OUT``)."""
+CACHE_DIR = ".cache"
+PUSH_STAGING = f"{CACHE_DIR}/mattehub-push"
+"""Where ``mattehub push --config`` stages its view of the folder."""
+WDS_SUFFIX = "-wds"
+CONFIG_SUFFIX = {"parquet": "", "webdataset": WDS_SUFFIX}
+"""What a card's config name adds to the config's name, per format."""
+
+
 def owning_output(folder: str | Path) -> Path | None:
     """The mattehub output folder that ``folder`` lies inside (an ancestor holding
     ``_stats/``), or None. A build there would write into another output's files."""
@@ -100,6 +114,14 @@ class OutputLayout:
     def folder_index(self) -> Path:
         return self.stats_root() / "index.json"
 
+    def sources_dir(self) -> Path:
+        """``_sources/``: where the demo writes the small sources it builds from."""
+        return self.root / SOURCES_DIR
+
+    def push_staging(self) -> Path:
+        """``.cache/mattehub-push/``: where ``mattehub push --config`` stages its view."""
+        return self.root / PUSH_STAGING
+
     def numbered_places(self, config: str) -> list[tuple[Path, str]]:
         """(folder, suffix) of each kind of numbered file a split writes: every format's
         shards and the shard stats (``split_file_number`` reads their names)."""
@@ -133,6 +155,11 @@ class OutputLayout:
 
 NAMES = OutputLayout(".")
 """The layout's paths relative to the folder (``NAMES.relative(...)``): URL suffixes."""
+
+
+def config_of_card_name(name: str) -> str:
+    """The config a card's config name stands for (``i-him-wds`` -> ``i-him``)."""
+    return name[:-len(WDS_SUFFIX)] if name.endswith(WDS_SUFFIX) else name
 
 
 def is_shard_stats(path: Path) -> bool:

@@ -30,15 +30,22 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
-from mattehub.core.errors import MattehubError
-from mattehub.output.layout import CARD, STATS_DIR, TMP_MARK, OutputLayout
+from huggingface_hub.utils import DEFAULT_IGNORE_PATTERNS, filter_repo_objects
 
-IGNORE = ["_sources/*", ".cache/*", "*/.cache/*", f"*{TMP_MARK}*", "*.tmp"]
+from mattehub.core.errors import MattehubError
+from mattehub.core.jsonio import read_json
+from mattehub.output.layout import (CACHE_DIR, CARD, CONFIG_SUFFIX, SOURCES_DIR, STATS_DIR, TMP_MARK,
+                                    OutputLayout, config_of_card_name)
+
+# The in-function imports below are there for weight only (none avoids a cycle): the card
+# writer and verify pull datasets, pyarrow and pandas, huggingface_hub's DatasetCard its Hub
+# client, and datasets loads the cards. `mattehub push` refuses a wrong folder or --config
+# (check_folder, select_configs) before paying for them.
+
+IGNORE = [f"{SOURCES_DIR}/*", f"{CACHE_DIR}/*", f"*/{CACHE_DIR}/*", f"*{TMP_MARK}*", "*.tmp"]
 """Never uploaded (fnmatch patterns on POSIX paths relative to the folder, ``*`` spans
 ``/``): the demo's generated sources, caches (the staged view lives in ``.cache/``) and
 temp files of interrupted writes. huggingface_hub adds its own (``.git``...)."""
-STAGING = ".cache/mattehub-push"
-WDS_SUFFIX = "-wds"
 
 
 class PushError(MattehubError):
@@ -81,15 +88,11 @@ def human_size(num_bytes: int) -> str:
 
 def ignore_patterns() -> list[str]:
     """``IGNORE`` plus huggingface_hub's default ignores, as ``upload_folder`` applies them."""
-    from huggingface_hub.utils import DEFAULT_IGNORE_PATTERNS
-
     return IGNORE + [p for p in DEFAULT_IGNORE_PATTERNS if p not in IGNORE]
 
 
 def list_files(root: Path) -> list[tuple[str, int]]:
     """Every file under ``root`` that ``upload_folder(root, ignore_patterns=IGNORE)`` sends."""
-    from huggingface_hub.utils import filter_repo_objects
-
     found = {path.relative_to(root).as_posix(): path for path in root.glob("**/*") if path.is_file()}
     kept = filter_repo_objects(sorted(found), ignore_patterns=ignore_patterns())
     return [(rel, found[rel].stat().st_size) for rel in kept]
@@ -112,7 +115,7 @@ def check_folder(folder: Path) -> None:
         raise PushError(f"{folder}: not a mattehub output folder (it has no {STATS_DIR}/ "
                         "folder); give the folder you passed to `mattehub build --out`")
     if not layout.card("parquet").is_file() and not layout.card("webdataset").is_file():
-        raise PushError(f"{folder} has no README.md dataset card: build a config into it first")
+        raise PushError(f"{folder} has no {CARD} dataset card: build a config into it first")
 
 
 def select_configs(folder: Path, wanted: list[str] | None) -> list[str]:
@@ -124,8 +127,8 @@ def select_configs(folder: Path, wanted: list[str] | None) -> list[str]:
                         "config into it first")
     if not wanted:
         return present
-    chosen = sorted({c[:-len(WDS_SUFFIX)] if c.endswith(WDS_SUFFIX) and
-                     c[:-len(WDS_SUFFIX)] in present else c for c in wanted})
+    chosen = sorted({config_of_card_name(c) if config_of_card_name(c) in present else c
+                     for c in wanted})
     unknown = [c for c in chosen if c not in present]
     if unknown:
         raise PushError(f"--config {', '.join(unknown)}: not in {folder} (its configs: "
@@ -156,7 +159,7 @@ def _staging_parent(folder: Path) -> Path:
     """Where the staged view goes: ``OUT/.cache/mattehub-push/`` (hard links work there),
     else a temp folder."""
     try:
-        parent = folder / STAGING
+        parent = OutputLayout(folder).push_staging()
         parent.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix="view-", dir=parent))
     except OSError:
@@ -170,7 +173,7 @@ def staged(folder: Path, configs: list[str]) -> Iterator[Path]:
     if sorted(configs) == folder_configs(folder):
         yield folder
         return
-    from mattehub.output.card import write_card
+    from mattehub.output.card import write_card   # pulls datasets: see the imports
 
     parent = _staging_parent(folder)
     try:
@@ -183,9 +186,10 @@ def staged(folder: Path, configs: list[str]) -> Iterator[Path]:
         yield root
     finally:
         shutil.rmtree(parent, ignore_errors=True)
+        staging = OutputLayout(folder).push_staging()
         try:
-            (folder / STAGING).rmdir()
-            (folder / STAGING).parent.rmdir()
+            staging.rmdir()
+            staging.parent.rmdir()
         except OSError:
             pass
 
@@ -194,7 +198,7 @@ def staged(folder: Path, configs: list[str]) -> Iterator[Path]:
 
 def card_configs(card_root: Path) -> dict[str, dict[str, str]]:
     """config name -> split -> data_files path, as the card in ``card_root`` declares them."""
-    from huggingface_hub import DatasetCard
+    from huggingface_hub import DatasetCard   # the Hub client's card module: see the imports
 
     data = DatasetCard.load(card_root / CARD).data.to_dict()
     declared = {}
@@ -209,9 +213,6 @@ def card_configs(card_root: Path) -> dict[str, dict[str, str]]:
 
 def expected_configs(layout: OutputLayout) -> dict[str, dict[str, set[str]]]:
     """card root (relative, '' or 'wds') -> config name -> splits, from the split summaries."""
-    from mattehub.output.card_yaml import CONFIG_SUFFIX
-    from mattehub.core.jsonio import read_json
-
     expected: dict[str, dict[str, set[str]]] = {}
     for path in layout.summaries():
         summary = read_json(path)
@@ -231,7 +232,7 @@ def _card_label(card: str) -> str:
 def check_cards(root: Path) -> tuple[list[str], list[str]]:
     """(problems, passed checks) of the cards in ``root``: the configs and splits each card
     declares equal the split summaries, and every declared config loads one row per split."""
-    import datasets
+    import datasets   # see the imports
 
     layout = OutputLayout(root)
     problems, passed = [], []
@@ -296,7 +297,7 @@ def _load_problem(datasets, card_root: Path, name: str, splits: list[str],
 
 def check(root: Path, progress: bool = True) -> list[str]:
     """Run every check on ``root``; PushError listing the problems, else the passed checks."""
-    from mattehub.verify import verify_folder
+    from mattehub.verify import verify_folder   # pulls datasets: see the imports
 
     report = verify_folder(root, progress=progress)
     if not report.ok:
@@ -326,20 +327,20 @@ def load_code(root: Path, repo_id: str, revision: str | None = None) -> str:
     layout = OutputLayout(root)
     rev = f", revision={json.dumps(revision)}" if revision else ""
     blocks = []
-    if (root / "README.md").is_file():
-        lines = ["# Parquet configs (README.md)", "from datasets import load_dataset", ""]
+    if layout.card("parquet").is_file():
+        lines = [f"# Parquet configs ({CARD})", "from datasets import load_dataset", ""]
         for name, splits in sorted(card_configs(root).items()):
             lines += [f"ds = load_dataset({json.dumps(repo_id)}, {json.dumps(name)}, "
                       f"split={json.dumps(split)}{rev}, streaming=True)" for split in sorted(splits)]
         blocks.append("\n".join(lines))
     wds_root = layout.card_root("webdataset")
-    if (wds_root / "README.md").is_file():
+    if layout.card("webdataset").is_file():
         inside = wds_root.relative_to(root).as_posix()
-        lines = [f"# WebDataset configs ({inside}/README.md): the Hub reads only the root card, "
+        lines = [f"# WebDataset configs ({layout.relative(layout.card('webdataset'))}): the Hub reads only the root card, "
                  "so name the tars and pass the features the split summary records",
                  "import json", "", "import fsspec", "from datasets import Features, load_dataset", ""]
         for name, splits in sorted(card_configs(wds_root).items()):
-            config = name[:-len(WDS_SUFFIX)] if name.endswith(WDS_SUFFIX) else name
+            config = config_of_card_name(name)
             for split, pattern in sorted(splits.items()):
                 summary = layout.relative(layout.split_summary(config, split))
                 files = json.dumps({split: f"{inside}/{pattern}"})

@@ -35,7 +35,7 @@ class Recipe(ABC):
     summary: ClassVar[str]
     licence: ClassVar[str] = "other"
     stream_shard_min: ClassVar[int] = 1
-    """Fewest ids per generator shard of a stream (``stream_plan.shard_ranges``)."""
+    """Fewest ids per generator shard of a stream (``mattehub.streaming.plan.shard_ranges``)."""
     path_options: ClassVar[tuple[str, ...]] = ()
     """Option fields naming source locations: recorded by public name only, and left out
     of the fingerprint (moving the sources does not change a sample)."""

@@ -2,11 +2,12 @@
 
 Three kinds, each the convention of a source (``docs/sources.md``):
 
-- ``"him-eval"``: the evaluation trimap used with the HIM sets (section 1): the band
-  ``dilate(a) - erode(a) > 0`` of ``a = alpha / 255`` with a 25x25 elliptical kernel, one
-  iteration; foreground where ``a > 0.5``.
-- ``"duts"``: the DUTS ground-truth trimap (section 7): a kernel of ones of size (H/40, W/40) and
-  ``(erode(mask) + dilate(mask)) / 2`` in {0, 0.5, 1}, stored as {0, 128, 255}.
+- ``"him-eval"``: the evaluation trimap used with the HIM sets
+  (``docs/sources.md``, "MaGGIe HIM release"): the band ``dilate(a) - erode(a) > 0`` of
+  ``a = alpha / 255`` with a 25x25 elliptical kernel, one iteration; foreground where ``a > 0.5``.
+- ``"duts"``: the DUTS ground-truth trimap (``docs/sources.md``, "DUTS"): a kernel of ones of
+  size (H/40, W/40) and ``(erode(mask) + dilate(mask)) / 2`` in {0, 0.5, 1}, stored as
+  {0, 128, 255}.
 - ``"random"``: the him-eval construction with a seeded random ellipse size, for training.
 
 Hand-written rather than taken from a library: each kind is two or three OpenCV calls, and the

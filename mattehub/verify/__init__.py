@@ -37,7 +37,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from mattehub.core.errors import BuildError
-from mattehub.output.layout import OutputLayout
+from mattehub.output.layout import STATS_DIR, OutputLayout
 from mattehub.verify.files import check_shard
 from mattehub.verify.records import check_records, check_unrecorded, find_splits, shard_files
 from mattehub.verify.report import VerifyReport
@@ -51,7 +51,7 @@ def verify_folder(root: str | Path, progress: bool = True) -> VerifyReport:
     report = VerifyReport(layout.root)
     splits = find_splits(layout, report)
     if not splits and report.ok:
-        report.problems.append("_stats/: holds no split summary or shard stats (nothing to verify)")
+        report.problems.append(f"{STATS_DIR}/: holds no split summary or shard stats (nothing to verify)")
     for split in splits:
         where = layout.relative(layout.split_summary(split.config, split.name))
         _guarded(report, where, check_records, layout, split, report)

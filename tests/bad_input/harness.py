@@ -2,7 +2,7 @@
 mattehub on it) and an expected outcome (a clear error, or a counted skip, never a traceback).
 
 Rows live in the ``*_cases.py`` modules beside this one and are gathered in ``corpus.py``;
-``tests/test_bad_input.py`` runs every row.
+``tests/test_bad_input_corpus.py`` runs every row.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """``aim`` and ``composition-1k``: Adobe Image Matting, composited for training, and its
 Composition-1k test set read as published.
 
-Two configs on one ``--data-dir`` (``sources/aim.py`` has the layout), one split each: their
+Two configs on one ``--data-dir`` (``sources.py`` has the layout), one split each: their
 fields differ, and ``datasets`` declares one feature set per config:
 
 * ``aim``, split ``train``: each foreground of ``train/fg`` with its ``train/alpha`` matte over ``num_bgs``

@@ -1,6 +1,6 @@
 """``duts``: DUTS salient-object images, their masks as alpha, and DUTS trimaps.
 
-Read in place (``sources/duts.py``: extracted folders or the published zips, local or
+Read in place (``sources.py``: extracted folders or the published zips, local or
 remote), one sample per image/mask pair in stem order; splits ``train`` (DUTS-TR) and
 ``test`` (DUTS-TE). Per sample:
 
@@ -51,7 +51,7 @@ class DutsRecipe(Recipe):
         return duts.source_splits(data_dir)
 
     def scan_sources(self) -> tuple[duts.DutsScan, dict]:
-        """The split's pairs (``sources/duts.py`` reads the folder or zip)."""
+        """The split's pairs (``sources.py`` reads the folder or zip)."""
         scan = duts.scan(self.options.data_dir, self.options.split)
         return scan, {"location": scan.location, "split": scan.split, "images": scan.images,
                       "masks": scan.masks, "samples": len(scan.pairs),

@@ -6,7 +6,7 @@ for release members); the mask must have its overlay's size, the depth may have 
 published depth maps' size was the model's business). Nothing is converted: a colour-stored
 mask stays as published. A row whose files fail is a counted skip naming the csv line.
 Meta comes from the file names under the original's numbering, or from the sidecar an
-export wrote (``sources/overlay_sidecar.py``).
+export wrote (``sidecar.py``).
 """
 from __future__ import annotations
 
