@@ -13,7 +13,7 @@ parser stays cheap.
 from __future__ import annotations
 
 import os
-from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from typing import Any, Callable
 
 from mattehub.core.errors import BuildError
@@ -91,6 +91,13 @@ def _named(option: Option, item: Field) -> Option:
     return replace(option, flag="--" + item.name.replace("_", "-"))
 
 
+def path_fields(cls: type) -> tuple[str, ...]:
+    """The fields of options class ``cls`` that name source locations (``path=True``)."""
+    if not is_dataclass(cls):
+        return ()
+    return tuple(name for name, option in declared(cls).items() if option.path)
+
+
 def flag_of(cls: type, field_name: str) -> str:
     """The flag of field ``field_name`` of ``cls`` (for messages)."""
     return declared(cls)[field_name].flag
@@ -135,7 +142,7 @@ class Options:
                 continue
             value = _normalised(option, value)
             object.__setattr__(self, name, value)
-            problem = _problem(option, value)
+            problem = problem_of(option, value)
             if problem:
                 raise OptionError(option_message(name, problem, [option.flag], value))
         self.validate()
@@ -174,8 +181,21 @@ def _normalised(option: Option, value: Any) -> Any:
     return value
 
 
-def _problem(option: Option, value: Any) -> str | None:
+ON_OFF = "give True or False"
+"""What a switch (``--no-X``) takes in Python: a bool, never a string such as "yes"."""
+TYPED = "strings are parsed only on the command line"
+"""Added to a refusal when a Python caller passed text where a typed value is wanted."""
+
+
+def problem_of(option: Option, value: Any) -> str | None:
+    """What is wrong with ``value`` for ``option`` (None: nothing). A switch takes a bool;
+    text given for an option the command line parses (a number, a list) is named as such."""
+    if option.switch:
+        return None if isinstance(value, bool) else ON_OFF
     values = value if option.many and isinstance(value, tuple) else (value,)
     if option.choices is not None and any(v not in option.choices for v in values):
         return f"choose from {', '.join(map(str, option.choices))}"
-    return option.check(value) if option.check is not None else None
+    problem = option.check(value) if option.check is not None else None
+    if problem and option.parse is not None and isinstance(value, str):
+        problem = f"{problem} ({TYPED})"
+    return problem
