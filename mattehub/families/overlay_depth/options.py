@@ -12,8 +12,9 @@ DEPTH_CHOICES = ("none", "exact")
 
 
 def _scales(value: object) -> str | None:
-    if not isinstance(value, tuple) or not value or len(set(value)) != len(value) \
-            or any(not isinstance(v, float) or not 0 < v <= 4 for v in value):
+    if not isinstance(value, tuple) or any(not isinstance(v, float) for v in value):
+        return "give a tuple of numbers such as (1.0, 0.5)"
+    if not value or len(set(value)) != len(value) or any(not 0 < v <= 4 for v in value):
         return "give distinct scales in (0, 4]"
     return None
 
