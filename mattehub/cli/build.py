@@ -12,10 +12,14 @@ import sys
 import textwrap
 from pathlib import Path
 
-from mattehub.families.registry import CONFIG_NAMES
-from mattehub.options.argtypes import positive_int, safe_name
-from mattehub.families.configs import config_options, every_option, run_options
+from mattehub.core.errors import BuildError
+from mattehub.families.configs import (as_flag, config_options, every_option, recipe_for,
+                                       refuse_foreign, run_options)
+from mattehub.families.registry import CONFIG_NAMES, recipe_class
+from mattehub.options.argtypes import int_in, positive_int, safe_name
 from mattehub.options.declare import Option
+from mattehub.options.run import RunOptions
+from mattehub.streaming.plan import config_splits
 
 def add_option(group, option: Option) -> None:
     """One declared option as an argparse argument (default None: "not given"). Choices are
@@ -98,8 +102,6 @@ def add_build_parser(commands) -> None:
 
 def add_http_arguments(parser: argparse.ArgumentParser) -> None:
     """``--http-timeout`` and ``--http-retries`` (commands that may read remote sources)."""
-    from mattehub.options.argtypes import int_in
-
     group = parser.add_argument_group("remote sources (http(s)://, hf://)")
     group.add_argument("--http-timeout", type=float, metavar="SECONDS",
                        help="connect/read timeout of each HTTP request (default: "
@@ -165,8 +167,6 @@ def add_finalize_parser(commands) -> None:
 
 def given_options(args: argparse.Namespace) -> tuple[dict, object]:
     """The config options given on the command line (keyword names) and the run options."""
-    from mattehub.options.run import RunOptions
-
     values = {key: getattr(args, key) for key in every_option() if getattr(args, key) is not None}
     run = {key: getattr(args, key) for key in run_options() if getattr(args, key) is not None}
     return values, RunOptions(**run)
@@ -175,9 +175,6 @@ def given_options(args: argparse.Namespace) -> tuple[dict, object]:
 def recipe_from_args(args: argparse.Namespace, split: str):
     """The recipe ``mattehub build`` makes for ``split``: other configs' options refused,
     the rest checked by the config's options class (as ``load_dataset`` does)."""
-    from mattehub.core.errors import BuildError
-    from mattehub.families.configs import as_flag, recipe_for, refuse_foreign
-
     values, run = given_options(args)
     try:
         refuse_foreign(args.config, list(values), as_flag)
@@ -188,9 +185,6 @@ def recipe_from_args(args: argparse.Namespace, split: str):
 
 def run_build(args: argparse.Namespace) -> int:
     """``mattehub build``: one split, or every split the config has (``--split all``)."""
-    from mattehub.families.registry import recipe_class
-    from mattehub.streaming.plan import config_splits
-
     if args.split != "all":
         _build_split(args, args.split or recipe_class(args.config).default_split())
         return 0

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from mattehub.cli.build import add_http_arguments
 from mattehub.core.errors import BuildError
-from mattehub.families.registry import CONFIG_NAMES
+from mattehub.core.jsonio import write_json
+from mattehub.families.registry import CONFIG_NAMES, recipe_class
 from mattehub.options.argtypes import positive_int, safe_name
 from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
 
@@ -114,10 +115,6 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """``mattehub evaluate``: score, print the means, and (with --json) write every sample."""
     from mattehub.analysis.evaluate import EvaluationOptions, evaluate
-    from mattehub.core.jsonio import write_json
-
-    from mattehub.families.registry import recipe_class
-
     split = args.split or recipe_class(args.config).default_split()
     report = evaluate(EvaluationOptions(args.config, args.data_dir, args.pred, split,
                                         args.trimap_kind, args.matching, not args.no_progress))

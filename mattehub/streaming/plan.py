@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from mattehub.families.registry import recipe_class
 from mattehub.families.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
 from mattehub.options.run import RunOptions
 
@@ -41,7 +42,6 @@ def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any])
     """The splits ``config`` has in its sources, and the recipe made to find them (a release
     is listed once: later splits reuse that listing through ``share_scan``), else None.
     ``make(split)`` makes the config's recipe for a split."""
-    from mattehub.families.registry import recipe_class
     from mattehub.families.releases.recipe import ReleaseRecipe
 
     recipe_cls = recipe_class(config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
+from mattehub.contract.choices import FOREGROUND_INSTALL_HINT
 from mattehub.options import groups
 from mattehub.options.declare import Options, opt, split_error
 
@@ -44,7 +45,6 @@ class AimOptions(Options):
             raise split_error(self.config, SPLITS, self.split)
         if self.split == "train" and self.fg_reestimate == "ml" \
                 and importlib.util.find_spec("pymatting") is None:
-            from mattehub.synthesis.foreground import INSTALL_HINT
-
-            self.refuse(f"fg_reestimate='ml' needs pymatting: {INSTALL_HINT}", "fg_reestimate")
+            self.refuse(f"fg_reestimate='ml' needs pymatting: {FOREGROUND_INSTALL_HINT}",
+                        "fg_reestimate")
 
