@@ -268,3 +268,57 @@ def test_text_for_a_typed_option_says_strings_are_parsed_only_on_the_command_lin
     with pytest.raises(BuildError, match=r"^size='64': give a whole number from 8 to 4096 "
                                          r"\(strings are parsed only"):
         OverlayDepthOptions(**OVERLAY, size="64")
+
+
+def _build_help(capsys) -> str:
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    return capsys.readouterr().out
+
+
+def test_build_help_says_what_each_config_needs_once(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    text = _build_help(capsys)
+    flat = " ".join(text.split())
+    for needs in ("needs --bg-root and --fg-root (synthesis), or --data-dir (the original dataset)",
+                  "needs --image-root and --bg-root", "needs --data-dir and --bg-root",
+                  "needs nothing (every option has a default)"):
+        assert needs in flat, needs
+    assert flat.count("folder of the zips (split or not)") == 1
+    assert flat.count("the Adobe Image Matting dataset is obtained") == 1
+    assert text.count("--no-progress") == 1
+    assert not any(f"{name}: " in flat for name in ("overlay-depth", "i-him", "v-him", "surreal-alpha"))
+    assert "(default: 224)" in flat and "(default: 1.0,0.8,0.6,0.4)" in flat
+    assert "--num-bgs: default 100" in flat and "--num-bgs: default 1" in flat
+
+
+def test_each_default_is_written_once():
+    """The help adds "(default: X)" from the field; no declaration writes its own."""
+    for name in CONFIG_NAMES:
+        for field, option in declared(config(name).options_class()).items():
+            if option.default is not None and not option.switch and not option.follows:
+                assert "(default:" not in option.help, (name, field)
+    build = next(action for action in build_parser()._actions
+                 if isinstance(action, argparse._SubParsersAction)).choices["build"]
+    for action in build._actions:
+        assert (action.help or "").count("(default:") <= 1, action.option_strings
+
+
+def test_split_is_declared_once_and_defaults_to_the_configs_split():
+    from mattehub.cli.arguments import split_of
+
+    parser = build_parser()
+    assert split_of(parser.parse_args(["stats", "composition-1k", "F"])) == "test"
+    assert split_of(parser.parse_args(["stats", "aim", "F"])) == "train"
+    assert split_of(parser.parse_args(["evaluate", "composition-1k", "--data-dir", "D",
+                                       "--pred", "P"])) == "test"
+    assert split_of(parser.parse_args(["export", "overlay-depth", "F", "--out", "O"])) == "train"
+    assert split_of(parser.parse_args(["stats", "aim", "F", "--split", "test"])) == "test"
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction)).choices
+    for name, sub in commands.items():
+        for action in sub._actions:
+            if "--split" in action.option_strings:
+                assert action.default is None and action.metavar == "SPLIT", name
+            if "--no-progress" in action.option_strings:
+                assert action.help == "hide progress bars", name

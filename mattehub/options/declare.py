@@ -53,6 +53,9 @@ class Option:
     """Repeatable on the command line (``--with trimap``); a tuple in Python."""
     dest: str | None = None
     """The keyword argument, when it is not the flag's name (``--with``: ``with_fields``)."""
+    default: Any = None
+    """The field's default, None when it has none (the help adds "(default: X)" from it:
+    each default is written once)."""
 
     @property
     def name(self) -> str:
@@ -73,7 +76,8 @@ def opt(default: Any = MISSING, *, help: str, flag: str | None = None, **details
     None and the options class refuses None with a message saying what it needs."""
     if details.get("required") and default is MISSING:
         default = None
-    option = Option(flag=flag or "", help=help, **details)
+    option = Option(flag=flag or "", help=help, default=None if default is MISSING else default,
+                    **details)
     return field(default=default, metadata={KEY: option})
 
 
@@ -132,6 +136,10 @@ class Options:
     needs: str | None = None
     """What the config needs, in its own words, when a required option is missing (default:
     each missing option and its ``required`` text)."""
+
+    requires: str | None = None
+    """What ``mattehub build --help`` says the config cannot do without, in flags, when
+    that is more than its ``required`` options (overlay-depth: one of two sets)."""
 
     def __post_init__(self) -> None:
         options = declared(type(self))

@@ -23,6 +23,7 @@ class AimOptions(Options):
     """Options of ``aim``."""
 
     config = "aim"
+    requires = "--data-dir; the train split (aim) also --bg-root"
 
     data_dir: str = groups.data_dir(required=SOURCE)
     """The folder holding ``train/fg``, ``train/alpha`` and/or ``test/merged`` ... (the test
@@ -32,10 +33,10 @@ class AimOptions(Options):
     split: str = "train"
     num_bgs: int = groups.num_bgs(DEFAULT_NUM_BGS)
     fg_reestimate: str = opt("none", choices=FG_METHODS,
-                             help="aim train: store the foreground re-estimated from the raw one "
+                             help="train split: store the foreground re-estimated from the raw one "
                                   "and its alpha (lsa: local smoothness; ml: pymatting's "
                                   "multilevel solver, needs mattehub[foreground]); the composite "
-                                  "uses it (default: none, the raw foreground)")
+                                  "uses it (none: the raw foreground)")
     image_format: str = groups.image_format()
     jpeg_quality: int = groups.jpeg_quality()
 
