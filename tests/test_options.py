@@ -3,8 +3,11 @@ command line, ``load_dataset("mattehub", ...)`` and the Python constructor; type
 reach the recipes unparsed; the CLI's help and version import no data stack."""
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import subprocess
 import sys
+from dataclasses import replace
 
 import datasets
 import pyarrow.parquet as pq
@@ -19,8 +22,11 @@ from mattehub.families.image_him.options import ImageHimOptions
 from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
 from mattehub.families.video_him.options import VideoHimOptions
 from mattehub.families.configs import config_options, every_option, source_option
-from mattehub.options.declare import declared
-from mattehub.streaming.builder import KNOBS
+from mattehub.options.declare import KEY, Option, declared
+from mattehub.cli.main import build_parser
+from mattehub.streaming.builder import MattehubConfig
+from mattehub.streaming.plan import source_recipe
+from mattehub.cli.build import recipe_from_args
 
 OVERLAY = {"bg_root": "BG", "fg_root": "FG"}
 HHM = {"image_root": "HHM", "bg_root": "BG"}
@@ -115,9 +121,55 @@ def test_lists_and_paths_are_normalised(tmp_path):
     assert options.scales == (1.0, 0.5) and options.bg_root == str(tmp_path)
 
 
+def _declared_by_config() -> dict[str, dict[str, Option]]:
+    """Config -> {keyword: declaration} read straight from the options classes' field
+    metadata and the registry's ``reads`` (not through ``families.configs``)."""
+    out = {}
+    for name in CONFIG_NAMES:
+        line = config(name)
+        out[name] = {}
+        for item in dataclasses.fields(line.options_class()):
+            option = item.metadata.get(KEY)
+            if option is None or (line.reads is not None and item.name not in line.reads):
+                continue
+            flag = option.flag or "--" + item.name.replace("_", "-")
+            out[name][option.dest or flag[2:].replace("-", "_")] = replace(option, flag=flag)
+    return out
+
+
+def _cli_value(option: Option) -> list[str]:
+    if option.switch:
+        return []
+    if option.choices:
+        return [str(option.choices[0])]
+    return ["1" if option.parse is not None else "x"]
+
+
+def test_every_declared_option_is_a_flag_a_keyword_and_refused_where_not_read(tmp_path, capsys):
+    """Each declared option appears in the build parser and as a builder keyword, and every
+    config that does not read it refuses it, by keyword and by flag."""
+    by_config = _declared_by_config()
+    build = next(action for action in build_parser()._actions
+                 if isinstance(action, argparse._SubParsersAction)).choices["build"]
+    flags = {flag for action in build._actions for flag in action.option_strings}
+    keywords = {item.name for item in dataclasses.fields(MattehubConfig)}
+    every = {key: option for own in by_config.values() for key, option in own.items()}
+    assert {"no_flip", "no_fg", "scales", "bg_root", "mask_set", "clip_length"} <= set(every)
+    for key, option in every.items():
+        assert option.flag in flags, key
+        assert key in keywords, key
+        for name, own in by_config.items():
+            if key in own:
+                continue
+            with pytest.raises(BuildError, match=rf"^{key}= does not apply to {name}; its own"):
+                source_recipe(name, None, "train", {key: "x"})
+            code = main(["build", name, "--out", str(tmp_path), option.flag, *_cli_value(option)])
+            err = capsys.readouterr().err
+            assert code == 2 and f"{option.flag} does not apply to {name}" in err, (key, name, err)
+    assert not any(tmp_path.iterdir())
+
+
 def test_each_option_is_declared_once_and_generates_the_keywords():
-    assert set(KNOBS) == (set(every_option()) - {"data_dir"}) | {"seed", "num_samples",
-                                                                "with_fields", "trimap_kind"}
     for name in CONFIG_NAMES:
         for key, (field, option) in config_options(name).items():
             assert option.name == key and option.help
@@ -166,3 +218,107 @@ def test_declared_flags_are_unique_per_config():
     for name in CONFIG_NAMES:
         flags = [option.flag for option in declared(config(name).options_class()).values()]
         assert len(flags) == len(set(flags)), name
+
+
+def test_on_off_values_are_bools_on_every_route(overlay_tree):
+    """A switch is ``no_X=True`` as a keyword, ``--no-X`` on the command line and the field
+    ``X=False`` in Python; text such as "yes" is refused on each route."""
+    with pytest.raises(BuildError, match=r"^flip='yes': give True or False \[--no-flip\]$"):
+        OverlayDepthOptions(**OVERLAY, flip="yes")
+    with pytest.raises(BuildError, match=r"^no_flip='yes': give True or False \[--no-flip\]$"):
+        mattehub.stream("overlay-depth", None, **OVERLAY, no_flip="yes")
+    with pytest.raises(BuildError, match=r"^no_fg=1: give True or False \[--no-fg\]$"):
+        datasets.load_dataset("mattehub", "i-him", data_dir="HHM", bg_root="BG", no_fg=1,
+                              streaming=True)
+    assert source_recipe("overlay-depth", None, "train", {**OVERLAY, "no_flip": True}).options.flip is False
+    assert source_recipe("overlay-depth", None, "train", {**OVERLAY, "no_flip": False}).options.flip is True
+    args = build_parser().parse_args(["build", "overlay-depth", "--out", "o", "--no-flip",
+                                      "--bg-root", "BG", "--fg-root", "FG"])
+    assert recipe_from_args(args, "train").options.flip is False
+
+
+@pytest.mark.parametrize("config_name, field, keyword, flag", [
+    ("overlay-depth", "flip", "no_flip", "--no-flip"), ("i-him", "with_fg", "no_fg", "--no-fg")])
+def test_an_on_off_field_name_as_keyword_points_to_its_keyword(config_name, field, keyword, flag):
+    message = (rf"^{field}= is not an option of {config_name}: an on/off option takes its "
+               rf"flag's name, give {keyword}=True to turn it off \[{flag}\]$")
+    with pytest.raises(BuildError, match=message):
+        datasets.load_dataset("mattehub", config_name, data_dir="D", streaming=True, **{field: False})
+    with pytest.raises(BuildError, match=message):
+        mattehub.stream(config_name, "D", **{field: False})
+
+
+def test_a_misspelled_keyword_gets_mattehubs_message_with_a_suggestion():
+    message = (r"^sclaes= is not an option of overlay-depth \(did you mean scales=\?\); its "
+               r"options: data_dir=, bg_root=, .*scales=.*; options of every config: seed=, "
+               r"num_samples=, with_fields=, trimap_kind=$")
+    with pytest.raises(BuildError, match=message):
+        datasets.load_dataset("mattehub", "overlay-depth", streaming=True, **OVERLAY, sclaes=(1.0,))
+    with pytest.raises(BuildError, match=message):
+        mattehub.stream("overlay-depth", None, **OVERLAY, sclaes=(1.0,))
+    with pytest.raises(BuildError, match=r"^zzz= is not an option of duts; its options: data_dir="):
+        mattehub.stream("duts", "D", zzz=1)
+
+
+def test_text_for_a_typed_option_says_strings_are_parsed_only_on_the_command_line():
+    with pytest.raises(BuildError, match=r"^scales='1,0.5': give a tuple of numbers such as "
+                                         r"\(1.0, 0.5\) \(strings are parsed only on the command "
+                                         r"line\) \[--scales\]$"):
+        mattehub.stream("overlay-depth", None, **OVERLAY, scales="1,0.5")
+    with pytest.raises(BuildError, match=r"^size='64': give a whole number from 8 to 4096 "
+                                         r"\(strings are parsed only"):
+        OverlayDepthOptions(**OVERLAY, size="64")
+
+
+def _build_help(capsys) -> str:
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    return capsys.readouterr().out
+
+
+def test_build_help_says_what_each_config_needs_once(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    text = _build_help(capsys)
+    flat = " ".join(text.split())
+    for needs in ("needs --bg-root and --fg-root (synthesis), or --data-dir (the original dataset)",
+                  "needs --image-root and --bg-root", "needs --data-dir and --bg-root",
+                  "needs nothing (every option has a default)"):
+        assert needs in flat, needs
+    assert flat.count("folder of the zips (split or not)") == 1
+    assert flat.count("the Adobe Image Matting dataset is obtained") == 1
+    assert text.count("--no-progress") == 1
+    assert not any(f"{name}: " in flat for name in ("overlay-depth", "i-him", "v-him", "surreal-alpha"))
+    assert "(default: 224)" in flat and "(default: 1.0,0.8,0.6,0.4)" in flat
+    assert "--num-bgs: default 100" in flat and "--num-bgs: default 1" in flat
+
+
+def test_each_default_is_written_once():
+    """The help adds "(default: X)" from the field; no declaration writes its own."""
+    for name in CONFIG_NAMES:
+        for field, option in declared(config(name).options_class()).items():
+            if option.default is not None and not option.switch and not option.follows:
+                assert "(default:" not in option.help, (name, field)
+    build = next(action for action in build_parser()._actions
+                 if isinstance(action, argparse._SubParsersAction)).choices["build"]
+    for action in build._actions:
+        assert (action.help or "").count("(default:") <= 1, action.option_strings
+
+
+def test_split_is_declared_once_and_defaults_to_the_configs_split():
+    from mattehub.cli.arguments import split_of
+
+    parser = build_parser()
+    assert split_of(parser.parse_args(["stats", "composition-1k", "F"])) == "test"
+    assert split_of(parser.parse_args(["stats", "aim", "F"])) == "train"
+    assert split_of(parser.parse_args(["evaluate", "composition-1k", "--data-dir", "D",
+                                       "--pred", "P"])) == "test"
+    assert split_of(parser.parse_args(["export", "overlay-depth", "F", "--out", "O"])) == "train"
+    assert split_of(parser.parse_args(["stats", "aim", "F", "--split", "test"])) == "test"
+    commands = next(action for action in parser._actions
+                    if isinstance(action, argparse._SubParsersAction)).choices
+    for name, sub in commands.items():
+        for action in sub._actions:
+            if "--split" in action.option_strings:
+                assert action.default is None and action.metavar == "SPLIT", name
+            if "--no-progress" in action.option_strings:
+                assert action.help == "hide progress bars", name

@@ -16,8 +16,6 @@ an uninterrupted one.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -38,7 +36,7 @@ from mattehub.output.checks import check_output_folder, os_error
 from mattehub.core.naming import check_name
 from mattehub.output.layout import OutputLayout
 from mattehub.output.target import OutputTarget, open_target
-from mattehub.recipes.base import Recipe
+from mattehub.recipes.base import Recipe, digest
 
 FORMATS = ("parquet", "webdataset")
 
@@ -107,7 +105,7 @@ def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
                                                if k not in recipe.path_options}),
             "sources": recipe.source_fingerprint(), "num_samples": options.num_samples,
             "formats": list(options.formats), "limits": asdict(options.limits)}
-    fingerprint = hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+    fingerprint = digest(what)[:32]
     schema = recipe.schema()
     record = {"config": recipe.name, "family": recipe.family, "fingerprint": fingerprint,
               "seed": recipe.seed, "num_samples": options.num_samples,

@@ -12,53 +12,114 @@ import sys
 import textwrap
 from pathlib import Path
 
-from mattehub.families.registry import CONFIG_NAMES
-from mattehub.options.argtypes import positive_int, safe_name
-from mattehub.families.configs import config_options, every_option, run_options
+from mattehub.cli.arguments import add_no_progress, add_split, split_of
+from mattehub.core.errors import BuildError
+from mattehub.families.configs import (as_flag, config_options, every_option, recipe_for,
+                                       refuse_foreign, run_options)
+from mattehub.families.registry import CONFIG_NAMES, config
+from mattehub.options.argtypes import int_in, positive_int
 from mattehub.options.declare import Option
+from mattehub.options.run import RunOptions
+from mattehub.streaming.plan import config_splits
 
-def add_option(group, option: Option) -> None:
+MAX_BYTES_PER_SHARD = 512 * 2**20
+"""``--max-bytes-per-shard`` when not given."""
+
+
+def add_option(group, option: Option, extra: str | None = None) -> None:
     """One declared option as an argparse argument (default None: "not given"). Choices are
-    shown, not enforced: the options class refuses a bad one with the shared message."""
+    shown, not enforced: the options class refuses a bad one with the shared message. The
+    help ends with the field's default (or ``extra``, when the caller says more)."""
     shown = option.metavar or ("{" + ",".join(map(str, option.choices)) + "}" if option.choices else None)
+    text = option.help + (extra if extra is not None else _default_note(option))
     if option.switch:
         group.add_argument(option.flag, dest=option.name, action="store_true", default=None,
-                           help=option.help)
+                           help=text)
     elif option.many:
         group.add_argument(option.flag, dest=option.name, action="append", default=None,
-                           metavar=shown, help=option.help)
+                           metavar=shown, help=text)
     else:
         group.add_argument(option.flag, dest=option.name, type=option.parse or str,
-                           default=None, metavar=shown, help=option.help)
+                           default=None, metavar=shown, help=text)
+
+
+def _default_note(option: Option) -> str:
+    """`` (default: X)`` from the field's default, unless the help already says it."""
+    default = _default(option)
+    return f" (default: {default})" if default and "(default:" not in option.help else ""
+
+
+def _default(option: Option) -> str | None:
+    """The field's default as the command line spells it (a tuple as a comma list), or None
+    (a switch, no default, or None: the help says what happens then)."""
+    value = option.default
+    if option.switch or value is None:
+        return None
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
-    """Every config's options: shared ones in one group, each config's own in its group."""
+    """Every config's options: those several options classes read in one group (each
+    saying which configs read it), then one group per options class (``aim`` and
+    ``composition-1k`` share one, the five releases another) saying what its configs need,
+    the shared options they read and what those mean to them, then their own options."""
     readers: dict[str, list[str]] = {}
+    by_class: dict[type, list[str]] = {}
     for name in CONFIG_NAMES:
+        by_class.setdefault(config(name).options_class(), []).append(name)
         for key in config_options(name):
             readers.setdefault(key, []).append(name)
-    every = every_option()
-    shared = parser.add_argument_group("options several configs read")
-    for key, option in every.items():
-        if len(readers[key]) > 1:
-            add_option(shared, option)
-    for name in CONFIG_NAMES:
-        own = config_options(name)
-        group = parser.add_argument_group(f"{name} options", _shared_notes(own, readers))
+    home = {name: cls for cls, names in by_class.items() for name in names}
+    shared = {key for key, names in readers.items() if len({home[n] for n in names}) > 1}
+    group = parser.add_argument_group("options several configs read")
+    for key, option in every_option().items():
+        if key in shared:
+            defaults = {_default(config_options(n)[key][1]) for n in readers[key]}
+            default = _default_note(option) if len(defaults) == 1 else ""  # else: in each group
+            add_option(group, option, f"{default} (read by {_configs(readers[key])})")
+    for cls, names in by_class.items():
+        own = {key: item for name in names for key, item in config_options(name).items()}
+        group = parser.add_argument_group(f"{', '.join(names)} options",
+                                          _class_notes(cls, names, own, shared, readers))
         for key, (_, option) in own.items():
-            if len(readers[key]) == 1:
-                add_option(group, option)
+            if key not in shared:
+                add_option(group, option, _default_note(option) + _subset(readers[key], names))
 
 
-def _shared_notes(own: dict, readers: dict[str, list[str]]) -> str | None:
-    """A config's help group text: the shared options it reads, and what they mean to it."""
-    shared = [option for _, option in own.values() if len(readers[option.name]) > 1]
-    lines = [f"also reads {', '.join(sorted(option.flag for option in shared))}"] if shared else []
-    lines += [f"{option.flag}: {option.required or option.note}" for option in shared
-              if option.required or option.note]
+def _configs(names: list[str]) -> str:
+    """``names`` as short as possible: "every config but i-him" when that is shorter."""
+    others = [name for name in CONFIG_NAMES if name not in names]
+    return f"every config but {', '.join(others)}" if len(others) <= 2 else ", ".join(names)
+
+
+def _subset(readers: list[str], names: list[str]) -> str:
+    """`` (m-him2k)`` when only some of a group's configs read an option."""
+    some = [name for name in names if name in readers]
+    return f" ({', '.join(some)})" if len(some) < len(names) else ""
+
+
+def _class_notes(cls: type, names: list[str], own: dict, shared: set[str],
+                 readers: dict[str, list[str]]) -> str:
+    """A group's text: what its configs need, the shared options they read, and what those
+    mean to them (their ``required`` or ``note`` text and their default where configs differ)."""
+    required = [option.flag for _, option in own.values() if option.required]
+    needs = cls.requires or " and ".join(required) or "nothing (every option has a default)"
+    lines = [f"needs {needs}"]
+    mine = sorted((option.flag, key) for key, (_, option) in own.items() if key in shared)
+    if mine:
+        lines.append("also reads " + ", ".join(flag + _subset(readers[key], names)
+                                               for flag, key in mine))
+    for flag, key in mine:
+        option = own[key][1]
+        defaults = {_default(config_options(n)[key][1]) for n in readers[key]}
+        default = _default(option) if len(defaults) > 1 else None
+        if option.required or option.note:
+            lines.append(f"{flag}: {option.required or option.note}"
+                         + (f" (default: {default})" if default else ""))
+        elif default:
+            lines.append(f"{flag}: default {default}")
     return "\n".join(textwrap.fill(line, 78, initial_indent="  ", subsequent_indent="    ")
-                     for line in lines) or None
+                     for line in lines)
 
 
 def add_build_parser(commands) -> None:
@@ -67,28 +128,26 @@ def add_build_parser(commands) -> None:
                                  usage="mattehub build CONFIG --out OUT [options]",
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("config", choices=CONFIG_NAMES, help="config to build")
-    parser.add_argument("--out", required=True, type=_location,
+    parser.add_argument("--out", required=True, type=_location, metavar="OUT",
                         help="output folder (shared by configs), or an fsspec URL "
                              "(s3://bucket/shards, hf://datasets/you/x): shards are staged "
                              "locally and uploaded, their stats last")
-    parser.add_argument("--split", type=safe_name,
-                        help="split name (default: the config's, train for most); release "
-                             "configs: a split of the release; all: every split the config's "
-                             "sources have (him2k's comp and natural, v-him60's easy, medium "
-                             "and hard...), one after another")
-    parser.add_argument("--workers", type=positive_int, default=1,
-                        help="worker processes; output is identical for any count (default: 1)")
-    parser.add_argument("--format", dest="formats", type=_formats,
+    add_split(parser, "split name (default: the config's default split); all: every split "
+                      "the config's sources have, one after another")
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                        help="worker processes; output is identical for any count "
+                             "(default: %(default)s)")
+    parser.add_argument("--format", dest="formats", type=_formats, metavar="LIST",
                         help="comma list of parquet,webdataset (default: both)")
-    parser.add_argument("--max-samples-per-shard", type=positive_int, default=1000,
+    parser.add_argument("--max-samples-per-shard", type=positive_int, default=1000, metavar="N",
                         help="samples per shard (default: %(default)s)")
-    parser.add_argument("--max-bytes-per-shard", type=positive_int, default=None,
-                        help="payload bytes per shard (default: 512 MiB)")
-    parser.add_argument("--row-group-bytes", type=positive_int, default=16 * 2**20,
-                        help="Parquet row group size in payload bytes (default: 16 MiB)")
+    parser.add_argument("--max-bytes-per-shard", type=positive_int, default=None, metavar="BYTES",
+                        help=f"payload bytes per shard (default: {MAX_BYTES_PER_SHARD // 2**20} MiB)")
+    parser.add_argument("--row-group-bytes", type=positive_int, default=16 * 2**20, metavar="BYTES",
+                        help="Parquet row group size in payload bytes (default: %(default)s, 16 MiB)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace an earlier build of this config/split made with other options")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_no_progress(parser)
     for option in run_options().values():
         add_option(parser, option)
     _add_scale_arguments(parser)
@@ -98,8 +157,6 @@ def add_build_parser(commands) -> None:
 
 def add_http_arguments(parser: argparse.ArgumentParser) -> None:
     """``--http-timeout`` and ``--http-retries`` (commands that may read remote sources)."""
-    from mattehub.options.argtypes import int_in
-
     group = parser.add_argument_group("remote sources (http(s)://, hf://)")
     group.add_argument("--http-timeout", type=float, metavar="SECONDS",
                        help="connect/read timeout of each HTTP request (default: "
@@ -141,7 +198,7 @@ def _add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--distributor", choices=("local", "ray"), default="local",
                        help="ray: one Ray task per missing shard, retried if its worker dies "
                             "(pip install 'mattehub[ray]'); output identical to a local build")
-    group.add_argument("--ray-address", help="Ray cluster to use (default: RAY_ADDRESS, else a "
+    group.add_argument("--ray-address", metavar="ADDRESS", help="Ray cluster to use (default: RAY_ADDRESS, else a "
                                              "local Ray instance on this machine's CPUs)")
     group.add_argument("--index-range", type=_range, metavar="A:B",
                        help="write only the shards of ids A..B-1 (on shard boundaries), e.g. "
@@ -165,8 +222,6 @@ def add_finalize_parser(commands) -> None:
 
 def given_options(args: argparse.Namespace) -> tuple[dict, object]:
     """The config options given on the command line (keyword names) and the run options."""
-    from mattehub.options.run import RunOptions
-
     values = {key: getattr(args, key) for key in every_option() if getattr(args, key) is not None}
     run = {key: getattr(args, key) for key in run_options() if getattr(args, key) is not None}
     return values, RunOptions(**run)
@@ -175,9 +230,6 @@ def given_options(args: argparse.Namespace) -> tuple[dict, object]:
 def recipe_from_args(args: argparse.Namespace, split: str):
     """The recipe ``mattehub build`` makes for ``split``: other configs' options refused,
     the rest checked by the config's options class (as ``load_dataset`` does)."""
-    from mattehub.core.errors import BuildError
-    from mattehub.families.configs import as_flag, recipe_for, refuse_foreign
-
     values, run = given_options(args)
     try:
         refuse_foreign(args.config, list(values), as_flag)
@@ -188,11 +240,8 @@ def recipe_from_args(args: argparse.Namespace, split: str):
 
 def run_build(args: argparse.Namespace) -> int:
     """``mattehub build``: one split, or every split the config has (``--split all``)."""
-    from mattehub.families.registry import recipe_class
-    from mattehub.streaming.plan import config_splits
-
     if args.split != "all":
-        _build_split(args, args.split or recipe_class(args.config).default_split())
+        _build_split(args, split_of(args))
         return 0
     data_dir = getattr(args, "data_dir", None)
     splits, _ = config_splits(args.config, data_dir, lambda split: recipe_from_args(args, split))
@@ -206,7 +255,7 @@ def _build_split(args: argparse.Namespace, split: str) -> None:
     from mattehub.build.sequence import ShardLimits
 
     recipe = recipe_from_args(args, split)
-    max_bytes = args.max_bytes_per_shard or 512 * 2**20
+    max_bytes = args.max_bytes_per_shard or MAX_BYTES_PER_SHARD
     if args.max_bytes_per_shard and (args.distributor != "local" or args.index_range or args.shard_range):
         print("mattehub: note: --max-bytes-per-shard is checked, not applied, when shards are "
               "fixed in advance (ray, ranges): shards above it are listed", file=sys.stderr)

@@ -7,10 +7,12 @@ import argparse
 import os
 from pathlib import Path
 
+from mattehub.cli.arguments import add_no_progress, add_split, split_of
 from mattehub.cli.build import add_http_arguments
 from mattehub.core.errors import BuildError
+from mattehub.core.jsonio import write_json
 from mattehub.families.registry import CONFIG_NAMES
-from mattehub.options.argtypes import positive_int, safe_name
+from mattehub.options.argtypes import positive_int
 from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
 
 
@@ -21,7 +23,7 @@ def add_reassemble_parser(commands) -> None:
     parser.add_argument("archive", help="the last part, X.zip (local, hf:// or http(s)://)")
     parser.add_argument("--out", required=True, type=Path,
                         help="the joined zip to write (not one of the parts)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_no_progress(parser)
     add_http_arguments(parser)
 
 
@@ -34,7 +36,7 @@ def add_verify_parser(commands) -> None:
                     "mattes consistent with alpha. Prints a report naming each problem's shard "
                     "and row; exit 1 on any problem, 0 when all is well.")
     parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_no_progress(parser)
 
 
 def add_export_parser(commands) -> None:
@@ -48,8 +50,8 @@ def add_export_parser(commands) -> None:
     parser.add_argument("config", choices=("overlay-depth",), help="config to export")
     parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
     parser.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
-    parser.add_argument("--split", default="train", type=safe_name, help="default: train")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_split(parser)
+    add_no_progress(parser)
 
 
 def add_stats_parser(commands) -> None:
@@ -64,13 +66,13 @@ def add_stats_parser(commands) -> None:
                     "with the split's summary and shown in the dataset card.")
     parser.add_argument("config", choices=CONFIG_NAMES, help="config to measure")
     parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
-    parser.add_argument("--split", default="train", type=safe_name, help="default: train")
+    add_split(parser)
     parser.add_argument("--fields", type=lambda text: [f for f in text.split(",") if f],
                         help="comma list of image fields (default: image, mask, depth, alpha "
                              "where the config has them)")
     parser.add_argument("--print-only", action="store_true",
                         help="print the table without writing it to the folder and its card")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_no_progress(parser)
 
 
 def add_evaluate_parser(commands) -> None:
@@ -88,7 +90,7 @@ def add_evaluate_parser(commands) -> None:
                         help="a folder written by `mattehub build`, or a release")
     parser.add_argument("--pred", required=True, type=Path, metavar="PRED_DIR",
                         help="folder of predicted mattes (8-bit single-channel PNG)")
-    parser.add_argument("--split", type=safe_name, help="default: the config's build default")
+    add_split(parser)
     parser.add_argument("--trimap", dest="trimap_kind", choices=EVALUATION_TRIMAP_KINDS,
                         help="compute this trimap kind from the ground truth (default: the "
                              "stored trimap field where there is one, else him-eval)")
@@ -96,14 +98,14 @@ def add_evaluate_parser(commands) -> None:
                         help="instances: index = prediction k is instance k (MaGGIe); "
                              "hungarian = any order, minimum-MAD assignment (default: %(default)s)")
     parser.add_argument("--json", type=Path, metavar="OUT.json", help="write every sample's errors")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_no_progress(parser)
 
 
 def run_stats(args: argparse.Namespace) -> int:
     """``mattehub stats``: compute, print, and (unless --print-only) store in the card."""
     from mattehub.analysis.statistics import compute_statistics, write_statistics
 
-    stats = compute_statistics(args.folder, args.config, split=args.split, fields=args.fields,
+    stats = compute_statistics(args.folder, args.config, split=split_of(args), fields=args.fields,
                                progress=not args.no_progress)
     print(stats.format())
     if not args.print_only:
@@ -114,11 +116,7 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """``mattehub evaluate``: score, print the means, and (with --json) write every sample."""
     from mattehub.analysis.evaluate import EvaluationOptions, evaluate
-    from mattehub.core.jsonio import write_json
-
-    from mattehub.families.registry import recipe_class
-
-    split = args.split or recipe_class(args.config).default_split()
+    split = split_of(args)
     report = evaluate(EvaluationOptions(args.config, args.data_dir, args.pred, split,
                                         args.trimap_kind, args.matching, not args.no_progress))
     print(report.format())
@@ -131,9 +129,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def add_demo_parser(commands) -> None:
     """``mattehub demo``."""
     demo = commands.add_parser("demo", help="build every config from small generated sources")
-    demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), help="default: ./mattehub-demo")
+    demo.add_argument("--out", type=Path, default=Path("mattehub-demo"), metavar="DIR",
+                      help="output folder (default: %(default)s)")
     demo.add_argument("--workers", type=positive_int, default=min(2, os.cpu_count() or 1),
-                      help="worker processes (default: %(default)s)")
+                      metavar="N", help="worker processes (default: %(default)s)")
 
 
 def add_push_parser(commands) -> None:
@@ -169,7 +168,7 @@ def add_push_parser(commands) -> None:
     push.add_argument("--dry-run", action="store_true",
                       help="run the checks and list every file that would be uploaded with "
                            "its size; no network call at all")
-    push.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_no_progress(push)
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -193,7 +192,7 @@ def run_export(args: argparse.Namespace) -> int:
     """``mattehub export``: a built config back in its original layout."""
     from mattehub.families.overlay_depth.export import export_original
 
-    print(export_original(args.folder, args.out, split=args.split, config=args.config,
+    print(export_original(args.folder, args.out, split=split_of(args), config=args.config,
                           progress=not args.no_progress).format())
     return 0
 

@@ -18,3 +18,5 @@ MATCHINGS: tuple[str, ...] = ("index", "hungarian")
 """How ``mattehub evaluate`` pairs predicted instances with ground-truth ones."""
 EVALUATION_TRIMAP_KINDS: tuple[str, ...] = ("him-eval", "duts")
 """Trimap kinds ``mattehub evaluate --trimap`` offers."""
+FOREGROUND_INSTALL_HINT = "pip install 'mattehub[foreground]'"
+"""How to get pymatting, which foreground re-estimation ``ml`` needs."""

@@ -8,12 +8,13 @@ makes, and a bad value is refused with one message whichever route it came by.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import fields
 from typing import Any, Callable
 
 from mattehub.core.errors import BuildError
 from mattehub.families.registry import CONFIG_NAMES, config
-from mattehub.options.declare import Option, declared, split_error
+from mattehub.options.declare import ON_OFF, Option, OptionError, declared, option_message, split_error
 from mattehub.options.run import RunOptions
 
 Spell = Callable[[Option], str]
@@ -55,13 +56,31 @@ def source_option(name: str) -> str:
     return next(key for key, (_, option) in config_options(name).items() if option.source)
 
 
+def refuse_unknown(name: str, given: list[str]) -> None:
+    """Refuse keywords in ``given`` that are neither an option of any config nor a run
+    option (``sclaes=``), suggesting the closest of config ``name``'s own; an on/off
+    field's own name (``flip=``) points to its keyword (``no_flip=True``)."""
+    every, run = every_option(), run_options()
+    unknown = [key for key in given if key not in every and key not in run]
+    if not unknown:
+        return
+    key = unknown[0]
+    own = config_options(name)
+    switch = next((option for field, option in own.values() if option.switch and field == key), None)
+    if switch is not None:
+        raise BuildError(f"{key}= is not an option of {name}: an on/off option takes its "
+                         f"flag's name, give {switch.name}=True to turn it off [{switch.flag}]")
+    close = difflib.get_close_matches(key, [*own, *run], n=1)
+    hint = f" (did you mean {close[0]}=?)" if close else ""
+    listed = ", ".join(k + "=" for k in own) or "none"
+    raise BuildError(f"{key}= is not an option of {name}{hint}; its options: {listed}; "
+                     f"options of every config: {', '.join(k + '=' for k in run)}")
+
+
 def refuse_foreign(name: str, given: list[str], spell: Spell) -> None:
     """Refuse options in ``given`` (keyword names) that config ``name`` does not read."""
+    refuse_unknown(name, given)
     own, every = config_options(name), every_option()
-    unknown = [key for key in given if key not in every]
-    if unknown:
-        raise BuildError(f"{', '.join(k + '=' for k in unknown)}: not an option of mattehub "
-                         f"configs (options: {', '.join(sorted(every))})")
     foreign = sorted(key for key in given if key not in own)
     if foreign:
         listed = ", ".join(spell(every[key]) for key in foreign)
@@ -78,6 +97,8 @@ def options_for(name: str, values: dict[str, Any], split: str) -> Any:
     kwargs: dict[str, Any] = {}
     for key, value in values.items():
         field, option = own[key]
+        if option.switch and not isinstance(value, bool):
+            raise OptionError(option_message(key, ON_OFF, [option.flag], value))
         kwargs[field] = (not value) if option.switch else value
     cls = config(name).options_class()
     for field, option in declared(cls).items():

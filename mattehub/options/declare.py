@@ -13,7 +13,7 @@ parser stays cheap.
 from __future__ import annotations
 
 import os
-from dataclasses import MISSING, Field, dataclass, field, fields, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass, replace
 from typing import Any, Callable
 
 from mattehub.core.errors import BuildError
@@ -53,6 +53,9 @@ class Option:
     """Repeatable on the command line (``--with trimap``); a tuple in Python."""
     dest: str | None = None
     """The keyword argument, when it is not the flag's name (``--with``: ``with_fields``)."""
+    default: Any = None
+    """The field's default, None when it has none (the help adds "(default: X)" from it:
+    each default is written once)."""
 
     @property
     def name(self) -> str:
@@ -73,7 +76,8 @@ def opt(default: Any = MISSING, *, help: str, flag: str | None = None, **details
     None and the options class refuses None with a message saying what it needs."""
     if details.get("required") and default is MISSING:
         default = None
-    option = Option(flag=flag or "", help=help, **details)
+    option = Option(flag=flag or "", help=help, default=None if default is MISSING else default,
+                    **details)
     return field(default=default, metadata={KEY: option})
 
 
@@ -89,6 +93,13 @@ def declared(cls: type) -> dict[str, Option]:
 
 def _named(option: Option, item: Field) -> Option:
     return replace(option, flag="--" + item.name.replace("_", "-"))
+
+
+def path_fields(cls: type) -> tuple[str, ...]:
+    """The fields of options class ``cls`` that name source locations (``path=True``)."""
+    if not is_dataclass(cls):
+        return ()
+    return tuple(name for name, option in declared(cls).items() if option.path)
 
 
 def flag_of(cls: type, field_name: str) -> str:
@@ -126,6 +137,10 @@ class Options:
     """What the config needs, in its own words, when a required option is missing (default:
     each missing option and its ``required`` text)."""
 
+    requires: str | None = None
+    """What ``mattehub build --help`` says the config cannot do without, in flags, when
+    that is more than its ``required`` options (overlay-depth: one of two sets)."""
+
     def __post_init__(self) -> None:
         options = declared(type(self))
         self._require(options)
@@ -135,7 +150,7 @@ class Options:
                 continue
             value = _normalised(option, value)
             object.__setattr__(self, name, value)
-            problem = _problem(option, value)
+            problem = problem_of(option, value)
             if problem:
                 raise OptionError(option_message(name, problem, [option.flag], value))
         self.validate()
@@ -174,8 +189,21 @@ def _normalised(option: Option, value: Any) -> Any:
     return value
 
 
-def _problem(option: Option, value: Any) -> str | None:
+ON_OFF = "give True or False"
+"""What a switch (``--no-X``) takes in Python: a bool, never a string such as "yes"."""
+TYPED = "strings are parsed only on the command line"
+"""Added to a refusal when a Python caller passed text where a typed value is wanted."""
+
+
+def problem_of(option: Option, value: Any) -> str | None:
+    """What is wrong with ``value`` for ``option`` (None: nothing). A switch takes a bool;
+    text given for an option the command line parses (a number, a list) is named as such."""
+    if option.switch:
+        return None if isinstance(value, bool) else ON_OFF
     values = value if option.many and isinstance(value, tuple) else (value,)
     if option.choices is not None and any(v not in option.choices for v in values):
         return f"choose from {', '.join(map(str, option.choices))}"
-    return option.check(value) if option.check is not None else None
+    problem = option.check(value) if option.check is not None else None
+    if problem and option.parse is not None and isinstance(value, str):
+        problem = f"{problem} ({TYPED})"
+    return problem

@@ -1,8 +1,8 @@
 """Options several configs share, declared once: the source folder, backgrounds, RGB encoding.
 
 Each is a function returning the field declaration, so a config composes the groups it
-reads and keeps its own default (``num_bgs``: 1 for surreal-alpha, 100 for aim) and its own
-requirement (``bg_root`` is required by i-him, optional for aim's test set).
+reads and keeps its own default and its own requirement; the help of ``mattehub build``
+shows each config's default and requirement from those declarations.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def data_dir(default: Any = MISSING, *, required: str | None = None, note: str |
              local: bool = False) -> Any:
     """``--data-dir``: where a config's sources are (what that folder holds is the config's
     ``required`` or ``note`` text, shown in its help group); ``local``: no URL."""
-    return opt(default, path=True, source=True, required=required, note=note,
+    return opt(default, path=True, source=True, required=required, note=note, metavar="DIR",
                check=local_path if local else text,
                help="where the config's sources are: a release's zips or files, a source "
                     "tree (see each config's options below); local, or hf:// or http(s):// "
@@ -29,7 +29,7 @@ def data_dir(default: Any = MISSING, *, required: str | None = None, note: str |
 
 def bg_root(*, required: str | None = None) -> Any:
     """``--bg-root``: a folder of background images."""
-    return opt(None, path=True, required=required, check=text,
+    return opt(None, path=True, required=required, check=text, metavar="DIR",
                help="folder of background images (any tree of JPEG/PNG files, e.g. BG-20K "
                     "train or COCO train2017)")
 
@@ -37,23 +37,22 @@ def bg_root(*, required: str | None = None) -> Any:
 def num_bgs(default: int) -> Any:
     """``--num-bgs``: distinct backgrounds per item (a frame, a foreground)."""
     return opt(default, parse=int, check=whole(1), metavar="N",
-               help="backgrounds per item, distinct: surreal-alpha per frame (default: 1), "
-                    "aim per foreground (default: 100, as Deep Image Matting used)")
+               help="distinct backgrounds per item (a frame, a foreground)")
 
 
 def invalid_names() -> Any:
     """``--invalid-names``: a file of image names to leave out."""
     return opt(None, path=True, check=text, metavar="FILE",
-               help="invalid_him.txt: image names to skip (i-him sources; i-him50k release, "
-                    "default: invalid_him.txt beside the zips)")
+               help="invalid_him.txt: image names to skip (a release: default "
+                    "invalid_him.txt beside the zips)")
 
 
 def image_format(default: str = "jpg") -> Any:
     """``--image-format``: encoding of RGB fields."""
-    return opt(default, choices=IMAGE_FORMATS, help="encoding of RGB fields (default: jpg)")
+    return opt(default, choices=IMAGE_FORMATS, help="encoding of RGB fields")
 
 
 def jpeg_quality(default: int = DEFAULT_JPEG_QUALITY) -> Any:
     """``--jpeg-quality``: JPEG quality of RGB fields."""
     return opt(default, parse=int, check=whole(1, 100), metavar="Q",
-               help=f"JPEG quality of RGB fields, 1-100 (default: {DEFAULT_JPEG_QUALITY})")
+               help="JPEG quality of RGB fields, 1-100")

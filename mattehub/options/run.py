@@ -24,7 +24,7 @@ class RunOptions(Options):
 
     config = "every config"
 
-    seed: int = opt(0, parse=int, check=_integer, help="base seed (default: 0)")
+    seed: int = opt(0, parse=int, check=_integer, metavar="N", help="base seed")
     num_samples: int | None = opt(
         None, parse=int, check=whole(1), metavar="N",
         help="sample ids to build, 0..N-1 (default: 1000 for i-him/v-him, every sample the "

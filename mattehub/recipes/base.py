@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from mattehub.contract.schema import Schema
 from mattehub.core.redact import public_name
+from mattehub.options.declare import path_fields
 from mattehub.contract.sample import Outcome
 
 
@@ -36,9 +37,6 @@ class Recipe(ABC):
     licence: ClassVar[str] = "other"
     stream_shard_min: ClassVar[int] = 1
     """Fewest ids per generator shard of a stream (``mattehub.streaming.plan.shard_ranges``)."""
-    path_options: ClassVar[tuple[str, ...]] = ()
-    """Option fields naming source locations: recorded by public name only, and left out
-    of the fingerprint (moving the sources does not change a sample)."""
 
     def __init__(self, options: Any, seed: int) -> None:
         self.options = options
@@ -75,6 +73,13 @@ class Recipe(ABC):
     @abstractmethod
     def make(self, index: int) -> Outcome:
         """Synthesise (or read) sample ``index``."""
+
+    @property
+    def path_options(self) -> tuple[str, ...]:
+        """Option fields naming source locations (declared ``path=True``): recorded by
+        public name only, and left out of the fingerprint (moving the sources does not
+        change a sample)."""
+        return path_fields(type(self.options))
 
     def source_fingerprint(self) -> str:
         """A hash of the options and of what was scanned (relative paths and sizes), for
@@ -153,6 +158,11 @@ class Recipe(ABC):
 
 
 def fingerprint(*parts: Any) -> str:
-    """The sha256 of ``parts`` as JSON (keys sorted): every recipe's source fingerprint, so a
-    resumed build compares like with like."""
-    return hashlib.sha256(json.dumps(list(parts), sort_keys=True, default=str).encode()).hexdigest()
+    """The sha256 of ``parts`` as JSON (keys sorted): every recipe's source fingerprint and
+    the build record's, so a resumed build compares like with like."""
+    return digest(list(parts))
+
+
+def digest(value: Any) -> str:
+    """The sha256 of ``value`` as JSON (keys sorted; what JSON cannot hold, as text)."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()

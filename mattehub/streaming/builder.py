@@ -22,7 +22,8 @@ ranks divide them exactly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, make_dataclass
+import inspect
+from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
 import datasets
@@ -31,7 +32,7 @@ from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 
 from mattehub.families.registry import CONFIG_NAMES
-from mattehub.families.configs import every_option, run_options
+from mattehub.families.configs import every_option, refuse_unknown, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder
@@ -48,6 +49,10 @@ name (``bg_root`` is ``--bg-root``), plus the run options ``with_fields=["trimap
 ``trimap_kind``, ``seed`` and ``num_samples`` (at most this many ids, 0..N-1). None means
 not given (the config's default)."""
 
+_NOT_OPTIONS = ({name for name in inspect.signature(datasets.DatasetBuilder.__init__).parameters}
+                | {item.name for item in fields(datasets.BuilderConfig)})
+"""Keyword arguments ``datasets`` itself takes (``cache_dir``, ``data_dir``, ``version``...)."""
+
 BuildKnobs = make_dataclass("BuildKnobs", [(name, Any, field(default=None)) for name in KNOBS])
 
 
@@ -63,6 +68,13 @@ class Mattehub(datasets.ArrowBasedBuilder):
     BUILDER_CONFIG_CLASS = MattehubConfig
     # data_files must not be None: datasets refuses a packaged builder whose first config has none.
     BUILDER_CONFIGS = [MattehubConfig(name=name, data_files=DataFilesDict()) for name in CONFIG_NAMES]
+
+    def __init__(self, *args: Any, config_name: str | None = None, **kwargs: Any) -> None:
+        """Refuse a keyword that is no option (``sclaes=``) with mattehub's message before
+        ``datasets`` sees it (it would raise about ``MattehubConfig``'s fields)."""
+        if config_name in CONFIG_NAMES:
+            refuse_unknown(config_name, [key for key in kwargs if key not in _NOT_OPTIONS])
+        super().__init__(*args, config_name=config_name, **kwargs)
 
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(description=f"mattehub config {self.config.name}")

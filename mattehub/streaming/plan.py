@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from mattehub.families.registry import recipe_class
 from mattehub.families.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
 from mattehub.families.registry import recipe_class
 from mattehub.options.run import RunOptions

@@ -22,10 +22,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from mattehub.contract.choices import FOREGROUND_INSTALL_HINT
 from mattehub.core.errors import BuildError
 
 METHODS: tuple[str, ...] = ("lsa", "ml")
-INSTALL_HINT = "pip install 'mattehub[foreground]'"
+INSTALL_HINT = FOREGROUND_INSTALL_HINT
 LSA_K = 1.0
 """Weight of the smoothness term."""
 LSA_SCALES = 6

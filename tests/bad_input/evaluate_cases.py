@@ -123,6 +123,12 @@ CASES = [
     Case("stream-foreign-option", "load_dataset on the fly: another config's option",
          stream_on_the_fly(layout="dim"), Fails(r"^layout= does not apply to i-him; its own "
                                                 r"options: bg_root=")),
+    Case("stream-misspelled-option", "load_dataset on the fly: a misspelled keyword",
+         stream_on_the_fly(jpeg_qualty=90),
+         Fails(r"^jpeg_qualty= is not an option of i-him \(did you mean jpeg_quality=\?\); "
+               r"its options: .*jpeg_quality=")),
+    Case("stream-on-off-as-text", "load_dataset on the fly: an on/off option given as text",
+         stream_on_the_fly(no_fg="yes"), Fails(r"^no_fg='yes': give True or False \[--no-fg\]$")),
     Case("stream-damaged-source", "load_dataset on the fly over a damaged foreground",
          stream_damaged_sources, Succeeds(), _stream_equals_build),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
+from mattehub.contract.choices import FOREGROUND_INSTALL_HINT
 from mattehub.options import groups
 from mattehub.options.declare import Options, opt, split_error
 
@@ -22,6 +23,7 @@ class AimOptions(Options):
     """Options of ``aim``."""
 
     config = "aim"
+    requires = "--data-dir; the train split (aim) also --bg-root"
 
     data_dir: str = groups.data_dir(required=SOURCE)
     """The folder holding ``train/fg``, ``train/alpha`` and/or ``test/merged`` ... (the test
@@ -31,10 +33,10 @@ class AimOptions(Options):
     split: str = "train"
     num_bgs: int = groups.num_bgs(DEFAULT_NUM_BGS)
     fg_reestimate: str = opt("none", choices=FG_METHODS,
-                             help="aim train: store the foreground re-estimated from the raw one "
+                             help="train split: store the foreground re-estimated from the raw one "
                                   "and its alpha (lsa: local smoothness; ml: pymatting's "
                                   "multilevel solver, needs mattehub[foreground]); the composite "
-                                  "uses it (default: none, the raw foreground)")
+                                  "uses it (none: the raw foreground)")
     image_format: str = groups.image_format()
     jpeg_quality: int = groups.jpeg_quality()
 
@@ -44,7 +46,6 @@ class AimOptions(Options):
             raise split_error(self.config, SPLITS, self.split)
         if self.split == "train" and self.fg_reestimate == "ml" \
                 and importlib.util.find_spec("pymatting") is None:
-            from mattehub.synthesis.foreground import INSTALL_HINT
-
-            self.refuse(f"fg_reestimate='ml' needs pymatting: {INSTALL_HINT}", "fg_reestimate")
+            self.refuse(f"fg_reestimate='ml' needs pymatting: {FOREGROUND_INSTALL_HINT}",
+                        "fg_reestimate")
 

@@ -54,7 +54,6 @@ class AimRecipe(Recipe):
     summary = ("Adobe Image Matting: foregrounds composited over num_bgs backgrounds each "
                "(Deep Image Matting's rule), and the Composition-1k test set")
     licence = "other"
-    path_options = ("data_dir", "bg_root")
     splits: ClassVar[tuple[str, ...]] = ("train",)
     """The splits this config reads: the test set is its own config (``composition-1k``),
     because its fields differ and ``datasets`` declares one feature set per config."""

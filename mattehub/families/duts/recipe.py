@@ -43,7 +43,6 @@ class DutsRecipe(Recipe):
     family_fields = FIELDS
     summary = "DUTS salient-object images, their masks as alpha, and DUTS trimaps"
     licence = "other"
-    path_options = ("data_dir",)
 
     @classmethod
     def source_splits(cls, data_dir: str) -> list[str]:

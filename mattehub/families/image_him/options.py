@@ -18,7 +18,7 @@ class ImageHimOptions(Options):
 
     image_root: str = opt(required="the HHM folder with images/ and alphas/", path=True,
                           source=True, check=text, metavar="HHM",
-                          help="i-him: folder with images/ and alphas/ (HHM layout); "
+                          help="folder with images/ and alphas/ (HHM layout); "
                                "load_dataset's data_dir=")
     """Folder holding ``images/`` and ``alphas/`` (HHM layout)."""
     bg_root: str = groups.bg_root(required="a folder of background images")
@@ -38,5 +38,5 @@ class ImageHimOptions(Options):
     image_format: str = groups.image_format()
     jpeg_quality: int = groups.jpeg_quality()
     with_fg: bool = opt(True, flag="--no-fg",
-                        help="i-him: do not store per-instance foregrounds (smaller shards)")
+                        help="do not store per-instance foregrounds (smaller shards)")
     """Store each instance's placed foreground (RGB, canvas size, zero outside its matte)."""

@@ -38,7 +38,6 @@ class ImageHimRecipe(Recipe):
     family_fields = FIELDS
     summary = "Image human-instance-matting composites (I-HIM50K algorithm)"
     licence = "cc-by-nc-4.0"
-    path_options = ("image_root", "bg_root", "invalid_names")
 
     def prepare(self) -> dict:
         """Scan once, with ``image_root`` normalised to the folder holding ``images/`` (the

@@ -12,8 +12,9 @@ DEPTH_CHOICES = ("none", "exact")
 
 
 def _scales(value: object) -> str | None:
-    if not isinstance(value, tuple) or not value or len(set(value)) != len(value) \
-            or any(not isinstance(v, float) or not 0 < v <= 4 for v in value):
+    if not isinstance(value, tuple) or any(not isinstance(v, float) for v in value):
+        return "give a tuple of numbers such as (1.0, 0.5)"
+    if not value or len(set(value)) != len(value) or any(not 0 < v <= 4 for v in value):
         return "give distinct scales in (0, 4]"
     return None
 
@@ -23,41 +24,40 @@ class OverlayDepthOptions(Options):
     """Options of ``overlay-depth``: synthesis inputs, or ``data_dir`` (the original dataset)."""
 
     config = "overlay-depth"
+    requires = "--bg-root and --fg-root (synthesis), or --data-dir (the original dataset)"
 
     data_dir: str | None = groups.data_dir(
         None, note="the original dataset's label_data.csv folder or Dataset.zip, read instead "
                    "of synthesising")
     bg_root: str | None = groups.bg_root()
-    fg_root: str | None = opt(None, path=True, check=text,
-                              help="overlay-depth: folder of foreground cut-outs (RGBA PNG)")
-    mask_root: str | None = opt(None, path=True, check=text,
-                                help="overlay-depth: folder of mask_<fg stem>.* files "
+    fg_root: str | None = opt(None, path=True, check=text, metavar="DIR",
+                              help="folder of foreground cut-outs (RGBA PNG)")
+    mask_root: str | None = opt(None, path=True, check=text, metavar="DIR",
+                                help="folder of mask_<fg stem>.* files "
                                      "(default: each foreground's alpha > 0)")
     split: str = "train"
     size: int = opt(224, parse=int, check=whole(8, 4096), metavar="PX",
-                    help="overlay-depth: canvas side in pixels (default: 224)")
+                    help="canvas side in pixels")
     scales: tuple[float, ...] = opt((1.0, 0.8, 0.6, 0.4), parse=comma_numbers, coerce=numbers,
                                     check=_scales, metavar="S,S,...",
-                                    help="overlay-depth: foreground scale factors "
-                                         "(default: 1.0,0.8,0.6,0.4)")
+                                    help="foreground scale factors")
     positions: int = opt(5, parse=int, check=whole(1), metavar="N",
-                         help="overlay-depth: random positions per scale (default: 5)")
+                         help="random positions per scale")
     flip: bool = opt(True, flag="--no-flip",
-                     help="overlay-depth: leave out the horizontally flipped foreground")
+                     help="leave out the horizontally flipped foreground")
     depth: str = opt("none", check=text, metavar="none|exact|MODEL",
                      coerce=lambda v: v.lower() if isinstance(v, str) and v.lower() in DEPTH_CHOICES else v,
-                     help="overlay-depth: no depth; exact (from --bg-depth-root); or a "
-                          "transformers depth model, local folder or Hub id (needs "
-                          "mattehub[depth]) (default: none)")
+                     help="no depth; exact (from --bg-depth-root); or a transformers depth "
+                          "model, local folder or Hub id (needs mattehub[depth])")
     """``none``, ``exact``, or a depth model (local folder or Hub id)."""
-    bg_depth_root: str | None = opt(None, path=True, check=text,
-                                    help="overlay-depth --depth exact: a 16-bit PNG in "
+    bg_depth_root: str | None = opt(None, path=True, check=text, metavar="DIR",
+                                    help="--depth exact: a 16-bit PNG in "
                                          "millimetres per background, <bg stem>.png")
     device: str = opt("auto", check=matching(r"auto|cpu|cuda(:\d+)?", "auto, cpu, cuda or cuda:N"),
-                      help="overlay-depth --depth MODEL: auto, cpu, cuda or cuda:N "
-                           "(default: auto, a GPU when there is one)")
+                      metavar="DEVICE",
+                      help="--depth MODEL: auto (a GPU when there is one), cpu, cuda or cuda:N")
     depth_batch: int = opt(16, parse=int, check=whole(1), metavar="N",
-                           help="overlay-depth --depth MODEL: images per forward pass (default: 16)")
+                           help="--depth MODEL: images per forward pass")
     image_format: str = groups.image_format()
     jpeg_quality: int = groups.jpeg_quality()
 

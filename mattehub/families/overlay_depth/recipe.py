@@ -29,7 +29,6 @@ class OverlayDepthRecipe(Recipe):
     family_fields = FIELDS
     summary = "a foreground pasted on a square background, its mask and a depth map"
     licence = "other"
-    path_options = ("data_dir", "bg_root", "fg_root", "mask_root", "bg_depth_root")
     def __init__(self, options: OverlayDepthOptions, seed: int) -> None:
         super().__init__(options, seed)
         self._maker: SynthesisSource | OriginalSource | None = None

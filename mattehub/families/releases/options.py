@@ -22,23 +22,21 @@ class ReleaseOptions(Options):
     config = "release configs"
 
     mask_set: str = opt(DEFAULT_MASK_MODEL, choices=MASK_MODELS,
-                        help=f"m-him2k guidance masks (default: {DEFAULT_MASK_MODEL})")
+                        help="the guidance mask set")
     """m-him2k: which ``masks_matched_<model>`` set fills ``instance_masks``."""
     clip_length: int | None = opt(None, parse=int, check=whole(1), metavar="N",
-                                  help="video releases: frames per sample window")
+                                  help="frames per sample window (default: whole clips)")
     """Video configs: cut clips into windows of this many frames (None = whole clips)."""
     clip_stride: int | None = opt(None, parse=int, check=whole(1), metavar="N",
-                                  help="video releases: window stride (default: the length)")
+                                  help="window stride (default: the length)")
     invalid_names: str | None = groups.invalid_names()
     """i-him50k: file of image names to leave out (default: ``invalid_him.txt`` beside the zips)."""
     alpha_dir: str = opt("alphas", check=text, metavar="NAME",
-                         help="release configs, own layouts: folder name of the mattes "
-                              "(default: alphas)")
+                         help="own layouts: folder name of the mattes")
     mask_dir: str = opt("masks", check=text, metavar="NAME",
-                        help="release configs, own layouts: folder name of the guidance masks "
-                             "(default: masks)")
+                        help="own layouts: folder name of the guidance masks")
     data_dir: str = groups.data_dir(HUB_RELEASE, note="folder of the zips (split or not), "
-                                    f"extracted files, or an own layout (default: {HUB_RELEASE})")
+                                    "extracted files, or an own layout")
     """Folder holding the release zips (or the extracted release, or an own-layout root)."""
     split: str = "train"
 

@@ -46,7 +46,6 @@ class ReleaseRecipe(Recipe):
     ``ClipReleaseRecipe`` say what a sample of their family is)."""
 
     spec: ReleaseSpec
-    path_options = ("data_dir", "invalid_names")
     licence = "cc-by-nc-4.0"
     read_ahead: ClassVar[int]
     """Samples ``make_many`` makes ahead (``samples.ReadAhead``)."""

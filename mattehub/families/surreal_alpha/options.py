@@ -29,14 +29,13 @@ class SurrealAlphaOptions(Options):
     num_bgs: int = groups.num_bgs(1)
     """Backgrounds per frame (upstream: 100), distinct within a frame."""
     frame_stride: int = opt(1, parse=int, check=whole(1), metavar="N",
-                            help="surreal-alpha: use every N-th frame of each clip (default: 1)")
+                            help="use every N-th frame of each clip")
     layout: str = opt("native", choices=LAYOUTS,
-                      help="surreal-alpha: native = the frame's 320x240 canvas, background "
+                      help="native = the frame's 320x240 canvas, background "
                            "scaled to cover it; dim = Deep Image Matting's geometry (frame "
                            "longer side 640, centred on the background scaled to --bg-size)")
     bg_size: int = opt(1280, parse=int, check=whole(DIM_FRAME_LONG_SIDE), metavar="PX",
-                       help="surreal-alpha --layout dim: background shorter side, >= 640 "
-                            "(default: 1280)")
+                       help="--layout dim: background shorter side, >= 640")
     """``dim`` layout: the background's shorter side (the canvas) in pixels."""
     image_format: str = groups.image_format()
     jpeg_quality: int = groups.jpeg_quality()

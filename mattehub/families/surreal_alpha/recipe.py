@@ -48,7 +48,6 @@ class SurrealAlphaRecipe(Recipe):
     family_fields = FIELDS
     summary = "SURREAL renders as alpha mattes over new backgrounds (Deep Image Matting recipe)"
     licence = "other"
-    path_options = ("data_dir", "bg_root")
     def __init__(self, options: SurrealAlphaOptions, seed: int) -> None:
         super().__init__(options, seed)
         self._cache: LastItem[surreal.ClipArrays] = LastItem()

@@ -20,12 +20,12 @@ class VideoHimOptions(Options):
                                              "bg_<split>.txt", local=True)
     """Folder the list files and their lines are relative to."""
     list_split: str = opt("train", follows="split", check=text, metavar="S",
-                          help="v-him: read fg_<S>.txt / bg_<S>.txt (default: --split)")
+                          help="read fg_<S>.txt / bg_<S>.txt (default: --split)")
     """Reads ``fg_<list_split>.txt`` and ``bg_<list_split>.txt`` from ``data_dir``."""
     level: str = opt("mix", choices=LEVELS + ("mix",),
-                     help="v-him: difficulty; mix cycles easy/medium/hard by clip id")
+                     help="difficulty; mix cycles easy/medium/hard by clip id")
     max_frames: int = opt(30, parse=int, check=whole(2), metavar="N",
-                          help="v-him: frames per clip, >= 2 (default: 30)")
+                          help="frames per clip, >= 2")
     max_instances: int = 4
     still_background: float = 0.5
     """Probability of a still-image background (landscape images only)."""

@@ -38,7 +38,6 @@ class VideoHimRecipe(Recipe):
     family_fields = FIELDS
     summary = "Video human-instance-matting clips (V-HIM2K5 / V-HIM60 algorithm)"
     licence = "other"
-    path_options = ("data_dir",)
 
     @classmethod
     def source_splits(cls, data_dir: str | None) -> list[str]:
