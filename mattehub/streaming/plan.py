@@ -19,7 +19,6 @@ from typing import Any, Callable
 
 from mattehub.families.registry import recipe_class
 from mattehub.families.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
-from mattehub.families.registry import recipe_class
 from mattehub.options.run import RunOptions
 
 SHARD_COUNTS = (1, 2, 4, 6, 12, 24, 48, 120, 240, 360, 720)
