@@ -86,6 +86,19 @@ def _no_csv(tree) -> None:
     tree.csv.unlink()
 
 
+def _linked_outside(pick):
+    """``pick(tree)`` (a path inside the tree) replaced by a symbolic link to a copy of it
+    outside the tree, in ``orig-outside/``: an absolute link, as a user would make."""
+    def damage(tree) -> None:
+        inside = pick(tree)
+        outside = tree.root.parent / "orig-outside" / inside.name
+        outside.parent.mkdir(exist_ok=True)
+        outside.write_bytes(inside.read_bytes())
+        inside.unlink()
+        inside.symlink_to(outside)
+    return damage
+
+
 # Checks -----------------------------------------------------------------------------------
 
 def _sources_untouched(env: Env, run: Run) -> None:
@@ -119,6 +132,15 @@ def _skipped_sample(line: int, pattern: str):
     return check
 
 
+def _outside_not_read(env: Env, run: Run) -> None:
+    """The row whose mask links outside --data-dir is a counted skip naming the file, and
+    no shard holds the linked file's bytes."""
+    _skipped_sample(1, r"mask/1\.jpg: is a symbolic link .*resolves outside --data-dir")(env, run)
+    linked = (env.tmp / "orig-outside" / "1.jpg").read_bytes()
+    assert all(row["mask"]["bytes"] != linked for row in _out(env).rows())
+    assert "orig-outside" not in json.dumps(_out(env).events())
+
+
 def _meta_from_names(env: Env, run: Run) -> None:
     _listed({"mattehub_meta.jsonl": r"line 2 is not a mattehub meta record"}, 3)(env, run)
     assert [r["meta"]["scale"] for r in _out(env).rows()] == [1.0, 1.0, 1.0]  # k = 1, 2, 3
@@ -142,6 +164,15 @@ CASES: list[Case] = [
     Case("overlay-original-bad-sidecar", "overlay-depth original: a damaged mattehub_meta.jsonl "
          "is named and ignored (meta from the file names)", _build(_bad_sidecar), Succeeds(),
          _meta_from_names),
+    Case("overlay-original-file-linked-outside", "overlay-depth original: a mask file that is "
+         "a symbolic link out of --data-dir is not read: counted skip naming it",
+         _build(_linked_outside(lambda tree: tree.root / tree.rows[0][3])), Succeeds(),
+         _outside_not_read),
+    Case("overlay-original-csv-linked-outside", "overlay-depth original: a label_data.csv "
+         "linked from outside --data-dir is refused with a clear error",
+         _build(_linked_outside(lambda tree: tree.csv)),
+         Fails(r"label_data\.csv: is a symbolic link .*resolves outside --data-dir"),
+         _sources_untouched),
     Case("overlay-original-no-csv", "overlay-depth original: no label_data.csv: a clear error "
          "saying what was expected", _build(_no_csv),
          Fails(r"has no label_data\.csv.*expected label_data\.csv"), _sources_untouched),
