@@ -15,6 +15,7 @@ import io
 import json
 import re
 
+import numpy as np
 from PIL import Image
 
 from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
@@ -71,6 +72,24 @@ def _mask_other_size(tree) -> None:
     buffer = io.BytesIO()
     Image.new("L", (17, 16), 255).save(buffer, "JPEG", quality=50)
     (tree.root / tree.rows[0][3]).write_bytes(buffer.getvalue())
+
+
+def _mask_values(line: int, values):
+    """Row ``line``'s mask rewritten as a grey JPEG (quality 50, as published) of
+    ``values(size)``."""
+    def damage(tree) -> None:
+        path = tree.root / tree.rows[line - 1][3]
+        buffer = io.BytesIO()
+        Image.fromarray(values(Image.open(path).size[::-1]), "L").save(buffer, "JPEG", quality=50)
+        path.write_bytes(buffer.getvalue())
+    return damage
+
+
+def _zero_one(shape) -> np.ndarray:
+    """A 0/1 label map: the left half 1."""
+    values = np.zeros(shape, np.uint8)
+    values[:, : shape[1] // 2] = 1
+    return values
 
 
 def _overlay_truncated(tree) -> None:
@@ -158,6 +177,13 @@ CASES: list[Case] = [
     Case("overlay-original-mask-other-size", "overlay-depth original: a mask of another size "
          "than its overlay skips the row's sample", _build(_mask_other_size), Succeeds(),
          _skipped_sample(1, r"mask/1\.jpg: is 17x16 but its overlay")),
+    Case("overlay-original-mask-all-zero", "overlay-depth original: an all-zero mask under its "
+         "overlay skips the row's sample, naming the mask", _build(_mask_values(1, lambda shape: np.zeros(shape, np.uint8))),
+         Succeeds(), _skipped_sample(1, r"mask/1\.jpg: is an empty mask: no pixel reaches 128")),
+    Case("overlay-original-mask-zero-one", "overlay-depth original: a 0/1-valued mask (empty "
+         "once binarised at 128) skips the row's sample, naming the mask",
+         _build(_mask_values(2, _zero_one)), Succeeds(),
+         _skipped_sample(2, r"mask/2\.jpg: is an empty mask: no pixel reaches 128")),
     Case("overlay-original-overlay-truncated", "overlay-depth original: a truncated overlay JPEG "
          "skips the row's sample", _build(_overlay_truncated), Succeeds(),
          _skipped_sample(3, r"overlay/3\.jpg: is a truncated JPEG")),
