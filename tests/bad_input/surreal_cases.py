@@ -129,6 +129,15 @@ def _info_values(**changes):
     return damage
 
 
+def _complex_depth(tree) -> None:
+    """Clip 2's ``_depth.mat`` with complex depths (the real part is the true depth)."""
+    from surreal_tree import clip_arrays
+
+    depths = clip_arrays(3, 1)[2]
+    scipy.io.savemat(tree.clips[BAD].path("depth"),
+                     {f"depth_{t + 1}": depths[t] + 1j for t in range(3)}, do_compression=True)
+
+
 def _cell(*items) -> np.ndarray:
     cell = np.empty((1, len(items)), dtype=object)
     cell[0, :] = items
@@ -368,6 +377,10 @@ CASES: list[Case] = [
          _no_numpy_warnings(_build(_info_values(pose=np.full((72, 3), 1 + 2j),
                                                 camDist=np.array([[5 + 1j]])))),
          Succeeds(), _info_nulled("pose", "camDist", reason="complex numbers")),
+    Case("surreal-depth-complex-values", "surreal: complex _depth.mat values: clip kept without "
+         "depth, counted, no imaginary part dropped",
+         _no_numpy_warnings(_build(_complex_depth)), Succeeds(),
+         _missing("depth", damaged="2-D array of real numbers", in_record=False)),
     Case("surreal-bg-root-non-images", "surreal: non-image and unreadable files in --bg-root listed",
          _build(_junk_backgrounds, "--num-bgs", "4"), Succeeds(), _backgrounds_listed),
     Case("surreal-bg-truncated-data", "surreal: unreadable background data: counted skip",
