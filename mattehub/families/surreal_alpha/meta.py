@@ -78,14 +78,18 @@ def _numbers(value) -> np.ndarray:
     return array
 
 
+def _dims(shape: tuple[int, ...]) -> str:
+    """A shape as MATLAB users write it (``72 x 3``)."""
+    return " x ".join(map(str, shape)) or "()"
+
+
 def _frame_of(array: np.ndarray, rows: tuple[int, ...], t: int) -> np.ndarray:
     """Frame ``t`` of an array shaped ``rows + (T,)``, or the clip's value when shaped
     ``rows`` or ``rows + (1,)`` (MATLAB drops a trailing axis of length 1)."""
     if array.shape == rows:
         return array
     if array.shape[:-1] != rows:
-        wanted = " x ".join(map(str, rows + ("T",)))
-        raise Unusable(f"has shape {' x '.join(map(str, array.shape))}, not {wanted} "
+        raise Unusable(f"has shape {_dims(array.shape)}, not {_dims(rows + ('T',))} "
                        "(frames on the last axis)")
     count = array.shape[-1]
     if count != 1 and t >= count:
@@ -96,7 +100,7 @@ def _frame_of(array: np.ndarray, rows: tuple[int, ...], t: int) -> np.ndarray:
 def _scalar(array: np.ndarray, kind: type, t: int) -> int | float:
     """Frame ``t``'s value of a per-clip (1x1) or per-frame (1xT or Tx1) scalar."""
     if sum(n > 1 for n in array.shape) > 1:
-        raise Unusable(f"has shape {' x '.join(map(str, array.shape))}, not one value per frame")
+        raise Unusable(f"has shape {_dims(array.shape)}, not one value per frame")
     flat = array.ravel()
     if flat.size != 1 and t >= flat.size:
         raise Unusable(f"holds {flat.size} values, none for frame {t}")
