@@ -140,11 +140,12 @@ def test_an_export_carries_its_meta_back(overlay_tree, tmp_path):
 
 
 def test_colour_stored_masks_pass_through_untouched(tmp_path):
-    """A mask published as a 3-channel JPEG keeps its bytes (nothing is re-encoded)."""
+    """A mask published as a 3-channel JPEG keeps its bytes (nothing is re-encoded); its
+    colour is bright (luma >= 128), since a mask with no foreground pixel is refused."""
     tree = make_original_tree(tmp_path / "data", num_bgs=1, num_fgs=1, ks=(1, 2), size=32)
     mask = tree.rows[0][3]
     buffer = io.BytesIO()
-    Image.fromarray(np.full((32, 32, 3), (200, 10, 10), np.uint8)).save(buffer, "JPEG", quality=50)
+    Image.fromarray(np.full((32, 32, 3), (250, 200, 10), np.uint8)).save(buffer, "JPEG", quality=50)
     (tree.root / mask).write_bytes(buffer.getvalue())
     assert main(["build", "overlay-depth", "--data-dir", str(tree.root), "--out",
                  str(tmp_path / "s"), "--no-progress"]) == 0

@@ -250,10 +250,11 @@ def label_map(array: np.ndarray, size: tuple[int, int], name: str | Path, what: 
 
 
 def depth_map(array: np.ndarray, size: tuple[int, int], name: str | Path, what: str) -> np.ndarray:
-    """A depth map as float32 (H, W) in the source's units, checked against ``size`` (W, H)."""
+    """A depth map as float32 (H, W) in the source's units, checked against ``size`` (W, H);
+    complex values are refused, not cast (the cast would drop their imaginary part)."""
     array = np.asarray(array)
-    if array.ndim != 2 or not np.issubdtype(array.dtype, np.number):
+    if array.ndim != 2 or array.dtype.kind not in "biuf":
         raise SourceError(name, f"{what} is {array.dtype} of shape {array.shape}; a depth map "
-                                "is a 2-D array of numbers", FIX)
+                                "is a 2-D array of real numbers", FIX)
     check_frame(array, size, name, what)
     return array.astype(np.float32, copy=False)

@@ -144,6 +144,30 @@ def _cut_mask(tree) -> None:
     path.write_bytes(path.read_bytes()[:-60])
 
 
+def _mask_file(values):
+    """``mask_blob.png`` (lossless) holding ``values(alpha of blob.png)``."""
+    def damage(tree) -> None:
+        from overlay_tree import fg_alpha
+
+        assert cv2.imwrite(str(tree.mask_root / "mask_blob.png"), values(fg_alpha(30, 20)))
+    return damage
+
+
+def _zero_one_mask(alpha: np.ndarray) -> np.ndarray:
+    return (alpha > 0).astype(np.uint8)  # a 0/1 label map: binarised at 128, it is empty
+
+
+def _inverted_mask(alpha: np.ndarray) -> np.ndarray:
+    return np.where(alpha > 0, 0, 255).astype(np.uint8)  # the cut-out's surroundings
+
+
+def _transparent_foreground(tree) -> None:
+    """blob.png with its colour intact and alpha 0 everywhere."""
+    rgba = np.array(Image.open(tree.fg_root / "blob.png"))
+    rgba[:, :, 3] = 0
+    Image.fromarray(rgba, "RGBA").save(tree.fg_root / "blob.png")
+
+
 def _no_depth_map(tree) -> None:
     (tree.depth_root / "b.png").unlink()
 
@@ -238,6 +262,26 @@ def _rgb_with_mask_used(env: Env, run: Run) -> None:
         assert np.array_equal(mask, want)
 
 
+def _zero_one_scaled(env: Env, run: Run) -> None:
+    """A 0/1 mask file is read as 0/255: every blob.png sample's stored mask is the file
+    scaled (never all zero), with a counted normalised_input event naming the mask file."""
+    from overlay_tree import fg_alpha
+
+    _clean(run)
+    rows = [r for r in _out(env).rows() if r["meta"]["fg"] == "blob.png"]
+    assert len(rows) == 2 * PER_PAIR
+    for row in rows:
+        (x, y), (w, h) = row["meta"]["position"], row["meta"]["box_size"]
+        mask = cv2.imdecode(np.frombuffer(row["mask"]["bytes"], np.uint8), cv2.IMREAD_UNCHANGED)
+        want = np.zeros((64, 64), np.uint8)
+        want[y:y + h, x:x + w] = np.where(fg_alpha(30, 20) > 0, 255, 0)
+        assert np.array_equal(mask, want)
+    notes = [e for e in _out(env).events() if e["kind"] == "normalised_input"]
+    assert len(notes) == 2 * PER_PAIR, notes
+    assert all("mask_blob.png holds only 0 and 1: scaled to 0/255" in e["reason"] for e in notes)
+    assert _out(env).summary()["event_counts"]["normalised_input"] == 2 * PER_PAIR
+
+
 CASES: list[Case] = [
     Case("overlay-fg-no-alpha-no-mask", "overlay: foreground without alpha and without a mask file",
          _build(_rgb_foreground(mask=False)), Succeeds(),
@@ -270,6 +314,19 @@ CASES: list[Case] = [
     Case("overlay-mask-truncated-data", "overlay: mask file cut after its header: counted skips",
          _build(_cut_mask), Succeeds(),
          _skipped_per_sample("mask_blob.jpg", "truncated JPEG", 2 * PER_PAIR, "fg", "blob.png")),
+    Case("overlay-mask-zero-one", "overlay: a 0/1-valued mask file is scaled to 0/255 with a "
+         "counted event, not binarised into an empty mask", _build(_mask_file(_zero_one_mask)),
+         Succeeds(), _zero_one_scaled),
+    Case("overlay-mask-all-zero", "overlay: an all-zero mask file under a visible cut-out: its "
+         "samples are counted skips naming it", _build(_mask_file(np.zeros_like)), Succeeds(),
+         _skipped_per_sample("mask_blob.png", "is an empty mask", 2 * PER_PAIR, "fg", "blob.png")),
+    Case("overlay-mask-misses-cut-out", "overlay: a mask file covering the cut-out's surroundings, "
+         "not the cut-out: counted skips naming it", _build(_mask_file(_inverted_mask)), Succeeds(),
+         _skipped_per_sample("mask_blob.png", "covers 0% of the visible pixels of its cut-out "
+                             "blob.png", 2 * PER_PAIR, "fg", "blob.png")),
+    Case("overlay-fg-fully-transparent", "overlay: a fully transparent cut-out: its samples are "
+         "counted skips naming it", _build(_transparent_foreground), Succeeds(),
+         _skipped_per_sample("blob.png", "is fully transparent", 2 * PER_PAIR, "fg", "blob.png")),
     Case("overlay-depth-map-missing", "overlay: --depth exact, a background without a depth map",
          _build(_no_depth_map, depth=True), Succeeds(),
          _skipped_at_scan("b.jpg", r"has no depth map b\.png in --bg-depth-root", backgrounds=1)),

@@ -15,6 +15,7 @@ import io
 import json
 import re
 
+import numpy as np
 from PIL import Image
 
 from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
@@ -73,6 +74,24 @@ def _mask_other_size(tree) -> None:
     (tree.root / tree.rows[0][3]).write_bytes(buffer.getvalue())
 
 
+def _mask_values(line: int, values):
+    """Row ``line``'s mask rewritten as a grey JPEG (quality 50, as published) of
+    ``values(size)``."""
+    def damage(tree) -> None:
+        path = tree.root / tree.rows[line - 1][3]
+        buffer = io.BytesIO()
+        Image.fromarray(values(Image.open(path).size[::-1]), "L").save(buffer, "JPEG", quality=50)
+        path.write_bytes(buffer.getvalue())
+    return damage
+
+
+def _zero_one(shape) -> np.ndarray:
+    """A 0/1 label map: the left half 1."""
+    values = np.zeros(shape, np.uint8)
+    values[:, : shape[1] // 2] = 1
+    return values
+
+
 def _overlay_truncated(tree) -> None:
     path = tree.root / tree.rows[2][2]
     path.write_bytes(path.read_bytes()[:-40])
@@ -84,6 +103,19 @@ def _bad_sidecar(tree) -> None:
 
 def _no_csv(tree) -> None:
     tree.csv.unlink()
+
+
+def _linked_outside(pick):
+    """``pick(tree)`` (a path inside the tree) replaced by a symbolic link to a copy of it
+    outside the tree, in ``orig-outside/``: an absolute link, as a user would make."""
+    def damage(tree) -> None:
+        inside = pick(tree)
+        outside = tree.root.parent / "orig-outside" / inside.name
+        outside.parent.mkdir(exist_ok=True)
+        outside.write_bytes(inside.read_bytes())
+        inside.unlink()
+        inside.symlink_to(outside)
+    return damage
 
 
 # Checks -----------------------------------------------------------------------------------
@@ -119,6 +151,15 @@ def _skipped_sample(line: int, pattern: str):
     return check
 
 
+def _outside_not_read(env: Env, run: Run) -> None:
+    """The row whose mask links outside --data-dir is a counted skip naming the file, and
+    no shard holds the linked file's bytes."""
+    _skipped_sample(1, r"mask/1\.jpg: is a symbolic link .*resolves outside --data-dir")(env, run)
+    linked = (env.tmp / "orig-outside" / "1.jpg").read_bytes()
+    assert all(row["mask"]["bytes"] != linked for row in _out(env).rows())
+    assert "orig-outside" not in json.dumps(_out(env).events())
+
+
 def _meta_from_names(env: Env, run: Run) -> None:
     _listed({"mattehub_meta.jsonl": r"line 2 is not a mattehub meta record"}, 3)(env, run)
     assert [r["meta"]["scale"] for r in _out(env).rows()] == [1.0, 1.0, 1.0]  # k = 1, 2, 3
@@ -136,12 +177,28 @@ CASES: list[Case] = [
     Case("overlay-original-mask-other-size", "overlay-depth original: a mask of another size "
          "than its overlay skips the row's sample", _build(_mask_other_size), Succeeds(),
          _skipped_sample(1, r"mask/1\.jpg: is 17x16 but its overlay")),
+    Case("overlay-original-mask-all-zero", "overlay-depth original: an all-zero mask under its "
+         "overlay skips the row's sample, naming the mask", _build(_mask_values(1, lambda shape: np.zeros(shape, np.uint8))),
+         Succeeds(), _skipped_sample(1, r"mask/1\.jpg: is an empty mask: no pixel reaches 128")),
+    Case("overlay-original-mask-zero-one", "overlay-depth original: a 0/1-valued mask (empty "
+         "once binarised at 128) skips the row's sample, naming the mask",
+         _build(_mask_values(2, _zero_one)), Succeeds(),
+         _skipped_sample(2, r"mask/2\.jpg: is an empty mask: no pixel reaches 128")),
     Case("overlay-original-overlay-truncated", "overlay-depth original: a truncated overlay JPEG "
          "skips the row's sample", _build(_overlay_truncated), Succeeds(),
          _skipped_sample(3, r"overlay/3\.jpg: is a truncated JPEG")),
     Case("overlay-original-bad-sidecar", "overlay-depth original: a damaged mattehub_meta.jsonl "
          "is named and ignored (meta from the file names)", _build(_bad_sidecar), Succeeds(),
          _meta_from_names),
+    Case("overlay-original-file-linked-outside", "overlay-depth original: a mask file that is "
+         "a symbolic link out of --data-dir is not read: counted skip naming it",
+         _build(_linked_outside(lambda tree: tree.root / tree.rows[0][3])), Succeeds(),
+         _outside_not_read),
+    Case("overlay-original-csv-linked-outside", "overlay-depth original: a label_data.csv "
+         "linked from outside --data-dir is refused with a clear error",
+         _build(_linked_outside(lambda tree: tree.csv)),
+         Fails(r"label_data\.csv: is a symbolic link .*resolves outside --data-dir"),
+         _sources_untouched),
     Case("overlay-original-no-csv", "overlay-depth original: no label_data.csv: a clear error "
          "saying what was expected", _build(_no_csv),
          Fails(r"has no label_data\.csv.*expected label_data\.csv"), _sources_untouched),

@@ -118,6 +118,32 @@ def _every_segm_cut(tree) -> None:
         path.write_bytes(path.read_bytes()[:300])
 
 
+def _info_values(**changes):
+    """Clip 2's ``_info.mat`` again (as SURREAL writes it, compressed) with ``changes``
+    replacing some of its values."""
+    def damage(tree) -> None:
+        from surreal_tree import info_dict
+
+        values = dict(info_dict(3, 1, "01_01", 2), **changes)
+        scipy.io.savemat(tree.clips[BAD].path("info"), values, do_compression=True)
+    return damage
+
+
+def _complex_depth(tree) -> None:
+    """Clip 2's ``_depth.mat`` with complex depths (the real part is the true depth)."""
+    from surreal_tree import clip_arrays
+
+    depths = clip_arrays(3, 1)[2]
+    scipy.io.savemat(tree.clips[BAD].path("depth"),
+                     {f"depth_{t + 1}": depths[t] + 1j for t in range(3)}, do_compression=True)
+
+
+def _cell(*items) -> np.ndarray:
+    cell = np.empty((1, len(items)), dtype=object)
+    cell[0, :] = items
+    return cell
+
+
 def _junk_backgrounds(tree) -> None:
     (tree.bg_root / "readme.txt").write_text("backgrounds from somewhere\n")
     (tree.bg_root / "notes.jpg").write_text("not an image")
@@ -220,6 +246,47 @@ def _clip_skipped(suffix: str, reason: str, at_scan: bool = True):
     return check
 
 
+def _info_nulled(*keys: str, reason: str):
+    """The clip is built; in its samples the ``_info.mat`` values ``keys`` are null (never
+    numbers read from another shape or type), each with one counted bad_input event per
+    sample naming the file, the key and ``reason``; the other values and clip are intact."""
+    def check(env: Env, run: Run) -> None:
+        from surreal_tree import info_dict
+
+        _clean(run)
+        rows = _out(env).rows()
+        assert len(rows) == 6 and _out(env).summary()["skipped_samples"] == 0
+        good = info_dict(3, 1, "01_01", 2)
+        for row in rows:
+            meta, bad = row["meta"], row["meta"]["clip"] == BAD
+            assert meta["info_available"] is True
+            for key in ("gender", "camLoc", "camDist", "zrot", "pose", "shape", "joints2D",
+                        "joints3D"):
+                assert (meta[key] is None) == (bad and key in keys), (key, meta[key])
+            if bad and "shape" not in keys:
+                assert meta["shape"] == good["shape"][:, meta["frame"]].astype(float).tolist()
+        events = [e for e in _out(env).events() if e["kind"] == "bad_input"]
+        assert len(events) == 3 * len(keys), events
+        for key in keys:
+            mine = [e for e in events if e["reason"].startswith(f"{key} ")]
+            assert len(mine) == 3 and all(e["path"] == f"{BAD}_info.mat" for e in mine), events
+            assert all(reason in e["reason"] and "null" in e["reason"] for e in mine), mine
+        assert _out(env).summary()["event_counts"]["bad_input"] == 3 * len(keys)
+    return check
+
+
+def _no_numpy_warnings(run):
+    """``run`` with numpy's ComplexWarning (a complex value cast to real, its imaginary
+    part dropped) raised as an error: the value must be refused before any cast."""
+    def wrapped(env: Env) -> Run:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            return run(env)
+    return wrapped
+
+
 def _backgrounds_listed(env: Env, run: Run) -> None:
     _clean(run)
     skipped = {s["path"]: s["reason"] for s in _out(env).record()["sources"]["skipped_inputs"]}
@@ -288,6 +355,32 @@ CASES: list[Case] = [
          _build(_cut("video", 0.8)), Succeeds(), _clip_skipped(".mp4", "cannot be opened as a video")),
     Case("surreal-mp4-truncated-after-index", "surreal: truncated mp4 (index intact): counted skip",
          _build(_faststart_cut), Succeeds(), _clip_skipped(".mp4", "", at_scan=False)),
+    Case("surreal-info-values-other-shape", "surreal: _info.mat pose T x 72, joints2D 24 x 2 x T "
+         "are null with an event, not reshaped into wrong numbers",
+         _build(_info_values(pose=np.zeros((3, 72), np.float32),
+                             joints2D=np.zeros((24, 2, 3)))),
+         Succeeds(), _info_nulled("pose", "joints2D", reason="has shape")),
+    Case("surreal-info-scalars-not-finite", "surreal: _info.mat scalars NaN / inf: null, counted",
+         _build(_info_values(camDist=np.array([[np.nan]]), zrot=np.full((3, 1), np.inf))),
+         Succeeds(), _info_nulled("camDist", "zrot", reason="NaN or infinite")),
+    Case("surreal-info-gender-beyond-int32", "surreal: _info.mat gender too large for int32 or "
+         "not whole: null, counted",
+         _build(_info_values(gender=np.array([[2.0 ** 40, 0.5, -2.0 ** 35]]))),
+         Succeeds(), _info_nulled("gender", reason="not a whole number that fits int32")),
+    Case("surreal-info-text-struct-cell", "surreal: _info.mat text, struct and cell-array values: "
+         "null, counted",
+         _build(_info_values(gender="male", camDist={"value": 5.0},
+                             zrot=_cell(np.array([[0.1]]), np.array([[0.2]]), np.array([[0.3]])))),
+         Succeeds(), _info_nulled("gender", "camDist", "zrot", reason="not real numbers")),
+    Case("surreal-info-complex-values", "surreal: complex _info.mat values: null, counted, no "
+         "imaginary part dropped",
+         _no_numpy_warnings(_build(_info_values(pose=np.full((72, 3), 1 + 2j),
+                                                camDist=np.array([[5 + 1j]])))),
+         Succeeds(), _info_nulled("pose", "camDist", reason="complex numbers")),
+    Case("surreal-depth-complex-values", "surreal: complex _depth.mat values: clip kept without "
+         "depth, counted, no imaginary part dropped",
+         _no_numpy_warnings(_build(_complex_depth)), Succeeds(),
+         _missing("depth", damaged="2-D array of real numbers", in_record=False)),
     Case("surreal-bg-root-non-images", "surreal: non-image and unreadable files in --bg-root listed",
          _build(_junk_backgrounds, "--num-bgs", "4"), Succeeds(), _backgrounds_listed),
     Case("surreal-bg-truncated-data", "surreal: unreadable background data: counted skip",

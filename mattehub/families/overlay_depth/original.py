@@ -3,8 +3,9 @@
 
 Every member passes the gate's pass-through check (complete, a readable image header, as
 for release members); the mask must have its overlay's size, the depth may have any (the
-published depth maps' size was the model's business). Nothing is converted: a colour-stored
-mask stays as published. A row whose files fail is a counted skip naming the csv line.
+published depth maps' size was the model's business), and the mask must hold a pixel
+>= 128 (an all-zero or 0/1 mask under a visible overlay is refused). Nothing is converted: a
+colour-stored mask stays as published. A row whose files fail is a counted skip naming the csv line.
 Meta comes from the file names under the original's numbering, or from the sidecar an
 export wrote (``sidecar.py``).
 """
@@ -22,6 +23,7 @@ from mattehub.families.overlay_depth.original_sources import (UPSTREAM_SCALES, O
                                                                parse_position)
 from mattehub.recipes.outcomes import read_outcome
 from mattehub.families.overlay_depth.meta import DEPTH_KINDS, empty_meta
+from mattehub.families.overlay_depth.sources import MASK_FIX, empty_mask
 
 TASK_ROWS = 16
 """Rows per build task: enough to amortise sending work to a process, small in memory."""
@@ -36,6 +38,15 @@ def _line_of(name: str) -> int:
 def _ext(path: str) -> str:
     suffix = Path(path).suffix.lower().lstrip(".")
     return "jpg" if suffix in ("jpg", "jpeg", "") else suffix
+
+
+def _check_mask(data: bytes, name: str) -> None:
+    """Refuse a mask with no foreground pixel (all zero, or a 0/1 label map): stored, it
+    would say there is nothing under a visible cut-out. Its bytes are not converted (the
+    reader passes files through), so a 0/1 mask is refused rather than scaled."""
+    problem = empty_mask(gate.decode_matte(data, name, keep_lossy=True).array)
+    if problem:
+        raise SourceError(name, problem, MASK_FIX)
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,7 @@ class OriginalSource:
             raise SourceError(row.mask, f"is {mask_size[0]}x{mask_size[1]} but its overlay "
                                         f"{row.overlay} is {size[0]}x{size[1]}",
                               "a mask must have its overlay's size")
+        _check_mask(blobs["mask"], row.mask)
         gate.image_header(blobs["bg"], row.bg)
         if self.with_depth:
             gate.image_header(blobs["depth"], row.depth)

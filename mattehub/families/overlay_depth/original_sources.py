@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+
+from fsspec.implementations.local import LocalFileSystem
 
 from mattehub.inputs import remote
 from mattehub.core.errors import SourceError
@@ -73,6 +76,9 @@ class OriginalScan:
     """What joins a csv path to a tree member name: the csv's folder inside the tree."""
     carried: dict[int, dict] = field(default_factory=dict)
     """csv line -> meta carried by an export's ``mattehub_meta.jsonl`` (empty without one)."""
+    real_root: str | None = None
+    """The local folder's real path (symbolic links resolved), None for archives and remote
+    folders: what every file read must resolve inside (see ``check_inside``)."""
 
     def member(self, path: str) -> str:
         """The tree member name of csv path ``path``."""
@@ -80,10 +86,33 @@ class OriginalScan:
 
     def read(self, row: Row) -> dict[str, bytes]:
         """Column -> stored bytes of ``row``'s files (no ``depth`` key when it has none),
-        fetched together."""
+        fetched together; SourceError naming a file that resolves outside the data folder."""
         columns = [name for name, path in row.paths().items() if path]
+        for name in columns:
+            check_inside(self.real_root, self.member(row.paths()[name]))
         data = self.tree.read_many([self.member(row.paths()[name]) for name in columns])
         return dict(zip(columns, data))
+
+
+def local_root(tree: Tree) -> str | None:
+    """The real path of a local folder tree; None for an archive (its members are read in
+    place, never followed) or a remote folder."""
+    if isinstance(tree, FolderTree) and isinstance(tree.fs, LocalFileSystem):
+        return os.path.realpath(tree.root)
+    return None
+
+
+def check_inside(real_root: str | None, member: str) -> None:
+    """Refuse member ``member`` of a local folder when it, or a folder on its way, is a
+    symbolic link resolving outside the folder: ``--data-dir`` bounds what a build reads
+    (the target is not named: it is a local path)."""
+    if real_root is None:
+        return
+    real = os.path.realpath(os.path.join(real_root, member))
+    if not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise SourceError(member, "is a symbolic link (or inside a linked folder) that resolves "
+                                  "outside --data-dir; mattehub reads only files inside it",
+                          "copy the file into the data folder instead of linking it")
 
 
 def open_original(data_dir: str) -> OriginalScan:
@@ -96,8 +125,8 @@ def open_original(data_dir: str) -> OriginalScan:
     """
     data_dir = str(data_dir).rstrip("/")
     tree = open_tree(data_dir, ARCHIVE)
-    names = tree.names()
-    data, csv_name, prefix = _find_csv(data_dir, tree, names)
+    names, real_root = tree.names(), local_root(tree)
+    data, csv_name, prefix = _find_csv(data_dir, tree, names, real_root)
     location = public_name(tree.location)
     rows, skipped = parse_rows(data, csv_name)
     prefix = _resolve_prefix(rows, set(names), prefix)
@@ -106,15 +135,20 @@ def open_original(data_dir: str) -> OriginalScan:
     if not rows:
         raise SourceError(data_dir, f"{csv_name} has no usable row ({len(skipped)} skipped)"
                           + skip_lines(skipped), ORIGIN)
-    carried, problem = _carried_meta(tree, names, csv_name)
+    carried, problem = _carried_meta(tree, names, csv_name, real_root)
     skipped += [Skip(csv_name[: -len(CSV_NAME)] + SIDECAR, problem)] if problem else []
-    return OriginalScan(tree, location, csv_name, rows, skipped, prefix, carried)
+    return OriginalScan(tree, location, csv_name, rows, skipped, prefix, carried, real_root)
 
 
-def _carried_meta(tree: Tree, names: list[str], csv_name: str) -> tuple[dict[int, dict], str | None]:
+def _carried_meta(tree: Tree, names: list[str], csv_name: str,
+                  real_root: str | None) -> tuple[dict[int, dict], str | None]:
     """The export sidecar beside the csv (a tree member, or a file beside the zip)."""
     member = csv_name[: -len(CSV_NAME)] + SIDECAR
     if member in names:
+        try:
+            check_inside(real_root, member)
+        except SourceError as exc:
+            return {}, exc.problem
         return parse_sidecar(tree.read_many([member])[0])
     if isinstance(tree, ArchiveTree) and "/" in tree.location:
         beside = f"{tree.location.rsplit('/', 1)[0]}/{SIDECAR}"
@@ -124,9 +158,11 @@ def _carried_meta(tree: Tree, names: list[str], csv_name: str) -> tuple[dict[int
     return {}, None
 
 
-def _find_csv(data_dir: str, tree: Tree, names: list[str]) -> tuple[bytes, str, str]:
+def _find_csv(data_dir: str, tree: Tree, names: list[str],
+              real_root: str | None) -> tuple[bytes, str, str]:
     """(csv bytes, csv name, member prefix): beside the zip first, then a tree member at the
-    root, then one folder down (exactly one such)."""
+    root, then one folder down (exactly one such); a csv linked from outside a local
+    folder is refused like any other file."""
     if isinstance(tree, ArchiveTree):
         beside = f"{tree.location.rsplit('/', 1)[0]}/{CSV_NAME}" if "/" in tree.location \
             else CSV_NAME
@@ -134,6 +170,7 @@ def _find_csv(data_dir: str, tree: Tree, names: list[str]) -> tuple[bytes, str, 
         if remote.exists(fs, beside):
             return remote.read(fs, beside), CSV_NAME, ""
     if CSV_NAME in names:
+        check_inside(real_root, CSV_NAME)
         return tree.read_many([CSV_NAME])[0], CSV_NAME, ""
     nested = sorted(name for name in names
                     if name.count("/") == 1 and name.endswith("/" + CSV_NAME))
@@ -143,6 +180,7 @@ def _find_csv(data_dir: str, tree: Tree, names: list[str]) -> tuple[bytes, str, 
                           "keep one, or pass the folder holding it as --data-dir")
     if not nested:
         raise SourceError(data_dir, f"has no {CSV_NAME}", ORIGIN)
+    check_inside(real_root, nested[0])
     return tree.read_many(nested)[0], nested[0], nested[0][: -len(CSV_NAME)]
 
 

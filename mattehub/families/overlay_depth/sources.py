@@ -134,14 +134,21 @@ def _foreground(fg_root: Path, rel: str, mask_root: Path | None, masks: dict[str
 
 def load_foreground(fg_root: Path, mask_root: Path | None, fg: Foreground) -> Layer:
     """Decode a foreground and its matte through the gate. The mask is the mask file
-    binarised at MASK_THRESHOLD, else alpha > 0; without an alpha channel the mask is also
-    the compositing weight (a hard cut-out)."""
+    binarised at MASK_THRESHOLD (see ``binary_mask``), else alpha > 0; without an alpha
+    channel the mask is also the compositing weight (a hard cut-out). SourceError naming
+    the file when cut-out and mask cannot make a visible sample (``check_cut_out``)."""
     bgr, alpha, note = gate.decode_rgba(gate.read_file(fg_root / fg.path), fg.path)
     notes = [note] if note else []
+    if alpha is not None and not alpha.any():
+        raise SourceError(fg.path, "is fully transparent (alpha 0 everywhere): there is no "
+                                   "cut-out to paste", "give the foreground its alpha channel")
     if fg.mask is not None:
         matte = gate.decode_matte(gate.read_file(mask_root / fg.mask), fg.mask, fg.size, keep_lossy=True)
         notes += [matte.note] if matte.note else []
-        mask = matte.array >= MASK_THRESHOLD
+        mask, scaled = binary_mask(matte.array, fg.mask)
+        notes += [scaled] if scaled else []
+        if alpha is not None:
+            check_cover(mask, alpha, fg.mask, fg.path)
     elif alpha is not None:
         mask = alpha > 0
     else:
@@ -149,6 +156,45 @@ def load_foreground(fg_root: Path, mask_root: Path | None, fg: Foreground) -> La
     if alpha is None:
         alpha = mask.astype(np.uint8) * 255
     return Layer(bgr, alpha, mask, tuple(notes))
+
+
+def binary_mask(array: np.ndarray, name: str | Path) -> tuple[np.ndarray, str | None]:
+    """A mask file's pixels as a bool foreground (>= MASK_THRESHOLD), and a note when it was
+    normalised: a mask holding only 0 and 1 (a 0/1 label map, which the threshold would
+    read as empty) is scaled to 0/255 first. SourceError naming the file when no pixel is
+    foreground: an empty mask would store an all-zero mask under a visible cut-out."""
+    if array.max() == 1:
+        return array > 0, f"mask file {name} holds only 0 and 1: scaled to 0/255"
+    problem = empty_mask(array)
+    if problem:
+        raise SourceError(name, problem, MASK_FIX)
+    return array >= MASK_THRESHOLD, None
+
+
+MASK_FIX = "masks are 0/255 (foreground 255)"
+
+
+def empty_mask(array: np.ndarray) -> str | None:
+    """Why a decoded mask has no foreground pixel (None when it has one)."""
+    highest = int(array.max())
+    if highest >= MASK_THRESHOLD:
+        return None
+    return f"is an empty mask: no pixel reaches {MASK_THRESHOLD} (its highest value is {highest})"
+
+
+MIN_COVER = 0.5
+"""The share of a cut-out's visible pixels (alpha > 0) its mask file must cover."""
+
+
+def check_cover(mask: np.ndarray, alpha: np.ndarray, mask_name: str, fg_name: str) -> None:
+    """Refuse a mask file that misses most of its cut-out: it belongs to another
+    foreground, or is shifted or inverted, and would label the pasted pixels wrongly."""
+    visible = alpha > 0
+    cover = np.count_nonzero(mask & visible) / np.count_nonzero(visible)
+    if cover < MIN_COVER:
+        raise SourceError(mask_name, f"covers {cover:.0%} of the visible pixels of its cut-out "
+                                     f"{fg_name} (at least {MIN_COVER:.0%} needed): it does not "
+                                     "match the cut-out", "check that the mask belongs to it")
 
 
 def depth_files(depth_root: Path, backgrounds: list[Background]) -> tuple[dict[str, str], list[Skip]]:

@@ -80,6 +80,8 @@ def compose(opts: Any, clip: SurrealClip, number: int, frame: int, arrays: ClipA
     depth_ok = arrays.depth is not None and frame in arrays.depth
     bg, k, bg_data, bg_pixels = drawn.background, drawn.k, drawn.data, drawn.pixels
     events += optional_events(root, clip, arrays, depth_ok)
+    info, unusable = frame_values(arrays.info, frame)
+    events += info_events(root, clip, unusable)
     geo = geometry(opts.layout, clip.size, (bg_pixels.shape[1], bg_pixels.shape[0]), opts.bg_size)
     labels = scale_frame(arrays.labels[frame], geo, exact=True)
     alpha = cv2.compare(labels, 0, cv2.CMP_GT)  # 255 where label > 0, else 0
@@ -94,7 +96,7 @@ def compose(opts: Any, clip: SurrealClip, number: int, frame: int, arrays: ClipA
             "background_crop": list(geo.bg_crop), "layout": opts.layout,
             "width": geo.canvas[0], "height": geo.canvas[1], "frame_scale": geo.frame_scale,
             "frame_box": list(geo.frame_box), "depth_available": depth_ok,
-            "info_available": arrays.info is not None, **frame_values(arrays.info, frame)}
+            "info_available": arrays.info is not None, **info}
     layers = {"alpha": alpha, "fg": fg, "depth": scale_frame(mm, geo, exact=True),
               "segmentation": labels}
     return Composite(background, bg_data if passthrough else None, layers,
@@ -129,3 +131,12 @@ def optional_events(root: Path, clip: SurrealClip, arrays: ClipArrays, depth_ok:
             events.append({"kind": "missing_input", "path": str(path),
                            "reason": f"this clip has no {SUFFIXES[kind]}: {kept}"})
     return events
+
+
+def info_events(root: Path, clip: SurrealClip, unusable: list[str]) -> list[dict]:
+    """One counted ``bad_input`` event per ``_info.mat`` value stored as null because the
+    file holds it in a form that cannot be read as its numbers (``frame_values``'s
+    reasons, each naming the key)."""
+    path = str(root / f"{clip.stem}{SUFFIXES['info']}")
+    return [{"kind": "bad_input", "path": path, "reason": f"{problem}: stored as null"}
+            for problem in unusable]
