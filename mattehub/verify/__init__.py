@@ -16,6 +16,12 @@ What is checked, per split (``_stats/<config>/<split>.json``) and per shard stat
   bytes, meta JSON);
 * **sizes**: every picture of a sample has the size of its ``image`` (image samples) or of
   its first frame (clips), and ``meta.width``/``meta.height`` say the same;
+* **folder files**: each split summary has its keys with their types, the build record it
+  came from (same fingerprint), the wids index listing every tar's size, md5 and sample
+  count as the stats record them (and the tars have that md5), the preview sheet; the folder
+  index ``_stats/index.json`` declares exactly the finished splits, and both dataset cards
+  are the text the card writer makes from the summaries (only the folder's name may differ:
+  the folder may have been moved), so a deleted, damaged or replaced file is named;
 * **mattes**: where a sample has ``alpha`` and ``instance_alphas``,
   ``|alpha - min(255, sum(instance_alphas))| <= n`` at every pixel for n instances. The
   stored mattes are quantised separately (i-him) so the sum may be off by up to one level
@@ -26,7 +32,8 @@ Shards are read one at a time (Parquet: one row group at a time), and damaged fi
 problem lines naming the shard file (and row, key and field), never a traceback. Rows are
 numbered from 0 within their shard file.
 
-The package splits the work: ``records`` checks the stats records, ``files`` one shard's
+The package splits the work: ``records`` checks the stats records, ``folder_files`` the
+files beside the shards, ``files`` one shard's
 files and keys, ``reading`` reads shard files row by row, ``samples`` checks each sample, and
 ``report`` collects the problem lines.
 """
@@ -39,7 +46,9 @@ from tqdm.auto import tqdm
 from mattehub.core.errors import BuildError
 from mattehub.output.layout import STATS_DIR, OutputLayout
 from mattehub.verify.files import check_shard
-from mattehub.verify.records import check_records, check_unrecorded, find_splits, shard_files
+from mattehub.verify.folder_files import check_folder_files, check_split_files, summary_problems
+from mattehub.verify.records import (Split, check_records, check_unrecorded, find_splits,
+                                     shard_files)
 from mattehub.verify.report import VerifyReport
 
 __all__ = ["VerifyReport", "verify_folder"]
@@ -52,9 +61,15 @@ def verify_folder(root: str | Path, progress: bool = True) -> VerifyReport:
     splits = find_splits(layout, report)
     if not splits and report.ok:
         report.problems.append(f"{STATS_DIR}/: holds no split summary or shard stats (nothing to verify)")
+    sound = _check_summaries(layout, splits, report)
     for split in splits:
         where = layout.relative(layout.split_summary(split.config, split.name))
         _guarded(report, where, check_records, layout, split, report)
+        if split.summary is not None:
+            _guarded(report, where, check_split_files, layout, split, report)
+    if sound:
+        _guarded(report, STATS_DIR, check_folder_files, layout,
+                 [split.summary for split in splits if split.summary is not None], report)
     jobs = sum(len(shard_files(stats)) for split in splits for stats in split.stats.values())
     with tqdm(total=jobs, unit="shard", desc="verify", disable=not progress) as bar:
         for split in splits:
@@ -64,6 +79,25 @@ def verify_folder(root: str | Path, progress: bool = True) -> VerifyReport:
                 _guarded(report, where, check_shard, layout, split, number, report, bar)
     check_unrecorded(layout, splits, report)
     return report
+
+
+def _check_summaries(layout: OutputLayout, splits: list[Split], report: VerifyReport) -> bool:
+    """Report every split summary missing a key or holding one of the wrong type, and check
+    it no further (its split counts as unfinished); whether all were sound (the folder index
+    and cards are made from them, so they are checked only then)."""
+    sound = True
+    for split in splits:
+        path = layout.split_summary(split.config, split.name)
+        if split.summary is None:
+            sound = sound and not path.exists()   # unreadable JSON: reported already
+            continue
+        problems = summary_problems(split.summary, split)
+        if problems:
+            for problem in problems:
+                report.add(f"{layout.relative(path)}: {problem} (a damaged split summary); "
+                           "re-run the build of the split")
+            split.summary, sound = None, False
+    return sound
 
 
 def _guarded(report: VerifyReport, where: str, check, *args) -> None:

@@ -20,7 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mattehub.output.layout import OutputLayout
+from mattehub.build.finalize import wids_index
 from mattehub.build.sequence import file_digests
+from mattehub.output.card import write_card
 from mattehub.verify import verify_folder
 
 from .harness import Case, Env, Fails, Run, Succeeds
@@ -43,8 +45,9 @@ def built_copy(env: Env) -> Path:
 
 
 def record_rewrite(out: Path, rel: str) -> None:
-    """Update the stats (and split summary) of the rewritten shard ``rel`` (a path relative
-    to ``out``, e.g. ``wds/i-him/train-000001.tar``) so that they agree with it."""
+    """Update the stats, split summary, wids index and cards of the rewritten shard ``rel``
+    (a path relative to ``out``, e.g. ``wds/i-him/train-000001.tar``) so that they agree
+    with it."""
     layout = OutputLayout(out)
     config, (split, number) = Path(rel).parent.name, Path(rel).stem.rsplit("-", 1)
     stats_path = layout.shard_stats(config, split, int(number))
@@ -56,7 +59,14 @@ def record_rewrite(out: Path, rel: str) -> None:
     summary_path = layout.split_summary(config, split)
     summary = json.loads(summary_path.read_text())
     summary["num_bytes"][fmt] += stats["files"][fmt]["bytes"] - old
+    summary["sha256"][fmt][int(number)] = stats["files"][fmt]["sha256"]
     summary_path.write_text(json.dumps(summary))
+    if fmt == "webdataset":
+        all_stats = [json.loads(layout.shard_stats(config, split, n).read_text())
+                     for n in range(summary["shards"])]
+        layout.wids_index(config, split).write_text(
+            json.dumps(wids_index(layout, config, split, all_stats)))
+    write_card(layout)
 
 
 def _verify(damage):
@@ -147,6 +157,50 @@ def damage_stats(out: Path) -> None:
     (OutputLayout(out).shard_stats("i-him", "train", 1)).write_text('{"files": [], "samples": "x"')
 
 
+def _delete(rel: str):
+    """Damage: delete the file ``rel`` of the folder."""
+    def damage(out: Path) -> None:
+        (out / rel).unlink()
+    return damage
+
+
+def _edit_json(rel: str, edit):
+    """Damage: ``edit(data)`` the JSON file ``rel`` in place (it returns the new data)."""
+    def damage(out: Path) -> None:
+        path = out / rel
+        path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    return damage
+
+
+def _without(key: str):
+    return lambda data: {k: v for k, v in data.items() if k != key}
+
+
+def _index_of_wrong_types(index: dict) -> dict:
+    return {config: {"splits": ",".join(entry["splits"]), "formats": 2}
+            for config, entry in index.items()}
+
+
+def _wrong_md5(index: dict) -> dict:
+    index["shardlist"][1]["md5sum"] = "0" * 32
+    return index
+
+
+def replace_wds_card(out: Path) -> None:
+    """Another card in place of ``wds/README.md`` (what a second output written into ``wds/``
+    leaves): here the Parquet card, declaring ``i-him`` and its Parquet files."""
+    shutil.copy(out / "README.md", out / "wds" / "README.md")
+
+
+def _push_dry_run(damage):
+    """damage(out), then ``mattehub push OUT owner/name --dry-run`` (runs verify first)."""
+    def run(env: Env) -> Run:
+        out = built_copy(env)
+        damage(out)
+        return env.cli("push", out, "someone/i-him", "--dry-run", "--no-progress")
+    return run
+
+
 def _not_mattehub(env: Env) -> Run:
     folder = env.tmp / "plain"
     (folder / "i-him").mkdir(parents=True)
@@ -233,6 +287,54 @@ CASES: list[Case] = [
          _reports(r"^_stats/i-him/train-000001\.json: not readable JSON",
                   rf"^{PARQUET_1}: not recorded in any shard stats",
                   rf"^{TAR_1}: not recorded in any shard stats", only=True)),
+    Case("verify-deleted-folder-index", "19.4: a deleted _stats/index.json (loaders find the "
+         "configs there)", _verify(_delete("_stats/index.json")), Succeeds(),
+         _reports(r"^_stats/index\.json: missing \(loaders find", only=True)),
+    Case("verify-folder-index-wrong-types", "19.4: _stats/index.json with a string for the "
+         "splits and a number for the formats",
+         _verify(_edit_json("_stats/index.json", _index_of_wrong_types)), Succeeds(),
+         _reports(r"^_stats/index\.json: declares i-him: train, the split summaries i-him: "
+                  r"\['train'\]", only=True)),
+    Case("verify-summary-without-features", "19.4: a split summary without `features` (the "
+         "card and every loader read them)",
+         _verify(_edit_json("_stats/i-him/train.json", _without("features"))), Succeeds(),
+         _reports(r"^_stats/i-him/train\.json: features: missing \(a damaged split summary\)",
+                  only=True)),
+    Case("verify-summary-wrong-types", "19.4: a split summary whose num_examples is text",
+         _verify(_edit_json("_stats/i-him/train.json",
+                            lambda data: data | {"num_examples": "12"})), Succeeds(),
+         _reports(r"^_stats/i-him/train\.json: num_examples: is str, not int", only=True)),
+    Case("verify-deleted-wids-index", "19.4: a deleted wids index",
+         _verify(_delete("wds/i-him/train.index.json")), Succeeds(),
+         _reports(r"^wds/i-him/train\.index\.json: missing \(the wids index", only=True)),
+    Case("verify-wids-index-wrong-md5", "19.4: a wids index listing a wrong md5",
+         _verify(_edit_json("wds/i-him/train.index.json", _wrong_md5)), Succeeds(),
+         _reports(r"^wds/i-him/train\.index\.json: does not list the tars as their shard stats "
+                  r"record them \(train-000001\.tar: md5sum differ\)", only=True)),
+    Case("verify-deleted-preview", "19.4: a deleted preview sheet",
+         _verify(_delete("preview/i-him/train.png")), Succeeds(),
+         _reports(r"^preview/i-him/train\.png: missing \(the preview sheet of i-him/train\)",
+                  only=True)),
+    Case("verify-damaged-preview", "19.4: a preview sheet that is not a PNG any more",
+         _verify(truncate("preview/i-him/train.png")), Succeeds(),
+         _reports(r"^preview/i-him/train\.png: not a readable PNG", only=True)),
+    Case("verify-deleted-build-record", "19.4: a deleted build record",
+         _verify(_delete("_stats/i-him/train.build.json")), Succeeds(),
+         _reports(r"^_stats/i-him/train\.build\.json: missing \(the build record", only=True)),
+    Case("verify-replaced-wds-card", "19.4: wds/README.md replaced by another card",
+         _verify(replace_wds_card), Succeeds(),
+         _reports(r"^wds/README\.md: is not the card the split summaries make", only=True)),
+    Case("verify-deleted-card", "19.4: a deleted README.md", _verify(_delete("README.md")),
+         Succeeds(), _reports(r"^README\.md: missing \(the dataset card of the parquet shards",
+                              only=True)),
+    Case("push-dry-run-refuses-wrong-md5", "19.4: `push --dry-run` runs verify, so it refuses "
+         "a wids index with a wrong md5", _push_dry_run(_edit_json("wds/i-him/train.index.json",
+                                                                   _wrong_md5)),
+         Fails(r"verify found 1 problem; nothing was uploaded\n.*\n  wds/i-him/train\.index\.json: "
+               r"does not list the tars")),
+    Case("push-dry-run-refuses-replaced-card", "19.4: `push --dry-run` refuses a replaced "
+         "wds/README.md", _push_dry_run(replace_wds_card),
+         Fails(r"verify found 1 problem; nothing was uploaded\n.*\n  wds/README\.md: is not the card")),
     Case("verify-not-mattehub-folder", "verify: a folder without _stats/ is a clear error (exit 2)",
          _not_mattehub, Fails(r"plain: not a mattehub output folder \(it has no _stats/")),
 ]
