@@ -67,7 +67,7 @@ def verify_folder(root: str | Path, progress: bool = True) -> VerifyReport:
         _guarded(report, where, check_records, layout, split, report)
         if split.summary is not None:
             _guarded(report, where, check_split_files, layout, split, report)
-    if sound:
+    if sound and any(split.summary is not None for split in splits):
         _guarded(report, STATS_DIR, check_folder_files, layout,
                  [split.summary for split in splits if split.summary is not None], report)
     jobs = sum(len(shard_files(stats)) for split in splits for stats in split.stats.values())

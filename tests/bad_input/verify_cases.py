@@ -201,6 +201,26 @@ def _push_dry_run(damage):
     return run
 
 
+def _verify_partly_built(env: Env) -> Run:
+    """A planned build of which only shard 1 of 2 was built (``--shard-range 1:``)."""
+    out = env.tmp / "out"
+    assert env.cli(*env.i_him_args(out, "--shard-range", "1:", num_samples=8)).code == 0
+    return env.call(verify_folder, out, progress=False)
+
+
+def _points_to_finalize(*patterns: str):
+    """The report names the split as incomplete, says how to finish it with ``mattehub
+    finalize``, and does not advise deleting a stats file."""
+    check = _reports(*patterns, only=True)
+
+    def then(env: Env, run: Run) -> None:
+        check(env, run)
+        text = run.value.format()
+        assert f"then run `mattehub finalize {env.tmp / 'out'}`" in text, text
+        assert "delete its stats file" not in text, text
+    return then
+
+
 def _not_mattehub(env: Env) -> Run:
     folder = env.tmp / "plain"
     (folder / "i-him").mkdir(parents=True)
@@ -335,6 +355,18 @@ CASES: list[Case] = [
     Case("push-dry-run-refuses-replaced-card", "19.4: `push --dry-run` refuses a replaced "
          "wds/README.md", _push_dry_run(replace_wds_card),
          Fails(r"verify found 1 problem; nothing was uploaded\n.*\n  wds/README\.md: is not the card")),
+    Case("verify-incomplete-planned-build", "19: verify on a planned build with a range still "
+         "missing says the split is incomplete, which shards and ranges, and `mattehub finalize`",
+         _verify_partly_built, Succeeds(),
+         _points_to_finalize(r"^i-him/train: incomplete: 1 of 2 shards missing \(shards 0; "
+                             r"--index-range 0:4\); not finalised, so _stats/i-him/train\.json "
+                             r"is not written yet$")),
+    Case("verify-complete-not-finalised", "19: every shard there but no split summary: run "
+         "`mattehub finalize`, not delete a stats file",
+         _verify(_delete("_stats/i-him/train.json")), Succeeds(),
+         _reports(r"^i-him/train: all 3 shards complete but not finalised "
+                  r"\(_stats/i-him/train\.json missing\): run `mattehub finalize .*/out`$",
+                  only=True)),
     Case("verify-not-mattehub-folder", "verify: a folder without _stats/ is a clear error (exit 2)",
          _not_mattehub, Fails(r"plain: not a mattehub output folder \(it has no _stats/")),
 ]
