@@ -35,7 +35,8 @@ def add_verify_parser(commands) -> None:
                     "sha256, row count, every field decodes, sizes agree within a sample, instance "
                     "mattes consistent with alpha. Prints a report naming each problem's shard "
                     "and row; exit 1 on any problem, 0 when all is well.")
-    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+    parser.add_argument("folder", help="a folder written by `mattehub build`, or the fsspec URL "
+                                       "it was built to (memory://, s3://, file://...)")
     add_no_progress(parser)
 
 

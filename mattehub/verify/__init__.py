@@ -45,19 +45,29 @@ from tqdm.auto import tqdm
 
 from mattehub.core.errors import BuildError
 from mattehub.output.layout import STATS_DIR, OutputLayout
+from mattehub.output.target import is_url
 from mattehub.verify.files import check_shard
 from mattehub.verify.folder_files import check_folder_files, check_split_files, summary_problems
 from mattehub.verify.records import (Split, check_records, check_unrecorded, find_splits,
                                      shard_files)
+from mattehub.verify.remote import local_copy
 from mattehub.verify.report import VerifyReport
 
 __all__ = ["VerifyReport", "verify_folder"]
 
 
 def verify_folder(root: str | Path, progress: bool = True) -> VerifyReport:
-    """Check every shard of every format in the output folder ``root`` against its stats."""
-    layout = _open_layout(root)
-    report = VerifyReport(layout.root)
+    """Check every shard of every format in the output folder ``root`` (a path, or the
+    fsspec URL it was built to) against its stats, and the files beside them."""
+    if is_url(root):
+        with local_copy(str(root)) as folder:
+            return _verify(_open_layout(folder, str(root)), str(root), progress)
+    return _verify(_open_layout(root), Path(root), progress)
+
+
+def _verify(layout: OutputLayout, shown: str | Path, progress: bool) -> VerifyReport:
+    """``verify_folder`` on ``layout``, the report naming the folder ``shown``."""
+    report = VerifyReport(shown)
     splits = find_splits(layout, report)
     if not splits and report.ok:
         report.problems.append(f"{STATS_DIR}/: holds no split summary or shard stats (nothing to verify)")
@@ -109,12 +119,14 @@ def _guarded(report: VerifyReport, where: str, check, *args) -> None:
                                f"({type(exc).__name__}: {exc})")
 
 
-def _open_layout(root: str | Path) -> OutputLayout:
-    layout = OutputLayout(root)
+def _open_layout(root: str | Path, shown: str | None = None) -> OutputLayout:
+    """The layout of the folder ``root`` (named ``shown`` in errors: its URL), if it is an
+    output folder."""
+    layout, shown = OutputLayout(root), shown or root
     if not layout.root.is_dir():
-        raise BuildError(f"{layout.root}: does not exist or is not a folder; give the folder "
+        raise BuildError(f"{shown}: does not exist or is not a folder; give the folder "
                          "you passed to `mattehub build --out`")
     if not layout.stats_root().is_dir():
-        raise BuildError(f"{layout.root}: not a mattehub output folder (it has no _stats/ "
+        raise BuildError(f"{shown}: not a mattehub output folder (it has no _stats/ "
                          "folder); give the folder you passed to `mattehub build --out`")
     return layout

@@ -126,7 +126,7 @@ def report_incomplete(layout: OutputLayout, state: SplitState, summary_rel: str,
                       report: VerifyReport) -> None:
     """The line of a split whose shards are not all there (or not finalised yet), with how to
     complete it: build the missing ranges, then ``mattehub finalize``."""
-    finalize = f"`mattehub finalize {layout.root}`"
+    finalize = f"`mattehub finalize {report.root}`"
     if not state.missing:
         report.add(f"{state.config}/{state.split}: all {len(state.stats)} shards complete but "
                    f"not finalised ({summary_rel} missing): run {finalize}")
@@ -134,7 +134,7 @@ def report_incomplete(layout: OutputLayout, state: SplitState, summary_rel: str,
     label, rest = state.describe().split(": ", 1)
     report.add(f"{label}: incomplete: {rest}, so {summary_rel} is not written yet",
                f"To complete a split: build its missing shards with `mattehub build ... "
-               f"--index-range A:B --out {layout.root}` (the ranges above), then run {finalize}.")
+               f"--index-range A:B --out {report.root}` (the ranges above), then run {finalize}.")
 
 
 def _check_index_ranges(layout: OutputLayout, split: Split, report: VerifyReport) -> None:

@@ -16,7 +16,8 @@ FIX = ("To rebuild from a damaged shard: delete its stats file _stats/<config>/<
 class VerifyReport:
     """What ``verify_folder`` found: ``ok`` is True when ``problems`` is empty."""
 
-    root: Path
+    root: Path | str
+    """The folder verified, as the user named it (a path, or the URL of a remote output)."""
     problems: list[str] = field(default_factory=list)
     checked: Counter = field(default_factory=Counter)
     """How many were checked: ``split``, ``shard file`` and ``row`` (rows of every format)."""

@@ -10,6 +10,7 @@ catch it.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -80,8 +81,6 @@ def _verify(damage):
 
 def _reports(*patterns: str, only: bool = False):
     """The report is not ok and has a line matching each regex (and nothing else, if ``only``)."""
-    import re
-
     def then(env: Env, run: Run) -> None:
         report = run.value
         assert not report.ok and report.format().count("\n") >= 1, report.format()
@@ -218,6 +217,49 @@ def _points_to_finalize(*patterns: str):
         text = run.value.format()
         assert f"then run `mattehub finalize {env.tmp / 'out'}`" in text, text
         assert "delete its stats file" not in text, text
+    return then
+
+
+def _file_url(env: Env) -> Run:
+    """``mattehub verify file:///...OUT``: the local folder the URL names."""
+    return env.cli("verify", built_copy(env).as_uri(), "--no-progress")
+
+
+def memory_output(env: Env, num_samples: int = 8) -> str:
+    """A build written to a fresh ``memory://`` URL (removed after the case)."""
+    import uuid
+
+    import fsspec
+
+    url = f"memory://verify-{uuid.uuid4().hex}"
+    env.cleanups.append(lambda: fsspec.filesystem("memory").rm(url, recursive=True))
+    assert env.cli(*env.i_him_args(url, num_samples=num_samples)).code == 0
+    return url
+
+
+def _memory_url(damage=None):
+    """``verify memory://...`` of an output built there (``damage(fs, url)`` first)."""
+    def run(env: Env) -> Run:
+        import fsspec
+
+        url = memory_output(env)
+        if damage:
+            damage(fsspec.filesystem("memory"), url)
+        return env.call(verify_folder, url, progress=False)
+    return run
+
+
+def flip_remote_byte(fs, url: str) -> None:
+    path = f"{url}/i-him/train-000001.parquet"
+    data = bytearray(fs.cat_file(path))
+    data[len(data) // 2] ^= 0xFF
+    fs.pipe_file(path, bytes(data))
+
+
+def _says_url_ok(pattern: str):
+    def then(env: Env, run: Run) -> None:
+        text = run.out if run.code is not None else run.value.format()
+        assert re.search(pattern, text), text
     return then
 
 
@@ -367,6 +409,22 @@ CASES: list[Case] = [
          _reports(r"^i-him/train: all 3 shards complete but not finalised "
                   r"\(_stats/i-him/train\.json missing\): run `mattehub finalize .*/out`$",
                   only=True)),
+    Case("verify-file-url", "19: `verify file:///OUT` verifies the folder the URL names",
+         _file_url, Succeeds(), _says_url_ok(r"^file:///.*/out: OK \(1 split, 6 shard files, "
+                                            r"24 rows checked\)")),
+    Case("verify-memory-url", "19: `verify memory://OUT` reads the output through fsspec",
+         _memory_url(), Succeeds(),
+         _says_url_ok(r"^memory://verify-\w+: OK \(1 split, 4 shard files, 16 rows checked\)")),
+    Case("verify-memory-url-damaged", "19: a damaged shard of a memory:// output is named",
+         _memory_url(flip_remote_byte), Succeeds(),
+         _reports(rf"^{PARQUET_1}: sha256 is \w+, _stats/i-him/train-000001\.json records")),
+    Case("verify-missing-memory-url", "19: a memory:// URL where nothing was built",
+         lambda env: env.cli("verify", "memory://verify-nothing-here", "--no-progress"),
+         Fails(r"memory://verify-nothing-here: does not exist or holds no files")),
+    Case("verify-http-url", "19: plain HTTP cannot be listed: a clear error",
+         lambda env: env.cli("verify", "http://127.0.0.1:9/out", "--no-progress"),
+         Fails(r"http://127\.0\.0\.1:9/out: verify must list the folder's files, which plain "
+               r"HTTP cannot")),
     Case("verify-not-mattehub-folder", "verify: a folder without _stats/ is a clear error (exit 2)",
          _not_mattehub, Fails(r"plain: not a mattehub output folder \(it has no _stats/")),
 ]
