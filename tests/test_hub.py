@@ -24,6 +24,7 @@ from mattehub.build.run import BuildOptions, build
 from mattehub.cli.main import main
 from mattehub.families.video_him.standin import make_video_sources
 from mattehub.publish.hub import PushError, push_folder
+from mattehub.publish.push import check_cards
 from mattehub.families.video_him.options import VideoHimOptions
 from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.build.sequence import ShardLimits
@@ -259,11 +260,12 @@ def test_a_card_that_does_not_load_refuses_the_push(built, tmp_path, hub, token,
     card.write_text(broken, encoding="utf-8")
     code, _, err = push(capfd, out, REPO)
     assert code == 2 and "Traceback" not in err
-    assert "the dataset cards do not load as declared" in err
-    assert "README.md: config i-him does not load" in err
-    assert ("No (supported) data files found" if damage == "data files"
-            else "column names don't match") in err
+    assert "verify found 1 problem" in err and "README.md: is not the card the split" in err
     assert hub.calls == []
+    problems, _ = check_cards(out)   # the load check behind verify says why it fails
+    assert any(p.startswith("README.md: config i-him does not load") and (
+        "No (supported) data files found" if damage == "data files"
+        else "column names don't match") in p for p in problems), problems
 
 
 def test_a_stale_card_refuses_the_push(built, tmp_path, no_network, capfd):
@@ -271,9 +273,12 @@ def test_a_stale_card_refuses_the_push(built, tmp_path, no_network, capfd):
     card = out / "wds" / "README.md"
     card.write_text(card.read_text(encoding="utf-8").replace("i-him-wds", "other-wds"), encoding="utf-8")
     code, _, err = push(capfd, out, REPO, "--dry-run")
-    assert code == 2
-    assert "wds/README.md: does not declare config i-him-wds" in err
-    assert "wds/README.md: declares config other-wds whose split summaries are missing" in err
+    assert code == 2 and "wds/README.md: is not the card the split summaries make" in err
+    problems, _ = check_cards(out)   # the declared configs, checked behind verify
+    assert "wds/README.md: does not declare config i-him-wds (the card is stale: re-run " \
+           "`mattehub build` or `mattehub stats` to rewrite it)" in problems
+    assert "wds/README.md: declares config other-wds whose split summaries are missing " \
+           "(the card is stale)" in problems
 
 
 def test_push_refuses_a_folder_without_card(tmp_path):

@@ -33,9 +33,12 @@ def add_verify_parser(commands) -> None:
         "verify", help="check every shard of an output folder against its stats (exit 1 on any problem)",
         description="Check every shard of a mattehub output folder against its stats: present, "
                     "sha256, row count, every field decodes, sizes agree within a sample, instance "
-                    "mattes consistent with alpha. Prints a report naming each problem's shard "
-                    "and row; exit 1 on any problem, 0 when all is well.")
-    parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
+                    "mattes consistent with alpha; and the files beside them: split summaries, "
+                    "build records, wids indexes, preview sheets, _stats/index.json and both "
+                    "cards. Prints a report naming each problem's file (shard, row); exit 1 on "
+                    "any problem, 0 when all is well.")
+    parser.add_argument("folder", help="a folder written by `mattehub build`, or the fsspec URL "
+                                       "it was built to (memory://, s3://, file://...)")
     add_no_progress(parser)
 
 

@@ -54,13 +54,16 @@ def _check_file(layout: OutputLayout, split: Split, number: int, fmt: str, info:
     if not path.is_file():
         problems.add(f"missing (recorded in {stats_rel})")
         return None
-    digests = file_digests(path)
+    digests = file_digests(path, with_md5="md5" in info)
     if digests["bytes"] != info.get("bytes"):
         problems.add(f"is {digests['bytes']} bytes, {stats_rel} records {info.get('bytes')} "
                      "(truncated or changed)")
     if digests["sha256"] != info.get("sha256"):
         problems.add(f"sha256 is {digests['sha256']}, {stats_rel} records {info.get('sha256')} "
                      "(damaged or changed after it was written)")
+    elif digests.get("md5", info.get("md5")) != info.get("md5"):
+        problems.add(f"md5 is {digests['md5']}, {stats_rel} records {info.get('md5')} (the wids "
+                     "index lists that md5)")
     rows = READERS[fmt](path).rows()
     keys = _check_rows(rows, split.expected("parquet"), problems)
     samples = split.stats[number].get("samples")

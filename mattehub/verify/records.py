@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mattehub.build.finalize import SplitState
+from mattehub.build.plan import plan
 from mattehub.contract.schema import KEY_FIELD
 from mattehub.core.jsonio import read_json
 from mattehub.output.layout import FORMAT_SUFFIX, TMP_MARK, OutputLayout
@@ -76,10 +78,17 @@ def check_records(layout: OutputLayout, split: Split, report: VerifyReport) -> N
     """Summary and shard stats agree; shard numbers and index ranges have no gaps."""
     add = report.problems.append
     summary_rel = layout.relative(layout.split_summary(split.config, split.name))
+    state = None
     if split.summary is None and not (layout.root / summary_rel).exists():
-        add(f"{summary_rel}: missing, so {split.label} is unfinished; re-run its build")
+        state = planned_state(layout, split)
+        if state is None:
+            add(f"{summary_rel}: missing, so {split.label} is unfinished; re-run its build")
+        else:
+            report_incomplete(layout, state, summary_rel, report)
     count = split.summary.get("shards", 0) if split.summary else max(split.stats, default=-1) + 1
-    for number in range(count):
+    if state is not None:
+        count = len(state.stats) + len(state.missing)
+    for number in range(count if state is None else 0):
         if number not in split.stats and number not in split.unreadable:
             add(f"{layout.relative(layout.shard_stats(split.config, split.name, number))}: "
                 f"missing (shard {number} of {split.label}; its files cannot be checked)")
@@ -89,6 +98,43 @@ def check_records(layout: OutputLayout, split: Split, report: VerifyReport) -> N
     _check_index_ranges(layout, split, report)
     if split.summary is not None and len(split.stats) == count:
         _check_summary(split, summary_rel, report)
+
+
+def planned_state(layout: OutputLayout, split: Split) -> SplitState | None:
+    """Where an unfinished split stands against the shards its build record plans (complete
+    shards, missing ones and their id ranges), as ``mattehub finalize`` says it; None when
+    there is no readable record or the shards on disk are not cut as it plans."""
+    record = read_json(layout.build_record(split.config, split.name))
+    try:
+        shards = plan(record["num_samples"], record["limits"]["max_samples"])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    state = SplitState(split.config, split.name)
+    for shard in shards:
+        stats = split.stats.get(shard.number)
+        if stats is None:
+            state.missing.append(shard.number)
+            state.ranges.append((shard.start, shard.stop))
+        elif (stats.get("first_index"), stats.get("end_index")) != (shard.start, shard.stop):
+            return None
+        else:
+            state.stats.append(stats)
+    return state
+
+
+def report_incomplete(layout: OutputLayout, state: SplitState, summary_rel: str,
+                      report: VerifyReport) -> None:
+    """The line of a split whose shards are not all there (or not finalised yet), with how to
+    complete it: build the missing ranges, then ``mattehub finalize``."""
+    finalize = f"`mattehub finalize {report.root}`"
+    if not state.missing:
+        report.add(f"{state.config}/{state.split}: all {len(state.stats)} shards complete but "
+                   f"not finalised ({summary_rel} missing): run {finalize}")
+        return
+    label, rest = state.describe().split(": ", 1)
+    report.add(f"{label}: incomplete: {rest}, so {summary_rel} is not written yet",
+               f"To complete a split: build its missing shards with `mattehub build ... "
+               f"--index-range A:B --out {report.root}` (the ranges above), then run {finalize}.")
 
 
 def _check_index_ranges(layout: OutputLayout, split: Split, report: VerifyReport) -> None:

@@ -10,6 +10,7 @@ catch it.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tarfile
 from pathlib import Path
@@ -20,7 +21,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mattehub.output.layout import OutputLayout
+from mattehub.build.finalize import wids_index
 from mattehub.build.sequence import file_digests
+from mattehub.output.card import write_card
 from mattehub.verify import verify_folder
 
 from .harness import Case, Env, Fails, Run, Succeeds
@@ -43,8 +46,9 @@ def built_copy(env: Env) -> Path:
 
 
 def record_rewrite(out: Path, rel: str) -> None:
-    """Update the stats (and split summary) of the rewritten shard ``rel`` (a path relative
-    to ``out``, e.g. ``wds/i-him/train-000001.tar``) so that they agree with it."""
+    """Update the stats, split summary, wids index and cards of the rewritten shard ``rel``
+    (a path relative to ``out``, e.g. ``wds/i-him/train-000001.tar``) so that they agree
+    with it."""
     layout = OutputLayout(out)
     config, (split, number) = Path(rel).parent.name, Path(rel).stem.rsplit("-", 1)
     stats_path = layout.shard_stats(config, split, int(number))
@@ -56,7 +60,14 @@ def record_rewrite(out: Path, rel: str) -> None:
     summary_path = layout.split_summary(config, split)
     summary = json.loads(summary_path.read_text())
     summary["num_bytes"][fmt] += stats["files"][fmt]["bytes"] - old
+    summary["sha256"][fmt][int(number)] = stats["files"][fmt]["sha256"]
     summary_path.write_text(json.dumps(summary))
+    if fmt == "webdataset":
+        all_stats = [json.loads(layout.shard_stats(config, split, n).read_text())
+                     for n in range(summary["shards"])]
+        layout.wids_index(config, split).write_text(
+            json.dumps(wids_index(layout, config, split, all_stats)))
+    write_card(layout)
 
 
 def _verify(damage):
@@ -70,8 +81,6 @@ def _verify(damage):
 
 def _reports(*patterns: str, only: bool = False):
     """The report is not ok and has a line matching each regex (and nothing else, if ``only``)."""
-    import re
-
     def then(env: Env, run: Run) -> None:
         report = run.value
         assert not report.ok and report.format().count("\n") >= 1, report.format()
@@ -145,6 +154,113 @@ def summary_lists_other_shards(out: Path) -> None:
 
 def damage_stats(out: Path) -> None:
     (OutputLayout(out).shard_stats("i-him", "train", 1)).write_text('{"files": [], "samples": "x"')
+
+
+def _delete(rel: str):
+    """Damage: delete the file ``rel`` of the folder."""
+    def damage(out: Path) -> None:
+        (out / rel).unlink()
+    return damage
+
+
+def _edit_json(rel: str, edit):
+    """Damage: ``edit(data)`` the JSON file ``rel`` in place (it returns the new data)."""
+    def damage(out: Path) -> None:
+        path = out / rel
+        path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    return damage
+
+
+def _without(key: str):
+    return lambda data: {k: v for k, v in data.items() if k != key}
+
+
+def _index_of_wrong_types(index: dict) -> dict:
+    return {config: {"splits": ",".join(entry["splits"]), "formats": 2}
+            for config, entry in index.items()}
+
+
+def _wrong_md5(index: dict) -> dict:
+    index["shardlist"][1]["md5sum"] = "0" * 32
+    return index
+
+
+def replace_wds_card(out: Path) -> None:
+    """Another card in place of ``wds/README.md`` (what a second output written into ``wds/``
+    leaves): here the Parquet card, declaring ``i-him`` and its Parquet files."""
+    shutil.copy(out / "README.md", out / "wds" / "README.md")
+
+
+def _push_dry_run(damage):
+    """damage(out), then ``mattehub push OUT owner/name --dry-run`` (runs verify first)."""
+    def run(env: Env) -> Run:
+        out = built_copy(env)
+        damage(out)
+        return env.cli("push", out, "someone/i-him", "--dry-run", "--no-progress")
+    return run
+
+
+def _verify_partly_built(env: Env) -> Run:
+    """A planned build of which only shard 1 of 2 was built (``--shard-range 1:``)."""
+    out = env.tmp / "out"
+    assert env.cli(*env.i_him_args(out, "--shard-range", "1:", num_samples=8)).code == 0
+    return env.call(verify_folder, out, progress=False)
+
+
+def _points_to_finalize(*patterns: str):
+    """The report names the split as incomplete, says how to finish it with ``mattehub
+    finalize``, and does not advise deleting a stats file."""
+    check = _reports(*patterns, only=True)
+
+    def then(env: Env, run: Run) -> None:
+        check(env, run)
+        text = run.value.format()
+        assert f"then run `mattehub finalize {env.tmp / 'out'}`" in text, text
+        assert "delete its stats file" not in text, text
+    return then
+
+
+def _file_url(env: Env) -> Run:
+    """``mattehub verify file:///...OUT``: the local folder the URL names."""
+    return env.cli("verify", built_copy(env).as_uri(), "--no-progress")
+
+
+def memory_output(env: Env, num_samples: int = 8) -> str:
+    """A build written to a fresh ``memory://`` URL (removed after the case)."""
+    import uuid
+
+    import fsspec
+
+    url = f"memory://verify-{uuid.uuid4().hex}"
+    env.cleanups.append(lambda: fsspec.filesystem("memory").rm(url, recursive=True))
+    assert env.cli(*env.i_him_args(url, num_samples=num_samples)).code == 0
+    return url
+
+
+def _memory_url(damage=None):
+    """``verify memory://...`` of an output built there (``damage(fs, url)`` first)."""
+    def run(env: Env) -> Run:
+        import fsspec
+
+        url = memory_output(env)
+        if damage:
+            damage(fsspec.filesystem("memory"), url)
+        return env.call(verify_folder, url, progress=False)
+    return run
+
+
+def flip_remote_byte(fs, url: str) -> None:
+    path = f"{url}/i-him/train-000001.parquet"
+    data = bytearray(fs.cat_file(path))
+    data[len(data) // 2] ^= 0xFF
+    fs.pipe_file(path, bytes(data))
+
+
+def _says_url_ok(pattern: str):
+    def then(env: Env, run: Run) -> None:
+        text = run.out if run.code is not None else run.value.format()
+        assert re.search(pattern, text), text
+    return then
 
 
 def _not_mattehub(env: Env) -> Run:
@@ -233,6 +349,82 @@ CASES: list[Case] = [
          _reports(r"^_stats/i-him/train-000001\.json: not readable JSON",
                   rf"^{PARQUET_1}: not recorded in any shard stats",
                   rf"^{TAR_1}: not recorded in any shard stats", only=True)),
+    Case("verify-deleted-folder-index", "19.4: a deleted _stats/index.json (loaders find the "
+         "configs there)", _verify(_delete("_stats/index.json")), Succeeds(),
+         _reports(r"^_stats/index\.json: missing \(loaders find", only=True)),
+    Case("verify-folder-index-wrong-types", "19.4: _stats/index.json with a string for the "
+         "splits and a number for the formats",
+         _verify(_edit_json("_stats/index.json", _index_of_wrong_types)), Succeeds(),
+         _reports(r"^_stats/index\.json: declares i-him: train, the split summaries i-him: "
+                  r"\['train'\]", only=True)),
+    Case("verify-summary-without-features", "19.4: a split summary without `features` (the "
+         "card and every loader read them)",
+         _verify(_edit_json("_stats/i-him/train.json", _without("features"))), Succeeds(),
+         _reports(r"^_stats/i-him/train\.json: features: missing \(a damaged split summary\)",
+                  only=True)),
+    Case("verify-summary-wrong-types", "19.4: a split summary whose num_examples is text",
+         _verify(_edit_json("_stats/i-him/train.json",
+                            lambda data: data | {"num_examples": "12"})), Succeeds(),
+         _reports(r"^_stats/i-him/train\.json: num_examples: is str, not int", only=True)),
+    Case("verify-deleted-wids-index", "19.4: a deleted wids index",
+         _verify(_delete("wds/i-him/train.index.json")), Succeeds(),
+         _reports(r"^wds/i-him/train\.index\.json: missing \(the wids index", only=True)),
+    Case("verify-wids-index-wrong-md5", "19.4: a wids index listing a wrong md5",
+         _verify(_edit_json("wds/i-him/train.index.json", _wrong_md5)), Succeeds(),
+         _reports(r"^wds/i-him/train\.index\.json: does not list the tars as their shard stats "
+                  r"record them \(train-000001\.tar: md5sum differ\)", only=True)),
+    Case("verify-deleted-preview", "19.4: a deleted preview sheet",
+         _verify(_delete("preview/i-him/train.png")), Succeeds(),
+         _reports(r"^preview/i-him/train\.png: missing \(the preview sheet of i-him/train\)",
+                  only=True)),
+    Case("verify-damaged-preview", "19.4: a preview sheet that is not a PNG any more",
+         _verify(truncate("preview/i-him/train.png")), Succeeds(),
+         _reports(r"^preview/i-him/train\.png: not a readable PNG", only=True)),
+    Case("verify-deleted-build-record", "19.4: a deleted build record",
+         _verify(_delete("_stats/i-him/train.build.json")), Succeeds(),
+         _reports(r"^_stats/i-him/train\.build\.json: missing \(the build record", only=True)),
+    Case("verify-replaced-wds-card", "19.4: wds/README.md replaced by another card",
+         _verify(replace_wds_card), Succeeds(),
+         _reports(r"^wds/README\.md: is not the card the split summaries make", only=True)),
+    Case("verify-deleted-card", "19.4: a deleted README.md", _verify(_delete("README.md")),
+         Succeeds(), _reports(r"^README\.md: missing \(the dataset card of the parquet shards",
+                              only=True)),
+    Case("push-dry-run-refuses-wrong-md5", "19.4: `push --dry-run` runs verify, so it refuses "
+         "a wids index with a wrong md5", _push_dry_run(_edit_json("wds/i-him/train.index.json",
+                                                                   _wrong_md5)),
+         Fails(r"verify found 1 problem; nothing was uploaded\n.*\n  wds/i-him/train\.index\.json: "
+               r"does not list the tars")),
+    Case("push-dry-run-refuses-replaced-card", "19.4: `push --dry-run` refuses a replaced "
+         "wds/README.md", _push_dry_run(replace_wds_card),
+         Fails(r"verify found 1 problem; nothing was uploaded\n.*\n  wds/README\.md: is not the card")),
+    Case("verify-incomplete-planned-build", "19: verify on a planned build with a range still "
+         "missing says the split is incomplete, which shards and ranges, and `mattehub finalize`",
+         _verify_partly_built, Succeeds(),
+         _points_to_finalize(r"^i-him/train: incomplete: 1 of 2 shards missing \(shards 0; "
+                             r"--index-range 0:4\); not finalised, so _stats/i-him/train\.json "
+                             r"is not written yet$")),
+    Case("verify-complete-not-finalised", "19: every shard there but no split summary: run "
+         "`mattehub finalize`, not delete a stats file",
+         _verify(_delete("_stats/i-him/train.json")), Succeeds(),
+         _reports(r"^i-him/train: all 3 shards complete but not finalised "
+                  r"\(_stats/i-him/train\.json missing\): run `mattehub finalize .*/out`$",
+                  only=True)),
+    Case("verify-file-url", "19: `verify file:///OUT` verifies the folder the URL names",
+         _file_url, Succeeds(), _says_url_ok(r"^file:///.*/out: OK \(1 split, 6 shard files, "
+                                            r"24 rows checked\)")),
+    Case("verify-memory-url", "19: `verify memory://OUT` reads the output through fsspec",
+         _memory_url(), Succeeds(),
+         _says_url_ok(r"^memory://verify-\w+: OK \(1 split, 4 shard files, 16 rows checked\)")),
+    Case("verify-memory-url-damaged", "19: a damaged shard of a memory:// output is named",
+         _memory_url(flip_remote_byte), Succeeds(),
+         _reports(rf"^{PARQUET_1}: sha256 is \w+, _stats/i-him/train-000001\.json records")),
+    Case("verify-missing-memory-url", "19: a memory:// URL where nothing was built",
+         lambda env: env.cli("verify", "memory://verify-nothing-here", "--no-progress"),
+         Fails(r"memory://verify-nothing-here: does not exist or holds no files")),
+    Case("verify-http-url", "19: plain HTTP cannot be listed: a clear error",
+         lambda env: env.cli("verify", "http://127.0.0.1:9/out", "--no-progress"),
+         Fails(r"http://127\.0\.0\.1:9/out: verify must list the folder's files, which plain "
+               r"HTTP cannot")),
     Case("verify-not-mattehub-folder", "verify: a folder without _stats/ is a clear error (exit 2)",
          _not_mattehub, Fails(r"plain: not a mattehub output folder \(it has no _stats/")),
 ]
