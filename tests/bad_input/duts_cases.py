@@ -168,6 +168,20 @@ def _image_over_pixel_limit(env: Env):
     return damage
 
 
+def _masks_linked(target: str):
+    """DUTS-TR-Mask moved to ``target`` (relative to DUTS-TR/) and replaced by a symbolic link
+    to it: inside the tree (followed) or outside the data folder (refused)."""
+    def damage(tree) -> None:
+        import os
+
+        top = tree.root / "DUTS-TR"
+        moved = (top / target).resolve()
+        moved.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(top / "DUTS-TR-Mask", moved)
+        (top / "DUTS-TR-Mask").symlink_to(os.path.relpath(moved, top), target_is_directory=True)
+    return damage
+
+
 def _build_with_env(make_damage):
     """``_build`` for a damage that needs the case's Env (to undo a global setting)."""
     def run(env: Env) -> Run:
@@ -317,6 +331,14 @@ CASES: list[Case] = [
          "counted skip naming it (no DecompressionBombError)",
          _build_with_env(_image_over_pixel_limit), Succeeds(),
          _skipped_sample(IMAGE.format("b"), r"more pixels than Pillow's limit")),
+    Case("duts-mask-folder-linked-inside", "duts: DUTS-TR-Mask is a symbolic link to a folder "
+         "inside the tree: followed, every pair made", _build(_masks_linked("store/masks")),
+         Succeeds(), _skipped_at_scan({}, ("a", "b", "c"))),
+    Case("duts-mask-folder-linked-outside", "duts: DUTS-TR-Mask is a symbolic link to a folder "
+         "outside the data folder: a clear error naming the link",
+         _build(_masks_linked("../../elsewhere/masks")),
+         Fails(r"DUTS-TR/DUTS-TR-Mask: is a symbolic link to a folder that resolves outside "
+               r"the data folder"), _nothing_written),
     Case("duts-junk-files", "duts: non-image files in the Image/Mask folders are counted skips "
          "(hidden files ignored)", _build(_junk), Succeeds(),
          _skipped_at_scan({"DUTS-TR/DUTS-TR-Image/Thumbs.db": r"is not a JPEG image",
