@@ -40,14 +40,18 @@ class ArchiveTree:
 class FolderTree:
     """The files below a folder (local path, ``hf://`` or anything fsspec can list)."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, bound: str | None = None) -> None:
         self.location = root.rstrip("/")
         self.fs, self.root = remote.filesystem(self.location)
+        self.bound = bound
+        """The local folder that folder links must resolve inside (default: ``root``), e.g.
+        ``--data-dir`` when ``root`` is one folder of it."""
         self._pool: ThreadPoolExecutor | None = None
 
     def names(self) -> list[str]:
         if isinstance(self.fs, LocalFileSystem) and os.path.isdir(self.root):
-            return sorted(_local_files(self.root, os.path.realpath(self.root), ""))
+            bound = os.path.realpath(self.bound or self.root)
+            return sorted(_local_files(self.root, os.path.realpath(self.root), "", (bound,)))
         prefix = self.root.rstrip("/") + "/"
         found = remote.listing(self.fs, self.location)
         return sorted(path[len(prefix):] for path in found if path.startswith(prefix))
@@ -69,8 +73,8 @@ class FolderTree:
 def _local_files(folder: str, real: str, relative: str, above: tuple[str, ...] = ()
                  ) -> list[str]:
     """Paths (relative to the tree root) of the files below the local ``folder`` (real path
-    ``real``); symbolic links to folders are followed when they resolve inside the root
-    (``above[0]``, or ``real`` at the top), else SourceError naming the link."""
+    ``real``); symbolic links to folders are followed when they resolve inside the bound
+    ``above[0]`` (then the real paths from the root down), else SourceError naming the link."""
     chain = (*above, real)
     try:
         entries = list(os.scandir(folder))
@@ -97,20 +101,22 @@ def _is_folder(entry: os.DirEntry) -> bool:
 
 
 def _check_link(link: str, target: str, chain: tuple[str, ...]) -> None:
-    """Refuse a folder link leading outside the tree root ``chain[0]`` or into a folder on
-    its own path (``chain``: the real paths from the root down to the link's folder)."""
+    """Refuse a folder link leading outside the bound ``chain[0]`` or into a folder on its own
+    path (``chain[1:]``: the real paths from the tree root down to the link's folder)."""
     root = chain[0]
     if target != root and not target.startswith(root.rstrip(os.sep) + os.sep):
         raise SourceError(link, "is a symbolic link to a folder that resolves outside the data "
                                 "folder (--data-dir); mattehub reads only files inside it",
                           "copy or move that folder into the data folder instead of linking it")
-    if target in chain:
+    if target in chain[1:]:
         raise SourceError(link, "is a symbolic link to a folder that holds it (a loop)",
                           "remove the link")
 
 
-def open_tree(data_dir: str, archive: str | None) -> ArchiveTree | FolderTree:
-    """The release archive ``data_dir/archive`` if it exists, else ``data_dir`` as a folder."""
+def open_tree(data_dir: str, archive: str | None, bound: str | None = None
+              ) -> ArchiveTree | FolderTree:
+    """The release archive ``data_dir/archive`` if it exists, else ``data_dir`` as a folder
+    (``bound``: the local folder its folder links must stay inside; default ``data_dir``)."""
     data_dir = str(data_dir).rstrip("/")
     if data_dir.lower().endswith(".zip"):
         return ArchiveTree(data_dir)
@@ -118,4 +124,4 @@ def open_tree(data_dir: str, archive: str | None) -> ArchiveTree | FolderTree:
         url = f"{data_dir}/{archive}"
         if remote.exists(remote.filesystem(url)[0], url):
             return ArchiveTree(url)
-    return FolderTree(data_dir)
+    return FolderTree(data_dir, bound)
