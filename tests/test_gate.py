@@ -104,3 +104,52 @@ def test_redactor_hides_local_roots_and_keeps_urls(tmp_path):
                                                                "reason": "cannot read b.png"}],
                               "location": "hf://datasets/a/b/X.zip", "n": 3}
     assert public_name("https://ana:secret@host/x.zip?token=1") == "https://host/x.zip"
+
+
+@pytest.mark.parametrize("turn", range(1, 9))
+def test_pass_through_rgb_turns_every_exif_orientation_like_pillow(turn):
+    """The stored image is what ``PIL.ImageOps.exif_transpose`` shows, without a rotation
+    tag; an upright RGB PNG keeps its bytes."""
+    from PIL import ImageOps
+
+    pixels = np.random.default_rng(turn).integers(0, 256, (6, 9, 3), np.uint8)
+    image, exif = Image.fromarray(pixels), Image.Exif()
+    exif[0x0112] = turn
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", exif=exif)
+    data = buffer.getvalue()
+    stored = gate.pass_through_rgb(data, "x.png", "png")
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))))
+    with Image.open(io.BytesIO(stored.data)) as result:
+        assert np.array_equal(np.asarray(result), shown)
+        assert result.getexif().get(0x0112, 1) == 1
+    assert stored.size == (shown.shape[1], shown.shape[0])
+    assert (stored.data == data) == (turn == 1) and (stored.note is None) == (turn == 1)
+
+
+def test_image_over_pillows_pixel_limit_is_a_source_error(tmp_path, monkeypatch):
+    """Pillow's DecompressionBombError (not an OSError) becomes a SourceError naming the file,
+    in the header reads of the gate and of listings."""
+    from mattehub.inputs.listing import image_size
+
+    path = tmp_path / "big.png"
+    path.write_bytes(pil_bytes(Image.new("L", (150, 150))))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 10_000)
+    for read in (lambda: gate.image_header(path.read_bytes(), "big.png"), lambda: image_size(path)):
+        with pytest.raises(SourceError, match=r"big\.png.*more pixels than Pillow's limit"):
+            read()
+
+
+def test_trimap_values_checked():
+    """0/128/255 kept as is; 0/1/2 mapped with a note; anything else refused."""
+    def matte(values):
+        array = np.array([values], np.uint8)
+        return gate.Matte(array, gate.codecs.encode_png(array))
+
+    kept = matte([0, 128, 255])
+    assert gate.check_trimap(kept, "t.png") is kept
+    mapped = gate.check_trimap(matte([0, 1, 2, 2]), "t.png")
+    assert mapped.array.tolist() == [[0, 128, 255, 255]] and "0/1/2" in mapped.note
+    for values in ([0, 1], [0, 64, 255]):
+        with pytest.raises(SourceError, match="is not a trimap"):
+            gate.check_trimap(matte(values), "t.png")

@@ -21,21 +21,24 @@ what was converted.
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from mattehub.contract import codecs
+from mattehub.contract.choices import DEFAULT_JPEG_QUALITY
 from mattehub.core.errors import SourceError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_GRAY, PNG_8_BIT = 0, 8
+PNG_GRAY, PNG_RGB, PNG_8_BIT = 0, 2, 8
 ROTATED = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 FIX = "re-download it, or remove it from the sources (or list it in the invalid-names file)"
 _DECODE_ANY = cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION
@@ -91,24 +94,111 @@ def _png_problem(data: bytes) -> str | None:
     return "truncated: no IEND chunk"
 
 
+@contextlib.contextmanager
+def open_image(source: str | Path | io.BytesIO, name: str | Path) -> Iterator[Image.Image]:
+    """Open an image's header with Pillow; SourceError naming ``name`` when it is not a
+    readable image or exceeds Pillow's pixel limit (``DecompressionBombError``, which is no
+    ``OSError``: it would otherwise escape as a traceback)."""
+    try:
+        with Image.open(source) as image:
+            yield image
+    except Image.DecompressionBombError:
+        raise SourceError(name, f"has more pixels than Pillow's limit ({Image.MAX_IMAGE_PIXELS} "
+                                "pixels, Image.MAX_IMAGE_PIXELS): refused as a possible "
+                                "decompression bomb", FIX) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise SourceError(name, f"is not a readable image ({type(exc).__name__})", FIX) from None
+
+
 def image_header(data: bytes, name: str | Path) -> tuple[int, int]:
     """(width, height) as displayed (EXIF rotation applied) of complete image bytes that
     are passed through undecoded; SourceError if incomplete or not an image."""
     check_complete(data, name)
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            return displayed_size(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise SourceError(name, f"is not a readable image ({type(exc).__name__})", FIX) from None
+    with open_image(io.BytesIO(data), name) as image:
+        return displayed_size(image)
 
 
 def displayed_size(image: Image.Image) -> tuple[int, int]:
     """(width, height) of an opened image as shown: swapped when its EXIF orientation
     turns it by 90 degrees (as ``decode_rgb`` and ``datasets`` apply it)."""
     width, height = image.size
-    if image.getexif().get(codecs.ORIENTATION_TAG, 1) in ROTATED:
+    if orientation(image) in ROTATED:
         return height, width
     return width, height
+
+
+def orientation(image: Image.Image) -> int:
+    """The EXIF orientation of an opened image (1: upright, also when absent or invalid)."""
+    value = image.getexif().get(codecs.ORIENTATION_TAG, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+@dataclass(frozen=True)
+class RgbImage:
+    """An RGB image that passed the gate for pass-through: the bytes to store, its size,
+    and what was converted."""
+
+    data: bytes
+    """The source bytes when they already are plain upright 8-bit RGB, else a re-encoding."""
+    size: tuple[int, int]
+    """(width, height) of the stored image (upright)."""
+    note: str | None = None
+    """Why the source was re-encoded (None: stored byte for byte), for the stats."""
+
+
+def pass_through_rgb(data: bytes, name: str | Path, image_format: str,
+                     quality: int = DEFAULT_JPEG_QUALITY) -> RgbImage:
+    """Check image bytes meant to be stored as is in an RGB field of ``image_format``.
+
+    Bytes that every reader decodes to the same upright 8-bit RGB (a 3-component JPEG, a
+    PNG of colour type RGB at 8 bits, in the field's format, without an EXIF rotation) are
+    kept byte for byte. Anything else (grey, CMYK, RGBA, palette, 16-bit, EXIF-rotated) is
+    decoded, turned upright, made 8-bit RGB (alpha dropped, as ``cv2.imread`` reads it) and
+    re-encoded (JPEG at ``quality``, or lossless PNG), with a note saying why: readers
+    that ignore EXIF (OpenCV, webdataset) and those that apply it would otherwise disagree.
+    """
+    check_complete(data, name)
+    with open_image(io.BytesIO(data), name) as image:
+        size, turn = image.size, orientation(image)
+        problem = _not_plain_rgb(data, image, image_format, turn)
+    if problem is None:
+        return RgbImage(data, size, None)
+    array = cv2.imdecode(np.frombuffer(data, np.uint8),
+                         cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION)
+    if array is None:
+        raise SourceError(name, "cannot be decoded as an image (corrupt or truncated file?)", FIX)
+    if array.dtype == np.uint16:
+        array = _to_8_bits(array)
+    array = upright(array, turn)
+    stored = codecs.encode_rgb(array, image_format, quality, bgr=True)
+    return RgbImage(stored, (array.shape[1], array.shape[0]),
+                    f"{problem}: stored as upright 8-bit RGB {image_format.upper()}")
+
+
+def _not_plain_rgb(data: bytes, image: Image.Image, image_format: str, turn: int) -> str | None:
+    """Why ``data`` cannot be stored as is in an RGB field of ``image_format`` (None: it can)."""
+    kind = codecs.sniff_format(data)
+    if kind != image_format:
+        return f"{image.format or 'unknown'} image in a {image_format.upper()} field"
+    if kind == "jpg" and image.mode != "RGB":
+        return f"{image.mode} JPEG ({len(image.getbands())} component(s), not YCbCr/RGB)"
+    if kind == "png" and (data[24], data[25]) != (PNG_8_BIT, PNG_RGB):
+        return f"{image.mode} PNG (colour type {data[25]}, {data[24]}-bit; not 8-bit RGB)"
+    if turn != 1:
+        return f"EXIF orientation {turn}"
+    return None
+
+
+_TURNS = {2: lambda a: cv2.flip(a, 1), 3: lambda a: cv2.rotate(a, cv2.ROTATE_180),
+          4: lambda a: cv2.flip(a, 0), 5: lambda a: cv2.transpose(a),
+          6: lambda a: cv2.rotate(a, cv2.ROTATE_90_CLOCKWISE),
+          7: lambda a: cv2.rotate(cv2.transpose(a), cv2.ROTATE_180),
+          8: lambda a: cv2.rotate(a, cv2.ROTATE_90_COUNTERCLOCKWISE)}
+
+
+def upright(array: np.ndarray, turn: int) -> np.ndarray:
+    """``array`` as displayed under EXIF orientation ``turn`` (``PIL.ImageOps.exif_transpose``)."""
+    return np.ascontiguousarray(_TURNS[turn](array)) if turn in _TURNS else array
 
 
 def decode_rgb(data: bytes, name: str | Path, bgr: bool = False) -> np.ndarray:
@@ -206,6 +296,27 @@ def normalise_matte(array: np.ndarray, name: str | Path) -> tuple[np.ndarray, st
         notes.append("grey matte stored as colour: used one channel" if same
                      else "colour matte converted to grey (luma)")
     return np.ascontiguousarray(array), "; ".join(notes) or None
+
+
+TRIMAP_VALUES = (0, 128, 255)
+"""Background, unknown, foreground: the only values a stored trimap holds."""
+
+
+def check_trimap(matte: Matte, name: str | Path) -> Matte:
+    """A decoded trimap with values in ``TRIMAP_VALUES`` only. A 0/1/2 label trimap (values
+    within {0, 1, 2}, 2 present, so the scale is plain) is mapped to 0/128/255 with a note;
+    any other value set is refused: rounding it would invent unknown regions (or empty them,
+    as a 0/1/2 trimap stored as is empties an evaluation's unknown region)."""
+    values = np.unique(matte.array)
+    if np.isin(values, TRIMAP_VALUES).all():
+        return matte
+    if np.isin(values, (0, 1, 2)).all() and values.max() == 2:
+        array = np.asarray(TRIMAP_VALUES, np.uint8)[matte.array]
+        note = "; ".join(filter(None, (matte.note, "0/1/2 trimap mapped to 0/128/255")))
+        return Matte(array, codecs.encode_png(array), note)
+    shown = ", ".join(str(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
+    raise SourceError(name, f"is not a trimap: values {shown} (a trimap holds 0 background, "
+                            "128 unknown, 255 foreground; or 0/1/2)", FIX)
 
 
 def _is_gray8_png(data: bytes) -> bool:

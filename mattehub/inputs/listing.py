@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
 
 from mattehub.inputs import remote
 from mattehub.core.errors import SourceError
@@ -60,11 +59,8 @@ def image_size(path: Path, oriented: bool = False) -> tuple[int, int]:
     With ``oriented``, the size as displayed (``gate.displayed_size``: what
     ``gate.decode_rgb`` returns).
     """
-    try:
-        with Image.open(path) as image:
-            return gate.displayed_size(image) if oriented else image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise SourceError(path, f"is not a readable image ({type(exc).__name__})") from None
+    with gate.open_image(path, path) as image:
+        return gate.displayed_size(image) if oriented else image.size
 
 
 def read_name_list(path: Path | str) -> set[str]:

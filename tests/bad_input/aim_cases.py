@@ -108,6 +108,28 @@ def _alpha_other_size(tree) -> None:
     assert cv2.imwrite(str(tree.alpha_path("c.png")), np.zeros((41, 40), np.uint8))
 
 
+def _composites_not_rgb(tree) -> None:
+    """t1_0 re-saved as a grey PNG, t1_2 as an RGBA PNG (A = 200): not what ``image`` holds."""
+    for stem, convert in (("t1_0", cv2.COLOR_BGR2GRAY), ("t1_2", cv2.COLOR_BGR2BGRA)):
+        path = tree.test_path("merged", stem)
+        array = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), convert)
+        if array.ndim == 3:
+            array[:, :, 3] = 200
+        assert cv2.imwrite(str(path), array)
+
+
+def _trimaps_off_values(tree) -> None:
+    """t1_0's trimap as 0/1/2 labels; t1_2's with a value 64 (neither 0/128/255 nor 0/1/2)."""
+    path = tree.test_path("trimaps", "t1_0")
+    labels = (cv2.imread(str(path), cv2.IMREAD_UNCHANGED) // 127).astype(np.uint8)
+    assert set(np.unique(labels)) == {0, 1, 2}
+    assert cv2.imwrite(str(path), labels)
+    path = tree.test_path("trimaps", "t1_2")
+    odd = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    odd[odd == 128] = 64
+    assert cv2.imwrite(str(path), odd)
+
+
 # Checks ---------------------------------------------------------------------------------
 
 def _converted(name: str, note: str, fg: str, want):
@@ -171,6 +193,49 @@ def _alpha_size_listed(env: Env, run: Run) -> None:
     assert record["sources"]["foregrounds"] == 3 and len(_out(env, "train").rows()) == 3 * NUM_BGS
 
 
+def _source(env: Env, folder: str, stem: str) -> bytes:
+    return (env.tmp / "src" / "data" / "test" / folder / f"{stem}.png").read_bytes()
+
+
+def _composites_converted(env: Env, run: Run) -> None:
+    """Both composites stored as 8-bit RGB PNG with their pixels (grey repeated, A dropped),
+    one normalised_input event each; the RGB ones keep their bytes."""
+    from PIL import Image
+    import io
+
+    _clean(run)
+    notes = {e["path"]: e["reason"] for e in _out(env, "test").events()
+             if e["kind"] == "normalised_input"}
+    assert set(notes) == {"test/merged/t1_0.png", "test/merged/t1_2.png"}, notes
+    assert "L PNG" in notes["test/merged/t1_0.png"] and "RGBA PNG" in notes["test/merged/t1_2.png"]
+    rows = {r["meta"]["file"][len("test/merged/"):-4]: r for r in _out(env, "test").rows()}
+    for stem, row in rows.items():
+        stored, source = row["image"]["bytes"], _source(env, "merged", stem)
+        assert Image.open(io.BytesIO(stored)).mode == "RGB", stem
+        want = cv2.imdecode(np.frombuffer(source, np.uint8), cv2.IMREAD_COLOR)
+        assert np.array_equal(cv2.imdecode(np.frombuffer(stored, np.uint8), cv2.IMREAD_COLOR), want)
+        assert (stored == source) == (stem not in ("t1_0", "t1_2")), stem
+
+
+def _trimaps_checked(env: Env, run: Run) -> None:
+    """t1_0's 0/1/2 trimap stored as 0/128/255 with an event; t1_2 a counted skip naming
+    its trimap's values."""
+    _clean(run)
+    events = _out(env, "test").events()
+    notes = [e for e in events if e["kind"] == "normalised_input"]
+    assert [(e["path"], e["reason"]) for e in notes] == \
+        [("test/trimaps/t1_0.png", "0/1/2 trimap mapped to 0/128/255")], notes
+    bad = [e for e in events if e["kind"] == "bad_input"]
+    assert [e["path"] for e in bad] == ["test/trimaps/t1_2.png"], bad
+    assert "values 0, 64, 255" in bad[0]["reason"], bad
+    assert _out(env, "test").summary()["skipped_samples"] == 1
+    rows = {r["meta"]["file"]: r for r in _out(env, "test").rows()}
+    assert "test/merged/t1_2.png" not in rows and len(rows) == 3
+    stored = _png(rows["test/merged/t1_0.png"]["trimap"]["bytes"])
+    labels = _png(_source(env, "trimaps", "t1_0"))
+    assert np.array_equal(stored, np.array([0, 128, 255], np.uint8)[labels])
+
+
 UNPAIRED = (r"5 foreground/alpha file name\(s\) do not pair"
             r"(?s:.*)train/fg/lonely\.png: no train/alpha/lonely\.png"
             r"(?s:.*)train/alpha/orphan\.png: no train/fg/orphan\.png"
@@ -189,6 +254,12 @@ CASES: list[Case] = [
     Case("aim-test-trimap-other-size", "aim test: a trimap of another size than its composite is "
          "a counted skip naming it", _build(_trimap_other_size, split="test"), Succeeds(),
          _trimap_skip),
+    Case("aim-test-composite-not-rgb", "composition-1k: grey and RGBA composites are stored as "
+         "8-bit RGB (lossless), said in the stats; RGB ones keep their bytes",
+         _build(_composites_not_rgb, split="test"), Succeeds(), _composites_converted),
+    Case("aim-test-trimap-values", "composition-1k: a 0/1/2 trimap is mapped to 0/128/255 with "
+         "an event; other values are a counted skip naming the trimap",
+         _build(_trimaps_off_values, split="test"), Succeeds(), _trimaps_checked),
     Case("aim-test-trimap-missing", "aim test: a composite without its trimap is listed as skipped",
          _build(_trimap_missing, split="test"), Succeeds(), _trimap_missing_listed),
     Case("aim-fg-truncated", "aim: a foreground cut after its header: each of its samples is a "

@@ -15,7 +15,7 @@ import pytest
 
 from mattehub.inputs.archives import SplitZip, records
 
-from .harness import Case, Env, Fails, Run
+from .harness import Case, Env, Fails, Run, Succeeds
 
 DAMAGED = "data/text20.txt"
 
@@ -76,6 +76,33 @@ def _symlink_to_last_part(env: Env, path: Path) -> Path:
     return link
 
 
+def _duts_zip_with_backslashes(env: Env) -> Run:
+    """DUTS-TR.zip written as some Windows tools write zips: member names separated by
+    ``\\`` (the zip format says ``/``); ``mattehub build duts`` must find its folders."""
+    import zipfile
+
+    from duts_tree import make_duts_tree
+
+    tree = make_duts_tree(env.tmp / "DUTS", sets={"DUTS-TR": (("a", 40, 30), ("b", 30, 44))})
+    data = env.tmp / "zips"
+    data.mkdir()
+    with zipfile.ZipFile(data / "DUTS-TR.zip", "w") as archive:
+        for relative, blob in sorted(tree.files.items()):
+            archive.writestr(relative.replace("/", "\\"), blob)
+    assert "\\" in zipfile.ZipFile(data / "DUTS-TR.zip").namelist()[0]
+    return env.cli("build", "duts", "--out", env.tmp / "out", "--data-dir", data, "--no-progress")
+
+
+def _both_pairs_built(env: Env, run: Run) -> None:
+    from .harness import built
+
+    out = built(env, "duts")
+    assert [r["meta"]["name"] for r in out.rows()] == ["a", "b"]
+    assert [r["meta"]["paths"]["image"] for r in out.rows()] == \
+        ["DUTS-TR/DUTS-TR-Image/a.jpg", "DUTS-TR/DUTS-TR-Image/b.jpg"]
+    assert out.record()["sources"]["skipped_inputs"] == []
+
+
 CASES: list[Case] = [
     Case("reassemble-crc-damaged-member", "reassemble: a member failing its CRC names member and "
          "part, leaves no output and no temp file",
@@ -87,6 +114,9 @@ CASES: list[Case] = [
     Case("reassemble-out-links-to-a-part", "reassemble: --out that is the same file as a part",
          _out_is(_symlink_to_last_part), Fails(r"link\.zip: --out is .*arch\.zip, a part of the "
                                                r"archive"), _parts_untouched),
+    Case("zip-backslash-member-names", "a zip whose member names use \\ as folder separator "
+         "(Windows tools): names normalised to /, every pair found",
+         _duts_zip_with_backslashes, Succeeds(), _both_pairs_built),
     Case("reassemble-out-is-a-folder", "reassemble: --out that is an existing folder is refused",
          _out_is(lambda env, path: env.tmp), Fails(r"--out is an existing folder; give the path"),
          _parts_untouched),

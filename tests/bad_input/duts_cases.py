@@ -135,6 +135,60 @@ def _no_test_split(tree) -> None:
     shutil.rmtree(tree.root / "DUTS-TE")
 
 
+def _images_not_rgb(tree) -> None:
+    """a re-saved as a grey JPEG (1 component), c as a CMYK JPEG (4 components)."""
+    for name, mode in (("a", "L"), ("c", "CMYK")):
+        buffer = io.BytesIO()
+        Image.open(io.BytesIO(tree.files[IMAGE.format(name)])).convert(mode).save(buffer, "JPEG")
+        tree.write(IMAGE.format(name), buffer.getvalue())
+
+
+def _image_exif_rotated(tree) -> None:
+    """b's pixels stored 70x50 with EXIF orientation 6 (shown 50x70, its mask's size)."""
+    shown = _pixels(tree.files[IMAGE.format("b")])
+    stored = Image.fromarray(np.ascontiguousarray(np.rot90(shown, 1)))  # 6: turn 90 clockwise to show
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    stored.save(buffer, "JPEG", quality=95, exif=exif)
+    tree.write(IMAGE.format("b"), buffer.getvalue())
+
+
+def _image_over_pixel_limit(env: Env):
+    """b (and its mask) 200x200, with Pillow's pixel limit lowered to 10000 for the run:
+    b has over twice the limit (Pillow's DecompressionBombError), a and c are under it."""
+    def damage(tree) -> None:
+        from duts_tree import disc_mask, jpeg_bytes, png_bytes
+
+        limit = Image.MAX_IMAGE_PIXELS
+        env.cleanups.append(lambda: setattr(Image, "MAX_IMAGE_PIXELS", limit))
+        Image.MAX_IMAGE_PIXELS = 10_000
+        tree.write(IMAGE.format("b"), jpeg_bytes(np.full((200, 200, 3), 90, np.uint8)))
+        tree.write(MASK.format("b"), png_bytes(disc_mask(200, 200, 0), "L"))
+    return damage
+
+
+def _masks_linked(target: str):
+    """DUTS-TR-Mask moved to ``target`` (relative to DUTS-TR/) and replaced by a symbolic link
+    to it: inside the tree (followed) or outside the data folder (refused)."""
+    def damage(tree) -> None:
+        import os
+
+        top = tree.root / "DUTS-TR"
+        moved = (top / target).resolve()
+        moved.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(top / "DUTS-TR-Mask", moved)
+        (top / "DUTS-TR-Mask").symlink_to(os.path.relpath(moved, top), target_is_directory=True)
+    return damage
+
+
+def _build_with_env(make_damage):
+    """``_build`` for a damage that needs the case's Env (to undo a global setting)."""
+    def run(env: Env) -> Run:
+        return _build(make_damage(env))(env)
+    return run
+
+
 # Checks ---------------------------------------------------------------------------------
 
 def _skipped_at_scan(want: dict[str, str], used: tuple[str, ...]):
@@ -193,6 +247,61 @@ def _converted(note: str):
     return check
 
 
+def _source_rgb(env: Env, name: str) -> np.ndarray:
+    """The source image ``name`` as Pillow shows it: RGB, EXIF orientation applied."""
+    from PIL import ImageOps
+
+    with Image.open(env.tmp / "DUTS" / IMAGE.format(name)) as image:
+        return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+
+
+def _images_converted(want: dict[str, str]):
+    """The images in ``want`` (name -> note pattern) are stored as upright RGB JPEGs close to
+    their source pixels, one normalised_input event each; the others keep their bytes; every
+    stored image has its alpha's size, whatever the reader, and ``mattehub verify`` agrees."""
+    def check(env: Env, run: Run) -> None:
+        events = _out(env).events()
+        _clean(env, run, events)
+        notes = {e["path"]: e["reason"] for e in events if e["kind"] == "normalised_input"}
+        assert set(notes) == {IMAGE.format(name) for name in want}, notes
+        rows = {r["meta"]["name"]: r for r in _out(env).rows()}
+        assert sorted(rows) == ["a", "b", "c"]
+        for name, row in rows.items():
+            stored = row["image"]["bytes"]
+            with Image.open(io.BytesIO(stored)) as image:
+                assert image.mode == "RGB" and image.getexif().get(0x0112, 1) == 1, name
+                assert image.size == Image.open(io.BytesIO(row["alpha"]["bytes"])).size, name
+                assert image.size == (row["meta"]["width"], row["meta"]["height"]), name
+            if name in want:
+                assert re.search(want[name], notes[IMAGE.format(name)]), notes
+                error = np.abs(_pixels(stored).astype(int) - _source_rgb(env, name)).mean()
+                assert error < 10, (name, error)  # JPEG of noise: ~6; a wrong turn or colour: ~80
+            else:
+                assert stored == (env.tmp / "DUTS" / IMAGE.format(name)).read_bytes(), name
+        _webdataset_sizes_agree(env)
+        verified = env.cli("verify", env.tmp / "out")
+        assert verified.code == 0 and "Traceback" not in verified.err, verified.out + verified.err
+    return check
+
+
+def _webdataset_sizes_agree(env: Env) -> None:
+    """In the tar shards, each sample's image.jpg and alpha.png have one size (no EXIF)."""
+    import tarfile
+    from collections import defaultdict
+
+    sizes: dict[str, dict[str, tuple]] = defaultdict(dict)
+    tars = sorted((env.tmp / "out").rglob("*.tar"))
+    assert tars
+    for path in tars:
+        with tarfile.open(path) as tar:
+            for member in tar.getmembers():
+                key, _, field = member.name.partition(".")
+                if field in ("image.jpg", "alpha.png"):
+                    with Image.open(tar.extractfile(member)) as image:
+                        sizes[key][field] = image.size
+    assert sizes and all(s["image.jpg"] == s["alpha.png"] for s in sizes.values()), sizes
+
+
 CASES: list[Case] = [
     Case("duts-mask-missing", "duts: an image without its mask is a counted skip naming it",
          _build(_remove(MASK.format("b"))), Succeeds(),
@@ -212,6 +321,25 @@ CASES: list[Case] = [
     Case("duts-image-truncated", "duts: a truncated JPEG image: its sample is a counted skip",
          _build(_image_truncated), Succeeds(),
          _skipped_sample(IMAGE.format("b"), r"truncated JPEG")),
+    Case("duts-image-not-rgb", "duts: grey and CMYK JPEG images are re-encoded as RGB JPEG, "
+         "said in the stats; RGB JPEGs keep their bytes", _build(_images_not_rgb), Succeeds(),
+         _images_converted({"a": r"^L JPEG", "c": r"^CMYK JPEG"})),
+    Case("duts-image-exif-rotated", "duts: an EXIF-rotated image whose mask has its shown size is "
+         "stored upright (event); verify, Parquet and WebDataset readers agree on its size",
+         _build(_image_exif_rotated), Succeeds(), _images_converted({"b": r"EXIF orientation 6"})),
+    Case("duts-image-over-pixel-limit", "duts: an image over Pillow's pixel limit: its sample is a "
+         "counted skip naming it (no DecompressionBombError)",
+         _build_with_env(_image_over_pixel_limit), Succeeds(),
+         _skipped_sample(IMAGE.format("b"), r"more pixels than Pillow's limit")),
+    Case("duts-mask-folder-linked-inside", "duts: DUTS-TR-Mask is a symbolic link to a folder "
+         "elsewhere in --data-dir: followed, every pair made",
+         _build(_masks_linked("../store/masks")),
+         Succeeds(), _skipped_at_scan({}, ("a", "b", "c"))),
+    Case("duts-mask-folder-linked-outside", "duts: DUTS-TR-Mask is a symbolic link to a folder "
+         "outside the data folder: a clear error naming the link",
+         _build(_masks_linked("../../elsewhere/masks")),
+         Fails(r"DUTS-TR/DUTS-TR-Mask: is a symbolic link to a folder that resolves outside "
+               r"the data folder"), _nothing_written),
     Case("duts-junk-files", "duts: non-image files in the Image/Mask folders are counted skips "
          "(hidden files ignored)", _build(_junk), Succeeds(),
          _skipped_at_scan({"DUTS-TR/DUTS-TR-Image/Thumbs.db": r"is not a JPEG image",

@@ -3,9 +3,12 @@
 The published composites ``test/merged/<fg stem>_<i>.png`` with ``test/trimaps`` and
 ``test/alpha_copy`` under the same name (``sources.py`` has the layout; a folder or a zip,
 local or remote), one sample per composite in natural order (fg stem, then ``i``); ``image``
-bytes passed through (header-checked), ``alpha`` and ``trimap`` through the gate (8-bit grey
-PNG kept as is, else converted with a ``normalised_input`` event; another size than the
-image: a counted skip naming it); fields ``image``, ``alpha``, ``trimap``, ``meta``. It
+bytes passed through when they are upright 8-bit RGB (``gate.pass_through_rgb``: a grey,
+RGBA, palette or 16-bit composite is converted losslessly, with a ``normalised_input``
+event), ``alpha`` and ``trimap`` through the gate (8-bit grey PNG kept as is, else
+converted with a ``normalised_input`` event; another size than the image: a counted skip
+naming it; a trimap's values must be 0/128/255, a 0/1/2 trimap is mapped with an event,
+any other is a counted skip: ``gate.check_trimap``); fields ``image``, ``alpha``, ``trimap``, ``meta``. It
 reads ``--data-dir`` only. Its options are ``aim``'s (``AimRecipe``, whose subclass it is),
 its split ``test``: the fields differ from ``aim``'s, and ``datasets`` declares one feature
 set per config.
@@ -70,14 +73,16 @@ class Composition1kRecipe(AimRecipe):
         scan = self.sources
         public = scan.public
         blobs = scan.read(item)
-        size = gate.image_header(blobs["image"], public(item.image))
+        image = gate.pass_through_rgb(blobs["image"], public(item.image), scan.image_ext)
+        size = image.size
         alpha = gate.decode_matte(blobs["alpha"], public(item.alpha), size)
-        trimap = gate.decode_matte(blobs["trimap"], public(item.trimap), size)
-        events += [gate.note_event(public(name), matte.note)
-                   for name, matte in ((item.alpha, alpha), (item.trimap, trimap)) if matte.note]
+        trimap = gate.check_trimap(gate.decode_matte(blobs["trimap"], public(item.trimap), size),
+                                   public(item.trimap))
+        events += [gate.note_event(public(name), found.note) for name, found
+                   in ((item.image, image), (item.alpha, alpha), (item.trimap, trimap)) if found.note]
         meta = dict.fromkeys(META_KEYS)
         meta.update(recipe=self.name, split="test", seed=self.seed, index=index, fg=item.fg,
                     background_number=item.number, width=size[0], height=size[1],
                     file=public(item.image), image_format=scan.image_ext)
-        fields = {"image": blobs["image"], "alpha": alpha.data, "trimap": trimap.data, "meta": meta}
+        fields = {"image": image.data, "alpha": alpha.data, "trimap": trimap.data, "meta": meta}
         return EncodedSample(index, sample_key(index), fields)

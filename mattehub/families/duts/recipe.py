@@ -5,7 +5,9 @@ remote), one sample per image/mask pair in stem order; splits ``train`` (DUTS-TR
 ``test`` (DUTS-TE). Per sample:
 
 * ``image``: the JPEG's bytes passed through, checked by the gate (complete, a readable
-  header) and never re-encoded;
+  header, upright 3-component RGB: ``gate.pass_through_rgb``); a grey, CMYK or EXIF-rotated
+  JPEG is re-encoded as upright RGB JPEG (default quality) with a ``normalised_input`` event,
+  so every reader sees the size the mask is checked against;
 * ``alpha``: the mask through ``gate.decode_matte`` at the image's size: an 8-bit grey PNG
   keeps its bytes; a colour, 16-bit, palette or JPEG mask is converted to 8-bit grey PNG
   with a ``normalised_input`` event naming it (counted in the stats); a mask of another size
@@ -93,17 +95,18 @@ class DutsRecipe(Recipe):
                 events: list[dict]) -> EncodedSample:
         image_path, mask_path = self.sources.relative(pair.image), self.sources.relative(pair.mask)
         image_bytes, mask_bytes = blobs
-        width, height = gate.image_header(image_bytes, image_path)
-        if codecs.sniff_format(image_bytes) != "jpg":
-            raise SourceError(image_path, f"is a {codecs.sniff_format(image_bytes) or 'non-JPEG'} "
-                                          "file named like a JPEG (DUTS images are JPEG)", gate.FIX)
-        matte = gate.decode_matte(mask_bytes, mask_path, (width, height))
-        if matte.note:
-            events.append(gate.note_event(mask_path, matte.note))
+        if codecs.sniff_format(image_bytes) not in ("jpg", None):
+            raise SourceError(image_path, f"is a {codecs.sniff_format(image_bytes)} file named "
+                                          "like a JPEG (DUTS images are JPEG)", gate.FIX)
+        image = gate.pass_through_rgb(image_bytes, image_path, "jpg")
+        width, height = image.size
+        matte = gate.decode_matte(mask_bytes, mask_path, image.size)
+        events += [gate.note_event(path, note) for path, note
+                   in ((image_path, image.note), (mask_path, matte.note)) if note]
         meta = {"recipe": self.name, "name": pair.name, "split": self.options.split,
                 "width": width, "height": height,
                 "paths": {"image": image_path, "mask": mask_path},
                 "trimap_kind": TRIMAP_KIND, "index": index}
-        fields = {"image": image_bytes, "alpha": matte.data,
+        fields = {"image": image.data, "alpha": matte.data,
                   "trimap": codecs.encode_png(trimap(matte.array, TRIMAP_KIND)), "meta": meta}
         return EncodedSample(index, sample_key(index), fields)

@@ -8,7 +8,8 @@ local extracted folder is read when present, else the zip beside it; over http(s
 tried first (a web server's folder listing is not a file listing). Zips are read through
 ``open_tree``'s ``ArchiveTree``, never extracted. Inside a tree, the ``<TOP>-Image`` and
 ``<TOP>-Mask`` folders may sit at its root or one folder down (the published zips hold a
-``DUTS-TR/`` folder); ``__MACOSX/`` copies and hidden files are ignored.
+``DUTS-TR/`` folder); ``__MACOSX/`` copies and hidden files are ignored. Folder links in an
+extracted tree are followed when they stay inside ``--data-dir`` (``trees.py``).
 
 Pairing is by file stem, in sorted stem order. Every file that cannot take part is a counted
 ``Skip`` naming it (its DUTS-relative path, e.g. ``DUTS-TR/DUTS-TR-Image/x.jpg``, the same
@@ -140,7 +141,7 @@ def scan(data_dir: str, split: str) -> DutsScan:
         found = f" (it holds the {', '.join(present)} split)" if present else ""
         raise SourceError(data_dir, f"has no {top}/ folder and no {top}.zip for split "
                           f"{split!r}{found}", ORIGIN)
-    tree = open_tree(where, None)
+    tree = open_tree(where, None, bound=data_dir)  # folder links may lead anywhere in it
     location = public_name(where)
     names = [n for n in tree.names() if not n.startswith(IGNORED_TOP)]
     prefix = _prefix(names, top, location)

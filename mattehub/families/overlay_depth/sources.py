@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
@@ -56,12 +55,9 @@ class Layer:
 
 def _header(path: Path) -> tuple[tuple[int, int], bool]:
     """(size as stored, has an alpha channel) from the file header; SourceError otherwise."""
-    try:
-        with Image.open(path) as image:
-            alpha = image.mode in ALPHA_MODES or (image.mode == "P" and "transparency" in image.info)
-            return image.size, alpha
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise SourceError(path, f"is not a readable image ({type(exc).__name__})", gate.FIX) from None
+    with gate.open_image(path, path) as image:
+        alpha = image.mode in ALPHA_MODES or (image.mode == "P" and "transparency" in image.info)
+        return image.size, alpha
 
 
 def mask_files(mask_root: Path | None) -> dict[str, list[str]]:

@@ -160,7 +160,7 @@ class SplitZip:
                     entry, _ = records.parse_central(data, at)
                     csize, disk, offset, unicode_name = (entry.compressed_size, entry.disk,
                                                          entry.offset, entry.unicode_name)
-                name = unicode_name if unicode_name is not None else raw.decode("utf-8")
+                name = member_name(unicode_name if unicode_name is not None else raw.decode("utf-8"))
                 if disk >= len(starts):
                     self.parts.global_offset(disk, offset)  # raises, naming the archive
                 if offset + local > sizes[disk]:
@@ -297,6 +297,13 @@ class SplitZip:
 
 
 INFLATE_ERRORS: tuple[type[Exception], ...] = (_isal.error,) if _isal else ()
+
+
+def member_name(name: str) -> str:
+    """A member name as listed and looked up: ``\\`` turned to ``/`` (zips written by some
+    Windows tools separate folders with backslashes, against the zip format, so their
+    folders would not be found); the stored raw name is kept for reassembly."""
+    return name.replace("\\", "/")
 
 
 def inflate(data: bytes | memoryview, size: int) -> bytes:
