@@ -1,0 +1,41 @@
+"""Bad-input rows: option values every route refuses with the one message
+(``name=value: problem [--flag]``), command-line arguments of ``stats`` and ``build --out``
+(issue 19: seeds, ``--bg-size``, ``stats --fields ""``, the split hint of ``stats``, an
+unreachable ``ftp://`` output, ``composition-1k --split train``).
+
+A refused run writes nothing; a refused ``stats`` leaves the stored statistics as they were.
+"""
+from __future__ import annotations
+
+import datasets
+
+from .build_cases import _nothing_written, _refused
+from .harness import Case, Env, Fails, Run
+
+MAX_SEED = 2**63 - 1
+SEED_PROBLEM = rf"give a whole number from 0 to {MAX_SEED} \[--seed\]"
+
+
+def _load_dataset(**options):
+    """``load_dataset("mattehub", "i-him", ...)`` made on the fly with ``options``."""
+    def run(env: Env) -> Run:
+        import mattehub  # noqa: F401  (registers the "mattehub" builder)
+
+        src = env.sources()
+        return env.call(lambda: list(datasets.load_dataset(
+            "mattehub", "i-him", data_dir=str(src.image_root), bg_root=str(src.bg_root),
+            num_samples=2, split="train", streaming=True, **options)))
+    return run
+
+
+CASES = [
+    Case("seed-negative", "--seed -1: numpy's SeedSequence traceback",
+         _refused("--seed", "-1"), Fails(rf"^mattehub: error: seed=-1: {SEED_PROBLEM}"),
+         _nothing_written),
+    Case("seed-above-int64", "--seed 2**63: pyarrow's int64 overflow traceback",
+         _refused("--seed", str(2**63)), Fails(rf"seed={2**63}: {SEED_PROBLEM}"), _nothing_written),
+    Case("seed-above-int64-load-dataset", "load_dataset(..., seed=2**63) on the fly",
+         _load_dataset(seed=2**63), Fails(rf"seed={2**63}: {SEED_PROBLEM}")),
+    Case("seed-negative-load-dataset", "load_dataset(..., seed=-1) on the fly",
+         _load_dataset(seed=-1), Fails(rf"seed=-1: {SEED_PROBLEM}")),
+]
