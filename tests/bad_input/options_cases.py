@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datasets
 
+from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
+
 from .build_cases import _nothing_written, _refused
 from .harness import Case, Env, Fails, Run
 
@@ -28,6 +30,17 @@ def _load_dataset(**options):
     return run
 
 
+def _surreal(*extra: str):
+    """``build surreal-alpha`` with ``extra``: options are checked before the (missing)
+    sources are looked at."""
+    def run(env: Env) -> Run:
+        env.before = env.snapshot()
+        return env.cli("build", "surreal-alpha", "--out", env.tmp / "out", "--data-dir",
+                       env.tmp / "no-surreal", "--bg-root", env.tmp / "no-bg", "--no-progress",
+                       *extra)
+    return run
+
+
 CASES = [
     Case("seed-negative", "--seed -1: numpy's SeedSequence traceback",
          _refused("--seed", "-1"), Fails(rf"^mattehub: error: seed=-1: {SEED_PROBLEM}"),
@@ -38,4 +51,11 @@ CASES = [
          _load_dataset(seed=2**63), Fails(rf"seed={2**63}: {SEED_PROBLEM}")),
     Case("seed-negative-load-dataset", "load_dataset(..., seed=-1) on the fly",
          _load_dataset(seed=-1), Fails(rf"seed=-1: {SEED_PROBLEM}")),
+    Case("bg-size-typo", "--bg-size 12800 (a typo for 1280) asks for gigabytes per frame",
+         _surreal("--layout", "dim", "--bg-size", "12800"),
+         Fails(r"bg_size=12800: give a whole number from 640 to 4096 \[--bg-size\]"),
+         _nothing_written),
+    Case("bg-size-typo-library-call", "SurrealAlphaOptions(bg_size=12800) from Python",
+         lambda env: env.call(SurrealAlphaOptions, data_dir="d", bg_root="b", bg_size=12800),
+         Fails(r"bg_size=12800: give a whole number from 640 to 4096 \[--bg-size\]")),
 ]
