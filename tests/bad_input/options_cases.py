@@ -13,6 +13,7 @@ from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
 
 from .build_cases import _nothing_written, _refused
 from .harness import Case, Env, Fails, Run
+from .verify_cases import built_copy
 
 MAX_SEED = 2**63 - 1
 SEED_PROBLEM = rf"give a whole number from 0 to {MAX_SEED} \[--seed\]"
@@ -41,6 +42,21 @@ def _surreal(*extra: str):
     return run
 
 
+def _stats(*extra: str):
+    """``mattehub stats i-him OUT`` on a finished build (train, 12 samples)."""
+    def run(env: Env) -> Run:
+        out = built_copy(env)
+        env.before = env.snapshot()
+        return env.cli("stats", "i-him", out, "--no-progress", *extra)
+    return run
+
+
+def _stats_other_split(env: Env) -> Run:
+    """A folder holding only i-him's ``val`` split: ``stats`` without --split asks for train."""
+    assert env.cli(*env.i_him_args(env.tmp / "out", "--split", "val")).code == 0
+    return env.cli("stats", "i-him", env.tmp / "out", "--no-progress")
+
+
 CASES = [
     Case("seed-negative", "--seed -1: numpy's SeedSequence traceback",
          _refused("--seed", "-1"), Fails(rf"^mattehub: error: seed=-1: {SEED_PROBLEM}"),
@@ -58,4 +74,12 @@ CASES = [
     Case("bg-size-typo-library-call", "SurrealAlphaOptions(bg_size=12800) from Python",
          lambda env: env.call(SurrealAlphaOptions, data_dir="d", bg_root="b", bg_size=12800),
          Fails(r"bg_size=12800: give a whole number from 640 to 4096 \[--bg-size\]")),
+    Case("stats-empty-fields", 'stats --fields "": wiped the stored statistics',
+         _stats("--fields", ""), Fails(r"fields=\[\]: name at least one field to measure "
+                                       r"\(i-him/train has image, .*\), or leave it out .*\[--fields\]$"),
+         _nothing_written),
+    Case("stats-split-hint", "stats without --split on a folder without the default split: "
+         "the hint names the splits it has", _stats_other_split,
+         Fails(r"holds no split 'train' of i-him \(it has val\) \(choose one of them: "
+               r"--split val\)")),
 ]
