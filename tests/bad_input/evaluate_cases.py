@@ -60,6 +60,12 @@ def _colour(pred: Path) -> None:
     cv2.imwrite(str(path), cv2.merge([matte, matte // 2, matte]))
 
 
+def _sixteen_bit(pred: Path) -> None:
+    path = _first(pred)
+    matte = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(path), matte.astype(np.uint16) * 257)
+
+
 def _remove(pred: Path) -> None:
     _first(pred).unlink()
 
@@ -113,7 +119,13 @@ CASES = [
          evaluate_damaged(_resize), Fails(r"pred/.*/0\.png: is 9x7 but its image is \d+x\d+")),
     Case("evaluate-colour-prediction", "evaluate: a colour PNG as a prediction",
          evaluate_damaged(_colour),
-         Fails(r"pred/.*/0\.png: is not an 8-bit single-channel matte \(colour matte converted")),
+         Fails(r"pred/.*/0\.png: refused: it is 8-bit, 3 channel\(s\), and a prediction must "
+               r"be an 8-bit single-channel matte \(scored as written, never converted\) "
+               r"\(write each predicted matte as an 8-bit single-channel PNG")),
+    Case("evaluate-16-bit-prediction", "evaluate: a 16-bit PNG as a prediction (the message "
+         "said it was converted)", evaluate_damaged(_sixteen_bit),
+         Fails(r"pred/.*/0\.png: refused: it is 16-bit, 1 channel\(s\), and a prediction must "
+               r"be an 8-bit single-channel matte")),
     Case("evaluate-missing-prediction", "evaluate: one prediction file missing",
          evaluate_damaged(_remove), Succeeds(), _missing_is_listed),
     Case("evaluate-no-prediction-found", "evaluate: files named outside the layout",
