@@ -7,6 +7,8 @@ A refused run writes nothing; a refused ``stats`` leaves the stored statistics a
 """
 from __future__ import annotations
 
+import socket
+
 import datasets
 
 from mattehub.families.surreal_alpha.options import SurrealAlphaOptions
@@ -57,6 +59,19 @@ def _stats_other_split(env: Env) -> Run:
     return env.cli("stats", "i-him", env.tmp / "out", "--no-progress")
 
 
+def _closed_port() -> int:
+    """A local port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _ftp_out(env: Env) -> Run:
+    args = env.i_him_args(f"ftp://127.0.0.1:{_closed_port()}/out")
+    env.before = env.snapshot()
+    return env.cli(*args)
+
+
 CASES = [
     Case("seed-negative", "--seed -1: numpy's SeedSequence traceback",
          _refused("--seed", "-1"), Fails(rf"^mattehub: error: seed=-1: {SEED_PROBLEM}"),
@@ -82,4 +97,7 @@ CASES = [
          "the hint names the splits it has", _stats_other_split,
          Fails(r"holds no split 'train' of i-him \(it has val\) \(choose one of them: "
                r"--split val\)")),
+    Case("out-ftp-unreachable", "--out ftp:// nothing listens on: a traceback",
+         _ftp_out, Fails(r"--out ftp://127\.0\.0\.1:\d+/out: cannot connect \(Connection "
+                         r"refused\)"), _nothing_written),
 ]
