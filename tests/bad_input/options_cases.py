@@ -72,6 +72,15 @@ def _ftp_out(env: Env) -> Run:
     return env.cli(*args)
 
 
+def _composition_train(env: Env) -> Run:
+    from aim_tree import make_aim_tree
+
+    tree = make_aim_tree(env.tmp / "src")
+    env.before = env.snapshot()
+    return env.cli("build", "composition-1k", "--out", env.tmp / "out", "--data-dir",
+                   tree.data_dir, "--split", "train", "--no-progress")
+
+
 CASES = [
     Case("seed-negative", "--seed -1: numpy's SeedSequence traceback",
          _refused("--seed", "-1"), Fails(rf"^mattehub: error: seed=-1: {SEED_PROBLEM}"),
@@ -100,4 +109,7 @@ CASES = [
     Case("out-ftp-unreachable", "--out ftp:// nothing listens on: a traceback",
          _ftp_out, Fails(r"--out ftp://127\.0\.0\.1:\d+/out: cannot connect \(Connection "
                          r"refused\)"), _nothing_written),
+    Case("composition-1k-split-train", "composition-1k --split train silently built test",
+         _composition_train, Fails(r"composition-1k has the split test, not 'train' \[--split\]"),
+         _nothing_written),
 ]
