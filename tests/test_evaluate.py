@@ -145,8 +145,8 @@ def test_hungarian_matching_undoes_a_permuted_numbering(i_him, truth, tmp_path, 
 @pytest.mark.parametrize("damage, message", [
     ("size", "is 5x4 but its image is"),
     ("bytes", "is a damaged PNG"),
-    ("rgb", "is not an 8-bit single-channel matte (grey matte stored as colour: used one channel)"),
-    ("16-bit", "is not an 8-bit single-channel matte (16-bit matte rounded to 8 bits)"),
+    ("rgb", "refused: it is 8-bit, 3 channel(s), and a prediction must be an 8-bit single-channel"),
+    ("16-bit", "refused: it is 16-bit, 1 channel(s), and a prediction must be an 8-bit single-channel"),
 ])
 def test_bad_prediction_file_is_a_clean_error_naming_it(i_him, truth, tmp_path, capsys, damage, message):
     pred = write_instances(tmp_path / "pred", truth)

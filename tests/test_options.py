@@ -60,7 +60,7 @@ BAD_VALUES = [
     ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"layout": "square"}, ["--layout", "square"],
      "layout='square': choose from native, dim [--layout]"),
     ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"bg_size": 320}, ["--bg-size", "320"],
-     "bg_size=320: give a whole number >= 640 [--bg-size]"),
+     "bg_size=320: give a whole number from 640 to 4096 [--bg-size]"),
     ("v-him", VideoHimOptions, {"data_dir": "VIDEO"}, {"max_frames": 1}, ["--max-frames", "1"],
      "max_frames=1: give a whole number >= 2 [--max-frames]"),
 ]

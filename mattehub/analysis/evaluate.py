@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import cv2
 import numpy as np
 from tqdm.auto import tqdm
 
@@ -89,9 +90,13 @@ def read_prediction(path: Path, shape: tuple[int, int]) -> np.ndarray:
     passes (``mattehub.inputs.gate``: complete, decodable, at the ground truth's size). A
     file the gate would have to convert (colour, 16-bit, RGBA) is refused rather than
     converted: a prediction is scored exactly as written."""
-    matte = gate.decode_matte(gate.read_file(path), path, size=(shape[1], shape[0]), keep_lossy=True)
-    if matte.note is not None:
-        raise SourceError(path, f"is not an 8-bit single-channel matte ({matte.note})", PNG_FIX)
+    data = gate.read_file(path)
+    matte = gate.decode_matte(data, path, size=(shape[1], shape[0]), keep_lossy=True)
+    if matte.note is not None:  # say what the file is, not what a conversion would do
+        array = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        kind = f"{8 * array.dtype.itemsize}-bit, {1 if array.ndim == 2 else array.shape[2]} channel(s)"
+        raise SourceError(path, f"refused: it is {kind}, and a prediction must be an 8-bit "
+                                "single-channel matte (scored as written, never converted)", PNG_FIX)
     return matte.array
 
 

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 
 from mattehub.output.card import STAT_HEADER, STATISTICS, statistics_rows, value_range, write_card
 from mattehub.contract.schema import IMAGE
-from mattehub.core.errors import SourceError
+from mattehub.core.errors import BuildError, SourceError
 from mattehub.core.jsonio import read_json, write_json
 from mattehub.output.layout import OutputLayout
 from mattehub.output.folder import ShardFolder
@@ -245,9 +245,17 @@ def _split_summary(folder: Path, config: str, split: str) -> tuple[ShardFolder, 
         raise SourceError(folder, str(exc).removeprefix(f"{shards.root} ")) from None
     if split not in splits:
         raise SourceError(folder, f"holds no split {split!r} of {config} (it has "
-                                  f"{', '.join(splits) or 'none'})",
-                          f"build it with `mattehub build {config} --split {split} --out {folder}`")
+                                  f"{', '.join(splits) or 'none'})", _split_hint(folder, config, splits))
     return shards, shards.summary(split)
+
+
+def _split_hint(folder: Path, config: str, splits: list[str]) -> str:
+    """What to do when the split asked for is not there: choose one of the splits the folder
+    has for ``config`` (a config's splits differ: him2k has comp and natural), or, when it has
+    none, build one."""
+    if splits:
+        return "choose one of them: " + " or ".join(f"--split {name}" for name in splits)
+    return f"build a split first: `mattehub build {config} --out {folder}`"
 
 
 def image_fields(summary: dict) -> list[str]:
@@ -267,6 +275,10 @@ def _choose_fields(folder: Path, summary: dict, wanted: list[str] | None) -> lis
                                      f"fields: {', '.join(available) or 'none'})",
                               "name the fields to measure")
         return chosen
+    if not wanted:  # an empty list would measure nothing and store that over the statistics
+        raise BuildError(f"fields=[]: name at least one field to measure ({summary['config']}/"
+                         f"{summary['split']} has {', '.join(available) or 'none'}), or leave "
+                         "it out for the default ones [--fields]")
     unknown = [name for name in wanted if name not in available]
     if unknown:
         raise SourceError(where, f"declares no single-image field {', '.join(unknown)} (it has "

@@ -268,10 +268,18 @@ def _build_split(args: argparse.Namespace, split: str) -> None:
     _report(build(recipe, options))
 
 
+def done_line(report) -> str:
+    """What one build of a split did (``build`` and ``demo`` print it): its samples and
+    shards, how many shards an earlier run left complete (kept) and how many this run wrote
+    (new, or redone because they were missing or incomplete)."""
+    written = report.shards - report.reused_shards
+    return (f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards "
+            f"({report.reused_shards} kept from an earlier run, {written} written, "
+            f"{report.skipped} ids skipped)")
+
+
 def _report(report) -> None:
-    print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards "
-          f"({report.reused_shards} kept from an earlier run, {report.skipped} ids skipped) "
-          f"-> {report.out}")
+    print(f"{done_line(report)} -> {report.out}")
     if report.missing:
         print(f"  {len(report.missing)} of the split's shards still missing (other ranges); "
               "the range that completes it, or `mattehub finalize OUT`, finalises the split")

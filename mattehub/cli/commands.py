@@ -100,7 +100,8 @@ def add_evaluate_parser(commands) -> None:
     parser.add_argument("--match", dest="matching", choices=MATCHINGS, default="index",
                         help="instances: index = prediction k is instance k (MaGGIe); "
                              "hungarian = any order, minimum-MAD assignment (default: %(default)s)")
-    parser.add_argument("--json", type=Path, metavar="OUT.json", help="write every sample's errors")
+    parser.add_argument("--json", type=Path, metavar="OUT.json",
+                        help="write every sample's errors to this file (its folder must exist)")
     add_no_progress(parser)
 
 
@@ -120,13 +121,31 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """``mattehub evaluate``: score, print the means, and (with --json) write every sample."""
     from mattehub.analysis.evaluate import EvaluationOptions, evaluate
     split = split_of(args)
+    if args.json:
+        check_json_target(args.json)
     report = evaluate(EvaluationOptions(args.config, args.data_dir, args.pred, split,
                                         args.trimap_kind, args.matching, not args.no_progress))
     print(report.format())
     if args.json:
-        write_json(args.json, report.as_dict())
+        try:
+            write_json(args.json, report.as_dict())
+        except OSError as exc:
+            raise BuildError(f"--json {args.json}: cannot be written ({exc.strerror or exc})") from None
         print(f"written to {args.json}")
     return 0
+
+
+def check_json_target(path: Path) -> None:
+    """``--json``: a file to (over)write in an existing, writable folder; checked before
+    scoring, so a long run does not end in an error (nor leave a temp file beside a folder)."""
+    folder = path.parent
+    problem = ("is a folder: give the path of the file to write, e.g. "
+               f"--json {path / 'scores.json'}" if path.is_dir()
+               else f"its folder {folder} does not exist: create it first" if not folder.is_dir()
+               else f"its folder {folder} is not writable" if not os.access(folder, os.W_OK)
+               else None)
+    if problem:
+        raise BuildError(f"--json {path}: {problem}")
 
 
 def add_demo_parser(commands) -> None:

@@ -3,7 +3,8 @@
 The sources go to ``OUT/_sources`` (the real layouts, so the same commands work on real
 data), the shards to ``OUT``. It takes seconds and needs no download. Each family declares
 its part in its own ``standin.py`` (``demo(sources_root, out)``, see
-``mattehub.families.demo``); this module runs those declarations in one loop.
+``mattehub.families.demo``); this module runs those declarations in one loop. A re-run
+resumes: per config and split it prints how many shards it kept and how many it (re)wrote.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from types import ModuleType
 from mattehub.analysis.statistics import compute_statistics, write_statistics
 from mattehub.build.run import BuildOptions, BuildReport, build
 from mattehub.build.sequence import ShardLimits
+from mattehub.cli.build import done_line
 from mattehub.families.demo import DemoBuild
 from mattehub.families.registry import families
 from mattehub.output.layout import PREVIEW_DIR, OutputLayout
@@ -47,7 +49,7 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
         wds = repr(str(OutputLayout(out).card_root("webdataset")))
         load_lines += [line.replace("{wds}", wds) for line in demo.load_lines]
     for report in reports:
-        print(f"{report.config}/{report.split}: {report.samples} samples in {report.shards} shards")
+        print(done_line(report))
     print(f"\nDemo written to {out.resolve()} (preview sheets in {out / PREVIEW_DIR}). Load it with:")
     for line in ["from datasets import load_dataset"] + load_lines:
         print("  " + line)

@@ -12,10 +12,9 @@ from mattehub.options.declare import Options, opt
 from mattehub.options.values import whole
 
 DEFAULT_TRIMAP_KIND = "him-eval"
-
-
-def _integer(value: object) -> str | None:
-    return None if isinstance(value, int) and not isinstance(value, bool) else "give a whole number"
+MAX_SEED = 2**63 - 1
+"""The largest seed: every record stores it as an int64 (Parquet ``meta``, build records),
+and numpy's SeedSequence takes no negative numbers."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,8 @@ class RunOptions(Options):
 
     config = "every config"
 
-    seed: int = opt(0, parse=int, check=_integer, metavar="N", help="base seed")
+    seed: int = opt(0, parse=int, check=whole(0, MAX_SEED), metavar="N",
+                    help="base seed, 0 to 2**63-1 (stored as int64 in every record)")
     num_samples: int | None = opt(
         None, parse=int, check=whole(1), metavar="N",
         help="sample ids to build, 0..N-1 (default: 1000 for i-him/v-him, every sample the "

@@ -173,6 +173,10 @@ class FsspecTarget(OutputTarget):
             raise BuildError(f"--out {self.out}: fsspec cannot open this location ({exc}); "
                              "install its file system package (s3fs for s3://, gcsfs for "
                              "gs://...) or build into a local folder") from None
+        except OSError as exc:  # a file system that connects when made (ftp://, sftp://...)
+            raise BuildError(f"--out {self.out}: cannot connect ({exc.strerror or exc}); check "
+                             "the address and that the server is up, or build into a local "
+                             "folder") from None
         self.root = root.rstrip("/")
 
     @contextlib.contextmanager

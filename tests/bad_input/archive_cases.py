@@ -103,6 +103,14 @@ def _both_pairs_built(env: Env, run: Run) -> None:
     assert out.record()["sources"]["skipped_inputs"] == []
 
 
+def _middle_part(env: Env) -> Run:
+    """``reassemble arch.z02``: a part that is not the last one."""
+    path = split_archive(env)
+    env.before = env.snapshot(path.parent)
+    return env.cli("reassemble", path.with_suffix(".z02"), "--out", env.tmp / "joined.zip",
+                   "--no-progress")
+
+
 CASES: list[Case] = [
     Case("reassemble-crc-damaged-member", "reassemble: a member failing its CRC names member and "
          "part, leaves no output and no temp file",
@@ -123,4 +131,7 @@ CASES: list[Case] = [
     Case("reassemble-out-in-missing-folder", "reassemble: --out under a missing folder says to "
          "create it", _out_is(lambda env, path: env.tmp / "missing" / "joined.zip"),
          Fails(r"the folder .*missing does not exist; create it first \(mkdir -p"), _parts_untouched),
+    Case("reassemble-middle-part", "reassemble X.z02: say to pass the last part, X.zip",
+         _middle_part, Fails(r"arch\.z02: is part 2 of a split zip, not its last part: pass "
+                             r".*arch\.zip"), _parts_untouched),
 ]

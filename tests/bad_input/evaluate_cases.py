@@ -60,6 +60,33 @@ def _colour(pred: Path) -> None:
     cv2.imwrite(str(path), cv2.merge([matte, matte // 2, matte]))
 
 
+def _sixteen_bit(pred: Path) -> None:
+    path = _first(pred)
+    matte = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(str(path), matte.astype(np.uint16) * 257)
+
+
+def evaluate_json_to(where):
+    """A valid evaluation whose ``--json`` is ``where(env)``: refused before scoring."""
+    def run(env: Env) -> Run:
+        out, pred = _predictions(env)
+        target = where(env)
+        env.before = env.snapshot()
+        return env.cli("evaluate", "i-him", "--data-dir", out, "--pred", pred, "--json", target,
+                       "--no-progress")
+    return run
+
+
+def _json_folder(env: Env) -> Path:
+    (env.tmp / "scores").mkdir()
+    return env.tmp / "scores"
+
+
+def _nothing_written(env: Env, run: Run) -> None:
+    assert "samples" not in run.out, "refused after scoring"
+    assert env.snapshot() == env.before, "a refused evaluation left a file (a temp file?)"
+
+
 def _remove(pred: Path) -> None:
     _first(pred).unlink()
 
@@ -113,7 +140,20 @@ CASES = [
          evaluate_damaged(_resize), Fails(r"pred/.*/0\.png: is 9x7 but its image is \d+x\d+")),
     Case("evaluate-colour-prediction", "evaluate: a colour PNG as a prediction",
          evaluate_damaged(_colour),
-         Fails(r"pred/.*/0\.png: is not an 8-bit single-channel matte \(colour matte converted")),
+         Fails(r"pred/.*/0\.png: refused: it is 8-bit, 3 channel\(s\), and a prediction must "
+               r"be an 8-bit single-channel matte \(scored as written, never converted\) "
+               r"\(write each predicted matte as an 8-bit single-channel PNG")),
+    Case("evaluate-16-bit-prediction", "evaluate: a 16-bit PNG as a prediction (the message "
+         "said it was converted)", evaluate_damaged(_sixteen_bit),
+         Fails(r"pred/.*/0\.png: refused: it is 16-bit, 1 channel\(s\), and a prediction must "
+               r"be an 8-bit single-channel matte")),
+    Case("evaluate-json-to-a-folder", "evaluate --json FOLDER: a traceback after scoring and a "
+         "temp file left", evaluate_json_to(_json_folder),
+         Fails(r"--json .*scores: is a folder: give the path of the file"), _nothing_written),
+    Case("evaluate-json-missing-parent", "evaluate --json under a missing folder",
+         evaluate_json_to(lambda env: env.tmp / "missing" / "scores.json"),
+         Fails(r"--json .*missing/scores\.json: its folder .*missing does not exist"),
+         _nothing_written),
     Case("evaluate-missing-prediction", "evaluate: one prediction file missing",
          evaluate_damaged(_remove), Succeeds(), _missing_is_listed),
     Case("evaluate-no-prediction-found", "evaluate: files named outside the layout",

@@ -406,5 +406,5 @@ CASES: list[Case] = [
          _nothing_written),
     Case("surreal-bg-size-below-frame", "surreal: --bg-size smaller than the 640 px frame",
          _build(_no_tree, "--layout", "dim", "--bg-size", "600"),
-         Fails(r"bg_size=600: give a whole number >= 640 \[--bg-size\]"), _nothing_written),
+         Fails(r"bg_size=600: give a whole number from 640 to 4096 \[--bg-size\]"), _nothing_written),
 ]

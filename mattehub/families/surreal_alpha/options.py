@@ -12,6 +12,10 @@ SOURCE = ("SURREAL needs a licence: request it at https://www.di.ens.fr/willow/r
           "data/ (non-commercial research use), download SURREAL_v1.tar.gz, extract it and pass "
           "--data-dir SURREAL/data/cmu (or the folder holding cmu/, or one run* or sequence folder)")
 """Where SURREAL comes from (every message about a missing SURREAL tree ends with it)."""
+MAX_BG_SIZE = 4096
+"""The largest ``--bg-size``: a 4096 px shorter side already makes frames of about 4096x5461
+(67 MB of RGB before encoding); a larger value is most likely a typo (12800 for 1280 asks
+for several GB per sample), so it is refused before anything is read."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,9 @@ class SurrealAlphaOptions(Options):
                       help="native = the frame's 320x240 canvas, background "
                            "scaled to cover it; dim = Deep Image Matting's geometry (frame "
                            "longer side 640, centred on the background scaled to --bg-size)")
-    bg_size: int = opt(1280, parse=int, check=whole(DIM_FRAME_LONG_SIDE), metavar="PX",
-                       help="--layout dim: background shorter side, >= 640")
+    bg_size: int = opt(1280, parse=int, check=whole(DIM_FRAME_LONG_SIDE, MAX_BG_SIZE),
+                       metavar="PX", help=f"--layout dim: background shorter side, "
+                                          f"{DIM_FRAME_LONG_SIDE} to {MAX_BG_SIZE}")
     """``dim`` layout: the background's shorter side (the canvas) in pixels."""
     image_format: str = groups.image_format()
     jpeg_quality: int = groups.jpeg_quality()

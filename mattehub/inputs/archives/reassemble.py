@@ -14,6 +14,7 @@ everything checked out, and deleted on any failure.
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,8 @@ from mattehub.core.errors import BuildError
 
 BLOCK = 8 * 2**20
 STORED, DEFLATED = 0, 8
+_MIDDLE_PART = re.compile(r"\.[zZ]([0-9]{2,})$")
+"""The name of a split zip's part other than the last (Info-ZIP: ``X.z01``, ``X.z02``...)."""
 FIX = "re-download the archive (every part), then run reassemble again"
 
 
@@ -40,7 +43,7 @@ def reassemble(path: str, out: str | Path, progress: bool = True) -> Path:
     """
     out = Path(out)
     _check_out_folder(out)
-    archive = SplitZip(path)
+    archive = _open(path)
     _check_out_not_input(archive, out)
     _check_methods(archive)
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
@@ -55,6 +58,21 @@ def reassemble(path: str, out: str | Path, progress: bool = True) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return out
+
+
+def _open(path: str) -> SplitZip:
+    """The archive at ``path``; a middle part (``X.z03``) has no directory, so the error
+    names the last part to pass instead (``X.zip``)."""
+    try:
+        return SplitZip(path)
+    except ArchiveError as exc:
+        match = _MIDDLE_PART.search(str(path))
+        if match is None:
+            raise
+        last = str(path)[:match.start()] + ".zip"
+        raise ArchiveError(path, f"is part {int(match.group(1))} of a split zip, not its last "
+                                 f"part: pass {last} (the parts .z01, .z02... are found beside "
+                                 "it)") from exc
 
 
 # -- refusing bad --out values ------------------------------------------------------------
