@@ -10,6 +10,7 @@ import json
 from mattehub.core.errors import SourceError
 from mattehub.inputs import remote
 from mattehub.output.layout import NAMES
+from mattehub.recipes.base import fingerprint
 
 INDEX = NAMES.relative(NAMES.folder_index())
 
@@ -60,6 +61,11 @@ class ShardFolder:
     def summary(self, split: str) -> dict:
         """The split summary written when the split was finished."""
         return self._read_json(NAMES.relative(NAMES.split_summary(self.config, split)))
+
+    def fingerprint(self) -> str:
+        """A hash of every split summary of this config (shard files and their sha256):
+        changes whenever a rebuild changes the rows, so a cache keyed on it is never stale."""
+        return fingerprint(self.config, {split: self.summary(split) for split in self.splits()})
 
     def parquet_urls(self, summary: dict) -> list[str]:
         """Absolute URLs of the split's Parquet shards, in order."""

@@ -30,13 +30,14 @@ import datasets
 import pyarrow as pa
 from datasets.builder import Key
 from datasets.data_files import DataFilesDict
+from datasets.fingerprint import Hasher
 
 from mattehub.families.registry import CONFIG_NAMES
 from mattehub.families.configs import every_option, refuse_unknown, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder
-from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
+from mattehub.streaming.plan import config_splits, made_fingerprint, shard_ranges, source_recipe
 from mattehub.formats.base import Unreadable
 from mattehub.formats.parquet import ParquetShardReader, to_row
 
@@ -79,18 +80,52 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(description=f"mattehub config {self.config.name}")
 
+    def download_and_prepare(self, *args: Any, **kwargs: Any) -> None:
+        """Non-streaming loads cache the rows under ``datasets``' cache dir, keyed by config
+        and keyword arguments only; a rebuilt folder or changed sources would keep serving the
+        old rows. So the builder's ``hash`` (the last part of that dir) also covers what the
+        rows are made from (``data_fingerprint``), fixed here, before ``datasets`` looks at
+        the cache (streaming never caches, so never pays for it)."""
+        self._key_cache_to_data()
+        super().download_and_prepare(*args, **kwargs)
+
+    def _key_cache_to_data(self) -> None:
+        self._module_hash = getattr(self, "_module_hash", self.hash)
+        self.hash = Hasher.hash([self._module_hash, self.data_fingerprint()])
+        cache_dir = self._build_cache_dir()
+        if cache_dir != self._cache_dir:
+            # the info __init__ restored came from the old key's dir: start from a fresh one
+            stale, self._cache_dir, self.info = self.info, cache_dir, self._info()
+            for name in ("builder_name", "dataset_name", "config_name", "version"):
+                setattr(self.info, name, getattr(stale, name))
+
+    def data_fingerprint(self) -> str:
+        """A hash of what the rows are made from: the split summaries (shard sha256s) of a
+        shard folder, or the recipes' options, seed, sample count and source fingerprint."""
+        folder = self._shard_folder()
+        if folder is not None:
+            return folder.fingerprint()
+        return made_fingerprint(self._made_recipes(), self.config.num_samples)
+
+    def _shard_folder(self) -> ShardFolder | None:
+        """``data_dir`` as a folder written by ``mattehub build``, or None (sources)."""
+        data_dir = self.config.data_dir
+        if data_dir and ShardFolder.holds_index(data_dir):
+            return ShardFolder(data_dir, self.config.name)
+        return None
+
     def _knobs(self) -> dict[str, Any]:
         return {name: getattr(self.config, name) for name in KNOBS}
 
     def _split_generators(self, dl_manager):
-        data_dir = self.config.data_dir
-        if data_dir and ShardFolder.holds_index(data_dir):
+        folder = self._shard_folder()
+        if folder is not None:
             given = sorted(name for name, value in self._knobs().items() if value is not None)
             if given:
                 raise ValueError(f"{', '.join(given)}: options for making {self.config.name} "
-                                 f"from its sources, but {data_dir} holds built shards; "
-                                 "load it without them")
-            return self._shard_splits(dl_manager, data_dir)
+                                 f"from its sources, but {self.config.data_dir} holds built "
+                                 "shards; load it without them")
+            return self._shard_splits(dl_manager, folder)
         generators = []
         for split, recipe in self._made_recipes().items():
             self.info.features = recipe.schema().parquet_features()
@@ -127,8 +162,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
         recipe.prepare()
         return recipe
 
-    def _shard_splits(self, dl_manager, data_dir: str):
-        folder = ShardFolder(data_dir, self.config.name)
+    def _shard_splits(self, dl_manager, folder: ShardFolder):
         generators = []
         for split in folder.splits():
             summary = folder.summary(split)
