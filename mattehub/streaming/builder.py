@@ -167,7 +167,14 @@ class Mattehub(datasets.ArrowBasedBuilder):
         for split in folder.splits():
             summary = folder.summary(split)
             self.info.features = datasets.Features.from_dict(summary["features"]["parquet"])
-            files = dl_manager.download(folder.parquet_urls(summary))
+            urls = folder.parquet_urls(summary)
+            try:
+                files = dl_manager.download(urls)
+            except FileNotFoundError:
+                missing = folder.first_missing(urls)
+                if missing is None:
+                    raise
+                raise folder.missing_shard(split, missing) from None
             generators.append(datasets.SplitGenerator(
                 name=split, gen_kwargs={"parts": files, "split": split, "source": "shards"}))
         return generators
@@ -176,13 +183,17 @@ class Mattehub(datasets.ArrowBasedBuilder):
         """``parts`` is what ``datasets`` shards across workers and nodes: Parquet files of a
         shard folder, or id ranges (``mattehub.streaming.plan.shard_ranges``) of a made split."""
         if source == "shards":
-            yield from self._shard_tables(parts)
+            yield from self._shard_tables(parts, split)
         else:
             yield from self._made_tables(parts, split)
 
-    def _shard_tables(self, files):
+    def _shard_tables(self, files, split: str):
         for file_index, file in enumerate(files):
-            with open(file, "rb") as handle:
+            try:
+                handle = open(file, "rb")
+            except FileNotFoundError:
+                raise ShardFolder(self.config.data_dir, self.config.name).missing_shard(split, file) from None
+            with handle:
                 yield from self._row_groups(file_index, file, handle)
 
     @staticmethod
