@@ -32,7 +32,7 @@ from datasets.builder import Key
 from datasets.data_files import DataFilesDict
 from datasets.fingerprint import Hasher
 
-from mattehub.families.registry import CONFIG_NAMES
+from mattehub.families.registry import CONFIG_NAMES, recipe_class
 from mattehub.families.configs import every_option, refuse_unknown, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
@@ -106,6 +106,23 @@ class Mattehub(datasets.ArrowBasedBuilder):
         if folder is not None:
             return folder.fingerprint()
         return made_fingerprint(self._made_recipes(), self.config.num_samples)
+
+    def default_split(self) -> str:
+        """The split ``mattehub.stream`` reads when none is named: a shard folder's only
+        split, else the config's default split (``composition-1k``: ``test``) when there is
+        one to read; several splits without the default are an OptionError listing them."""
+        folder = self._shard_folder()
+        if folder is not None:
+            splits, where = folder.splits(), folder.root
+        else:
+            splits, where = list(self._made_recipes()), self.config.data_dir or "its default sources"
+        default = recipe_class(self.config.name).default_split()
+        if len(splits) == 1:
+            return splits[0]
+        if default in splits or not splits:
+            return default
+        raise OptionError(f"{self.config.name} in {where} has the splits {', '.join(splits)} "
+                          f"and no {default!r}; pass split= one of them")
 
     def _shard_folder(self) -> ShardFolder | None:
         """``data_dir`` as a folder written by ``mattehub build``, or None (sources)."""

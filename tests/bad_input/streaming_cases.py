@@ -166,6 +166,14 @@ def _default_split_rows(env: Env, run: Run) -> None:
     assert [row["__key__"] for row in made] == [row["__key__"] for row in read]
 
 
+def _stream_two_splits(env: Env) -> Run:
+    """A folder holding i-him's val and test splits (no train): which one is not guessed."""
+    out = env.tmp / "out"
+    for split in ("val", "test"):
+        assert env.cli(*env.i_him_args(out, "--split", split, num_samples=2)).code == 0
+    return env.call(lambda: list(mattehub.stream("i-him", out)))
+
+
 MISSING = rf"{PARQUET_1}: is missing \(listed in {SUMMARY}\).*mattehub verify"
 
 CASES = [
@@ -192,4 +200,10 @@ CASES = [
          lambda env: _surreal(env, num_bgs=True), Fails(r"^num_bgs=True: give a whole number >= 1 \[--num-bgs\]$")),
     Case("load-path-data-dir", "load_dataset: data_dir and path options as pathlib.Path",
          _load_paths, Succeeds(), _paths_load),
+    Case("stream-default-split", "stream(cfg, folder) of a config without a train split",
+         _stream_default_split, Succeeds(), _default_split_rows),
+    Case("stream-no-default-split", "stream(cfg, folder) of a folder with several splits, none "
+         "the default", _stream_two_splits,
+         Fails(r"^i-him in .*out has the splits (test, val|val, test) and no 'train'; pass split= "
+               r"one of them$")),
 ]
