@@ -11,7 +11,6 @@ from pathlib import PurePosixPath
 from mattehub.core.errors import SourceError
 from mattehub.inputs import remote
 from mattehub.output.layout import NAMES
-from mattehub.recipes.base import fingerprint
 
 INDEX = NAMES.relative(NAMES.folder_index())
 
@@ -83,10 +82,10 @@ class ShardFolder:
         """The first of ``urls`` that does not exist (None: all do)."""
         return next((url for url in urls if not remote.exists(self.fs, url)), None)
 
-    def fingerprint(self) -> str:
-        """A hash of every split summary of this config (shard files and their sha256):
-        changes whenever a rebuild changes the rows, so a cache keyed on it is never stale."""
-        return fingerprint(self.config, {split: self.summary(split) for split in self.splits()})
+    def summaries(self) -> dict[str, dict]:
+        """Every split summary of this config by split: their shard files and sha256 change
+        whenever a rebuild changes the rows (what the builder keys its cache on)."""
+        return {split: self.summary(split) for split in self.splits()}
 
     def parquet_urls(self, summary: dict) -> list[str]:
         """Absolute URLs of the split's Parquet shards, in order."""

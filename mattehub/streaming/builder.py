@@ -37,9 +37,11 @@ from mattehub.families.configs import every_option, refuse_unknown, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder
-from mattehub.streaming.plan import config_splits, made_fingerprint, shard_ranges, source_recipe
+from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
 from mattehub.formats.base import Unreadable
 from mattehub.formats.parquet import ParquetShardReader, to_row
+from mattehub._version import __version__
+from mattehub.recipes.base import fingerprint
 
 ROWS_PER_TABLE = 8
 logger = datasets.logging.get_logger(__name__)
@@ -104,8 +106,8 @@ class Mattehub(datasets.ArrowBasedBuilder):
         shard folder, or the recipes' options, seed, sample count and source fingerprint."""
         folder = self._shard_folder()
         if folder is not None:
-            return folder.fingerprint()
-        return made_fingerprint(self._made_recipes(), self.config.num_samples)
+            return fingerprint(self.config.name, folder.summaries())
+        return _made_fingerprint(self._made_recipes(), self.config.num_samples)
 
     def default_split(self) -> str:
         """The split ``mattehub.stream`` reads when none is named: a shard folder's only
@@ -247,6 +249,15 @@ class Mattehub(datasets.ArrowBasedBuilder):
                         rows, batch = [], batch + 1
             if rows:
                 yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+
+
+def _made_fingerprint(recipes: dict[str, Any], num_samples: int | None) -> str:
+    """A hash of what made splits are made from: per split, the recipe's options and seed,
+    its source fingerprint (what was scanned) and the sample count, plus the mattehub
+    version (the code that makes them)."""
+    return fingerprint(__version__, {split: [recipe.describe(), recipe.source_fingerprint(),
+                                             recipe.sample_count(num_samples)]
+                                     for split, recipe in sorted(recipes.items())})
 
 
 def _runs(parts: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from mattehub._version import __version__
 from mattehub.families.registry import recipe_class
 from mattehub.families.configs import as_keyword, recipe_for, refuse_foreign, run_options, source_option
 from mattehub.options.run import RunOptions
-from mattehub.recipes.base import fingerprint
 
 SHARD_COUNTS = (1, 2, 4, 6, 12, 24, 48, 120, 240, 360, 720)
 """Highly composite shard counts; 720 ranges keep shards small enough to balance 16+ workers
 without making a generator per handful of samples for 50k-sample splits."""
+
 
 
 def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
@@ -56,12 +55,3 @@ def source_recipe(config: str, data_dir: str | None, split: str, knobs: dict[str
     if data_dir is not None:
         given[source_option(config)] = data_dir
     return recipe_for(config, given, split, run)
-
-
-def made_fingerprint(recipes: dict[str, Any], num_samples: int | None) -> str:
-    """A hash of what made splits are made from: per split, the recipe's options and seed,
-    its source fingerprint (what was scanned) and the sample count, plus the mattehub
-    version (the code that makes them). A cache keyed on it is never stale."""
-    return fingerprint(__version__, {split: [recipe.describe(), recipe.source_fingerprint(),
-                                             recipe.sample_count(num_samples)]
-                                     for split, recipe in sorted(recipes.items())})
