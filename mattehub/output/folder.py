@@ -6,6 +6,7 @@ index and the split summaries), never lists directories, so plain HTTP works.
 from __future__ import annotations
 
 import json
+from pathlib import PurePosixPath
 
 from mattehub.core.errors import SourceError
 from mattehub.inputs import remote
@@ -58,8 +59,33 @@ class ShardFolder:
         return index[self.config]["splits"]
 
     def summary(self, split: str) -> dict:
-        """The split summary written when the split was finished."""
-        return self._read_json(NAMES.relative(NAMES.split_summary(self.config, split)))
+        """The split summary written when the split was finished, checked for what readers
+        use: ``files`` (paths inside this folder) and ``features``; an edited or damaged
+        summary is a SourceError naming it."""
+        rel = NAMES.relative(NAMES.split_summary(self.config, split))
+        summary = self._read_json(rel)
+        problem = summary_problem(summary)
+        if problem:
+            raise SourceError(f"{self.root}/{rel}", problem,
+                              f"rewrite it from the shard stats with `mattehub finalize "
+                              f"{self.root}`, or re-run the build")
+        return summary
+
+    def missing_shard(self, split: str, url: str) -> SourceError:
+        """The error for a shard the split summary lists but that is not there."""
+        summary = NAMES.relative(NAMES.split_summary(self.config, split))
+        return SourceError(url, f"is missing (listed in {summary})",
+                           "run `mattehub verify` on the folder, then re-run the build command "
+                           "(it redoes missing shards)")
+
+    def first_missing(self, urls: list[str]) -> str | None:
+        """The first of ``urls`` that does not exist (None: all do)."""
+        return next((url for url in urls if not remote.exists(self.fs, url)), None)
+
+    def summaries(self) -> dict[str, dict]:
+        """Every split summary of this config by split: their shard files and sha256 change
+        whenever a rebuild changes the rows (what the builder keys its cache on)."""
+        return {split: self.summary(split) for split in self.splits()}
 
     def parquet_urls(self, summary: dict) -> list[str]:
         """Absolute URLs of the split's Parquet shards, in order."""
@@ -67,3 +93,30 @@ class ShardFolder:
             raise ValueError(f"{self.root}: {self.config} was built without Parquet shards; "
                              f"load the '{self.config}-wds' config with load_dataset(folder, ...)")
         return [f"{self.root}/{path}" for path in summary["files"]["parquet"]]
+
+
+def summary_problem(summary: object) -> str | None:
+    """What is wrong with a split summary for a reader, or None: ``files`` must map each
+    format to paths relative to the folder and inside it (an edited ``../`` path must not
+    make a reader open files elsewhere), ``features`` must hold the Parquet features."""
+    if not isinstance(summary, dict):
+        return "is not a JSON object"
+    files, features = summary.get("files"), summary.get("features")
+    if not isinstance(files, dict) or not all(isinstance(paths, list) for paths in files.values()):
+        return "has no 'files' (a list of shard paths per format)"
+    if not isinstance(features, dict) or not isinstance(features.get("parquet"), dict):
+        return "has no 'features' (the Parquet features of its shards)"
+    for fmt, paths in files.items():
+        for path in paths:
+            if not _inside(path):
+                return (f"lists {path!r} under files.{fmt}: shard paths must be relative "
+                        "and stay inside the folder")
+    return None
+
+
+def _inside(path: object) -> bool:
+    """Whether ``path`` is a relative path without ``..``, scheme, drive or backslash."""
+    if not isinstance(path, str) or not path or "\\" in path or ":" in path:
+        return False
+    parts = PurePosixPath(path).parts
+    return not PurePosixPath(path).is_absolute() and ".." not in parts

@@ -30,8 +30,9 @@ import datasets
 import pyarrow as pa
 from datasets.builder import Key
 from datasets.data_files import DataFilesDict
+from datasets.fingerprint import Hasher
 
-from mattehub.families.registry import CONFIG_NAMES
+from mattehub.families.registry import CONFIG_NAMES, recipe_class
 from mattehub.families.configs import every_option, refuse_unknown, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
@@ -39,6 +40,8 @@ from mattehub.output.folder import ShardFolder
 from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
 from mattehub.formats.base import Unreadable
 from mattehub.formats.parquet import ParquetShardReader, to_row
+from mattehub._version import __version__
+from mattehub.recipes.base import fingerprint
 
 ROWS_PER_TABLE = 8
 logger = datasets.logging.get_logger(__name__)
@@ -79,18 +82,69 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(description=f"mattehub config {self.config.name}")
 
+    def download_and_prepare(self, *args: Any, **kwargs: Any) -> None:
+        """Non-streaming loads cache the rows under ``datasets``' cache dir, keyed by config
+        and keyword arguments only; a rebuilt folder or changed sources would keep serving the
+        old rows. So the builder's ``hash`` (the last part of that dir) also covers what the
+        rows are made from (``data_fingerprint``), fixed here, before ``datasets`` looks at
+        the cache (streaming never caches, so never pays for it)."""
+        self._key_cache_to_data()
+        super().download_and_prepare(*args, **kwargs)
+
+    def _key_cache_to_data(self) -> None:
+        self._module_hash = getattr(self, "_module_hash", self.hash)
+        self.hash = Hasher.hash([self._module_hash, self.data_fingerprint()])
+        cache_dir = self._build_cache_dir()
+        if cache_dir != self._cache_dir:
+            # the info __init__ restored came from the old key's dir: start from a fresh one
+            stale, self._cache_dir, self.info = self.info, cache_dir, self._info()
+            for name in ("builder_name", "dataset_name", "config_name", "version"):
+                setattr(self.info, name, getattr(stale, name))
+
+    def data_fingerprint(self) -> str:
+        """A hash of what the rows are made from: the split summaries (shard sha256s) of a
+        shard folder, or the recipes' options, seed, sample count and source fingerprint."""
+        folder = self._shard_folder()
+        if folder is not None:
+            return fingerprint(self.config.name, folder.summaries())
+        return _made_fingerprint(self._made_recipes(), self.config.num_samples)
+
+    def default_split(self) -> str:
+        """The split ``mattehub.stream`` reads when none is named: a shard folder's only
+        split, else the config's default split (``composition-1k``: ``test``) when there is
+        one to read; several splits without the default are an OptionError listing them."""
+        folder = self._shard_folder()
+        if folder is not None:
+            splits, where = folder.splits(), folder.root
+        else:
+            splits, where = list(self._made_recipes()), self.config.data_dir or "its default sources"
+        default = recipe_class(self.config.name).default_split()
+        if len(splits) == 1:
+            return splits[0]
+        if default in splits or not splits:
+            return default
+        raise OptionError(f"{self.config.name} in {where} has the splits {', '.join(splits)} "
+                          f"and no {default!r}; pass split= one of them")
+
+    def _shard_folder(self) -> ShardFolder | None:
+        """``data_dir`` as a folder written by ``mattehub build``, or None (sources)."""
+        data_dir = self.config.data_dir
+        if data_dir and ShardFolder.holds_index(data_dir):
+            return ShardFolder(data_dir, self.config.name)
+        return None
+
     def _knobs(self) -> dict[str, Any]:
         return {name: getattr(self.config, name) for name in KNOBS}
 
     def _split_generators(self, dl_manager):
-        data_dir = self.config.data_dir
-        if data_dir and ShardFolder.holds_index(data_dir):
+        folder = self._shard_folder()
+        if folder is not None:
             given = sorted(name for name, value in self._knobs().items() if value is not None)
             if given:
                 raise ValueError(f"{', '.join(given)}: options for making {self.config.name} "
-                                 f"from its sources, but {data_dir} holds built shards; "
-                                 "load it without them")
-            return self._shard_splits(dl_manager, data_dir)
+                                 f"from its sources, but {self.config.data_dir} holds built "
+                                 "shards; load it without them")
+            return self._shard_splits(dl_manager, folder)
         generators = []
         for split, recipe in self._made_recipes().items():
             self.info.features = recipe.schema().parquet_features()
@@ -127,13 +181,19 @@ class Mattehub(datasets.ArrowBasedBuilder):
         recipe.prepare()
         return recipe
 
-    def _shard_splits(self, dl_manager, data_dir: str):
-        folder = ShardFolder(data_dir, self.config.name)
+    def _shard_splits(self, dl_manager, folder: ShardFolder):
         generators = []
         for split in folder.splits():
             summary = folder.summary(split)
             self.info.features = datasets.Features.from_dict(summary["features"]["parquet"])
-            files = dl_manager.download(folder.parquet_urls(summary))
+            urls = folder.parquet_urls(summary)
+            try:
+                files = dl_manager.download(urls)
+            except FileNotFoundError:
+                missing = folder.first_missing(urls)
+                if missing is None:
+                    raise
+                raise folder.missing_shard(split, missing) from None
             generators.append(datasets.SplitGenerator(
                 name=split, gen_kwargs={"parts": files, "split": split, "source": "shards"}))
         return generators
@@ -142,13 +202,17 @@ class Mattehub(datasets.ArrowBasedBuilder):
         """``parts`` is what ``datasets`` shards across workers and nodes: Parquet files of a
         shard folder, or id ranges (``mattehub.streaming.plan.shard_ranges``) of a made split."""
         if source == "shards":
-            yield from self._shard_tables(parts)
+            yield from self._shard_tables(parts, split)
         else:
             yield from self._made_tables(parts, split)
 
-    def _shard_tables(self, files):
+    def _shard_tables(self, files, split: str):
         for file_index, file in enumerate(files):
-            with open(file, "rb") as handle:
+            try:
+                handle = open(file, "rb")
+            except FileNotFoundError:
+                raise ShardFolder(self.config.data_dir, self.config.name).missing_shard(split, file) from None
+            with handle:
                 yield from self._row_groups(file_index, file, handle)
 
     @staticmethod
@@ -185,6 +249,15 @@ class Mattehub(datasets.ArrowBasedBuilder):
                         rows, batch = [], batch + 1
             if rows:
                 yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+
+
+def _made_fingerprint(recipes: dict[str, Any], num_samples: int | None) -> str:
+    """A hash of what made splits are made from: per split, the recipe's options and seed,
+    its source fingerprint (what was scanned) and the sample count, plus the mattehub
+    version (the code that makes them)."""
+    return fingerprint(__version__, {split: [recipe.describe(), recipe.source_fingerprint(),
+                                             recipe.sample_count(num_samples)]
+                                     for split, recipe in sorted(recipes.items())})
 
 
 def _runs(parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
