@@ -128,6 +128,17 @@ class OutputLayout:
         places = [(self.shard_dir(config, fmt), suffix) for fmt, suffix in FORMAT_SUFFIX.items()]
         return places + [(self.stats_dir(config), ".json")]
 
+    def written_folders(self, config: str | None = None) -> list[Path]:
+        """Every folder a build or finalize of ``config`` writes into or deletes from (the
+        card roots, ``_stats/``, ``preview/``; with ``config``, its shard, stats and preview
+        folders): none may lead out of the output folder (``output.checks.inside_out``)."""
+        folders = [self.card_root(fmt) for fmt in FORMAT_SUFFIX]
+        folders += [self.stats_root(), self.root / PREVIEW_DIR]
+        if config is not None:
+            folders += [self.shard_dir(config, fmt) for fmt in FORMAT_SUFFIX]
+            folders += [self.stats_dir(config), self.preview_dir(config)]
+        return folders
+
     def record_pattern(self, config: str = "*") -> str:
         """Glob (relative) of the build records of ``config`` (every config: ``*``)."""
         return self.relative(self.build_record(config, "*"))

@@ -32,6 +32,21 @@ def is_url(out: str | Path) -> bool:
     return bool(_URL.match(str(out)))
 
 
+def local_path(out: str | Path) -> Path | None:
+    """The local folder ``out`` names: the path itself, or the path of a ``file://`` URL
+    (so the local folder checks apply to it too); None for other URLs."""
+    if not is_url(out):
+        return Path(out)
+    from fsspec.core import url_to_fs
+    from fsspec.implementations.local import LocalFileSystem
+
+    try:
+        fs, root = url_to_fs(str(out))
+    except (ImportError, ValueError):
+        return None  # FsspecTarget says why
+    return Path(root) if isinstance(fs, LocalFileSystem) else None
+
+
 def open_target(out: str | Path) -> OutputTarget:
     """The target for ``out``: a ``LocalTarget`` for a path, an ``FsspecTarget`` for a URL."""
     return FsspecTarget(out) if is_url(out) else LocalTarget(out)
@@ -104,10 +119,14 @@ class OutputTarget(ABC):
         stats = self.read_json(NAMES.relative(NAMES.shard_stats(config, split, number)))
         if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
             return None
-        for info in stats["files"].values():
-            if self._digest(info["path"], info["bytes"]) != info["sha256"]:
-                return None
+        if not all(self.matches(info) for info in stats["files"].values()):
+            return None
         return stats
+
+    def matches(self, info: dict) -> bool:
+        """Whether the file a shard's stats describe (``info``: path, bytes, sha256) is there
+        with exactly that size and sha256."""
+        return self._digest(info["path"], info["bytes"]) == info["sha256"]
 
     def completed_prefix(self, config: str, split: str, fingerprint: str,
                          formats: tuple[str, ...]) -> list[dict]:
