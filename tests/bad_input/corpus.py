@@ -7,18 +7,19 @@ i-him sources, name lists), ``source_cases`` (damaged release files, the gate's 
 (damaged shard folders: resume and ``mattehub verify``), ``surreal_cases`` (damaged SURREAL
 trees and background folders for surreal-alpha), ``evaluate_cases`` (damaged prediction
 folders; streams made on the fly from bad options or damaged sources), ``scale_cases``
-(ranged and remote builds, ``mattehub finalize``).
+(ranged and remote builds, ``mattehub finalize``), ``output_cases`` (links in --out,
+``file://`` outputs, export, refused builds that must leave --out untouched).
 """
 from __future__ import annotations
 
 from . import (aim_cases, archive_cases, build_cases, duts_cases, evaluate_cases, http_cases,
-               overlay_cases, overlay_original_cases, scale_cases, source_cases, surreal_cases,
-               synthesis_cases, verify_cases)
+               output_cases, overlay_cases, overlay_original_cases, scale_cases, source_cases,
+               surreal_cases, synthesis_cases, verify_cases)
 from .harness import Case
 
 CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_cases, http_cases,
                                          archive_cases, verify_cases, surreal_cases,
                                          overlay_cases, overlay_original_cases, duts_cases,
-                                         aim_cases, evaluate_cases, scale_cases)
+                                         aim_cases, evaluate_cases, scale_cases, output_cases)
                    for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
