@@ -9,7 +9,7 @@ from mattehub.output.card import STATISTICS, write_card
 from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import read_json, write_json
 from mattehub.output.layout import NAMES, OutputLayout, is_summary, record_names
-from mattehub.output.checks import refuse_links
+from mattehub.output.checks import os_error, refuse_links
 from mattehub.output.target import OutputTarget, local_path, open_target
 from mattehub.output.preview import write_preview
 from mattehub.contract.sample import EncodedSample
@@ -195,5 +195,8 @@ def finalize_folder(root: str | Path, config: str | None = None) -> list[SplitSt
     local = local_path(root)
     for name in sorted({record_names(rel)[0] for rel in records} if local is not None else ()):
         refuse_links(local, name)
-    return [finalize_if_complete(target, target.read_json(rel), record_names(rel)[1])
-            for rel in records]
+    try:
+        return [finalize_if_complete(target, target.read_json(rel), record_names(rel)[1])
+                for rel in records]
+    except OSError as exc:  # a read-only or full folder: which file, and what to do
+        raise os_error(exc, root, "folder") from None

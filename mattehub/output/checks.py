@@ -93,8 +93,14 @@ def _first_link(path: Path, out: Path) -> Path:
     return path
 
 
-def os_error(exc: OSError, out: str | Path) -> BuildError:
-    """A BuildError naming the file an OS call failed on and what to do about it."""
+def os_error(exc: OSError, out: str | Path, flag: str = "--out") -> BuildError:
+    """A BuildError naming the file an OS call failed on and what to do about it; ``flag``
+    names how the folder was given (``--out`` of a build, the ``folder`` of finalize/stats,
+    which cannot be "another" one)."""
     where = exc.filename or out
     advice = _ADVICE.get(exc.errno, exc.strerror or str(exc))
-    return BuildError(f"cannot write {where} (--out {out}): {advice}")
+    if flag != "--out":
+        advice = advice.replace("choose another --out", "make the folder writable, or copy it "
+                                "somewhere writable, and re-run").replace(
+                                    "choose a folder you can write to", "make the folder writable")
+    return BuildError(f"cannot write {where} ({flag} {out}): {advice}")

@@ -5,7 +5,8 @@ A symbolic link inside ``--out`` never leads a write or a delete out of it; a ``
 is refused inside another output like its path; an export refuses a non-empty folder and a
 damaged shard before writing anything; a shard that fails while closing leaves no temp file;
 a range past the end of the split and a build refused for a missing Ray or torch are clear
-errors that leave ``--out`` as it was (not even created).
+errors that leave ``--out`` as it was (not even created); ``stats`` and ``finalize`` on a
+read-only output say so.
 """
 from __future__ import annotations
 
@@ -100,6 +101,18 @@ def _out_not_created(env: Env, run: Run) -> None:
     assert not (env.tmp / "out").exists(), sorted(p.name for p in (env.tmp / "out").rglob("*"))
 
 
+def _read_only_after_build(*command: str):
+    """Build i-him into a tmpfs, remount it read-only, run ``mattehub COMMAND OUT``."""
+    def run(env: Env) -> Run:
+        import subprocess
+
+        mount = env.mount_tmpfs(env.tmp / "ro", "size=4m")
+        assert env.cli(*env.i_him_args(mount / "out")).code == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        return env.cli(*command, mount / "out")
+    return run
+
+
 # overlay-depth export ---------------------------------------------------------------------
 
 def _export(damage):
@@ -149,6 +162,14 @@ CASES: list[Case] = [
          lambda env, run: _elsewhere_unchanged(env, run)),
     Case("out-file-url-inside-another-output", "19.3", _file_url_inside_output,
          Fails(r"lies inside the mattehub output .*out"), _nothing_written),
+    Case("stats-on-read-only-output", "19 clear errors: stats on a read-only output",
+         _read_only_after_build("stats", "i-him"),
+         Fails(r"cannot write .*train\.json\.tmp-\d+ \(folder .*out\): the file system is "
+               r"read-only: make the folder writable")),
+    Case("finalize-on-read-only-output", "19 clear errors: finalize on a read-only output",
+         _read_only_after_build("finalize"),
+         Fails(r"cannot write .*\(folder .*out\): the file system is read-only: make the folder "
+               r"writable")),
     Case("export-into-non-empty-folder", "19.11", _export(_someone_elses_file),
          Fails(r"exported is not empty \(it holds files\): export writes into a new or empty folder"),
          _exported_unchanged),
