@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from mattehub.core.errors import BuildError
-from mattehub.output.layout import NAMES, OutputLayout, split_file_number
+from mattehub.output.layout import NAMES, OutputLayout, live_temp, split_file_number
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -104,12 +104,14 @@ class OutputTarget(ABC):
         self.remove_shards(config, split, 0)
 
     def remove_shards(self, config: str, split: str, first_number: int) -> None:
-        """Delete this split's temp files, and its shards and stats numbered >= ``first_number``.
-        Only names a build of the split writes are touched (``split_file_number``)."""
+        """Delete this split's temp files (not those a live writer may still rename:
+        ``live_temp``), and its shards and stats numbered >= ``first_number``. Only names a
+        build of the split writes are touched (``split_file_number``)."""
         for folder, suffix in NAMES.numbered_places(config):
             for rel in self.glob(f"{NAMES.relative(folder)}/{split}-*"):
-                found = split_file_number(rel.rsplit("/", 1)[-1], split, suffix)
-                if found and (found[1] or found[0] >= first_number):
+                name = rel.rsplit("/", 1)[-1]
+                found = split_file_number(name, split, suffix)
+                if found and (not live_temp(name) if found[1] else found[0] >= first_number):
                     self._remove(rel)
 
     def complete_stats(self, config: str, split: str, number: int, fingerprint: str,

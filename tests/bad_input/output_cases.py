@@ -6,7 +6,7 @@ is refused inside another output like its path; an export refuses a non-empty fo
 damaged shard before writing anything; a shard that fails while closing leaves no temp file;
 a range past the end of the split and a build refused for a missing Ray or torch are clear
 errors that leave ``--out`` as it was (not even created); ``stats`` and ``finalize`` on a
-read-only output say so.
+read-only output say so; a build leaves the temp files of another live writer alone.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from unittest import mock
 
 from mattehub.formats.webdataset import WebDatasetShardWriter
 
-from .harness import Case, Env, Fails, Run
+from .harness import Case, Env, Fails, Run, Succeeds
 from .overlay_cases import _build as _overlay_build
 from .overlay_original_cases import _tree as _original_tree
 
@@ -113,6 +113,44 @@ def _read_only_after_build(*command: str):
     return run
 
 
+_WRITER = """
+import os, sys
+from pathlib import Path
+from mattehub.output.layout import temp_path
+temp = temp_path(Path(sys.argv[1]))
+temp.parent.mkdir(parents=True, exist_ok=True)
+temp.write_bytes(b"being written")
+print(temp, flush=True)
+sys.stdin.readline()
+try:
+    os.replace(temp, Path(sys.argv[1]).with_name("renamed-by-the-other-writer"))
+except OSError as exc:
+    sys.exit(f"the other writer failed on its own temp file: {exc}")
+"""
+
+
+def _racing_writer(env: Env) -> Run:
+    """Another process of this machine is writing shard 1 of the same range (its temp file is
+    there, its rename still to come) when a build of the split starts and finishes."""
+    import subprocess
+
+    out = env.tmp / "out"
+    other = subprocess.Popen([sys.executable, "-c", _WRITER, str(out / "i-him" / "train-000001.parquet")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    env.cleanups.append(other.kill)
+    other.stdout.readline()  # its temp file is written
+    run = env.cli(*env.i_him_args(out))
+    other.stdin.write("rename now\n")
+    other.stdin.close()
+    env.before = {"other": other.wait()}
+    return run
+
+
+def _other_writer_finished(env: Env, run: Run) -> None:
+    assert env.before["other"] == 0, "the other writer failed on its own temp file"
+    assert (env.tmp / "out" / "i-him" / "renamed-by-the-other-writer").read_bytes() == b"being written"
+
+
 # overlay-depth export ---------------------------------------------------------------------
 
 def _export(damage):
@@ -170,6 +208,9 @@ CASES: list[Case] = [
          _read_only_after_build("finalize"),
          Fails(r"cannot write .*\(folder .*out\): the file system is read-only: make the folder "
                r"writable")),
+    Case("racing-writer-keeps-its-temp-file", "19 clear errors: the loser of two processes "
+         "racing on one range fails on its own temp file", _racing_writer, Succeeds(),
+         _other_writer_finished),
     Case("export-into-non-empty-folder", "19.11", _export(_someone_elses_file),
          Fails(r"exported is not empty \(it holds files\): export writes into a new or empty folder"),
          _exported_unchanged),
@@ -177,7 +218,7 @@ CASES: list[Case] = [
          Fails(r"train-000000\.parquet does not have the size and sha256 its stats .* recorded; "
                r"nothing was exported"), _exported_unchanged),
     Case("shard-close-fails-no-temp-files", "19 clear errors: a failure while a shard closes",
-         _close_fails, Fails(r"cannot write .*train-000001\.tar\.tmp-\d+ .*the disk is full"),
+         _close_fails, Fails(r"cannot write .*train-000001\.tar\.tmp-\d+-[0-9a-f]+ .*the disk is full"),
          _no_temp_files),
     Case("shard-range-past-the-end", "19 clear errors: --shard-range past the end",
          _ranged("--shard-range", "5:"),
