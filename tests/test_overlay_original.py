@@ -17,7 +17,7 @@ from PIL import Image
 from mattehub.build.run import BuildOptions, build
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError, SourceError
-from mattehub.families.overlay_depth.export import export_original
+from mattehub.families.overlay_depth.export import _Files, export_original
 from mattehub.recipes.base import Recipe
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.build.sequence import ShardLimits
@@ -341,8 +341,21 @@ def test_export_refuses_a_symlink_out_of_out(tmp_path, shards):
     out, elsewhere = tmp_path / "orig", tmp_path / "elsewhere"
     out.mkdir(), elsewhere.mkdir()
     (out / "Dataset").symlink_to(elsewhere)
-    with pytest.raises(BuildError, match="remove the symbolic link"):
+    with pytest.raises(BuildError, match="is not empty"):
         export(shards, out)
+    assert not any(elsewhere.iterdir())
+
+
+def test_export_refuses_a_symlink_made_during_the_export(tmp_path, shards):
+    """A link that appears after the emptiness check is still not followed out of --out."""
+    out, elsewhere = tmp_path / "orig", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    files = _Files(out, shards)
+    out.mkdir()
+    (out / "Dataset").symlink_to(elsewhere)
+    with pytest.raises(BuildError, match=r"Dataset is a symbolic link to .*elsewhere, outside "
+                                         r"--out .*replace the link by a real folder"):
+        files.put("Dataset/bg/x.jpg", encoded(1, "jpg"), "sample 1 (bg)")
     assert not any(elsewhere.iterdir())
 
 
@@ -354,14 +367,18 @@ def test_export_refuses_out_inside_the_shard_folder(shards):
     assert not (shards / "orig").exists()
 
 
-def test_export_refuses_an_earlier_export_and_redoes_an_interrupted_one(shards, tmp_path):
+def test_export_refuses_a_folder_that_is_not_empty(shards, tmp_path):
     out = tmp_path / "orig"
     (out / "Dataset/bg/").mkdir(parents=True)
-    (out / "Dataset/bg/bg1.jpg").write_bytes(b"half-written leftover")
-    export(shards, out)  # no label_data.csv yet: an interrupted export is redone
+    (out / "Dataset/bg/bg1.jpg").write_bytes(b"someone's file")
+    with pytest.raises(BuildError, match=r"orig is not empty \(it holds files\): export writes "
+                                         r"into a new or empty folder only"):
+        export(shards, out)
+    assert (out / "Dataset/bg/bg1.jpg").read_bytes() == b"someone's file"
+    shutil.rmtree(out)
+    export(shards, out)
     assert (out / "Dataset/bg/bg1.jpg").read_bytes() == encoded(301, "jpg")
-    with pytest.raises(BuildError, match=r"already holds label_data.csv .*choose an empty folder, "
-                                         r"or delete .*label_data.csv"):
+    with pytest.raises(BuildError, match=r"holds an earlier export's label_data.csv"):
         export(shards, out)
 
 

@@ -37,6 +37,7 @@ from mattehub.output.card import STAT_HEADER, STATISTICS, statistics_rows, value
 from mattehub.contract.schema import IMAGE
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.core.jsonio import read_json, write_json
+from mattehub.output.checks import os_error
 from mattehub.output.layout import OutputLayout
 from mattehub.output.folder import ShardFolder
 from mattehub.formats.base import Unreadable
@@ -350,6 +351,9 @@ def write_statistics(folder: Path, stats: Statistics) -> Path:
                           f"run `mattehub build {stats.config} --split {stats.split} --out "
                           f"{folder}` first")
     summary[STATISTICS] = stats.as_dict()
-    write_json(path, summary)
-    write_card(layout)
+    try:
+        write_json(path, summary)
+        write_card(layout)
+    except OSError as exc:  # a read-only or full output folder: say which file, what to do
+        raise os_error(exc, folder, "folder") from None
     return path

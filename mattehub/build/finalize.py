@@ -9,7 +9,8 @@ from mattehub.output.card import STATISTICS, write_card
 from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import read_json, write_json
 from mattehub.output.layout import NAMES, OutputLayout, is_summary, record_names
-from mattehub.output.target import OutputTarget, open_target
+from mattehub.output.checks import os_error, refuse_links
+from mattehub.output.target import OutputTarget, local_path, open_target
 from mattehub.output.preview import write_preview
 from mattehub.contract.sample import EncodedSample
 from mattehub.formats import READERS
@@ -191,5 +192,11 @@ def finalize_folder(root: str | Path, config: str | None = None) -> list[SplitSt
         raise BuildError(f"{target.out} has no build record{f' of {config}' if config else ''} "
                          f"({NAMES.relative(NAMES.build_record('<config>', '<split>'))}): start the build with "
                          "`mattehub build ... --index-range A:B --out` this folder first")
-    return [finalize_if_complete(target, target.read_json(rel), record_names(rel)[1])
-            for rel in records]
+    local = local_path(root)
+    for name in sorted({record_names(rel)[0] for rel in records} if local is not None else ()):
+        refuse_links(local, name)
+    try:
+        return [finalize_if_complete(target, target.read_json(rel), record_names(rel)[1])
+                for rel in records]
+    except OSError as exc:  # a read-only or full folder: which file, and what to do
+        raise os_error(exc, root, "folder") from None

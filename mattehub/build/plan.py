@@ -47,13 +47,19 @@ def select(shards: list[PlannedShard], index_range: tuple[int, int | None] | Non
            shard_range: tuple[int, int | None] | None = None) -> list[PlannedShard]:
     """The shards an ``--index-range`` (ids; must fall on shard boundaries, so two ranges never
     write one shard) or a ``--shard-range`` (shard numbers) names; all without either."""
+    end = shards[-1].stop if shards else 0
     if shard_range is not None:
         first, stop = shard_range
+        if first >= len(shards):
+            raise BuildError(f"--shard-range {first}: is past the end of the split: it has "
+                             f"{len(shards)} shards (0 to {len(shards) - 1}) of {end} ids")
         return [s for s in shards if s.number >= first and (stop is None or s.number < stop)]
     if index_range is None:
         return shards
     start, stop = index_range
-    end = shards[-1].stop if shards else 0
+    if start >= end:
+        raise BuildError(f"--index-range start {start} is past the end of the split: it has "
+                         f"{end} ids (0 to {end - 1})")
     stop = end if stop is None else min(stop, end)
     starts = {s.start for s in shards} | {end}
     for edge, name in ((start, "start"), (stop, "end")):

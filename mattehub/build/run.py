@@ -22,20 +22,20 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from mattehub._version import __version__
-from mattehub.build.distributors import DISTRIBUTORS
+from mattehub.build.distributors import DISTRIBUTOR_CHECKS, DISTRIBUTORS
 from mattehub.build.distributors.base import DistributorSettings
 from mattehub.build.finalize import PREVIEW_SAMPLES, finalize_if_complete, finalize_split
-from mattehub.build.plan import plan, select
+from mattehub.build.plan import PlannedShard, plan, select
 from mattehub.build.sequence import ShardLimits
 from mattehub.build.task import ShardJob, write_range
 from mattehub.contract.sample import EncodedSample, Outcome
 from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import write_json
 from mattehub.core.redact import Redactor
-from mattehub.output.checks import check_output_folder, os_error
+from mattehub.output.checks import create_output_folder, os_error, refuse_output_folder
 from mattehub.core.naming import check_name
 from mattehub.output.layout import OutputLayout
-from mattehub.output.target import OutputTarget, open_target
+from mattehub.output.target import OutputTarget, local_path, open_target
 from mattehub.recipes.base import Recipe, digest
 
 FORMATS = ("parquet", "webdataset")
@@ -121,23 +121,40 @@ def _record(recipe: Recipe, options: BuildOptions, sources: dict) -> dict:
 def build(recipe: Recipe, options: BuildOptions) -> BuildReport:
     """Build ``options.split`` of ``recipe``'s config into ``options.out``.
 
-    Nothing is written before the options, the output folder and the sources have been
-    checked; an OS error while writing (disk full...) becomes a BuildError naming the file,
-    and a re-run resumes from the last finished shard.
+    Nothing is written, not even the ``--out`` folder, before everything that can refuse the
+    build has been checked (``_check_before_writing``); an OS error while writing (disk
+    full...) becomes a BuildError naming the file, and a re-run resumes from the last
+    finished shard.
     """
     target = open_target(options.out)
-    if not target.remote:
-        check_output_folder(options.out)
-    sources = recipe.prepare()
-    options = replace(options, num_samples=recipe.sample_count(options.num_samples))
+    options, sources, wanted = _check_before_writing(recipe, options)
     record = _record(recipe, options, sources)
     try:
         _start_record(target, record, options)
         if options.planned or target.remote:
-            return _build_planned(recipe, options, target, record)
+            return _build_planned(recipe, options, target, record, wanted)
         return _build_local(recipe, options, target, record)
     except OSError as exc:
         raise os_error(exc, options.out) from None
+
+
+def _check_before_writing(recipe: Recipe, options: BuildOptions
+                          ) -> tuple[BuildOptions, dict, list[PlannedShard]]:
+    """The output folder (a ``file://`` URL's too: a file, inside another output, links out
+    of it), the distributor, the sources (a depth model is loaded there), the range; then
+    the local folder is created. Returns the options with the sample count, the source
+    report and the planned shards this run writes."""
+    local = local_path(options.out)
+    if local is not None:
+        refuse_output_folder(local, recipe.name)
+    DISTRIBUTOR_CHECKS[options.distributor]()
+    sources = recipe.prepare()
+    options = replace(options, num_samples=recipe.sample_count(options.num_samples))
+    wanted = select(plan(options.num_samples, options.limits.max_samples),
+                    options.index_range, options.shard_range)
+    if local is not None:
+        create_output_folder(local)
+    return options, sources, wanted
 
 
 def _start_record(target: OutputTarget, record: dict, options: BuildOptions) -> None:
@@ -203,11 +220,9 @@ def _write_rest(recipe: Recipe, options: BuildOptions, job: ShardJob, layout: Ou
 
 
 def _build_planned(recipe: Recipe, options: BuildOptions, target: OutputTarget,
-                   record: dict) -> BuildReport:
-    """Write the planned shards this run is asked for that are not complete yet, with the
-    chosen distributor; finalise the split when every shard of it is complete."""
-    wanted = select(plan(options.num_samples, options.limits.max_samples),
-                    options.index_range, options.shard_range)
+                   record: dict, wanted: list[PlannedShard]) -> BuildReport:
+    """Write the ``wanted`` planned shards (this run's range) that are not complete yet, with
+    the chosen distributor; finalise the split when every shard of it is complete."""
     kept = {s.number: target.complete_stats(recipe.name, options.split, s.number,
                                             record["fingerprint"], options.formats) for s in wanted}
     todo = [s for s in wanted if kept[s.number] is None]

@@ -110,17 +110,21 @@ class ShardSequence:
             writer.abort()
 
     def finish(self) -> None:
-        """Close the open shard: close files, rename them, then write its stats."""
-        shard, self.current = self.current, None
+        """Close the open shard: close files, rename them, then write its stats. The shard
+        is forgotten only once closed, so a failure on the way leaves it to ``abort``."""
+        shard = self.current
         if shard is None:
             return
+        finals = {fmt: self.layout.shard(self.schema.config, self.split, shard.number, fmt)
+                  for fmt in shard.writers}
         files = {}
-        for fmt, writer in shard.writers.items():
+        for fmt, writer in shard.writers.items():  # every file closed before any is renamed
             writer.close()
-            final = self.layout.shard(self.schema.config, self.split, shard.number, fmt)
             digests = file_digests(writer.path, with_md5=fmt == "webdataset")
-            files[fmt] = dict(digests, path=self.layout.relative(final))
-            os.replace(writer.path, final)
+            files[fmt] = dict(digests, path=self.layout.relative(finals[fmt]))
+        for fmt, writer in shard.writers.items():
+            os.replace(writer.path, finals[fmt])
+        self.current = None
         stats = dict(self.record, shard=shard.number, split=self.split,
                      first_index=shard.first_index, end_index=shard.end_index,
                      samples=shard.samples, payload_bytes=shard.payload_bytes, files=files,

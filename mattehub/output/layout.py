@@ -15,8 +15,8 @@
     OUT/_sources/                               the demo's generated sources (never uploaded)
     OUT/.cache/mattehub-push/                   ``mattehub push``'s staged view (never uploaded)
 
-A file being written carries ``.tmp-<pid>`` after its final name (``temp_path``) until it is
-renamed into place. ``NAMES`` spells the same paths relative to the folder (for URLs).
+A file being written carries ``.tmp-<pid>-<host>`` after its final name (``temp_path``) until
+it is renamed into place; a cleanup leaves the temp files of live writers (``live_temp``). ``NAMES`` spells the same paths relative to the folder (for URLs).
 The Parquet card names a config like the config (``i-him``), the WebDataset card adds
 ``WDS_SUFFIX`` (``i-him-wds``): ``CONFIG_SUFFIX``.
 
@@ -27,8 +27,10 @@ loads the tars with the Parquet reader and fails. So ``OUT`` is the Parquet data
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import socket
 from pathlib import Path
 
 
@@ -128,6 +130,17 @@ class OutputLayout:
         places = [(self.shard_dir(config, fmt), suffix) for fmt, suffix in FORMAT_SUFFIX.items()]
         return places + [(self.stats_dir(config), ".json")]
 
+    def written_folders(self, config: str | None = None) -> list[Path]:
+        """Every folder a build or finalize of ``config`` writes into or deletes from (the
+        card roots, ``_stats/``, ``preview/``; with ``config``, its shard, stats and preview
+        folders): none may lead out of the output folder (``output.checks.inside_out``)."""
+        folders = [self.card_root(fmt) for fmt in FORMAT_SUFFIX]
+        folders += [self.stats_root(), self.root / PREVIEW_DIR]
+        if config is not None:
+            folders += [self.shard_dir(config, fmt) for fmt in FORMAT_SUFFIX]
+            folders += [self.stats_dir(config), self.preview_dir(config)]
+        return folders
+
     def record_pattern(self, config: str = "*") -> str:
         """Glob (relative) of the build records of ``config`` (every config: ``*``)."""
         return self.relative(self.build_record(config, "*"))
@@ -179,15 +192,46 @@ def record_names(rel: str) -> tuple[str, str]:
 
 
 def temp_path(final: Path, hidden: bool = False) -> Path:
-    """Where this process writes ``final`` before renaming it into place (``hidden``: a dot
-    name, for folders other tools list, such as an export)."""
-    return final.with_name(f"{'.' if hidden else ''}{final.name}{TMP_MARK}{os.getpid()}")
+    """Where this process writes ``final`` before renaming it into place: ``.tmp-<pid>-<host>``
+    after its name, unique per process even in a folder several machines write (``hidden``:
+    a dot name, for folders other tools list, such as an export)."""
+    owner = f"{os.getpid()}-{_HOST}"
+    return final.with_name(f"{'.' if hidden else ''}{final.name}{TMP_MARK}{owner}")
+
+
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+"""This machine, in temp names (``temp_path``), so a cleanup can tell whose they are."""
+_TEMP_OWNER = rf"{re.escape(TMP_MARK)}(\d+)(?:-([0-9a-f]{{8}}))?"
+"""A temp name's tail: the writer's pid and machine (names of older versions: the pid only)."""
 
 
 def split_file_number(name: str, split: str, suffix: str) -> tuple[int, bool] | None:
     """(shard number, is temp) when ``name`` is a numbered file of ``split`` with ``suffix``
     (``<split>-NNNNNN<suffix>`` or its temp name), else None: nothing else is a build's."""
-    pattern = (rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}}){re.escape(suffix)}"
-               rf"({re.escape(TMP_MARK)}\d+)?")
+    pattern = rf"{re.escape(split)}-(\d{{{SHARD_DIGITS}}}){re.escape(suffix)}({_TEMP_OWNER})?"
     match = re.fullmatch(pattern, name)
     return (int(match.group(1)), match.group(2) is not None) if match else None
+
+
+def live_temp(name: str) -> bool:
+    """Whether temp file ``name`` may still be written: by another running process of this
+    machine, or by another machine (whose processes cannot be checked). A cleanup leaves it,
+    so two builds racing on one range both finish; a dead writer's temp file is removed."""
+    match = re.search(rf"{_TEMP_OWNER}$", name)
+    if match is None or match.group(2) is None:
+        return False  # no owner recorded: an older version's leftover
+    pid = int(match.group(1))
+    if match.group(2) != _HOST:
+        return True
+    return pid != os.getpid() and _running(pid)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

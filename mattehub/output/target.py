@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from mattehub.core.errors import BuildError
-from mattehub.output.layout import NAMES, OutputLayout, split_file_number
+from mattehub.output.layout import NAMES, OutputLayout, live_temp, split_file_number
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -30,6 +30,21 @@ _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 def is_url(out: str | Path) -> bool:
     """True for an fsspec URL (``memory://x``, ``s3://b/x``); False for a local path."""
     return bool(_URL.match(str(out)))
+
+
+def local_path(out: str | Path) -> Path | None:
+    """The local folder ``out`` names: the path itself, or the path of a ``file://`` URL
+    (so the local folder checks apply to it too); None for other URLs."""
+    if not is_url(out):
+        return Path(out)
+    from fsspec.core import url_to_fs
+    from fsspec.implementations.local import LocalFileSystem
+
+    try:
+        fs, root = url_to_fs(str(out))
+    except (ImportError, ValueError):
+        return None  # FsspecTarget says why
+    return Path(root) if isinstance(fs, LocalFileSystem) else None
 
 
 def open_target(out: str | Path) -> OutputTarget:
@@ -89,12 +104,14 @@ class OutputTarget(ABC):
         self.remove_shards(config, split, 0)
 
     def remove_shards(self, config: str, split: str, first_number: int) -> None:
-        """Delete this split's temp files, and its shards and stats numbered >= ``first_number``.
-        Only names a build of the split writes are touched (``split_file_number``)."""
+        """Delete this split's temp files (not those a live writer may still rename:
+        ``live_temp``), and its shards and stats numbered >= ``first_number``. Only names a
+        build of the split writes are touched (``split_file_number``)."""
         for folder, suffix in NAMES.numbered_places(config):
             for rel in self.glob(f"{NAMES.relative(folder)}/{split}-*"):
-                found = split_file_number(rel.rsplit("/", 1)[-1], split, suffix)
-                if found and (found[1] or found[0] >= first_number):
+                name = rel.rsplit("/", 1)[-1]
+                found = split_file_number(name, split, suffix)
+                if found and (not live_temp(name) if found[1] else found[0] >= first_number):
                     self._remove(rel)
 
     def complete_stats(self, config: str, split: str, number: int, fingerprint: str,
@@ -104,10 +121,14 @@ class OutputTarget(ABC):
         stats = self.read_json(NAMES.relative(NAMES.shard_stats(config, split, number)))
         if not stats or stats.get("fingerprint") != fingerprint or set(stats["files"]) != set(formats):
             return None
-        for info in stats["files"].values():
-            if self._digest(info["path"], info["bytes"]) != info["sha256"]:
-                return None
+        if not all(self.matches(info) for info in stats["files"].values()):
+            return None
         return stats
+
+    def matches(self, info: dict) -> bool:
+        """Whether the file a shard's stats describe (``info``: path, bytes, sha256) is there
+        with exactly that size and sha256."""
+        return self._digest(info["path"], info["bytes"]) == info["sha256"]
 
     def completed_prefix(self, config: str, split: str, fingerprint: str,
                          formats: tuple[str, ...]) -> list[dict]:

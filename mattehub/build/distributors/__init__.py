@@ -10,6 +10,9 @@ number, why the others failed (never silently dropped).
 from __future__ import annotations
 
 from mattehub.build.distributors.local import run_local
-from mattehub.build.distributors.ray import run_ray
+from mattehub.build.distributors.ray import require_ray, run_ray
 
 DISTRIBUTORS = {"local": run_local, "ray": run_ray}
+DISTRIBUTOR_CHECKS = {"local": lambda: None, "ray": require_ray}
+"""BuildError when the distributor cannot run here (Ray not installed): called before a build
+writes anything, so a refused build leaves no folder or record behind."""

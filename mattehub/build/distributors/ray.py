@@ -15,7 +15,8 @@ from mattehub.build.plan import PlannedShard
 from mattehub.build.task import ShardJob, write_shard
 
 
-def _ray():
+def require_ray():
+    """The ``ray`` module; BuildError naming the extra to install when it is missing."""
     try:
         import ray
     except ImportError:
@@ -26,7 +27,7 @@ def _ray():
 def run_ray(recipe, job: ShardJob, shards: list[PlannedShard],
             settings: DistributorSettings) -> Distributed:
     """Write ``shards`` as Ray tasks (one CPU each); returns written stats and failures."""
-    ray = _ray()
+    ray = require_ray()
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=settings.address, include_dashboard=False, log_to_driver=False,

@@ -27,9 +27,10 @@ from mattehub.contract.schema import KEY_FIELD
 from mattehub.core.errors import BuildError
 from mattehub.formats.base import Unreadable
 from mattehub.formats.parquet import ParquetShardReader
-from mattehub.output.layout import STATS_DIR, temp_path
-from mattehub.output.checks import os_error
+from mattehub.output.layout import NAMES, STATS_DIR, temp_path
+from mattehub.output.checks import inside_out, os_error
 from mattehub.output.folder import ShardFolder
+from mattehub.output.target import open_target
 from mattehub.families.overlay_depth.original_sources import CSV_NAME, DRIVE_LETTER
 from mattehub.families.overlay_depth.sidecar import SIDECAR, sidecar_line
 
@@ -117,21 +118,38 @@ def _shard_paths(folder: Path, config: str, split: str) -> tuple[list[Path], int
     if summary.get("family") != FAMILY:
         raise BuildError(f"{folder}: {config} is of family {summary.get('family')!r}; export "
                          f"writes the original layout of {FAMILY} configs only")
+    _check_shards(folder, config, split, summary["files"]["parquet"])
     return [Path(url) for url in urls], int(summary.get("num_examples", 0))
 
 
+def _check_shards(folder: Path, config: str, split: str, paths: list[str]) -> None:
+    """BuildError unless every Parquet shard has the size and sha256 its stats recorded:
+    a damaged shard is refused before any file is exported."""
+    target = open_target(folder)
+    for number, path in enumerate(paths):
+        rel = NAMES.relative(NAMES.shard_stats(config, split, number))
+        info = ((target.read_json(rel) or {}).get("files") or {}).get("parquet")
+        if not isinstance(info, dict) or info.get("path") != path:
+            raise _damaged(folder / path, f"has no shard stats {rel} describing it")
+        if not target.matches(info):
+            raise _damaged(folder / path, f"does not have the size and sha256 its stats {rel} "
+                                          "recorded; nothing was exported")
+
+
 def check_out(folder: Path, out: Path) -> None:
-    """Refuse an ``out`` that is a file, lies inside the shard folder, or holds an earlier
-    export's ``label_data.csv``; create it otherwise."""
+    """Refuse an ``out`` that is a file, lies inside the shard folder, or is not empty (the
+    help promises a new or empty folder: nothing is overwritten); create it otherwise."""
     if out.exists() and not out.is_dir():
         raise BuildError(f"--out {out} is a file, not a folder: choose a folder")
     if _among_shards(folder, out):
         raise BuildError(f"--out {out} lies inside the shard folder {folder}: exporting there "
                          "would mix the original layout into the shards; choose a folder "
                          "outside it (or below a `_`-prefixed side folder such as _sources)")
-    if (out / CSV_NAME).exists():
-        raise BuildError(f"--out {out} already holds {CSV_NAME} (an earlier export?): choose "
-                         f"an empty folder, or delete {out / CSV_NAME} to export over it")
+    if out.is_dir() and any(out.iterdir()):
+        held = "an earlier export's " + CSV_NAME if (out / CSV_NAME).exists() else "files"
+        raise BuildError(f"--out {out} is not empty (it holds {held}): export writes into a "
+                         "new or empty folder only, so it never overwrites a file; choose "
+                         "another --out, or empty this one")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -246,11 +264,10 @@ class _Files:
         target = self.out / path
         parent = target.parent
         if parent not in self.checked:
-            real = parent.resolve()
-            if not real.is_relative_to(self.root) or (
-                    real.is_relative_to(self.shards) and not self.root.is_relative_to(self.shards)):
-                raise BuildError(f"{target} resolves to {real}, outside --out {self.out} or "
-                                 "inside the shard folder: remove the symbolic link on the way")
+            real = inside_out(parent, self.out)
+            if real.is_relative_to(self.shards) and not self.root.is_relative_to(self.shards):
+                raise BuildError(f"{target} resolves to {real}, inside the shard folder: "
+                                 "remove the symbolic link on the way")
             parent.mkdir(parents=True, exist_ok=True)
             self.checked.add(parent)
         return target
