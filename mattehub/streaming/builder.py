@@ -23,6 +23,7 @@ ranks divide them exactly.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any
 
@@ -254,10 +255,27 @@ class Mattehub(datasets.ArrowBasedBuilder):
 def _made_fingerprint(recipes: dict[str, Any], num_samples: int | None) -> str:
     """A hash of what made splits are made from: per split, the recipe's options and seed,
     its source fingerprint (what was scanned) and the sample count, plus the mattehub
-    version (the code that makes them)."""
+    version (the code that makes them) and the state of its local source files."""
     return fingerprint(__version__, {split: [recipe.describe(), recipe.source_fingerprint(),
-                                             recipe.sample_count(num_samples)]
+                                             recipe.sample_count(num_samples),
+                                             _local_state(recipe.source_roots())]
                                      for split, recipe in sorted(recipes.items())})
+
+
+def _local_state(roots: list[str]) -> list:
+    """(path, size, mtime_ns) of every file under the local source roots. A recipe's source
+    fingerprint records names and image sizes (what resuming a build needs), so a file
+    rewritten in place with the same size would otherwise leave the cached rows in use.
+    Remote roots (URLs) have no cheap equivalent and are left to the source fingerprint."""
+    state = []
+    for root in map(Path, roots):
+        if "://" in str(root) or not root.exists():
+            continue
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            stat = path.stat()
+            state.append([str(path), stat.st_size, stat.st_mtime_ns])
+    return state
 
 
 def _runs(parts: list[tuple[int, int]]) -> list[tuple[int, int]]:
