@@ -63,16 +63,18 @@ def _widen_backgrounds(bg_root: Path) -> None:
         cv2.imwrite(str(path), cv2.resize(image, (image.shape[1] + 8, image.shape[0])))
 
 
-def _load_changed_sources(env: Env) -> Run:
-    """i-him made on the fly: load, change the backgrounds, load again (it must equal a
-    stream of the changed sources)."""
-    src = env.sources()
-    options = {"bg_root": str(src.bg_root), "num_samples": 3}
-    first = _images(_load(env, src.image_root, **options))
-    _widen_backgrounds(src.bg_root)
-    streamed = [row["image"]["bytes"] for row in
-                mattehub.stream("i-him", src.image_root, **options).decode(False)]
-    return env.call(lambda: (first, _images(_load(env, src.image_root, **options)), streamed))
+def _load_after(change):
+    """i-him made on the fly: load, ``change(bg_root)`` the backgrounds, load again (it must
+    equal a stream of the changed sources, not the cached rows)."""
+    def run(env: Env) -> Run:
+        src = env.sources()
+        options = {"bg_root": str(src.bg_root), "num_samples": 3}
+        first = _images(_load(env, src.image_root, **options))
+        change(src.bg_root)
+        streamed = [row["image"]["bytes"] for row in
+                    mattehub.stream("i-him", src.image_root, **options).decode(False)]
+        return env.call(lambda: (first, _images(_load(env, src.image_root, **options)), streamed))
+    return run
 
 
 def _invert_backgrounds(bg_root: Path) -> None:
@@ -81,18 +83,6 @@ def _invert_backgrounds(bg_root: Path) -> None:
     for path in sorted(p for p in bg_root.rglob("*") if p.is_file()):
         image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
         cv2.imwrite(str(path), 255 - image)
-
-
-def _load_edited_sources(env: Env) -> Run:
-    """i-him made on the fly: load, rewrite the backgrounds in place (same sizes), load
-    again: it must equal a stream of the edited sources, not the cached rows."""
-    src = env.sources()
-    options = {"bg_root": str(src.bg_root), "num_samples": 3}
-    first = _images(_load(env, src.image_root, **options))
-    _invert_backgrounds(src.bg_root)
-    streamed = [row["image"]["bytes"] for row in
-                mattehub.stream("i-him", src.image_root, **options).decode(False)]
-    return env.call(lambda: (first, _images(_load(env, src.image_root, **options)), streamed))
 
 
 def _new_rows_after_source_change(env: Env, run: Run) -> None:
@@ -200,11 +190,11 @@ CASES = [
     Case("load-after-rebuild", "1: a non-streaming load after --overwrite 20 -> 30 (and "
          "force_redownload) gives the new rows", _load_rebuilt, Succeeds(), _new_rows_after_rebuild),
     Case("load-after-source-change", "1: a non-streaming load made on the fly after the "
-         "sources changed gives the new rows", _load_changed_sources, Succeeds(),
+         "sources changed gives the new rows", _load_after(_widen_backgrounds), Succeeds(),
          _new_rows_after_source_change),
     Case("load-after-same-size-source-edit", "1: a non-streaming load made on the fly after a "
          "source image was rewritten in place with the same size gives the new rows",
-         _load_edited_sources, Succeeds(), _new_rows_after_source_change),
+         _load_after(_invert_backgrounds), Succeeds(), _new_rows_after_source_change),
     Case("stream-summary-dotdot-path", "10b: a split summary listing ../ shard paths",
          _stream_edited(_edit_summary(_dotdot_path)),
          Fails(rf"{SUMMARY}: lists '\.\./elsewhere/train-000000\.parquet' under files\.parquet: "

@@ -29,6 +29,7 @@ class OverlayDepthRecipe(Recipe):
     family_fields = FIELDS
     summary = "a foreground pasted on a square background, its mask and a depth map"
     licence = "other"
+
     def __init__(self, options: OverlayDepthOptions, seed: int) -> None:
         super().__init__(options, seed)
         self._maker: SynthesisSource | OriginalSource | None = None

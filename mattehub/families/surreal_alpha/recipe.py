@@ -48,6 +48,7 @@ class SurrealAlphaRecipe(Recipe):
     family_fields = FIELDS
     summary = "SURREAL renders as alpha mattes over new backgrounds (Deep Image Matting recipe)"
     licence = "other"
+
     def __init__(self, options: SurrealAlphaOptions, seed: int) -> None:
         super().__init__(options, seed)
         self._cache: LastItem[surreal.ClipArrays] = LastItem()
