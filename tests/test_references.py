@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "benchmarks" / "_work"
+"""Benchmark scratch (git-ignored): it may hold exported copies of older commits."""
 CODE = [path for folder in ("mattehub", "builders", "scripts", "tests", "benchmarks")
-        for path in sorted((REPO / folder).rglob("*.py"))]
+        for path in sorted((REPO / folder).rglob("*.py")) if not path.is_relative_to(WORK)]
 CITATION = re.compile(r"docs/sources\.md``?, [\"']([^\"']+)[\"']")
 
 
