@@ -30,6 +30,9 @@ WALL_MM, NEAREST_FLOOR_MM = 6000, 1500
 
 @dataclass(frozen=True)
 class OverlayDemoSources:
+    """Where the stand-in overlay inputs were written: backgrounds, cut-outs, masks and
+    background depth maps, in the original dataset's folder roles."""
+
     bg_root: Path
     fg_root: Path
     mask_root: Path
