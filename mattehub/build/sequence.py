@@ -46,7 +46,8 @@ class _OpenShard:
 
 
 def file_digests(path: Path, with_md5: bool = False) -> dict:
-    """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request."""
+    """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request,
+    read back from the file (``verify``; the writers hash as they write)."""
     with open(path, "rb") as handle:
         digests = stream_digests(handle, ("sha256", "md5") if with_md5 else ("sha256",))
     return {"bytes": path.stat().st_size} | digests
@@ -119,9 +120,8 @@ class ShardSequence:
                   for fmt in shard.writers}
         files = {}
         for fmt, writer in shard.writers.items():  # every file closed before any is renamed
-            writer.close()
-            digests = file_digests(writer.path, with_md5=fmt == "webdataset")
-            files[fmt] = dict(digests, path=self.layout.relative(finals[fmt]))
+            writer.close()  # its digests were taken as it wrote: the file is not read back
+            files[fmt] = dict(writer.digests(), path=self.layout.relative(finals[fmt]))
         for fmt, writer in shard.writers.items():
             os.replace(writer.path, finals[fmt])
         self.current = None

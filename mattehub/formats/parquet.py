@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, KEY_FIELD, META
 from mattehub.contract.sample import EncodedSample
-from mattehub.formats.base import Row, ShardReader, ShardWriter, Unreadable
+from mattehub.formats.base import HashingFile, Row, ShardReader, ShardWriter, Unreadable
 
 _ARROW_ERRORS = (pa.ArrowException, OSError, ValueError)
 
@@ -55,13 +55,14 @@ class ParquetShardWriter(ShardWriter):
         self.kinds = {spec.name: spec.kind for spec in schema.fields}
         self._rows: list[dict] = []
         self._bytes = 0
-        self._writer = pq.ParquetWriter(path, self.arrow_schema, compression="zstd",
+        self.file = HashingFile(path, self.algorithms)
+        self._writer = pq.ParquetWriter(self.file, self.arrow_schema, compression="zstd",
                                         use_content_defined_chunking=True,
                                         write_page_index=True)
 
-    def write(self, sample: EncodedSample) -> None:
+    def write(self, sample: EncodedSample, payload_bytes: int | None = None) -> None:
         self._rows.append(to_row(sample, self.kinds))
-        self._bytes += sample.payload_bytes()
+        self._bytes += sample.payload_bytes() if payload_bytes is None else payload_bytes
         if self._bytes >= self.row_group_bytes:
             self._flush()
 
@@ -74,6 +75,7 @@ class ParquetShardWriter(ShardWriter):
     def close(self) -> None:
         self._flush()
         self._writer.close()
+        self.file.close()
 
     def _release(self) -> None:
         self._rows = []
@@ -81,6 +83,7 @@ class ParquetShardWriter(ShardWriter):
             self._writer.close()
         finally:
             self._writer.is_open = False  # pyarrow's __del__ would try to close it again
+            self.file.discard()
 
 
 class ParquetShardReader(ShardReader):

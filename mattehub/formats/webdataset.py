@@ -24,7 +24,8 @@ import msgpack
 
 from mattehub.contract.schema import IMAGE, META, KEY_FIELD, Schema
 from mattehub.contract.sample import EncodedSample
-from mattehub.formats.base import BadField, Row, ShardReader, ShardWriter, Unreadable
+from mattehub.formats.base import (BadField, HashingFile, Row, ShardReader, ShardWriter,
+                                   Unreadable)
 
 TAR_MTIME = 1_700_000_000  # fixed header time: reproducible tars
 TAR_OWNER, TAR_MODE = "bigdata", 0o444  # webdataset.TarWriter's header values
@@ -49,13 +50,14 @@ class WebDatasetShardWriter(ShardWriter):
     """One ``.tar`` shard."""
 
     format = "webdataset"
+    algorithms = ("sha256", "md5")  # md5: what wids indexes record
 
     def __init__(self, path, schema, row_group_bytes) -> None:
         super().__init__(path, schema, row_group_bytes)
-        self._file = open(path, "wb")
-        self._tar = tarfile.open(fileobj=self._file, mode="w|")
+        self.file = HashingFile(path, self.algorithms)
+        self._tar = tarfile.open(fileobj=self.file, mode="w|")
 
-    def write(self, sample: EncodedSample) -> None:
+    def write(self, sample: EncodedSample, payload_bytes: int | None = None) -> None:
         members = to_members(sample, self.schema)
         key = members.pop(KEY_FIELD)
         for name in sorted(members):
@@ -67,14 +69,14 @@ class WebDatasetShardWriter(ShardWriter):
 
     def close(self) -> None:
         self._tar.close()
-        self._file.close()
+        self.file.close()
 
     def _release(self) -> None:
         tar = self._tar
         tar.closed = True  # tarfile (and its stream wrapper) would flush into the file again
-        if tar.fileobj is not self._file:
+        if tar.fileobj is not self.file:
             tar.fileobj.closed = True
-        self._file.close()
+        self.file.discard()
 
 
 class WebDatasetShardReader(ShardReader):
