@@ -73,18 +73,25 @@ class ShardSequence:
             self.finish()
         shard = self.current or self._open(outcome.index)
         shard.end_index = outcome.index + 1
+        if outcome.events or sample is None:
+            self._record(shard, outcome)
+        if sample is None:
+            return
+        for writer in shard.writers.values():
+            writer.write(sample, incoming)
+        shard.samples += 1
+        shard.payload_bytes += incoming
+
+    def _record(self, shard: _OpenShard, outcome: Outcome) -> None:
+        """Count the outcome's events (and log the first ``MAX_LOGGED_EVENTS``); a skip is
+        listed with its reasons."""
         events = self.redact(outcome.events)  # stats are published: no local paths
         for event in events:
             shard.counts[event["kind"]] += 1
             if len(shard.events) < MAX_LOGGED_EVENTS:
                 shard.events.append(dict(event, index=outcome.index))
-        if sample is None:
+        if outcome.sample is None:
             shard.skipped.append({"index": outcome.index, "reasons": [e["reason"] for e in events]})
-            return
-        for writer in shard.writers.values():
-            writer.write(sample)
-        shard.samples += 1
-        shard.payload_bytes += sample.payload_bytes()
 
     def _full(self, incoming: int, is_sample: bool) -> bool:
         """A shard covers ``max_samples`` ids (skipped ids included), so shard ``n`` is ids
