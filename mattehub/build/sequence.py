@@ -46,7 +46,8 @@ class _OpenShard:
 
 
 def file_digests(path: Path, with_md5: bool = False) -> dict:
-    """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request."""
+    """Size and sha256 (integrity) of a file, plus md5 (what wids indexes record) on request,
+    read back from the file (``verify``; the writers hash as they write)."""
     with open(path, "rb") as handle:
         digests = stream_digests(handle, ("sha256", "md5") if with_md5 else ("sha256",))
     return {"bytes": path.stat().st_size} | digests
@@ -72,18 +73,25 @@ class ShardSequence:
             self.finish()
         shard = self.current or self._open(outcome.index)
         shard.end_index = outcome.index + 1
+        if outcome.events or sample is None:
+            self._record(shard, outcome)
+        if sample is None:
+            return
+        for writer in shard.writers.values():
+            writer.write(sample, incoming)
+        shard.samples += 1
+        shard.payload_bytes += incoming
+
+    def _record(self, shard: _OpenShard, outcome: Outcome) -> None:
+        """Count the outcome's events (and log the first ``MAX_LOGGED_EVENTS``); a skip is
+        listed with its reasons."""
         events = self.redact(outcome.events)  # stats are published: no local paths
         for event in events:
             shard.counts[event["kind"]] += 1
             if len(shard.events) < MAX_LOGGED_EVENTS:
                 shard.events.append(dict(event, index=outcome.index))
-        if sample is None:
+        if outcome.sample is None:
             shard.skipped.append({"index": outcome.index, "reasons": [e["reason"] for e in events]})
-            return
-        for writer in shard.writers.values():
-            writer.write(sample)
-        shard.samples += 1
-        shard.payload_bytes += sample.payload_bytes()
 
     def _full(self, incoming: int, is_sample: bool) -> bool:
         """A shard covers ``max_samples`` ids (skipped ids included), so shard ``n`` is ids
@@ -119,9 +127,8 @@ class ShardSequence:
                   for fmt in shard.writers}
         files = {}
         for fmt, writer in shard.writers.items():  # every file closed before any is renamed
-            writer.close()
-            digests = file_digests(writer.path, with_md5=fmt == "webdataset")
-            files[fmt] = dict(digests, path=self.layout.relative(finals[fmt]))
+            writer.close()  # its digests were taken as it wrote: the file is not read back
+            files[fmt] = dict(writer.digests(), path=self.layout.relative(finals[fmt]))
         for fmt, writer in shard.writers.items():
             os.replace(writer.path, finals[fmt])
         self.current = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import accumulate, chain
 from typing import Any
 
 import pyarrow as pa
@@ -19,7 +20,7 @@ import pyarrow.parquet as pq
 
 from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, KEY_FIELD, META
 from mattehub.contract.sample import EncodedSample
-from mattehub.formats.base import Row, ShardReader, ShardWriter, Unreadable
+from mattehub.formats.base import HashingFile, Row, ShardReader, ShardWriter, Unreadable
 
 _ARROW_ERRORS = (pa.ArrowException, OSError, ValueError)
 
@@ -29,7 +30,8 @@ def _image(data: bytes) -> dict:
 
 
 def to_row(sample: EncodedSample, kinds: dict[str, str]) -> dict[str, Any]:
-    """A Parquet row (``datasets`` storage layout) for one encoded sample."""
+    """A Parquet row (``datasets`` storage layout) for one encoded sample (the examples a
+    ``datasets`` builder yields; the writer builds whole columns instead, see ``column``)."""
     row: dict[str, Any] = {KEY_FIELD: sample.key}
     for name, kind in kinds.items():
         value = sample.fields[name]
@@ -44,43 +46,82 @@ def to_row(sample: EncodedSample, kinds: dict[str, str]) -> dict[str, Any]:
     return row
 
 
+WRITE_OPTIONS = {"compression": "zstd", "use_content_defined_chunking": True,
+                 "write_page_index": True}
+"""``pq.ParquetWriter`` options of every shard."""
+_NESTED = {IMAGE_LIST: IMAGE, CLIP: IMAGE_LIST}
+
+
+def column(values: list, kind: str | None, arrow_type: pa.DataType) -> pa.Array:
+    """The Arrow column of one row group, built at once from the recipe's values of one field
+    (``datasets`` storage layout): images become ``{bytes, path: null}`` structs from one
+    binary array, lists (of lists) of them list arrays over the flattened items; meta and
+    keys are converted by ``pa.array``.
+
+    Why not ``pa.Table.from_pylist`` of one dict per row (as before): every image then
+    costs a Python dict and its conversion; here an image costs an item in a list. The
+    Parquet bytes are the same (tests/test_parquet_writer.py)."""
+    if kind == IMAGE:
+        return pa.StructArray.from_arrays([pa.array(values, pa.binary()),
+                                           pa.nulls(len(values), pa.string())],
+                                          fields=list(arrow_type))
+    if kind in _NESTED:
+        offsets = pa.array(accumulate(map(len, values), initial=0), pa.int32())
+        items = column(list(chain.from_iterable(values)), _NESTED[kind], arrow_type.value_type)
+        return pa.ListArray.from_arrays(offsets, items, type=arrow_type)
+    return pa.array(values, arrow_type)
+
+
 class ParquetShardWriter(ShardWriter):
-    """One ``.parquet`` shard."""
+    """One ``.parquet`` shard: values gathered per column, one Arrow table per row group.
+
+    pyarrow writes into the ``HashingFile`` through its Python-file adapter, so the file is
+    hashed as it is written: measured 4% slower than giving pyarrow the path (856 vs 819 µs
+    of CPU per 0.6 MB i-him sample, hashing aside)."""
 
     format = "parquet"
 
     def __init__(self, path, schema, row_group_bytes) -> None:
         super().__init__(path, schema, row_group_bytes)
         self.arrow_schema = schema.parquet_features().arrow_schema
-        self.kinds = {spec.name: spec.kind for spec in schema.fields}
-        self._rows: list[dict] = []
-        self._bytes = 0
-        self._writer = pq.ParquetWriter(path, self.arrow_schema, compression="zstd",
-                                        use_content_defined_chunking=True,
-                                        write_page_index=True)
+        self.kinds = {KEY_FIELD: None} | {spec.name: spec.kind for spec in schema.fields}
+        self._columns, self._bytes = self._empty(), 0
+        self.file = HashingFile(path, self.algorithms)
+        self._writer = pq.ParquetWriter(self.file, self.arrow_schema, **WRITE_OPTIONS)
 
-    def write(self, sample: EncodedSample) -> None:
-        self._rows.append(to_row(sample, self.kinds))
-        self._bytes += sample.payload_bytes()
+    def write(self, sample: EncodedSample, payload_bytes: int | None = None) -> None:
+        fields = sample.fields
+        for name, values in self._columns.items():
+            values.append(sample.key if name == KEY_FIELD else fields[name])
+        self._bytes += sample.payload_bytes() if payload_bytes is None else payload_bytes
         if self._bytes >= self.row_group_bytes:
             self._flush()
 
     def _flush(self) -> None:
-        if self._rows:
-            table = pa.Table.from_pylist(self._rows, schema=self.arrow_schema)
-            self._writer.write_table(table, row_group_size=len(self._rows))
-        self._rows, self._bytes = [], 0
+        rows = len(self._columns[KEY_FIELD])
+        if rows:
+            arrays = [column(self._columns[field.name], self.kinds[field.name], field.type)
+                      for field in self.arrow_schema]
+            table = pa.Table.from_arrays(arrays, schema=self.arrow_schema)
+            self._writer.write_table(table, row_group_size=rows)
+        self._columns, self._bytes = self._empty(), 0
+
+    def _empty(self) -> dict[str, list]:
+        """Field name -> its values in the row group being gathered (none yet)."""
+        return {name: [] for name in self.kinds}
 
     def close(self) -> None:
         self._flush()
         self._writer.close()
+        self.file.close()
 
     def _release(self) -> None:
-        self._rows = []
+        self._columns = self._empty()
         try:
             self._writer.close()
         finally:
             self._writer.is_open = False  # pyarrow's __del__ would try to close it again
+            self.file.discard()
 
 
 class ParquetShardReader(ShardReader):
