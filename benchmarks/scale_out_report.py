@@ -114,7 +114,10 @@ def analysis(results: dict[str, dict]) -> list[str]:
         + ("CPU-bound" if busy >= 0.9 * RAY_CPUS else "CPU left idle: start-up, imbalance or "
            "waiting") + f"); its CPU: parent {two['cpu_seconds']:.2f} s (of which "
         f"{two['inside_cpu_seconds']:.2f} s in the build call), workers "
-        f"{two['helpers_cpu_seconds']:.2f} s; (1): {one['tree_cpu_seconds']:.2f} s in all.",
+        f"{two['helpers_cpu_seconds']:.2f} s; (1): {one['tree_cpu_seconds']:.2f} s in all"
+        + (" (**the workers' CPU is barely seen**: `RUSAGE_CHILDREN` counts only processes the "
+           "build reaped; a pool whose workers are not its children escapes it)."
+           if two["helpers_cpu_seconds"] < 0.1 * one["tree_cpu_seconds"] else "."),
         f"- Outside the build call (interpreter start, imports, teardown): {fixed['1']:.2f} s "
         f"for (1), {fixed['2']:.2f} s for (2) (imports alone {two['import_seconds']:.2f} s); "
         f"that is {100 * fixed['2'] / two['seconds']:.0f}% of (2)'s wall at {two['samples']} samples.",
@@ -133,7 +136,7 @@ def costs(results: dict[str, dict], plan: Plan, disk_mb_s: float) -> Costs:
                      ray_per_shard=max(0.0, cost["slot_per_shard"]),
                      ray_driver_per_shard=results["t-ray"]["cpu_seconds"] / cost["shards"],
                      ray_fixed=max(0.0, cost["cold_extra"]))
-    model = project(measured, two["samples"], RAY_CPUS)["terms"]["workers"]
+    model = project(measured, two["samples"], RAY_CPUS, per_shard=plan.per_shard)["terms"]["workers"]
     return Costs(**{**measured.__dict__, "fixed": max(0.0, two["seconds"] - model)})
 
 

@@ -61,12 +61,14 @@ def shard_size(samples: int, slots: int) -> int:
     return math.ceil(samples / (slots * waves))
 
 
-def project(costs: Costs, samples: int, cores: int, nodes: int = 1, ray: bool = False) -> dict:
+def project(costs: Costs, samples: int, cores: int, nodes: int = 1, ray: bool = False,
+            per_shard: int | None = None) -> dict:
     """Seconds of each limiting term for ``samples`` on ``nodes`` x ``cores`` slots, the wall
     time, samples/s, the binding term and the next one (with the slot count where it binds).
-    Each node writes its own shards to its own disk (so disk bandwidth scales with nodes)."""
+    Each node writes its own shards to its own disk (so disk bandwidth scales with nodes).
+    Shards of ``per_shard`` samples, else of ``shard_size``."""
     slots = cores * nodes
-    per_shard_samples = shard_size(samples, slots)
+    per_shard_samples = per_shard or shard_size(samples, slots)
     shards = math.ceil(samples / per_shard_samples)
     shard_cost = costs.per_shard + per_shard_samples * costs.per_sample + (
         costs.ray_per_shard if ray else 0.0)
@@ -95,9 +97,9 @@ def projection_lines(costs: Costs, samples: int, setups: dict[str, tuple[int, in
         t = r["terms"]
         rows.append((name, r["slots"], f"{r['per_shard']} x {r['shards']}", f"{t['workers']:.0f}",
                      f"{t['parent CPU']:.1f}", f"{t['disk write']:.1f}",
-                     f"{t['Ray per-shard overhead']:.2f}" if ray else "-", f"{r['fixed']:.1f}",
+                     f"{t['Ray per-shard overhead']:.3f}" if ray else "-", f"{r['fixed']:.1f}",
                      f"**{r['wall']:.0f}** ({r['wall'] / 60:.1f} min)", f"**{r['rate']:.0f}**",
-                     r["binds"], f"{r['next']} (at ~{r['next_at_slots']:,.0f} slots)"))
+                     r["binds"], f"{r['next']} (~{r['next_at_slots']:,.0f} slots)"))
     return [
         f"Inputs, measured above ({sample_what}): a worker spends "
         f"{1000 * costs.per_sample:.1f} ms per sample plus {1000 * costs.per_shard:.1f} ms per "
@@ -114,4 +116,4 @@ def projection_lines(costs: Costs, samples: int, setups: dict[str, tuple[int, in
         "Every core as fast as this one (an upper bound on samples/s).", "",
         *md_table(("setup", "slots:", "samples x shards:", "workers s:", "parent CPU s:",
                    "disk write s:", "Ray overhead s:", "once s:", "wall s:", "samples/s:",
-                   "binds", "binds next"), rows)]
+                   "binds", "binds next (slots where the workers' time falls to it)"), rows)]
