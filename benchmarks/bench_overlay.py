@@ -610,11 +610,11 @@ def report(results: dict, runs: dict, plan: Plan, head: list[str], profiles: dic
              f"`mask_<stem>.jpg`, q50, the others use their alpha): {plan.pairs} pairs, "
              f"{plan.pairs * PER_PAIR} samples; canvas 224, scales 1.0,0.8,0.6,0.4, 5 positions, "
              "flips (mattehub's defaults, the original's recipe)",
-             "- Each run is a fresh process pinned to one CPU timing the work only: for mattehub, "
-             "`mattehub.cli.main.main([\"build\", \"overlay-depth\", ..., \"--workers\", \"1\"])` in the "
-             "child after `from mattehub import cli` (that import, "
-             f"{results['a-none']['import_seconds']:.1f} s, pulls in `datasets`, and is not "
-             "counted); best of "
+             "- (A), (A50), (B): whole processes, below. Every other run is a fresh process "
+             "pinned to one CPU timing the work only: for mattehub, `mattehub.cli.main.main("
+             "[\"build\", \"overlay-depth\", ..., \"--workers\", \"1\"])` in the child "
+             "after `from mattehub import cli` (that import, "
+             f"{results['a-none']['import_seconds']:.1f} s, is not counted); best of "
              f"{plan.repeats} interleaved runs, every run listed. Outputs on tmpfs.", "",
              "Not the same outputs, by design: (b) writes what the original dataset holds, "
              "overlay and mask as JPEG q50 (the masks therefore not binary), one bg JPEG q60 per "

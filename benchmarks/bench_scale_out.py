@@ -170,7 +170,7 @@ def child(kind: str, srcs: dict[str, Path], plan: Plan, **extra) -> dict:
     spec = dict(spec, kind=kind, code=str(WORK / "code"), src=str(srcs[which]),
                 out=str(WORK / "out"), **extra)  # one path: the cards name the folder
     if which == "main":
-        spec.update(samples=plan.per_shard * (plan.shards // 2) if spec.get("half") else plan.samples,
+        spec.update(samples=plan.per_shard * 2 if spec.get("small") else plan.samples,
                     per_shard=plan.per_shard)
     else:
         spec.update(samples=plan.tiny_samples, per_shard=1)
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     command = shlex.join(["python", "benchmarks/bench_scale_out.py",
                           *(sys.argv[1:] if argv is None else argv)])
     head = measured_lines(info, command, time.perf_counter() - start, (load, os.getloadavg()[0]))
-    section = report(head, results, plan, groups, profile, wait, speeds, WORK,
+    section = report(head, results, every, plan, groups, profile, wait, speeds, WORK,
                      args.disk_dir.resolve(), MARKS)
     for runs in [*every.values(), results.values()]:
         for run in runs:

@@ -53,34 +53,44 @@ def runs_rows(results: dict[str, dict]) -> list[str]:
                      "workers' peak RSS MiB:"), rows)
 
 
-def further(results: dict[str, dict]) -> dict[str, float]:
-    """CPU seconds per further sample of (2), the slope between (2-half) and (2): the
-    parent's and the workers' (once-per-build costs such as imports drop out)."""
-    two, half = results["2"], results["2-half"]
-    count = two["samples"] - half["samples"]
+def further(every: dict[str, list[dict]]) -> dict[str, float | list[float]]:
+    """CPU seconds per further sample of (2), the slope between (2-small) and (2), so that
+    once-per-build costs (start-up, imports, scan, finalize) drop out: the parent's and the
+    workers', from each kind's least CPU over its runs (a shared machine only adds CPU), and
+    the parent's slope of every round (its spread is the noise)."""
+    two, small = every["2"], every["2-small"]
+    count = two[0]["samples"] - small[0]["samples"]
+    parent = lambda r: r["cpu_seconds"]  # noqa: E731
     workers = lambda r: r["tree_cpu_seconds"] - r["cpu_seconds"]  # noqa: E731
-    return {"parent": (two["cpu_seconds"] - half["cpu_seconds"]) / count,
-            "workers": (workers(two) - workers(half)) / count}
+    least = lambda runs, cpu: min(map(cpu, runs))  # noqa: E731
+    return {"parent": (least(two, parent) - least(small, parent)) / count,
+            "workers": (least(two, workers) - least(small, workers)) / count,
+            "parent_rounds": [(parent(t) - parent(s)) / count for t, s in zip(two, small)]}
 
 
-def target_rows(results: dict[str, dict]) -> tuple[list[str], dict[str, bool]]:
+def target_rows(results: dict[str, dict], every: dict[str, list[dict]],
+                ) -> tuple[list[str], dict[str, bool]]:
     """The CPU, parent and Ray targets (the speed-up is ``ratio_table``'s); which are met."""
     one, two, ray = results["1"], results["2"], results["ray"]
     cpu = (two["tree_cpu_seconds"] / two["samples"]) / (one["tree_cpu_seconds"] / one["samples"])
-    slope = further(results)
-    parent = 1000 * slope["parent"]
+    slope = further(every)
+    parent, rounds = 1000 * slope["parent"], [1000 * s for s in slope["parent_rounds"]]
+    ceiling = (f"**{1 / slope['parent']:,.0f} samples/s**" if slope["parent"] > 0 else
+               "none measurable (the slope is within the noise of 0)")
     ray_ratio = ray["seconds"] / two["inside_seconds"]
     met = {"cpu": cpu <= TARGET_CPU, "parent": parent <= TARGET_PARENT_MS,
            "ray": ray_ratio <= TARGET_RAY}
     yes = lambda ok: "yes" if ok else "**no**"  # noqa: E731
     rows = [(f"(2)/(1) total CPU per sample, whole processes, <= {TARGET_CPU:g}x",
              f"**{cpu:.2f}x**", yes(met["cpu"])),
-            (f"(2)'s parent CPU per further sample (slope (2-half) to (2)) <= {TARGET_PARENT_MS:g} ms",
-             f"**{parent:.3f} ms**", yes(met["parent"])),
+            (f"(2)'s parent CPU per further sample (slope (2-small) to (2), least CPU of each; "
+             f"per round {min(rounds):.2f} to {max(rounds):.2f} ms) <= {TARGET_PARENT_MS:g} ms",
+             f"**{parent:.3f} ms**", yes(met["parent"]) + (
+                 " (borderline: the per-round range crosses it)"
+                 if min(rounds) <= TARGET_PARENT_MS < max(rounds) else "")),
             ("(2)'s parent CPU / samples, whole process (start-up, imports, scan, finalize "
              "spread over the samples)", f"{per_sample_ms(two, 'cpu_seconds'):.3f} ms", "-"),
-            ("ceiling the parent sets: 1 / parent CPU per further sample",
-             f"**{1 / max(slope['parent'], 1e-9):,.0f} samples/s**", "-"),
+            ("ceiling the parent sets: 1 / parent CPU per further sample", ceiling, "-"),
             ("64 workers at (2)'s workers' CPU per further sample, parent aside",
              f"{64 / max(slope['workers'], 1e-9):,.0f} samples/s", "-"),
             (f"(ray) build call <= {TARGET_RAY:g}x (2)'s build call", f"**{ray_ratio:.2f}x**",
@@ -124,12 +134,13 @@ def analysis(results: dict[str, dict]) -> list[str]:
     ]
 
 
-def costs(results: dict[str, dict], plan: Plan, disk_mb_s: float) -> Costs:
+def costs(results: dict[str, dict], every: dict[str, list[dict]], plan: Plan,
+          disk_mb_s: float) -> Costs:
     """The projection's inputs from the runs (see ``scale_projection.Costs``): per further
     sample from ``further``, per shard from (t-local) (a one-tiny-sample shard: an upper
     bound); the once-per-build part is what (2)'s wall has beyond the model's workers' time."""
     one, two, cost = results["1"], results["2"], overhead(results)
-    slope, per_shard = further(results), cost["local_per_shard"]
+    slope, per_shard = further(every), cost["local_per_shard"]
     measured = Costs(per_sample=max(0.0, slope["workers"] - per_shard / plan.per_shard),
                      per_shard=per_shard, parent_per_sample=max(0.0, slope["parent"]), fixed=0.0,
                      mb_per_sample=one["mb_written"] / one["samples"], disk_mb_s=disk_mb_s,
@@ -140,13 +151,14 @@ def costs(results: dict[str, dict], plan: Plan, disk_mb_s: float) -> Costs:
     return Costs(**{**measured.__dict__, "fixed": max(0.0, two["seconds"] - model)})
 
 
-def report(info_lines: list[str], results: dict[str, dict], plan: Plan, groups: list[dict],
+def report(info_lines: list[str], results: dict[str, dict], every: dict[str, list[dict]],
+           plan: Plan, groups: list[dict],
            profile: Path | None, wait: dict | None, speeds: dict[str, float], work: Path,
            disk_dir: Path, marks: tuple[str, str]) -> str:
     """The section, between ``marks``; ``work``: the scratch folder (sources, outputs);
     ``speeds``: write MB/s by folder, ``disk_dir``'s used for the projection."""
     cost, ratio = overhead(results), speedup(results)
-    targets, met = target_rows(results)
+    targets, met = target_rows(results, every)
     lines = [marks[0], "## Scale out: `--workers 2` and `--distributor ray` against "
              "`--workers 1` (i-him), and a projection", "", *info_lines]
     if wait is not None:
@@ -207,7 +219,7 @@ def report(info_lines: list[str], results: dict[str, dict], plan: Plan, groups: 
         "Sequential write speed (1 MiB blocks, fsync'ed): " + ", ".join(
             f"`{k}` {v:,.0f} MB/s" for k, v in speeds.items())
         + f"; the projection uses the disk's, {disk:,.0f} MB/s (a build writes to a disk).", "",
-        *projection_lines(costs(results, plan, disk), PROJECTED, SETUPS,
+        *projection_lines(costs(results, every, plan, disk), PROJECTED, SETUPS,
                           f"i-him at {MAIN.bg_size[0]}x{MAIN.bg_size[1]}; I-HIM50K's images "
                           "vary in size, scale the per-sample cost with their pixels"),
         marks[1]]

@@ -67,8 +67,8 @@ RUNS = {  # kind: (sources, spec, what); "whole": a whole `mattehub` process tim
     "1-pinned": ("main", {"workers": 1, "whole": True, "pin": True},
                  "`--workers 1`, whole process pinned to one CPU"),
     "2": ("main", {"workers": 2, "whole": True}, "`mattehub build --workers 2`, whole process"),
-    "2-half": ("main", {"workers": 2, "whole": True, "half": True},
-               "(2) on the first half of the shards: with (2), CPU per further sample"),
+    "2-small": ("main", {"workers": 2, "whole": True, "small": True},
+                "(2) on its first 2 shards: with (2), the CPU per further sample"),
     "ranges": ("main", {"ranges": 2, "whole": True},
                "2 whole processes started together, each `--workers 1 --index-range` over half "
                "the shards, one output folder (the Slurm-array route)"),
