@@ -55,6 +55,9 @@ BG_PIXELS = (640, 480)
 FG_HEIGHT = 150
 UPSTREAM = {"pairs_samples": 400_000, "overlay_min": 20.8, "depth_h": 6.2, "depth_batch": 60}
 BOTH = "parquet,webdataset"
+FLOOR_SAMPLES = 960
+"""The encoding-only floor encodes the first this many overlays (held in memory: all 9,600
+would be ~3 GB with depth)."""
 MODES = ("none", "exact")
 RUNS = {  # kind: (child, spec, what)
     **{f"{run}-{mode}": spec for mode in MODES for run, spec in (
@@ -265,7 +268,8 @@ def reference_child(spec: dict) -> dict:
 def floor_child(spec: dict) -> dict:
     """Encoding only, on the arrays mattehub composites: per mode, mattehub's encoders for
     its outputs (overlay JPEG at the default quality, mask PNG, depth PNG) and the reference's
-    (Pillow JPEG q50 overlay and mask, OpenCV-default 16-bit PNG), to memory, best of 3."""
+    (Pillow JPEG q50 overlay and mask, OpenCV-default 16-bit PNG), to memory, best of 3, on
+    the first FLOOR_SAMPLES overlays."""
     import io
 
     import cv2
@@ -282,7 +286,8 @@ def floor_child(spec: dict) -> dict:
             depth=mode, bg_depth_root=str(src / "bg_depth") if mode == "exact" else None), SEED)
         recipe.prepare()
         synthesis, quality = recipe.maker().synthesis, recipe.options.jpeg_quality
-        overlays = [synthesis.overlay(index) for index in range(synthesis.available())]
+        overlays = [synthesis.overlay(index)  # held in memory: at most FLOOR_SAMPLES
+                    for index in range(min(synthesis.available(), FLOOR_SAMPLES))]
         pictures = [(Image.fromarray(o.image[:, :, ::-1]), Image.fromarray(o.mask), o.depth)
                     for o in overlays]
 

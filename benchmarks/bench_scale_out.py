@@ -11,9 +11,11 @@ best of ``--repeats`` interleaved runs:
   of the process tree from ``RUSAGE_CHILDREN``; the parent's own CPU reported by the child):
   (1) ``--workers 1``; (1-pinned) the same pinned to one CPU; (2) ``--workers 2``;
   (ranges) two processes started together, each ``--workers 1 --index-range`` over half
-  the shards into one folder. Targets: samples/s of (2) >= 1.8x (1); total CPU per sample
-  of (2) <= 1.1x (1); the parent's CPU <= 0.5 ms per sample (in the build call), with the
-  ceiling it sets (1 / parent CPU per sample) and what 64 workers would make;
+  the shards into one folder; (2-small) (2) on its first 2 shards and (p-tiny),
+  (p-tiny-small) the same on many tiny samples: their slopes give the CPU per further
+  sample. Targets: samples/s of (2) >= 1.8x (1); total CPU per sample of (2) <= 1.1x (1);
+  the parent's CPU per further sample <= 0.5 ms, with the ceiling it sets (1 / that) and
+  what 64 workers would make;
 - (ray) ``--distributor ray`` on a local Ray cluster of 2 CPUs, started in the child before
   the build (``ray.init`` timed apart, not counted); its build call against (2)'s. Target:
   within 15%;
@@ -172,6 +174,9 @@ def child(kind: str, srcs: dict[str, Path], plan: Plan, **extra) -> dict:
     if which == "main":
         spec.update(samples=plan.per_shard * 2 if spec.get("small") else plan.samples,
                     per_shard=plan.per_shard)
+    elif spec.get("probe"):
+        spec.update(samples=plan.probe_per_shard * 2 if spec.get("small") else plan.probe_samples,
+                    per_shard=plan.probe_per_shard)
     else:
         spec.update(samples=plan.tiny_samples, per_shard=1)
         if kind == "t-ray":
@@ -240,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     samples = args.samples or base.samples
     per_shard = max(1, min(base.per_shard, samples // 8))  # >= 8 shards
     plan = Plan(samples, per_shard, base.tiny_samples, base.noop_tasks,
-                args.repeats or base.repeats, base.disk_mb)
+                args.repeats or base.repeats, base.disk_mb, base.probe_samples, base.probe_per_shard)
     WORK = args.work.resolve()
     WORK.mkdir(parents=True, exist_ok=True)
     wait = wait_for_quiet() if (args.wait if args.wait is not None else not args.quick) else None

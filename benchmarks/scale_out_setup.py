@@ -44,8 +44,9 @@ TINY = Sources(fg_size=(64, 80), bg_size=(64, 48), num_foregrounds=4, num_backgr
 @dataclass(frozen=True)
 class Plan:
     """``samples`` in shards of ``per_shard`` for (1), (2), (ray); ``tiny_samples`` one per
-    shard for t-local and t-ray; ``noop_tasks`` for the no-op throughput; best of
-    ``repeats``; ``disk_mb`` written by the write-speed test."""
+    shard for t-local and t-ray; ``probe_samples`` tiny ones in shards of ``probe_per_shard``
+    for (p-tiny); ``noop_tasks`` for the no-op throughput; best of ``repeats``;
+    ``disk_mb`` written by the write-speed test."""
 
     samples: int
     per_shard: int
@@ -53,14 +54,18 @@ class Plan:
     noop_tasks: int
     repeats: int
     disk_mb: int
+    probe_samples: int
+    probe_per_shard: int
 
     @property
     def shards(self) -> int:
         return -(-self.samples // self.per_shard)
 
 
-FULL = Plan(samples=160, per_shard=20, tiny_samples=120, noop_tasks=400, repeats=3, disk_mb=512)
-QUICK = Plan(samples=32, per_shard=4, tiny_samples=40, noop_tasks=100, repeats=1, disk_mb=64)
+FULL = Plan(samples=160, per_shard=20, tiny_samples=120, noop_tasks=400, repeats=3, disk_mb=512,
+            probe_samples=2000, probe_per_shard=50)
+QUICK = Plan(samples=32, per_shard=4, tiny_samples=40, noop_tasks=100, repeats=1, disk_mb=64,
+             probe_samples=400, probe_per_shard=20)
 
 RUNS = {  # kind: (sources, spec, what); "whole": a whole `mattehub` process timed from outside
     "1": ("main", {"workers": 1, "whole": True}, "`mattehub build --workers 1`, whole process"),
@@ -74,6 +79,11 @@ RUNS = {  # kind: (sources, spec, what); "whole": a whole `mattehub` process tim
                "the shards, one output folder (the Slurm-array route)"),
     "ray": ("main", {"distributor": "ray"},
             f"`--distributor ray`, local Ray cluster of {RAY_CPUS} CPUs (cold workers), build call"),
+    "p-tiny": ("tiny", {"workers": 2, "whole": True, "probe": True},
+               "tiny samples, `--workers 2`, whole process, many shards: the parent's cost "
+               "per further sample with almost no payload"),
+    "p-tiny-small": ("tiny", {"workers": 2, "whole": True, "probe": True, "small": True},
+                     "(p-tiny) on its first 2 shards"),
     "t-local": ("tiny", {"workers": 1, "index_range": "0:", "warm": True},
                 "tiny samples, 1 per shard: `local` distributor (`--index-range 0:`), 1 process, "
                 "warm, build call"),
