@@ -16,6 +16,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -186,19 +187,59 @@ def child_benchmark_parser(doc: str, epilog: str, repeats: tuple[int, int], work
 # --- helpers for a benchmark whose workloads run as ``script --child <JSON spec>`` ----------
 
 
-def run_child(script: Path, code: Path, spec: dict, cpu: int | None = None) -> dict:
-    """Run ``script --child <spec as JSON>`` in a fresh Python that imports mattehub from the
-    snapshot ``code`` (and the benchmarks from here), pinned to ``cpu`` unless None.
-
-    Returns the JSON object the child printed last (``child_result``)."""
+def child_env(code: Path, cpu: int | None) -> dict:
+    """``subprocess`` arguments for a fresh Python that imports mattehub from the snapshot
+    ``code`` (and the benchmarks from here), pinned to ``cpu`` unless None."""
     path = os.pathsep.join(filter(None, (str(code), str(HERE), os.environ.get("PYTHONPATH"))))
     pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
+    return {"preexec_fn": pin, "env": dict(os.environ, PYTHONPATH=path)}
+
+
+def run_child(script: Path, code: Path, spec: dict, cpu: int | None = None) -> dict:
+    """Run ``script --child <spec as JSON>`` in a fresh Python (``child_env``).
+
+    Returns the JSON object the child printed last (``child_result``)."""
     done = subprocess.run([sys.executable, str(script), "--child", json.dumps(spec)],
-                          stdout=subprocess.PIPE, text=True, preexec_fn=pin,
-                          env=dict(os.environ, PYTHONPATH=path))
+                          stdout=subprocess.PIPE, text=True, **child_env(code, cpu))
     if done.returncode:
         raise SystemExit(f"benchmark child {spec} failed with exit code {done.returncode}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def whole_process(target: str, calls: Sequence[Sequence], code: Path,
+                  cpu: int | None = None) -> dict:
+    """``target`` (``module:function``) called with each of ``calls`` (argument lists), each in
+    its own fresh interpreter (``measured_main.py``, ``child_env``), all started together;
+    timed from outside, as a user feels it: interpreter start and imports included.
+
+    Returns ``seconds`` (wall until the last one exits), ``tree_cpu_seconds`` (CPU of the
+    processes and of every child they reaped, e.g. a build's workers: ``RUSAGE_CHILDREN``
+    deltas around them), ``cpu_seconds`` (the processes' own CPU, from their report),
+    ``helpers_cpu_seconds`` (the rest), ``peak_rss_mib`` (largest process's own),
+    ``workers_peak_rss_mib`` (largest of their reaped children), ``inside_seconds`` (longest
+    call, without start-up and imports), ``inside_cpu_seconds`` (the processes' own CPU in
+    their calls), ``import_seconds`` and ``reports`` (one per call). Their stdout is dropped."""
+    with tempfile.TemporaryDirectory() as scratch:
+        outs = [Path(scratch) / f"{number}.json" for number in range(len(calls))]
+        before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, str(HERE / "measured_main.py"), str(out),
+                                   target, json.dumps(list(args))], stdout=subprocess.DEVNULL,
+                                  **child_env(code, cpu))
+                 for out, args in zip(outs, calls)]
+        codes = [proc.wait() for proc in procs]
+        seconds, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+        if any(codes):
+            raise SystemExit(f"{target} {calls} exited with {codes}")
+        reports = [json.loads(out.read_text()) for out in outs]
+    tree = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    own = sum(r["self"]["cpu_seconds"] for r in reports)
+    return {"seconds": seconds, "tree_cpu_seconds": tree, "cpu_seconds": own,
+            "helpers_cpu_seconds": tree - own,
+            "peak_rss_mib": max(r["self"]["peak_rss_mib"] for r in reports),
+            "workers_peak_rss_mib": max(r["children"]["peak_rss_mib"] for r in reports),
+            "inside_seconds": max(r["call_seconds"] for r in reports),
+            "inside_cpu_seconds": sum(r["call_cpu_seconds"] for r in reports),
+            "import_seconds": max(r["import_seconds"] for r in reports), "reports": reports}
 
 
 def child_result(result: dict) -> None:

@@ -20,7 +20,8 @@ description with Pillow + numpy, one sample at a time, and no mattehub import:
     224x224) copied, the pixels under the pasted mask (> 127) set to the depth at the foot
     point ``(x + w // 2, y + h - 1)``, saved as a 16-bit PNG with ``cv2.imwrite`` (OpenCV's
     default PNG settings: the fastest of Pillow's and OpenCV's defaults, so the reference is
-    not slowed by its PNG writer; the original stored model depth as JPEG q85 instead);
+    not slowed by its PNG writer; the original stored model depth as JPEG q85 instead;
+    OpenCV is imported only then, so ``depth="none"`` is Pillow + numpy alone, start-up included);
   * a row ``"bg";"overlay";"mask";"depth"`` of ``label_data.csv`` (every field quoted,
     ``;``, no header; depth ``""`` without depth).
 
@@ -36,7 +37,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -96,6 +96,8 @@ def run_reference(bg_root: Path, fg_root: Path, mask_root: Path | None, out: Pat
             bg.save(out / bg_path, quality=60)
             bg_depth = None
             if depth == "exact":
+                import cv2  # only the depth PNGs need it: the notebooks' way is Pillow
+
                 depth_image = Image.open(depth_root / Path(bg_rel).with_suffix(".png"))
                 bg_depth = np.array(depth_image.resize((SIZE, SIZE), Image.NEAREST), dtype=np.uint16)
             for f, fg_rel in enumerate(foregrounds, start=1):
