@@ -185,20 +185,22 @@ def png_table(name: str, arrays: list[np.ndarray], repeats: int) -> str:
 
 
 def jpeg_candidates(quality: int) -> dict[str, Encoder]:
-    import simplejpeg
-
+    """Name -> JPEG encoder at ``quality``, 4:2:0 (simplejpeg only where installed)."""
     def pil(rgb: np.ndarray) -> bytes:
         buffer = io.BytesIO()
         Image.fromarray(rgb).save(buffer, "JPEG", quality=quality, subsampling=2)
         return buffer.getvalue()
 
     params = [cv2.IMWRITE_JPEG_QUALITY, quality]
-    return {"opencv (RGB->BGR + imencode)": lambda rgb: cv2.imencode(
-                ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params)[1].tobytes(),
-            "opencv (BGR in: no conversion)": lambda bgr: cv2.imencode(".jpg", bgr, params)[1].tobytes(),
-            "simplejpeg (RGB in)": lambda rgb: simplejpeg.encode_jpeg(
-                rgb, quality, colorspace="RGB", colorsubsampling="420"),
-            "PIL": pil}
+    out = {"opencv (RGB->BGR + imencode)": lambda rgb: cv2.imencode(
+               ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), params)[1].tobytes(),
+           "opencv (BGR in: no conversion)": lambda bgr: cv2.imencode(".jpg", bgr, params)[1].tobytes(),
+           "PIL": pil}
+    with contextlib.suppress(ImportError):
+        import simplejpeg
+        out["simplejpeg (RGB in)"] = lambda rgb: simplejpeg.encode_jpeg(
+            rgb, quality, colorspace="RGB", colorsubsampling="420")
+    return out
 
 
 def jpeg_table(photos: list[np.ndarray], repeats: int) -> str:
