@@ -4,7 +4,7 @@ Why mattehub writes the PNG container itself (signature, IHDR, one IDAT, IEND, C
 ``zlib.crc32``): no library on the registry offers a fixed row filter with a fast deflate
 whose output does not depend on the machine. libpng (OpenCV, Pillow, imagecodecs)
 compresses with whichever zlib it was built against and, by default, tries all five filters
-on every row (RGB at 8-14 MP/s here); libspng has no filter choice; pyspng only decodes.
+on every row (RGB at 6-14 MP/s here); libspng has no filter choice; pyspng only decodes.
 The file is plain PNG (ISO/IEC 15948): tests/test_png.py decodes it pixel-identically with
 Pillow, OpenCV (libpng) and imagecodecs (libspng).
 
@@ -28,7 +28,7 @@ no hash table and no match search. Why this deflate:
   assembly uses CRC32). Measured on the same ``qemu`` CPUs: level 3 gave three different
   outputs on AVX-512, AVX2 and SSE4.2 hosts, and levels 0-2 differ without SSE4.1.
 * libdeflate is deterministic for one version (ebiggers/libdeflate#400) but, without a
-  run-length mode, was 2-4x slower than this on mattes and masks.
+  run-length mode, was 2-6x slower than this on mattes, masks and mostly-empty planes.
 
 So the stored bytes are a pure function of (pixels, settings, zlib-ng's ``Z_RLE``);
 tests/test_png.py pins digests so a change in them is noticed, never silent.
