@@ -47,9 +47,11 @@ CORPUS = {
     "Nx1": _RNG.integers(0, 256, (77, 1), dtype=np.uint8),
     "Nx1 u16": _RNG.integers(0, 65536, (13, 1), dtype=np.uint16),
     "1xN rgba": _RNG.integers(0, 256, (1, 9, 4), dtype=np.uint8),
+    "strided view": _matte(80, 120)[::2, 1::3],
+    "reversed channels view": _RNG.integers(0, 256, (8, 6, 3), dtype=np.uint8)[..., ::-1],
 }
 FILTERS = (png.FILTER_NONE, png.FILTER_SUB, png.FILTER_UP)
-MODES = {(1, 1): "L", (1, 2): "I;16", (3, 1): "RGB", (4, 1): "RGBA", (3, 2): "RGB"}
+MODES = {(1, 1): "L", (1, 2): "I;16", (3, 1): "RGB", (4, 1): "RGBA"}
 
 
 def _channels(array: np.ndarray) -> int:
