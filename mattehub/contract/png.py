@@ -6,7 +6,7 @@ whose output does not depend on the machine. libpng (OpenCV, Pillow, imagecodecs
 compresses with whichever zlib it was built against and, by default, tries all five filters
 on every row (RGB at 6-14 MP/s here); libspng has no filter choice; pyspng only decodes.
 The file is plain PNG (ISO/IEC 15948): tests/test_png.py decodes it pixel-identically with
-Pillow, OpenCV (libpng) and imagecodecs (libspng).
+Pillow, OpenCV (libpng) and pyspng (libspng), and pngcheck found no error in the demo.
 
 The rows are filtered with one filter for the whole image (numpy, byte-wise, as the format
 defines it), then deflated by zlib-ng (the ``zlib-ng`` package) with the ``Z_RLE`` strategy:
