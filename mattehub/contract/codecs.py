@@ -1,8 +1,11 @@
 """Image encoding with fixed settings, so encoded bytes are reproducible.
 
-All arrays are RGB (H, W, 3) uint8 or single-channel (H, W) uint8/uint16. OpenCV does the
-work (it is several times faster than Pillow for PNG/JPEG). Decoding source files is the
-job of ``mattehub.inputs.gate``, which also checks and normalises what it decodes.
+All arrays are RGB (H, W, 3) uint8 or single-channel (H, W) uint8/uint16. PNG is written
+by ``mattehub.contract.png`` (fixed row filter, run-length deflate: fast, and the same bytes
+on every machine); JPEG by OpenCV's libjpeg-turbo, which measured as fast as simplejpeg and
+faster than Pillow here, counting the RGB->BGR conversion it needs (``benchmarks/bench_codecs.py``).
+Decoding source files is the job of ``mattehub.inputs.gate``, which also checks and
+normalises what it decodes.
 """
 from __future__ import annotations
 
@@ -12,11 +15,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from mattehub.contract import png
 from mattehub.contract.choices import DEFAULT_JPEG_QUALITY
 
 
-# Stated in docs/format.md: RGB may be JPEG at this quality; mattes are always PNG.
-PNG_COMPRESSION = 3
 ORIENTATION_TAG = 0x0112
 
 
@@ -24,33 +26,27 @@ def encode_png(array: np.ndarray, bgr: bool = False, smooth: bool = False) -> by
     """Lossless PNG of an 8/16-bit gray, RGB or RGBA array (``bgr``: colour already in
     OpenCV's channel order).
 
-    Gray mattes are mostly long runs of 0 and 255: with no row filter and zlib's RLE
-    strategy they encode ~4x faster than with adaptive filtering, and smaller
-    (measured on 1024x768 mattes: 1.5 ms / 15.5 KB against 6 ms / 20.9 KB). ``smooth`` gray
-    maps (depth) vary slowly from row to row instead: the "up" filter and level 1 suit them
-    (224x224 16-bit depth: 1.33 ms / 72.6 KB -> 1.18 ms / 45.4 KB; 8-bit model depth:
-    43.5 KB -> 17.8 KB).
+    ``mattehub.contract.png`` writes it: one fixed row filter per kind of array, then
+    run-length deflate (zlib-ng), whose bytes do not depend on the machine (see there).
+    The filters, measured in ``benchmarks/bench_codecs.py``:
+
+    * 8-bit gray mattes and masks (long runs of 0 and 255): no filter. This is the stream
+      libpng wrote here before (no filter, zlib's RLE strategy), 2-4x faster.
+    * ``smooth`` 8-bit gray maps (model depth, which varies slowly from row to row) and
+      every 16-bit gray map (depth): Up. A 16-bit sample repeats no byte unless filtered,
+      so unfiltered run-length deflate cannot shrink it (surreal-alpha's 320x240 depth
+      planes: 8.0 KB unfiltered, 1.8 KB with Up).
+    * RGB(A): Sub. Photos leave few runs, so run-length deflate is mostly Huffman coding
+      of the residuals: 6-10x faster than libpng's adaptive filters at zlib level 3, from
+      6% smaller (the stand-in photos) to 6% larger (a camera photo).
     """
-    if array.ndim == 2 and smooth:
-        params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP,
-                  cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
-        return _png(array, params)
     if array.ndim == 3:
-        if not bgr:
-            to_bgr = cv2.COLOR_RGBA2BGRA if array.shape[2] == 4 else cv2.COLOR_RGB2BGR
-            array = cv2.cvtColor(array, to_bgr)
-        params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]
-    else:
-        params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION, cv2.IMWRITE_PNG_FILTER,
-                  cv2.IMWRITE_PNG_FILTER_NONE, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
-    return _png(array, params)
-
-
-def _png(array: np.ndarray, params: list[int]) -> bytes:
-    ok, buf = cv2.imencode(".png", array, params)
-    if not ok:  # pragma: no cover - OpenCV only fails on unsupported dtypes
-        raise ValueError(f"cannot PNG-encode array of {array.dtype} {array.shape}")
-    return buf.tobytes()
+        if bgr:
+            to_rgb = cv2.COLOR_BGRA2RGBA if array.shape[2] == 4 else cv2.COLOR_BGR2RGB
+            array = cv2.cvtColor(array, to_rgb)
+        return png.encode(array, png.FILTER_SUB)
+    up = smooth or array.dtype == np.uint16
+    return png.encode(array, png.FILTER_UP if up else png.FILTER_NONE)
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int = DEFAULT_JPEG_QUALITY, bgr: bool = False) -> bytes:
