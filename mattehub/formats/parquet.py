@@ -51,7 +51,7 @@ class ParquetShardWriter(ShardWriter):
 
     def __init__(self, path, schema, row_group_bytes) -> None:
         super().__init__(path, schema, row_group_bytes)
-        self.arrow_schema = schema.parquet_features().arrow_schema
+        self.arrow_schema = schema.arrow_schema()
         self.kinds = {spec.name: spec.kind for spec in schema.fields}
         self._rows: list[dict] = []
         self._bytes = 0
