@@ -1,0 +1,42 @@
+"""Keeping pandas out of a build worker: pyarrow imports it on its first ``pa.array`` call.
+
+``pa.array`` (and so ``Table.from_pylist``, every Arrow column the Parquet writer builds) first
+asks whether its argument is a pandas object, and to ask it imports pandas once per process
+if pandas is installed (``_PandasAPIShim`` in pyarrow's ``pandas-shim.pxi``): 0.14-0.18 s on
+this machine, half a worker's start-up budget, for a check that is always "no" in a worker.
+pyarrow supports running without pandas and remembers the outcome of that one attempt, so a
+worker can let the attempt fail. pyarrow has no switch for it; a finder on ``sys.meta_path``
+that refuses pandas for the length of that one attempt is the smallest way to flip it from
+outside (``sys.modules["pandas"] = None`` is not: pyarrow's compiled import returns the None).
+"""
+from __future__ import annotations
+
+import sys
+from importlib.abc import MetaPathFinder
+
+
+class _RefusePandas(MetaPathFinder):
+    """An import finder under which ``import pandas`` fails as if it were not installed."""
+
+    def find_spec(self, name, path, target=None):
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas kept out of a build worker", name=name)
+        return None
+
+
+def pyarrow_without_pandas() -> None:
+    """Make pyarrow settle, in this process, that pandas is absent, so it never imports it
+    to inspect the values of a ``pa.array`` call. For processes that only write shards (a
+    build worker): afterwards ``pa.array`` treats a pandas Series as a plain sequence (APIs
+    that need pandas, like ``to_pandas``, still import it). Does nothing when pandas or
+    pyarrow's pandas check has been imported already (a user's process)."""
+    if "pandas" in sys.modules or "pyarrow.pandas_compat" in sys.modules:
+        return
+    import pyarrow as pa
+
+    refuse = _RefusePandas()
+    sys.meta_path.insert(0, refuse)
+    try:
+        pa.array([])  # pyarrow's one attempt to import pandas, whose failure it remembers
+    finally:
+        sys.meta_path.remove(refuse)

@@ -1,0 +1,72 @@
+"""A build worker imports only what making and writing samples needs (issue 20): unpickling a
+recipe of any family and writing a shard with it pulls in no ``datasets``, pandas or torch
+(a depth model's torch is the one exception, not built here), once the worker has called
+``pyarrow_without_pandas`` (pyarrow would import pandas on its first ``pa.array``)."""
+from __future__ import annotations
+
+import importlib
+import json
+import pickle
+import subprocess
+import sys
+
+from mattehub.families.registry import families
+
+HEAVY = ("datasets", "pandas", "torch")
+
+WORKER = """
+import json, pickle, sys
+from pathlib import Path
+from mattehub.build.plan import PlannedShard
+from mattehub.build.sequence import ShardLimits
+from mattehub.build.task import ShardJob, write_shard
+from mattehub.core.lean import pyarrow_without_pandas
+
+pyarrow_without_pandas()  # as a build worker starts
+heavy, found = sys.argv[2].split(","), {}
+for blob in sorted(Path(sys.argv[1]).glob("*.pkl")):
+    recipe, split = pickle.loads(blob.read_bytes())
+    job = ShardJob(str(blob.with_suffix("")), split, ("parquet", "webdataset"), ShardLimits(),
+                   {"config": recipe.name, "fingerprint": "test", "seed": recipe.seed})
+    write_shard(recipe, job, PlannedShard(0, 0, 1))
+    found[blob.stem] = [name for name in heavy if name in sys.modules]
+print(json.dumps(found))
+"""
+
+
+def _fresh(code: str, *args: str) -> str:
+    """The last line a fresh ``python -c CODE ARGS`` prints."""
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_the_worker_entry_imports_no_data_stack():
+    probe = f"import sys, mattehub.build.task; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    assert _fresh(probe) == "[]"
+
+
+def test_a_worker_of_every_family_writes_a_shard_without_the_data_stack(tmp_path):
+    """Each family's demo recipe (stand-in sources, scanned here as a build scans before it
+    pickles), unpickled in one fresh process that writes a one-sample shard of each: the
+    heavy modules present after each family's shard (the first family pulling one is named)."""
+    for family in families():
+        build = importlib.import_module(f"mattehub.families.{family}.standin").demo(
+            tmp_path / "sources", tmp_path / "demo").builds[0]
+        build.recipe.prepare()
+        (tmp_path / f"{family}.pkl").write_bytes(pickle.dumps((build.recipe, build.split)))
+    found = json.loads(_fresh(WORKER, str(tmp_path), ",".join(HEAVY)))
+    assert found == dict.fromkeys(families(), [])
+    for family in families():  # one Parquet file and one tar each: the shard was written
+        written = sorted(p.suffix for p in (tmp_path / family).rglob("*") if p.is_file())
+        assert written.count(".parquet") == written.count(".tar") == 1, (family, written)
+
+
+def test_pyarrow_without_pandas_keeps_it_out_until_asked_for():
+    probe = ("import sys\nfrom mattehub.core.lean import pyarrow_without_pandas\n"
+             "pyarrow_without_pandas()\nimport pyarrow as pa\n"
+             "table = pa.Table.from_pylist([{'a': 1, 'm': {'x': [1.5]}}])\n"
+             "before = 'pandas' in sys.modules\nframe = table.to_pandas()\n"
+             "print(before, 'pandas' in sys.modules, frame['m'][0]['x'].tolist())")
+    assert _fresh(probe) == "False True [1.5]"
+
