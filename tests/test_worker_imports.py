@@ -1,7 +1,8 @@
 """A build worker imports only what making and writing samples needs (issue 20): unpickling a
 recipe of any family and writing a shard with it pulls in no ``datasets``, pandas or torch
-(a depth model's torch is the one exception, not built here), once the worker has called
-``pyarrow_without_pandas`` (pyarrow would import pandas on its first ``pa.array``)."""
+(a depth model's torch is the one exception, not built here), nor aiohttp for local sources,
+once the worker has called ``pyarrow_without_pandas`` (pyarrow would import pandas on its
+first ``pa.array``)."""
 from __future__ import annotations
 
 import importlib
@@ -12,7 +13,7 @@ import sys
 
 from mattehub.families.registry import families
 
-HEAVY = ("datasets", "pandas", "torch")
+HEAVY = ("datasets", "pandas", "torch", "aiohttp")
 
 WORKER = """
 import json, pickle, sys
