@@ -71,3 +71,12 @@ def test_pyarrow_without_pandas_keeps_it_out_until_asked_for():
              "print(before, 'pandas' in sys.modules, frame['m'][0]['x'].tolist())")
     assert _fresh(probe) == "False True [1.5]"
 
+
+
+def test_families_reading_plain_folders_import_no_file_system_layer():
+    """fsspec (and asyncio under it) is for archives and URLs: i-him, v-him and surreal-alpha
+    read local folders, and their workers skip its import."""
+    recipes = [f"mattehub.families.{family}.recipe" for family in ("image_him", "video_him", "surreal_alpha")]
+    probe = f"import importlib, sys\nfor name in {recipes!r}:\n    importlib.import_module(name)\n" \
+            "print(sorted(m for m in ('fsspec', 'aiohttp') if m in sys.modules))"
+    assert _fresh(probe) == "[]"
