@@ -10,7 +10,9 @@ reports seconds from its first line to: the worker entry imported (and
 ``pyarrow_without_pandas`` called, as a worker does), the recipe unpickled (and ``prepare``, a
 no-op after the scan), its first sample made; then how long a one-sample shard of the next id
 takes (``write_shard``: make, Parquet and tar written, hashed, renamed), which shows what the
-first shard adds (pyarrow's pandas import when not kept out). The interpreter's own start
+first shard adds (pyarrow's pandas import when not kept out); and the CPU seconds of the
+process up to its first sample, interpreter start included (less swayed by other load than
+wall time). The interpreter's own start
 (``python -c pass``) is timed too. Best of ``--rounds`` per column (noisy machine); the heavy
 packages found in ``sys.modules`` at the end are listed. ``--before REV`` times
 the package of git commit ``REV`` too (recipes pickled by that code), interleaved round by
@@ -62,7 +64,7 @@ with open(sys.argv[1], "rb") as blob:
 recipe.prepare()
 t2 = time.perf_counter()
 recipe.make_many(range(0, 1))
-t3 = time.perf_counter()
+t3, cpu = time.perf_counter(), time.process_time()
 from mattehub.build.plan import PlannedShard
 from mattehub.build.sequence import ShardLimits
 from mattehub.build.task import ShardJob, write_shard
@@ -70,7 +72,7 @@ job = ShardJob(sys.argv[3], "train", ("parquet", "webdataset"), ShardLimits(),
                {"config": recipe.name, "fingerprint": "bench", "seed": recipe.seed})
 write_shard(recipe, job, PlannedShard(1, 1, 2))
 t4 = time.perf_counter()
-print(json.dumps({"import": t1 - t0, "unpickle": t2 - t0, "first": t3 - t0, "shard": t4 - t3,
+print(json.dumps({"import": t1 - t0, "unpickle": t2 - t0, "first": t3 - t0, "cpu": cpu, "shard": t4 - t3,
                   "heavy": [name for name in sys.argv[2].split(",") if name in sys.modules]}))
 """
 
@@ -116,11 +118,11 @@ def main() -> None:
     print(f"python -c pass: best {min(bare):.3f} s. Seconds from the child's first line "
           f"(best of {args.rounds}):")
     print(f"{'code':<14} {'family':<14} {'import':>7} {'+recipe':>8} {'1st sample':>11} "
-          f"{'+shard':>7} {'process':>8}  heavy modules at the end")
+          f"{'CPU':>6} {'+shard':>7} {'process':>8}  heavy modules at the end")
     for (version, family), runs in results.items():
-        best = {key: min(r[key] for r in runs) for key in ("import", "unpickle", "first", "shard", "process")}
+        best = {key: min(r[key] for r in runs) for key in ("import", "unpickle", "first", "cpu", "shard", "process")}
         print(f"{version:<14} {family:<14} {best['import']:>7.3f} {best['unpickle']:>8.3f} "
-              f"{best['first']:>11.3f} {best['shard']:>7.3f} {best['process']:>8.3f}  "
+              f"{best['first']:>11.3f} {best['cpu']:>6.3f} {best['shard']:>7.3f} {best['process']:>8.3f}  "
               f"{' '.join(runs[0]['heavy'])}")
 
 
