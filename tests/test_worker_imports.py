@@ -74,9 +74,10 @@ def test_pyarrow_without_pandas_keeps_it_out_until_asked_for():
 
 
 def test_families_reading_plain_folders_import_no_file_system_layer():
-    """fsspec (and asyncio under it) is for archives and URLs: i-him, v-him and surreal-alpha
-    read local folders, and their workers skip its import."""
-    recipes = [f"mattehub.families.{family}.recipe" for family in ("image_him", "video_him", "surreal_alpha")]
+    """fsspec (and asyncio under it) is for archives and URLs: i-him, v-him, surreal-alpha and
+    overlay-depth's synthesis read local folders, and their workers skip its import."""
+    recipes = [f"mattehub.families.{family}.recipe"
+               for family in ("image_him", "video_him", "surreal_alpha", "overlay_depth")]
     probe = f"import importlib, sys\nfor name in {recipes!r}:\n    importlib.import_module(name)\n" \
             "print(sorted(m for m in ('fsspec', 'aiohttp') if m in sys.modules))"
     assert _fresh(probe) == "[]"
