@@ -6,8 +6,8 @@
 For each family, the recipe of its demo (``mattehub/families/<family>/standin.py``, sources
 generated once under ``/dev/shm/mattehub-bench-worker``, scanned in this process as a build
 scans before it pickles) is pickled; each round starts one fresh ``python`` per family, which
-reports seconds from its first line to: the worker entry imported (and
-``pyarrow_without_pandas`` called, as a worker does), the recipe unpickled (and ``prepare``, a
+reports seconds from its first line to: the worker entry imported (after ``lean_worker``,
+as a worker starts: one BLAS thread, no pandas under pyarrow), the recipe unpickled (and ``prepare``, a
 no-op after the scan), its first sample made; then how long a one-sample shard of the next id
 takes (``write_shard``: make, Parquet and tar written, hashed, renamed), which shows what the
 first shard adds (pyarrow's pandas import when not kept out); and the CPU seconds of the
@@ -52,12 +52,12 @@ WORKER = """
 import time
 t0 = time.perf_counter()
 import json, pickle, sys
-import mattehub.build.task
 try:
-    from mattehub.core.lean import pyarrow_without_pandas
-    pyarrow_without_pandas()
+    from mattehub.core.lean import lean_worker
+    lean_worker()  # before numpy is imported, as a pool's initializer does
 except ImportError:  # an older commit
     pass
+import mattehub.build.task
 t1 = time.perf_counter()
 with open(sys.argv[1], "rb") as blob:
     recipe = pickle.load(blob)

@@ -1,15 +1,18 @@
 """A build worker imports only what making and writing samples needs (issue 20): unpickling a
 recipe of any family and writing a shard with it pulls in no ``datasets``, pandas or torch
 (a depth model's torch is the one exception, not built here), nor aiohttp for local sources,
-once the worker has called ``pyarrow_without_pandas`` (pyarrow would import pandas on its
-first ``pa.array``)."""
+once the worker has called ``lean_worker`` (pyarrow would import pandas on its first
+``pa.array``); and the worker asks numpy for one BLAS thread."""
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import pickle
 import subprocess
 import sys
+
+import pytest
 
 from mattehub.families.registry import families
 
@@ -21,9 +24,9 @@ from pathlib import Path
 from mattehub.build.plan import PlannedShard
 from mattehub.build.sequence import ShardLimits
 from mattehub.build.task import ShardJob, write_shard
-from mattehub.core.lean import pyarrow_without_pandas
+from mattehub.core.lean import lean_worker
 
-pyarrow_without_pandas()  # as a build worker starts
+lean_worker()  # as a build worker starts
 heavy, found = sys.argv[2].split(","), {}
 for blob in sorted(Path(sys.argv[1]).glob("*.pkl")):
     recipe, split = pickle.loads(blob.read_bytes())
@@ -35,9 +38,9 @@ print(json.dumps(found))
 """
 
 
-def _fresh(code: str, *args: str) -> str:
+def _fresh(code: str, *args: str, env: dict | None = None) -> str:
     """The last line a fresh ``python -c CODE ARGS`` prints."""
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
@@ -81,3 +84,17 @@ def test_families_reading_plain_folders_import_no_file_system_layer():
     probe = f"import importlib, sys\nfor name in {recipes!r}:\n    importlib.import_module(name)\n" \
             "print(sorted(m for m in ('fsspec', 'aiohttp') if m in sys.modules))"
     assert _fresh(probe) == "[]"
+
+
+THREADS = "import numpy, os, pyarrow; print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'])"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_a_lean_worker_starts_numpy_with_one_blas_thread_unless_told_otherwise():
+    """``lean_worker`` runs before numpy is imported (``mattehub.core.lean`` imports nothing
+    heavy), so numpy starts as with the variables set from outside; a user's value stays."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    lean = f"from mattehub.core.lean import lean_worker\nlean_worker()\n{THREADS}"
+    outside = _fresh(THREADS, env=dict(environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"))
+    assert _fresh(lean, env=environ) == outside
+    assert _fresh(lean, env=dict(environ, OPENBLAS_NUM_THREADS="2")).split()[1] == "2"
