@@ -1,5 +1,6 @@
 """docs/format.md, mattehub.contract.schema and each family folder's field set describe the
 same fields."""
+import json
 from functools import cache
 from pathlib import Path
 
@@ -53,7 +54,9 @@ def test_every_meta_key_is_documented():
             f"meta key {key} missing from docs/format.md"
 
 
-def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
+def _every_recipe(hhm, tmp_path) -> list:
+    """A recipe of every config in the registry, on stand-in sources where its schema
+    depends on them (overlay-depth: one per depth mode)."""
     from conftest import i_him_recipe
     from mattehub.families.releases.options import ReleaseOptions
     from mattehub.families.releases.recipe import RELEASE_RECIPES
@@ -69,11 +72,53 @@ def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
-    for recipe in recipes:
+    return recipes
+
+
+def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):
+    for recipe in _every_recipe(hhm, tmp_path):
         schema = recipe.schema()
         check_schema(schema)
         assert schema.family == recipe.family and schema.fields[-1].name == "meta"
         assert schema.family_fields == _families()[schema.family], recipe.name
+
+
+def _datasets_own(feature):
+    """``feature`` made of ``datasets``' own types, as the schema built features before
+    mattehub declared its own (``mattehub.contract.features``)."""
+    import datasets
+
+    from mattehub.contract.features import Image, List, Value
+
+    if isinstance(feature, dict):
+        return {name: _datasets_own(value) for name, value in feature.items()}
+    if isinstance(feature, List):
+        return datasets.List(_datasets_own(feature.feature))
+    if isinstance(feature, Image):
+        return datasets.Image()
+    assert isinstance(feature, Value), feature
+    return datasets.Value(feature.dtype)
+
+
+def test_features_built_without_datasets_are_what_datasets_builds(hhm, tmp_path):
+    """Shard bytes depend on the Arrow schema and its ``huggingface`` metadata: the ones the
+    writer builds without ``datasets`` must be ``datasets.Features``' own, for every config."""
+    import datasets
+
+    from mattehub.contract.features import feature_dict
+
+    for recipe in _every_recipe(hhm, tmp_path):
+        schema = recipe.schema()
+        for columns, features in ((schema.parquet_columns(), schema.parquet_features()),
+                                  (schema.wds_columns(), schema.wds_features())):
+            own = datasets.Features(_datasets_own(columns))
+            as_json = [json.dumps(d) for d in (feature_dict(columns), own.to_dict(), features.to_dict())]
+            assert as_json[0] == as_json[1] == as_json[2], recipe.name  # key order included
+            assert features == own, recipe.name
+        arrow = schema.arrow_schema()
+        expected = datasets.Features(_datasets_own(schema.parquet_columns())).arrow_schema
+        assert arrow.equals(expected, check_metadata=True), recipe.name
+        assert arrow.metadata == expected.metadata, recipe.name
 
 
 def _duts_recipes(tmp_path):

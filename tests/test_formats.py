@@ -2,9 +2,9 @@
 file is an ``Unreadable`` error saying where, for every format alike."""
 from __future__ import annotations
 
-import datasets
 import pytest
 
+from mattehub.contract.features import Value
 from mattehub.contract.sample import EncodedSample
 from mattehub.contract.schema import CLIP, IMAGE, IMAGE_LIST, META, FieldSpec, Schema
 from mattehub.formats import READERS, WRITERS
@@ -14,7 +14,7 @@ from mattehub.formats.parquet import ParquetShardReader
 SCHEMA = Schema("t", "image-him", (FieldSpec("image", IMAGE, "jpg"), FieldSpec("alpha", IMAGE),
                                    FieldSpec("instance_alphas", IMAGE_LIST),
                                    FieldSpec("frames", CLIP), FieldSpec("meta", META)),
-                meta_features={"i": datasets.Value("int64"), "name": datasets.Value("string")})
+                meta_features={"i": Value("int64"), "name": Value("string")})
 
 
 def _samples() -> list[EncodedSample]:

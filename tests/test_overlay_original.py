@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from datasets import Value
 from PIL import Image
 
 from mattehub.build.run import BuildOptions, build
+from mattehub.contract.features import Value
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.families.overlay_depth.export import _Files, export_original

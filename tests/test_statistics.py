@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import datasets
 import numpy as np
 import pytest
 
 from mattehub.contract import codecs
 from mattehub.build.run import BuildOptions, BuildReport, build
+from mattehub.contract.features import Value
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import SourceError
 from mattehub.build.finalize import kept_statistics
@@ -54,7 +54,7 @@ class FakeOverlayRecipe(Recipe):
         return Schema(self.name, self.family, (
             FieldSpec("image", IMAGE, self.options.image_format), FieldSpec("mask", IMAGE),
             FieldSpec("depth", IMAGE), FieldSpec("bg", IMAGE), FieldSpec("meta", META)),
-            {"index": datasets.Value("int64")})
+            {"index": Value("int64")})
 
     def arrays(self, index: int) -> dict[str, np.ndarray]:
         """The sample's arrays (RGB order), before encoding."""

@@ -3,8 +3,10 @@
 ``docs/format.md`` is the human-readable version of this module (a test keeps the two in
 step). A *family* declares, in its own folder (``mattehub/families/<family>/``), every field
 its configs may carry; a *schema* is what one config actually writes (a fixed field set,
-identical in Parquet and WebDataset), the ``datasets`` feature types of both layouts, and
-its family's declared field set, which ``check_schema`` holds the config to.
+identical in Parquet and WebDataset), the feature types of both layouts (declared with
+``mattehub.contract.features``, so a build worker never imports ``datasets``: the Arrow schema
+the Parquet writer needs comes from ``arrow_schema``), and its family's declared field set,
+which ``check_schema`` holds the config to.
 
 Field kinds and their layouts:
 
@@ -24,9 +26,15 @@ the exact list of PNG bytes (empty lists included).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import datasets
+from mattehub.contract.features import Feature, Image, List, Value, arrow_type, feature_dict, to_datasets
+
+if TYPE_CHECKING:
+    import datasets
+    import pyarrow as pa
 
 IMAGE, IMAGE_LIST, CLIP, META = "image", "image_list", "clip", "meta"
 KEY_FIELD = "__key__"
@@ -72,11 +80,11 @@ class Schema:
                 return spec
         raise KeyError(name)
 
-    def _feature(self, spec: FieldSpec):
+    def _feature(self, spec: FieldSpec) -> Feature:
         return {
-            IMAGE: datasets.Image(),
-            IMAGE_LIST: datasets.List(datasets.Image()),
-            CLIP: datasets.List(datasets.List(datasets.Image())),
+            IMAGE: Image(),
+            IMAGE_LIST: List(Image()),
+            CLIP: List(List(Image())),
             META: self.meta_features,
         }[spec.kind]
 
@@ -85,17 +93,37 @@ class Schema:
         as the Parquet struct stores it: WebDataset's ``meta.json`` then has the same keys."""
         return {key: meta.get(key) for key in self.meta_features} if self.meta_features else meta
 
-    def parquet_features(self) -> datasets.Features:
-        """Features of a Parquet row (also embedded in each shard's Arrow schema)."""
-        features = {KEY_FIELD: datasets.Value("string")}
+    def parquet_columns(self) -> dict[str, Feature]:
+        """The feature of each column of a Parquet row, in column order."""
+        features: dict[str, Feature] = {KEY_FIELD: Value("string")}
         features.update({spec.name: self._feature(spec) for spec in self.fields})
-        return datasets.Features(features)
+        return features
+
+    def wds_columns(self) -> dict[str, Feature]:
+        """The feature of each column ``datasets``' WebDataset reader yields."""
+        features: dict[str, Feature] = {KEY_FIELD: Value("string"), "__url__": Value("string")}
+        features.update({spec.wds_name: self._feature(spec) for spec in self.fields})
+        return features
+
+    def arrow_schema(self) -> pa.Schema:
+        """The Arrow schema of a Parquet shard, with the ``datasets`` features in its
+        ``huggingface`` metadata: what ``parquet_features().arrow_schema`` gives, without
+        importing ``datasets`` (a test holds the two equal for every config)."""
+        import pyarrow as pa  # the Parquet writer's own dependency; the CLI does not import it
+
+        columns = self.parquet_columns()
+        metadata = {"info": {"features": feature_dict(columns)}}
+        return pa.schema(arrow_type(columns)).with_metadata({"huggingface": json.dumps(metadata)})
+
+    def parquet_features(self) -> datasets.Features:
+        """Features of a Parquet row (embedded in each shard's schema: ``arrow_schema``).
+        Imports ``datasets``: for the card, the streaming builder and checks, not workers."""
+        return to_datasets(self.parquet_columns())
 
     def wds_features(self) -> datasets.Features:
-        """Features ``datasets``' WebDataset reader yields (declared in the dataset card)."""
-        features = {KEY_FIELD: datasets.Value("string"), "__url__": datasets.Value("string")}
-        features.update({spec.wds_name: self._feature(spec) for spec in self.fields})
-        return datasets.Features(features)
+        """Features ``datasets``' WebDataset reader yields (declared in the dataset card).
+        Imports ``datasets``, as ``parquet_features``."""
+        return to_datasets(self.wds_columns())
 
 
 PICTURE, GREY, INSTANCES, DEPTH, LABELS = "picture", "grey", "instances", "depth", "labels"

@@ -10,7 +10,7 @@ here so the ``releases`` folder imports no other family's folder).
 """
 from __future__ import annotations
 
-from datasets import List, Value
+from mattehub.contract.features import List, Value
 
 from mattehub.families.image_him.meta import FIELDS as IMAGE_HIM_FIELDS
 from mattehub.families.image_him.meta import META_FEATURES as I_HIM_META

@@ -83,7 +83,7 @@ class ParquetShardWriter(ShardWriter):
 
     def __init__(self, path, schema, row_group_bytes) -> None:
         super().__init__(path, schema, row_group_bytes)
-        self.arrow_schema = schema.parquet_features().arrow_schema
+        self.arrow_schema = schema.arrow_schema()
         self.kinds = {KEY_FIELD: None} | {spec.name: spec.kind for spec in schema.fields}
         self._columns, self._bytes = self._empty(), 0
         self.file = HashingFile(path, self.algorithms)

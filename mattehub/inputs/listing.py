@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
-from mattehub.inputs import remote
 from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
 
@@ -69,6 +67,8 @@ def read_name_list(path: Path | str) -> set[str]:
     Only the file name part of each line is kept, since the release compares names with
     image file names (extension included). ``path`` may be an fsspec URL.
     """
+    from mattehub.inputs import remote  # fsspec: not for a build worker (never reads a list)
+
     fs = remote.filesystem(str(path))[0]
     try:
         text = remote.read(fs, str(path)).decode("utf-8-sig")

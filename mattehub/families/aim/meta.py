@@ -3,7 +3,7 @@
 leaves the other's null)."""
 from __future__ import annotations
 
-from datasets import List, Value
+from mattehub.contract.features import List, Value
 
 FIELDS = ("image", "alpha", "trimap", "fg", "bg", "meta")
 """Every field an ``aim`` config may write: ``fg`` and ``bg`` are ``aim``'s (train),

@@ -2,7 +2,7 @@
 (declared, never inferred)."""
 from __future__ import annotations
 
-from datasets import Value
+from mattehub.contract.features import Value
 
 FIELDS = ("image", "alpha", "trimap", "meta")
 """Every field a ``duts`` config writes: the family's field set."""

@@ -2,7 +2,7 @@
 ``i-him`` samples (declared, never inferred)."""
 from __future__ import annotations
 
-from datasets import List, Value
+from mattehub.contract.features import List, Value
 
 FIELDS = ("image", "alpha", "trimap", "instance_alphas", "instance_masks", "fg", "bg", "meta")
 """Every field an ``image-him`` config may write: ``i-him`` and the image releases

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datasets import List, Value
+from mattehub.contract.features import List, Value
 
 FIELDS = ("image", "mask", "depth", "bg", "meta")
 """Every field an ``overlay-depth`` config may write (``depth`` unless ``--depth none``)."""

@@ -12,14 +12,17 @@ Two sources, one recipe (docs/format.md section 4):
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mattehub.families.overlay_depth.options import OverlayDepthOptions
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.contract.sample import Outcome
 from mattehub.recipes.base import Recipe
 from mattehub.families.overlay_depth.meta import FIELDS, META_FEATURES
-from mattehub.families.overlay_depth.original import OriginalRows, OriginalSource
 from mattehub.families.overlay_depth.synth_source import SynthesisSource, SynthesisSources
+
+if TYPE_CHECKING:
+    from mattehub.families.overlay_depth.original import OriginalRows, OriginalSource
 
 class OverlayDepthRecipe(Recipe):
     """Overlay + mask + depth samples, synthesised or read from the original dataset."""
@@ -50,8 +53,12 @@ class OverlayDepthRecipe(Recipe):
         return self.options.data_dir is None
 
     def _new_maker(self) -> SynthesisSource | OriginalSource:
-        maker = SynthesisSource if self.synthesised else OriginalSource
-        return maker(self.options, self.name, self.seed)
+        if self.synthesised:
+            return SynthesisSource(self.options, self.name, self.seed)
+        # imported here: the original's reader brings fsspec, which a synthesis worker skips
+        from mattehub.families.overlay_depth.original import OriginalSource
+
+        return OriginalSource(self.options, self.name, self.seed)
 
     def scan_sources(self) -> tuple[SynthesisSources | OriginalRows, dict]:
         maker = self._new_maker()

@@ -12,7 +12,7 @@ range): null with a reason, never a guess.
 from __future__ import annotations
 
 import numpy as np
-from datasets import List, Value
+from mattehub.contract.features import List, Value
 
 FIELDS = ("image", "alpha", "trimap", "fg", "bg", "depth", "segmentation", "meta")
 """Every field a ``surreal-alpha`` config may write (``trimap`` with ``--with trimap``)."""

@@ -2,7 +2,7 @@
 ``v-him`` clips (declared, never inferred)."""
 from __future__ import annotations
 
-from datasets import List, Value
+from mattehub.contract.features import List, Value
 
 FIELDS = ("frames", "instance_alphas", "instance_masks", "meta")
 """Every field a ``video-him`` config may write: ``v-him`` and the video releases
