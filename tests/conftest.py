@@ -26,7 +26,7 @@ def i_him_recipe(sources, seed: int = 0, **options) -> ImageHimRecipe:
 
 
 def build_i_him(sources, out: Path, num_samples: int = 20, workers: int = 1,
-                max_samples: int = 8, max_bytes: int = 512 * 2**20, seed: int = 0, **options):
+                max_samples: int = 8, max_bytes: int | None = None, seed: int = 0, **options):
     """Build i-him into ``out`` with small shards; returns the BuildReport."""
     options_ = BuildOptions(out=out, num_samples=num_samples, workers=workers, progress=False,
                             limits=ShardLimits(max_samples=max_samples, max_bytes=max_bytes,
