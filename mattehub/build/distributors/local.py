@@ -37,13 +37,23 @@ def run_local(recipe, job: ShardJob, shards: list[PlannedShard],
     ``failed``; any other error stops the run (shards not started are cancelled, running
     ones finish) and is raised as it is."""
     done = Distributed()
+    writers, makers = pool_shape(settings.workers, len(shards))
     with tqdm(total=sum(s.stop - s.start for s in shards), unit="sample",
               disable=not settings.progress, desc=f"{job.record['config']}/{job.split}") as bar:
-        if settings.workers <= 1 or len(shards) <= 1:
-            _in_process(recipe, job, shards, settings.workers, bar, done)
+        if writers:
+            _in_pool(recipe, job, shards, writers, makers, bar, done)
         else:
-            _in_pool(recipe, job, shards, settings.workers, bar, done)
+            _in_process(recipe, job, shards, makers, bar, done)
     return done
+
+
+def pool_shape(workers: int, shards: int) -> tuple[int, int]:
+    """How ``workers`` processes are spent on ``shards`` shards: (processes writing shards, 0
+    for this process alone; processes making each shard's samples, 1 for the writer itself).
+    Fewer shards than workers: ``workers // shards`` makers per shard, so none stays idle."""
+    if workers <= 1 or shards <= 1:
+        return 0, workers
+    return min(workers, shards), max(1, workers // shards)
 
 
 def _in_process(recipe, job: ShardJob, shards: list[PlannedShard], workers: int, bar,
@@ -59,14 +69,14 @@ def _in_process(recipe, job: ShardJob, shards: list[PlannedShard], workers: int,
             return
 
 
-def _in_pool(recipe, job: ShardJob, shards: list[PlannedShard], workers: int, bar,
-             done: Distributed) -> None:
-    """One task per shard in a pool of ``min(workers, shards)`` processes."""
+def _in_pool(recipe, job: ShardJob, shards: list[PlannedShard], writers: int, makers: int,
+             bar, done: Distributed) -> None:
+    """One task per shard in a pool of ``writers`` processes, each shard's samples made by
+    ``makers`` processes."""
     counter = SPAWN.Value("q", 0)
-    inner = max(1, workers // len(shards))
-    pool = process_pool(recipe, min(workers, len(shards)), counter)
+    pool = process_pool(recipe, writers, counter)
     try:
-        pending = {pool.submit(_shard_task, job, shard, inner): shard for shard in shards}
+        pending = {pool.submit(_shard_task, job, shard, makers): shard for shard in shards}
         while pending:
             finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             bar.update(counter.value - bar.n)
