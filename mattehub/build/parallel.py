@@ -17,16 +17,17 @@ import pickle
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, TypeVar
 
 from mattehub.contract.sample import Outcome
 from mattehub.core.errors import BuildError
 from mattehub.recipes.base import Recipe
 
+T = TypeVar("T")
 SPAWN = get_context("spawn")
 PARENT_POLL_SECONDS = 1.0
 """How often a worker checks that the process that started it is still there."""
@@ -82,8 +83,22 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+def in_worker(function: Callable[[], T]) -> T:
+    """``function()`` in a worker, its error made fit to reach the parent: an exception
+    that cannot be unpickled there would break the whole pool (every shard reported as a dead
+    worker's), so such an error travels as a BuildError with its type and message."""
+    try:
+        return function()
+    except BaseException as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - any pickling failure
+            raise BuildError(f"{type(exc).__name__}: {exc}") from None
+        raise
+
+
 def _make(indices: range) -> list[Outcome]:
-    return worker_recipe().make_many(indices)
+    return in_worker(lambda: worker_recipe().make_many(indices))
 
 
 def ordered_outcomes(recipe: Recipe, start: int, stop: int, workers: int,

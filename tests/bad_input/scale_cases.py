@@ -124,4 +124,7 @@ CASES = [
          _worker_build("UnloadableInWorkers", workers=2, max_samples=2),
          Fails(r"a worker process could not load the recipe \(ImportError: no module named "
                r"'only_on_the_head_node' \(test\)\); run with --workers 1 to see the error")),
+    Case("worker-error-not-unpicklable", "--workers 2: a worker's error cannot be unpickled here",
+         _worker_build("RaisesOdd", workers=2, max_samples=2),
+         Fails(r"^OddError: cannot make sample 5 \(test\)$")),
 ]

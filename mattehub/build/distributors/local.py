@@ -21,8 +21,8 @@ from concurrent.futures.process import BrokenProcessPool
 from tqdm.auto import tqdm
 
 from mattehub.build.distributors.base import Distributed, DistributorSettings
-from mattehub.build.parallel import (SPAWN, WorkerDied, count_sample, process_pool, stop_pool,
-                                     worker_recipe)
+from mattehub.build.parallel import (SPAWN, WorkerDied, count_sample, in_worker, process_pool,
+                                     stop_pool, worker_recipe)
 from mattehub.build.plan import PlannedShard
 from mattehub.build.task import ShardJob, write_shard
 
@@ -100,4 +100,4 @@ def _collect(future: Future, shard: PlannedShard, done: Distributed) -> None:
 
 def _shard_task(job: ShardJob, shard: PlannedShard, workers: int) -> dict:
     """In a worker: write ``shard`` with the worker's recipe; only the stats go back."""
-    return write_shard(worker_recipe(), job, shard, workers, count_sample)
+    return in_worker(lambda: write_shard(worker_recipe(), job, shard, workers, count_sample))
