@@ -79,7 +79,8 @@ def _in_pool(recipe, job: ShardJob, shards: list[PlannedShard], writers: int, ma
         pending = {pool.submit(_shard_task, job, shard, makers): shard for shard in shards}
         while pending:
             finished, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-            bar.update(counter.value - bar.n)
+            if counter.value > bar.n:
+                bar.update(counter.value - bar.n)
             for future in finished:
                 _collect(future, pending.pop(future), done)
     except BaseException:
