@@ -60,3 +60,4 @@ class RaisesOdd(DiesOnce):
         if self.at in indices:
             raise OddError(self.at, "test")
         return self.inner.make_many(indices)
+

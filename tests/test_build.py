@@ -59,6 +59,38 @@ def test_pool_shape_uses_every_worker():
     assert pool_shape(8, 3) == (3, 2)
 
 
+ORPHAN = """
+import os
+from mattehub.build.parallel import process_pool
+
+if __name__ == "__main__":
+    pool = process_pool(None, 1)
+    print(pool.submit(os.getpid).result(), flush=True)  # a worker ready for the next task
+    os._exit(0)  # the build process killed
+"""
+
+
+def test_a_worker_whose_parent_was_killed_exits(tmp_path):
+    """A killed build process leaves no worker waiting for tasks forever."""
+    with open(tmp_path / "pid", "w") as out:  # not a pipe: an orphan would hold it open
+        subprocess.run([sys.executable, "-c", ORPHAN], stdout=out, check=True)
+    pid = int((tmp_path / "pid").read_text())
+    deadline = time.monotonic() + 60
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(pid), "the orphaned worker is still running"
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (an orphan's exit is reaped by
+    whoever adopted it, which in a container may never happen)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def limit_for(hhm, per_shard: int) -> int:
     """A --max-bytes-per-shard that makes ``per_shard`` ids per shard: per_shard x 1.25 x the
     mean payload of ids 0..7."""

@@ -37,13 +37,14 @@ _LOAD_ERROR = ""
 _COUNTER: Any = None
 
 
-def _init_worker(blob: bytes, counter: Any) -> None:
+def _init_worker(blob: bytes, counter: Any, parent: int) -> None:
     """Load the recipe in a worker (a failure is kept for ``worker_recipe`` to raise), keep
-    the shared progress ``counter``, and watch the parent: a worker whose parent was killed
-    exits instead of waiting for tasks that will never come."""
+    the shared progress ``counter``, and watch the ``parent`` process (its pid, given by the
+    parent: it may be gone already): a worker whose parent was killed exits instead of
+    waiting for tasks that will never come."""
     global _RECIPE, _LOAD_ERROR, _COUNTER
     _COUNTER = counter
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     try:
         _RECIPE = pickle.loads(blob)
     except BaseException as exc:  # noqa: BLE001 - reported by worker_recipe
@@ -75,7 +76,7 @@ def process_pool(recipe: Recipe, workers: int, counter: Any = None) -> ProcessPo
     """``workers`` spawn-started processes, each holding ``recipe`` (and ``counter``, a
     ``SPAWN.Value`` that ``count_sample`` increments, or None)."""
     return ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_init_worker,
-                               initargs=(pickle.dumps(recipe), counter))
+                               initargs=(pickle.dumps(recipe), counter, os.getpid()))
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
