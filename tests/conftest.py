@@ -26,11 +26,13 @@ def i_him_recipe(sources, seed: int = 0, **options) -> ImageHimRecipe:
 
 
 def build_i_him(sources, out: Path, num_samples: int = 20, workers: int = 1,
-                max_samples: int = 8, max_bytes: int = 512 * 2**20, seed: int = 0, **options):
+                max_samples: int = 8, max_bytes: int | None = None, seed: int = 0,
+                index_range: tuple[int, int | None] | None = None, **options):
     """Build i-him into ``out`` with small shards; returns the BuildReport."""
     options_ = BuildOptions(out=out, num_samples=num_samples, workers=workers, progress=False,
                             limits=ShardLimits(max_samples=max_samples, max_bytes=max_bytes,
-                                               row_group_bytes=256 * 1024))
+                                               row_group_bytes=256 * 1024),
+                            index_range=index_range)
     return build(i_him_recipe(sources, seed=seed, **options), options_)
 
 

@@ -43,3 +43,21 @@ class UnloadableInWorkers(DiesOnce):
         if state["parent"] != os.getpid():
             raise ImportError("no module named 'only_on_the_head_node' (test)")
         self.__dict__.update(state)
+
+
+class OddError(Exception):
+    """An exception whose constructor takes other arguments than its message: pickled by
+    default, it cannot be unpickled (a third-party error raised in a worker, say)."""
+
+    def __init__(self, index: int, why: str) -> None:
+        super().__init__(f"cannot make sample {index} ({why})")
+
+
+class RaisesOdd(DiesOnce):
+    """Raises an ``OddError`` at id ``at``."""
+
+    def make_many(self, indices: range):
+        if self.at in indices:
+            raise OddError(self.at, "test")
+        return self.inner.make_many(indices)
+

@@ -11,7 +11,7 @@ import pytest
 from mattehub.core.errors import BuildError
 from mattehub.output.layout import OutputLayout
 from mattehub.build.sequence import file_digests
-from conftest import build_i_him, shard_bytes
+from conftest import build_i_him, i_him_recipe, shard_bytes
 
 
 def test_layout_and_stats(built):
@@ -40,15 +40,98 @@ def test_one_and_two_workers_give_identical_bytes(hhm, built, tmp_path):
     assert shard_bytes(tmp_path) == shard_bytes(built)
 
 
-def test_byte_limit_cuts_shards_deterministically(hhm, tmp_path):
-    build_i_him(hhm, tmp_path / "a", num_samples=10, max_samples=100, max_bytes=300_000)
-    build_i_him(hhm, tmp_path / "b", num_samples=10, max_samples=100, max_bytes=300_000, workers=2)
-    stats = sorted((tmp_path / "a" / "_stats" / "i-him").glob("train-0*.json"))
-    assert len(stats) > 1
-    for path in stats:
-        shard = json.loads(path.read_text())
-        assert shard["samples"] == 1 or shard["payload_bytes"] <= 300_000
+@pytest.mark.parametrize("workers,per_shard", [(2, 4), (2, 20), (4, 10)],
+                         ids=["5-shards-2-workers", "1-shard-2-makers", "2-shards-2-makers-each"])
+def test_worker_layouts_give_the_bytes_of_one_worker(hhm, tmp_path, workers, per_shard):
+    """Whole shards per worker (>= 4 shards), or fewer shards than workers (each shard's
+    samples made by workers // shards processes): the bytes of ``--workers 1``."""
+    build_i_him(hhm, tmp_path / "one", max_samples=per_shard)
+    build_i_him(hhm, tmp_path / "many", max_samples=per_shard, workers=workers)
+    assert shard_bytes(tmp_path / "many") == shard_bytes(tmp_path / "one")
+
+
+def test_pool_shape_uses_every_worker():
+    from mattehub.build.distributors.local import pool_shape
+
+    assert pool_shape(1, 5) == (0, 1)  # no pool: this process writes
+    assert pool_shape(2, 5) == (2, 1)  # 2 processes writing whole shards
+    assert pool_shape(2, 1) == (0, 2)  # one shard: this process writes, 2 make its samples
+    assert pool_shape(8, 3) == (3, 2)
+
+
+ORPHAN = """
+import os
+from mattehub.build.parallel import process_pool
+
+if __name__ == "__main__":
+    pool = process_pool(None, 1)
+    print(pool.submit(os.getpid).result(), flush=True)  # a worker ready for the next task
+    os._exit(0)  # the build process killed
+"""
+
+
+def test_a_worker_whose_parent_was_killed_exits(tmp_path):
+    """A killed build process leaves no worker waiting for tasks forever."""
+    with open(tmp_path / "pid", "w") as out:  # not a pipe: an orphan would hold it open
+        subprocess.run([sys.executable, "-c", ORPHAN], stdout=out, check=True)
+    pid = int((tmp_path / "pid").read_text())
+    deadline = time.monotonic() + 60
+    while running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running(pid), "the orphaned worker is still running"
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (an orphan's exit is reaped by
+    whoever adopted it, which in a container may never happen)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def limit_for(hhm, per_shard: int) -> int:
+    """A --max-bytes-per-shard that makes ``per_shard`` ids per shard: per_shard x 1.25 x the
+    mean payload of ids 0..7."""
+    recipe = i_him_recipe(hhm)
+    recipe.prepare()
+    payloads = [o.sample.payload_bytes() for o in recipe.make_many(range(8)) if o.sample]
+    return -(-per_shard * 5 * sum(payloads) // (4 * len(payloads)))
+
+
+def test_byte_limit_picks_samples_per_shard_from_the_first_samples(hhm, tmp_path):
+    """S = limit / (1.25 x mean payload of the first 8 samples), recorded in the build record
+    and the report; shards are ids [n*S, (n+1)*S) for any worker count."""
+    limit = limit_for(hhm, 3)
+    report = build_i_him(hhm, tmp_path / "a", num_samples=10, max_samples=100, max_bytes=limit)
+    assert report.samples_per_shard == 3
+    layout = OutputLayout(tmp_path / "a")
+    assert json.loads(layout.build_record("i-him", "train").read_text())["samples_per_shard"] == 3
+    stats = [json.loads(layout.shard_stats("i-him", "train", n).read_text()) for n in range(4)]
+    assert [(s["first_index"], s["end_index"]) for s in stats] == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    assert report.oversized == [s["shard"] for s in stats if s["payload_bytes"] > limit]
+    build_i_him(hhm, tmp_path / "b", num_samples=10, max_samples=100, max_bytes=limit, workers=2)
     assert shard_bytes(tmp_path / "a") == shard_bytes(tmp_path / "b")
+
+
+def test_byte_limit_ranges_and_finalize_follow_the_recorded_shards(hhm, tmp_path):
+    """--index-range checks its boundaries against S, and finalize plans the split with the
+    recorded S: two ranges give the folder of one build."""
+    from mattehub.build.finalize import finalize_folder
+
+    limit = limit_for(hhm, 3)
+    with pytest.raises(BuildError, match="--index-range start 4 is not a shard boundary: shards "
+                                         "hold 3 ids"):
+        build_i_him(hhm, tmp_path / "r", num_samples=10, max_bytes=limit, index_range=(4, None))
+    build_i_him(hhm, tmp_path / "r", num_samples=10, max_bytes=limit, index_range=(3, None))
+    assert [s.missing for s in finalize_folder(tmp_path / "r")] == [[0]]
+    build_i_him(hhm, tmp_path / "r", num_samples=10, max_bytes=limit, index_range=(0, 3))
+    assert [s.missing for s in finalize_folder(tmp_path / "r")] == [[]]
+    build_i_him(hhm, tmp_path / "whole", num_samples=10, max_bytes=limit)
+    assert shard_bytes(tmp_path / "r") == shard_bytes(tmp_path / "whole")
+    summary = OutputLayout(tmp_path / "r").split_summary("i-him", "train")
+    assert json.loads(summary.read_text())["shards"] == 4
 
 
 def test_rerun_keeps_complete_shards(hhm, tmp_path):

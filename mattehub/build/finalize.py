@@ -14,7 +14,7 @@ from mattehub.output.target import OutputTarget, local_path, open_target
 from mattehub.output.preview import write_preview
 from mattehub.contract.sample import EncodedSample
 from mattehub.formats import READERS
-from mattehub.build.plan import plan
+from mattehub.build.plan import record_plan
 
 WIDS_KIND = "wids-shard-index-v1"
 PREVIEW_SAMPLES = 8
@@ -130,10 +130,9 @@ def finalize_if_complete(target: OutputTarget, record: dict, split: str,
     when every shard its build record plans is complete; otherwise say which are missing.
     ``known``: stats of shards this run just verified or wrote, by number (not read and
     hashed again)."""
-    config, limits, known = record["config"], record["limits"], known or {}
+    config, max_bytes, known = record["config"], record["limits"]["max_bytes"], known or {}
     state = SplitState(config, split)
-    shards = plan(record["num_samples"], limits["max_samples"])
-    for shard in shards:
+    for shard in record_plan(record):
         stats = known.get(shard.number) or target.complete_stats(
             config, split, shard.number, record["fingerprint"], tuple(record["formats"]))
         if stats is None:
@@ -141,7 +140,8 @@ def finalize_if_complete(target: OutputTarget, record: dict, split: str,
             state.ranges.append((shard.start, shard.stop))
         else:
             state.stats.append(stats)
-    state.oversized = [s["shard"] for s in state.stats if s["payload_bytes"] > limits["max_bytes"]]
+    state.oversized = [s["shard"] for s in state.stats
+                       if max_bytes is not None and s["payload_bytes"] > max_bytes]
     if not state.missing:
         with target.staged() as layout:
             _finalize_staged(target, layout, record, split, state.stats)

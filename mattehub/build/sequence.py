@@ -25,10 +25,12 @@ MAX_LOGGED_EVENTS = 1000
 
 @dataclass(frozen=True)
 class ShardLimits:
-    """When to start a new shard, and how big Parquet row groups get."""
+    """When to start a new shard, and how big Parquet row groups get. ``max_bytes`` (None: no
+    byte limit) picks the ids per shard before the build starts
+    (``mattehub.build.plan.samples_per_shard``)."""
 
     max_samples: int = 1000
-    max_bytes: int = 512 * 2**20
+    max_bytes: int | None = None
     row_group_bytes: int = 16 * 2**20
 
 

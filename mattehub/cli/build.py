@@ -8,7 +8,6 @@ in ``families.configs`` and the options classes, as for ``load_dataset``.
 from __future__ import annotations
 
 import argparse
-import sys
 import textwrap
 from pathlib import Path
 
@@ -21,10 +20,6 @@ from mattehub.options.argtypes import int_in, positive_int
 from mattehub.options.declare import Option
 from mattehub.options.run import RunOptions
 from mattehub.streaming.plan import config_splits
-
-MAX_BYTES_PER_SHARD = 512 * 2**20
-"""``--max-bytes-per-shard`` when not given."""
-
 
 def add_option(group, option: Option, extra: str | None = None) -> None:
     """One declared option as an argparse argument (default None: "not given"). Choices are
@@ -135,14 +130,19 @@ def add_build_parser(commands) -> None:
     add_split(parser, "split name (default: the config's default split); all: every split "
                       "the config's sources have, one after another")
     parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
-                        help="worker processes; output is identical for any count "
-                             "(default: %(default)s)")
+                        help="worker processes, each writing whole shards (fewer shards than "
+                             "workers: several processes per shard); output is identical for "
+                             "any count; use several shards per worker, or the last shards "
+                             "leave workers idle (default: %(default)s)")
     parser.add_argument("--format", dest="formats", type=_formats, metavar="LIST",
                         help="comma list of parquet,webdataset (default: both)")
     parser.add_argument("--max-samples-per-shard", type=positive_int, default=1000, metavar="N",
-                        help="samples per shard (default: %(default)s)")
+                        help="ids per shard: shard n holds ids n*N..(n+1)*N-1 (default: %(default)s)")
     parser.add_argument("--max-bytes-per-shard", type=positive_int, default=None, metavar="BYTES",
-                        help=f"payload bytes per shard (default: {MAX_BYTES_PER_SHARD // 2**20} MiB)")
+                        help="payload bytes per shard, met on average: ids per shard become "
+                             "BYTES / (1.25 x the mean payload of the first 8 samples), at most "
+                             "--max-samples-per-shard; shards still above BYTES are listed "
+                             "(default: no byte limit)")
     parser.add_argument("--row-group-bytes", type=positive_int, default=16 * 2**20, metavar="BYTES",
                         help="Parquet row group size in payload bytes (default: %(default)s, 16 MiB)")
     parser.add_argument("--overwrite", action="store_true",
@@ -193,8 +193,8 @@ def _range(text: str):
 
 def _add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
-        "scaling out (shards fixed in advance: shard n holds ids n*S..(n+1)*S-1, S = "
-        "--max-samples-per-shard; --max-bytes-per-shard is reported, not applied)")
+        "scaling out (every build's shards are fixed in advance: shard n holds ids "
+        "n*S..(n+1)*S-1, S = --max-samples-per-shard, or what --max-bytes-per-shard makes of it)")
     group.add_argument("--distributor", choices=("local", "ray"), default="local",
                        help="ray: one Ray task per missing shard, retried if its worker dies "
                             "(pip install 'mattehub[ray]'); output identical to a local build")
@@ -255,17 +255,13 @@ def _build_split(args: argparse.Namespace, split: str) -> None:
     from mattehub.build.sequence import ShardLimits
 
     recipe = recipe_from_args(args, split)
-    max_bytes = args.max_bytes_per_shard or MAX_BYTES_PER_SHARD
-    if args.max_bytes_per_shard and (args.distributor != "local" or args.index_range or args.shard_range):
-        print("mattehub: note: --max-bytes-per-shard is checked, not applied, when shards are "
-              "fixed in advance (ray, ranges): shards above it are listed", file=sys.stderr)
-    limits = ShardLimits(args.max_samples_per_shard, max_bytes, args.row_group_bytes)
+    limits = ShardLimits(args.max_samples_per_shard, args.max_bytes_per_shard, args.row_group_bytes)
     options = BuildOptions(out=args.out, num_samples=args.num_samples, split=split,
                            workers=args.workers, formats=args.formats or FORMATS, limits=limits,
                            overwrite=args.overwrite, progress=not args.no_progress,
                            distributor=args.distributor, ray_address=args.ray_address,
                            index_range=args.index_range, shard_range=args.shard_range)
-    _report(build(recipe, options))
+    _report(build(recipe, options), args.max_bytes_per_shard)
 
 
 def done_line(report) -> str:
@@ -278,14 +274,18 @@ def done_line(report) -> str:
             f"{report.skipped} ids skipped)")
 
 
-def _report(report) -> None:
+def _report(report, max_bytes: int | None) -> None:
     print(f"{done_line(report)} -> {report.out}")
+    if max_bytes is not None:
+        print(f"  --max-bytes-per-shard {max_bytes}: {report.samples_per_shard} ids per shard "
+              "(from the mean payload of the first samples, with 1.25x headroom)")
     if report.missing:
         print(f"  {len(report.missing)} of the split's shards still missing (other ranges); "
               "the range that completes it, or `mattehub finalize OUT`, finalises the split")
     if report.oversized:
-        print(f"  shards {', '.join(map(str, report.oversized))} hold more than "
-              "--max-bytes-per-shard: a smaller --max-samples-per-shard keeps shards under it")
+        print(f"  warning: shards {', '.join(map(str, report.oversized))} hold more than "
+              "--max-bytes-per-shard (their samples are bigger than the first ones): a smaller "
+              "--max-samples-per-shard keeps shards under it")
 
 
 def run_finalize(args: argparse.Namespace) -> int:

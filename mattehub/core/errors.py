@@ -37,6 +37,10 @@ class PathError(MattehubError):
         self.fix = fix
         super().__init__(subject_message(self.path, problem, fix))
 
+    def __reduce__(self):
+        """Pickled with its parts, so it crosses a process boundary (a build's worker) intact."""
+        return type(self), (self.path, self.problem, self.fix)
+
 
 class SourceError(PathError):
     """A source file is missing, unreadable or inconsistent (the file's own fault)."""

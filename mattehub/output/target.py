@@ -130,14 +130,6 @@ class OutputTarget(ABC):
         with exactly that size and sha256."""
         return self._digest(info["path"], info["bytes"]) == info["sha256"]
 
-    def completed_prefix(self, config: str, split: str, fingerprint: str,
-                         formats: tuple[str, ...]) -> list[dict]:
-        """Stats of shards 0, 1, ... that are complete and belong to this exact build."""
-        done = []
-        while (stats := self.complete_stats(config, split, len(done), fingerprint, formats)):
-            done.append(stats)
-        return done
-
     def _digest(self, rel: str, size: int) -> str | None:
         """sha256 of ``rel`` when it exists with ``size`` bytes, else None."""
         try:

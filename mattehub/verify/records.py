@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mattehub.build.finalize import SplitState
-from mattehub.build.plan import plan
+from mattehub.build.plan import record_plan
 from mattehub.contract.schema import KEY_FIELD
 from mattehub.core.jsonio import read_json
 from mattehub.output.layout import FORMAT_SUFFIX, TMP_MARK, OutputLayout
@@ -106,7 +106,7 @@ def planned_state(layout: OutputLayout, split: Split) -> SplitState | None:
     there is no readable record or the shards on disk are not cut as it plans."""
     record = read_json(layout.build_record(split.config, split.name))
     try:
-        shards = plan(record["num_samples"], record["limits"]["max_samples"])
+        shards = record_plan(record)
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
     state = SplitState(split.config, split.name)
