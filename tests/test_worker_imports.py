@@ -98,3 +98,30 @@ def test_a_lean_worker_starts_numpy_with_one_blas_thread_unless_told_otherwise()
     outside = _fresh(THREADS, env=dict(environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1"))
     assert _fresh(lean, env=environ) == outside
     assert _fresh(lean, env=dict(environ, OPENBLAS_NUM_THREADS="2")).split()[1] == "2"
+
+
+@pytest.fixture
+def demo_recipe_for_pool(tmp_path):
+    """The i-him demo recipe, scanned as a build scans it before its pool starts."""
+    from mattehub.families.image_him.standin import demo
+
+    recipe = demo(tmp_path / "sources", tmp_path / "demo").builds[0].recipe
+    recipe.prepare()
+    return recipe
+
+
+def test_the_build_pool_starts_its_workers_lean(demo_recipe_for_pool, monkeypatch):
+    """A worker of the real pool (``process_pool``, spawn) runs ``lean_worker`` before the
+    recipe pulls numpy, OpenCV and pyarrow in: one OpenCV thread, no data stack."""
+    from mattehub.build.parallel import process_pool
+    from worker_probe import state
+
+    for name in ("OPENCV_FOR_THREADS_NUM", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    pool = process_pool(demo_recipe_for_pool, 1)
+    try:
+        found = pool.submit(state, HEAVY).result(timeout=120)
+    finally:
+        pool.shutdown(wait=True)
+    assert found == {"recipe": type(demo_recipe_for_pool).__name__, "cv2_threads": 1,
+                     "loaded": []}

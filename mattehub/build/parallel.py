@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -26,56 +24,16 @@ from typing import Any, TypeVar
 from mattehub.contract.sample import Outcome
 from mattehub.core.errors import BuildError
 from mattehub.recipes.base import Recipe
+from mattehub.build.worker import init_worker, worker_recipe
 
 T = TypeVar("T")
 SPAWN = get_context("spawn")
-PARENT_POLL_SECONDS = 1.0
-"""How often a worker checks that the process that started it is still there."""
-
-_RECIPE: Recipe | None = None
-_LOAD_ERROR = ""
-_COUNTER: Any = None
-
-
-def _init_worker(blob: bytes, counter: Any, parent: int) -> None:
-    """Load the recipe in a worker (a failure is kept for ``worker_recipe`` to raise), keep
-    the shared progress ``counter``, and watch the ``parent`` process (its pid, given by the
-    parent: it may be gone already): a worker whose parent was killed exits instead of
-    waiting for tasks that will never come."""
-    global _RECIPE, _LOAD_ERROR, _COUNTER
-    _COUNTER = counter
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    try:
-        _RECIPE = pickle.loads(blob)
-    except BaseException as exc:  # noqa: BLE001 - reported by worker_recipe
-        _LOAD_ERROR = f"{type(exc).__name__}: {exc}"
-
-
-def _exit_with_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL_SECONDS)
-    os._exit(1)
-
-
-def worker_recipe() -> Recipe:
-    """The recipe this worker process was given; BuildError when it could not be loaded."""
-    if _RECIPE is None:
-        raise BuildError(f"a worker process could not load the recipe ({_LOAD_ERROR}); "
-                         "run with --workers 1 to see the error in this process")
-    return _RECIPE
-
-
-def count_sample() -> None:
-    """One more sample written (the parent's progress bar reads the shared counter)."""
-    if _COUNTER is not None:
-        with _COUNTER.get_lock():
-            _COUNTER.value += 1
 
 
 def process_pool(recipe: Recipe, workers: int, counter: Any = None) -> ProcessPoolExecutor:
     """``workers`` spawn-started processes, each holding ``recipe`` (and ``counter``, a
     ``SPAWN.Value`` that ``count_sample`` increments, or None)."""
-    return ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=_init_worker,
+    return ProcessPoolExecutor(workers, mp_context=SPAWN, initializer=init_worker,
                                initargs=(pickle.dumps(recipe), counter, os.getpid()))
 
 

@@ -24,6 +24,7 @@ from mattehub.build.finalize import finalize_if_complete
 from mattehub.build.plan import PlannedShard, plan, samples_per_shard, select
 from mattehub.build.sequence import ShardLimits
 from mattehub.build.task import ShardJob
+from mattehub.contract.features import feature_dict
 from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import write_json
 from mattehub.core.redact import Redactor
@@ -104,8 +105,8 @@ def _record(recipe: Recipe, options: BuildOptions, sources: dict, per_shard: int
               "samples_per_shard": per_shard, "recipe": described, "sources": sources, "mattehub_version": __version__,
               "summary": recipe.summary,
               "fields": [[spec.name, spec.kind, spec.ext] for spec in schema.fields],
-              "features": {"parquet": schema.parquet_features().to_dict(),
-                           "webdataset": schema.wds_features().to_dict()}}
+              "features": {"parquet": feature_dict(schema.parquet_columns()),
+                           "webdataset": feature_dict(schema.wds_columns())}}
     return Redactor(recipe.source_roots())(record)
 
 

@@ -71,7 +71,7 @@ class ShardSequence:
         """Append one outcome (a sample, or a recorded skip)."""
         sample = outcome.sample
         incoming = sample.payload_bytes() if sample is not None else 0
-        if self.current is not None and self._full(incoming, sample is not None):
+        if self.current is not None and self._full():
             self.finish()
         shard = self.current or self._open(outcome.index)
         shard.end_index = outcome.index + 1
@@ -95,13 +95,12 @@ class ShardSequence:
         if outcome.sample is None:
             shard.skipped.append({"index": outcome.index, "reasons": [e["reason"] for e in events]})
 
-    def _full(self, incoming: int, is_sample: bool) -> bool:
+    def _full(self) -> bool:
         """A shard covers ``max_samples`` ids (skipped ids included), so shard ``n`` is ids
-        ``[n*S, (n+1)*S)`` unless the byte limit cut earlier: shard ranges are known before
-        any sample is made (``mattehub.build.plan``)."""
+        ``[n*S, (n+1)*S)``: shard ranges are known before any sample is made
+        (``mattehub.build.plan``, which also turns a byte limit into ``S``)."""
         shard = self.current
-        return shard.end_index - shard.first_index >= self.limits.max_samples or (
-            is_sample and shard.samples > 0 and shard.payload_bytes + incoming > self.limits.max_bytes)
+        return shard.end_index - shard.first_index >= self.limits.max_samples
 
     def _open(self, first_index: int) -> _OpenShard:
         writers = {}

@@ -8,7 +8,6 @@ that the next run replaces.
 """
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -51,7 +50,7 @@ def _write_ids(recipe: Recipe, job: ShardJob, layout: OutputLayout, shard: Plann
                workers: int, on_sample: Callable[[], None] | None) -> dict:
     """The shard's ids made and written into every format; on an error the open shard's
     temp files are dropped."""
-    limits = replace(job.limits, max_samples=shard.stop - shard.start, max_bytes=sys.maxsize)
+    limits = replace(job.limits, max_samples=shard.stop - shard.start)
     sequence = ShardSequence(layout, recipe.schema(), job.split, job.formats, limits,
                              job.record, start_number=shard.number,
                              redact=Redactor(recipe.source_roots()))

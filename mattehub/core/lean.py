@@ -1,11 +1,14 @@
 """What a build worker process does first, so it starts lean: ``lean_worker``.
 
-**One BLAS thread.** numpy's OpenBLAS starts a thread per core when numpy is imported; in a
-pool of one worker per core that is cores x cores threads, and here it doubled the CPU a
+**One thread per library.** numpy's OpenBLAS starts a thread per core when numpy is imported;
+in a pool of one worker per core that is cores x cores threads, and here it doubled the CPU a
 worker spends before its first sample (0.30 s against 0.18 s of wall time for i-him). The
 sample code does no BLAS work, so a worker asks for one thread, as Ray does for its tasks
-(``OMP_NUM_THREADS=1``), unless the user set the variables; this must happen before numpy is
-imported, so this module imports nothing heavy and the pool's initializer calls it first.
+(``OMP_NUM_THREADS=1``); OpenCV likewise splits resizes and colour conversions over every core
+unless ``OPENCV_FOR_THREADS_NUM`` says otherwise, which in a full pool only adds switching.
+The user's own settings win. The variables are read when the libraries load, so this
+module imports nothing heavy and the pool's initializer (``mattehub.build.worker``) calls it
+first.
 
 **No pandas.** ``pa.array`` (and so ``Table.from_pylist``, every Arrow column the Parquet
 writer builds) first asks whether its argument is a pandas object, and to ask it imports
@@ -22,13 +25,14 @@ import os
 import sys
 from importlib.abc import MetaPathFinder
 
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
-"""Thread counts read when numpy's OpenBLAS (or an OpenMP runtime) loads."""
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENCV_FOR_THREADS_NUM")
+"""Thread counts read when numpy's OpenBLAS, an OpenMP runtime or OpenCV loads: a worker is
+one of a pool sized to the cores, so each library runs one thread in it."""
 
 
 def lean_worker() -> None:
-    """Start a build worker lean: one BLAS/OpenMP thread (unless the user set the variables;
-    in effect only when numpy is not imported yet) and no pandas under pyarrow. For
+    """Start a build worker lean: one BLAS/OpenMP/OpenCV thread (unless the user set the
+    variables; in effect only when numpy is not imported yet) and no pandas under pyarrow. For
     processes that only make and write samples, not for a user's process."""
     if "numpy" not in sys.modules:
         for name in THREAD_VARIABLES:

@@ -21,8 +21,8 @@ from concurrent.futures.process import BrokenProcessPool
 from tqdm.auto import tqdm
 
 from mattehub.build.distributors.base import Distributed, DistributorSettings
-from mattehub.build.parallel import (SPAWN, WorkerDied, count_sample, in_worker, process_pool,
-                                     stop_pool, worker_recipe)
+from mattehub.build.parallel import SPAWN, WorkerDied, in_worker, process_pool, stop_pool
+from mattehub.build.worker import count_sample, worker_recipe
 from mattehub.build.plan import PlannedShard
 from mattehub.build.task import ShardJob, write_shard
 
