@@ -121,6 +121,20 @@ def test_features_built_without_datasets_are_what_datasets_builds(hhm, tmp_path)
         assert arrow.metadata == expected.metadata, recipe.name
 
 
+
+def test_card_yaml_features_built_without_datasets_are_what_datasets_writes(hhm, tmp_path):
+    """The card's ``dataset_info`` features, written without ``datasets``, are what
+    ``datasets.Features._to_yaml_list`` writes, for every config and both formats."""
+    import datasets
+
+    from mattehub.contract.features import feature_dict, features_yaml
+
+    for recipe in _every_recipe(hhm, tmp_path):
+        schema = recipe.schema()
+        for columns in (schema.parquet_columns(), schema.wds_columns()):
+            expected = datasets.Features(_datasets_own(columns))._to_yaml_list()
+            assert features_yaml(feature_dict(columns)) == expected, recipe.name
+
 def _duts_recipes(tmp_path):
     """duts on the demo's DUTS stand-in, both splits (train read from DUTS-TR.zip)."""
     from mattehub.families.duts.standin import make_duts_sources

@@ -89,3 +89,28 @@ def to_datasets(features: dict[str, Feature]) -> datasets.Features:
     import datasets
 
     return datasets.Features.from_dict(feature_dict(features))
+
+
+def features_yaml(features: dict[str, Any]) -> list[dict]:
+    """A row's features, given in their JSON form (``feature_dict``), as a dataset card's
+    ``dataset_info`` lists them (``datasets.Features._to_yaml_list``): ``name`` with
+    ``dtype``, ``list`` or ``struct``; a list of a plain type or of a struct names it
+    directly (``list: image``). Written here so that a build can write its card without
+    importing ``datasets`` (0.6 s); tests/test_contract.py holds it equal to the
+    ``datasets`` route for every config."""
+    return [{"name": name, **_yaml_entry(feature)} for name, feature in features.items()]
+
+
+def _yaml_entry(feature: dict[str, Any]) -> dict[str, Any]:
+    kind = feature.get("_type")
+    if kind == "Value":
+        return {"dtype": feature["dtype"]}
+    if kind == "Image":
+        return {"dtype": "image"}
+    if kind == "List":
+        inner = _yaml_entry(feature["feature"])
+        plain = list(inner) in (["dtype"], ["struct"])
+        return {"list": inner[next(iter(inner))] if plain else inner}
+    if kind is None:
+        return {"struct": features_yaml(feature)}
+    raise TypeError(f"not a mattehub feature: {feature!r}")

@@ -8,11 +8,10 @@ stops ``datasets`` from inferring them from the first five samples.
 """
 from __future__ import annotations
 
-import datasets
 import yaml
-from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCardData
 
+from mattehub.contract.features import features_yaml
 from mattehub.output.card_templates import by_config, by_template, recipe_licence, template_parts
 from mattehub.output.layout import CARD, CONFIG_SUFFIX, OutputLayout
 
@@ -77,22 +76,22 @@ def pretty_name(configs: list[str], fmt: str) -> str:
 
 def card_data(layout: OutputLayout, summaries: list[dict], fmt: str) -> DatasetCardData:
     """Card metadata declaring every config of ``summaries`` (all holding format ``fmt``)."""
-    configs, infos = [], DatasetInfosDict()
+    configs, infos = [], {}
     for config, splits in by_config(summaries).items():
         name = config + CONFIG_SUFFIX[fmt]
         configs.append({"config_name": name, "data_files": [
             {"split": s["split"], "path": layout.data_files_pattern(config, s["split"], fmt)}
             for s in splits]})
-        split_dict = datasets.SplitDict()
-        for s in splits:
-            split_dict.add(datasets.SplitInfo(s["split"], s["num_bytes"][fmt], s["num_examples"]))
-        infos[name] = datasets.DatasetInfo(
-            features=datasets.Features.from_dict(splits[0]["features"][fmt]), splits=split_dict)
+        infos[name] = {"config_name": name, "features": features_yaml(splits[0]["features"][fmt]),
+                       "splits": [{"name": s["split"], "num_bytes": s["num_bytes"][fmt],
+                                   "num_examples": s["num_examples"]} for s in splits]}
     data = DatasetCardData(
         pretty_name=pretty_name(list(by_config(summaries)), fmt),
         size_categories=[size_category(sum(s["num_examples"] for s in summaries))],
         task_categories=["image-segmentation"],
         tags=TAGS + (["webdataset"] if fmt == "webdataset" else []),
         configs=configs, **card_licence(summaries))
-    infos.to_dataset_card_data(data)
+    if infos:  # as datasets.DatasetInfosDict.to_dataset_card_data writes them
+        data["dataset_info"] = ([infos[name] for name in sorted(infos)] if len(infos) > 1
+                                else next(iter(infos.values())))
     return data
