@@ -2,7 +2,7 @@
 and 50,000 samples with ``--workers 2``; peak RSS must stay flat.
 
 Each build is a whole ``mattehub build i-him ... --workers 2`` process (``common.whole_process``,
-as in ``bench_scale_out.py``), default shard limits, on small stand-in sources
+as in ``bench_scale_out.py``), 250 ids per shard, on small stand-in sources
 (``make_hhm_sources``: 12 foregrounds of 200x250, 12 backgrounds of 256x192) so 50,000
 samples fit in a few minutes on 2 cores; sources and outputs in ``benchmarks/_work/memory``
 (on the disk, not tmpfs: 50,000 samples are ~5 GB of shards; or ``--work``), each output
@@ -32,6 +32,10 @@ MARKS = ("<!-- bench_memory:start -->", "<!-- bench_memory:end -->")
 SMALL = Sources(fg_size=(200, 250), bg_size=(256, 192), num_foregrounds=12, num_backgrounds=12)
 FULL_COUNTS, QUICK_COUNTS = (1_000, 10_000, 50_000), (300, 1_000, 3_000)
 WORKERS = 2
+PER_SHARD = 250
+"""Ids per shard: even the smallest count has more shards than workers, so every build runs
+the same way (workers writing whole shards; a build of fewer shards than workers has its
+samples made by helper processes instead, another memory shape)."""
 FLAT_SHARE, FLAT_MIB = 0.10, 20.0
 """Flat: the peak at the largest count is within FLAT_SHARE or FLAT_MIB of the smallest's."""
 
@@ -46,7 +50,7 @@ def measure(counts: tuple[int, ...], work: Path) -> list[dict]:
     """One whole-process build per count, smallest first."""
     src, rows = sources(SMALL, work), []
     for count in counts:
-        spec = {"samples": count, "workers": WORKERS, "src": str(src),
+        spec = {"samples": count, "workers": WORKERS, "per_shard": PER_SHARD, "src": str(src),
                 "out": str(work / "out"), "code": str(work / "code")}
         run = whole_run(spec, None, digests=False)
         rows.append(dict(run, asked=count))
@@ -73,7 +77,8 @@ def report(head: list[str], rows: list[dict], work: Path) -> str:
         f"- Sources in `{work}` (on the disk, as are the outputs, removed after each run): "
         f"`make_hhm_sources`, {SMALL.num_foregrounds} foregrounds of {SMALL.fg_size[0]}x"
         f"{SMALL.fg_size[1]}, {SMALL.num_backgrounds} backgrounds of {SMALL.bg_size[0]}x"
-        f"{SMALL.bg_size[1]} (small, so 50,000 samples take minutes); default shard limits, "
+        f"{SMALL.bg_size[1]} (small, so 50,000 samples take minutes); "
+        f"`--max-samples-per-shard {PER_SHARD}` (every count has more shards than workers), "
         f"`--workers {WORKERS}`, Parquet + WebDataset, seed 0.",
         "- Each build a whole `mattehub build i-him` process (`benchmarks/measured_main.py`), "
         "timed from outside; the parent's peak RSS is its own `ru_maxrss`, the workers' the "
