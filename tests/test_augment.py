@@ -3,6 +3,7 @@ trimaps for mask-only configs and the messages of a missing matte or key."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import cv2
 import numpy as np
@@ -130,6 +131,18 @@ def test_jitter_is_one_colour_map_for_rgb_fields_and_leaves_the_rest(frames):
     assert all(np.array_equal(other, reference[0] if frames else reference) for other in same)
 
 
+def test_jitter_keeps_the_compositing_equation():
+    """One affine map for image, fg and bg: image = alpha fg + (1 - alpha) bg still holds."""
+    rng = np.random.default_rng(9)
+    fg, bg = (rng.integers(80, 170, (40, 50, 3)).astype(np.uint8) for _ in range(2))
+    alpha = rng.random((40, 50, 1))
+    image = np.rint(alpha * fg + (1 - alpha) * bg).astype(np.uint8)
+    for seed in range(5):
+        out = colour_jitter({"image": image, "fg": fg, "bg": bg}, np.random.default_rng(seed), 0.2, 0.2, 0.2, 0.05)
+        again = alpha * out["fg"] + (1 - alpha) * out["bg"]
+        assert np.abs(out["image"] - again).max() <= 2.0
+
+
 # ---------------------------------------------------------------- guidance masks (MaGGIe)
 
 ONLY = {  # one perturbation at a time (max_kernel=2: a 1x1 kernel, the identity)
@@ -180,6 +193,7 @@ def test_train_transform_augmentations_are_seeded_by_key_and_epoch():
     other = transform({**example, "__key__": "00000008"})
     assert not np.array_equal(other["frames"], first["frames"])
     assert first["frames"].shape == (3, 48, 48, 3) and first["instance_masks"].shape == (3, 2, 48, 48)
+    assert pickle.loads(pickle.dumps(transform)) == transform  # DataLoader workers get copies
 
 
 def test_train_transform_without_augment_is_unchanged_by_augment_rng():
