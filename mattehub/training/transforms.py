@@ -21,8 +21,10 @@ import numpy as np
 from mattehub.core.rng import config_salt
 from mattehub.synthesis.trimap import UNKNOWN, trimap
 from mattehub.training.arrays import is_colour, spatial_fields, spatial_size
+from mattehub.training.augment import AugmentOptions, augment_crop, augment_full
 
 _TRAINING_STREAM = config_salt("mattehub.training")  # keeps these draws apart from build draws
+_AUGMENT_STREAM = config_salt("mattehub.training.augment")
 
 
 def as_rng(rng: np.random.Generator | int | None) -> np.random.Generator:
@@ -53,27 +55,52 @@ def _trimaps(mattes: np.ndarray, kind: str, seed: int | None) -> np.ndarray:
     return out.reshape(np.shape(mattes))
 
 
+TRIMAP_SOURCES: dict[str, tuple[str, str]] = {
+    "alpha": ("trimap", "unknown"),
+    "instance_alphas": ("instance_trimaps", "instance_unknown"),
+}
+"""Mattes ``add_trimap`` reads and the (trimap, unknown) fields it adds for each."""
+MASK_MATTE = "mask"
+"""The matte of mask-only configs (``overlay-depth``: a hard 0/255 cut-out mask, no ``alpha``):
+read by ``add_trimap`` only when the example has none of ``TRIMAP_SOURCES``."""
+
+
+def trimap_sources(example: Mapping[str, Any]) -> list[str]:
+    """The fields ``add_trimap`` makes trimaps from: ``alpha`` / ``instance_alphas`` when present,
+    else ``mask`` (mask-only configs). Raises ValueError naming the fields the example has."""
+    present = [name for name in TRIMAP_SOURCES if name in example]
+    if present:
+        return present
+    if MASK_MATTE in example:
+        return [MASK_MATTE]
+    per_pixel = spatial_fields(example)
+    raise ValueError(
+        f"add_trimap needs a matte: 'alpha', 'instance_alphas' or, in mask-only configs such as "
+        f"overlay-depth, 'mask'; this example has per-pixel fields {per_pixel} (keys: {sorted(example)}). "
+        "Decode rows with to_arrays / as_arrays / from_webdataset first; for data without a matte, "
+        "use TrainTransform(trimap_kind=None), which crops without a trimap")
+
+
 def add_trimap(example: Mapping[str, Any], kind: str = "random",
                rng: np.random.Generator | int | None = None) -> dict[str, Any]:
     """Add a trimap (0/128/255, uint8) and an ``unknown`` mask (trimap == 128, bool).
 
     From ``alpha``: ``trimap`` and ``unknown`` (a stored ``trimap`` field is replaced: use
     the stored one by not applying this). From ``instance_alphas`` (K, H, W) or a clip's
-    (T, K, H, W): ``instance_trimaps`` and ``instance_unknown`` of the same shape.
+    (T, K, H, W): ``instance_trimaps`` and ``instance_unknown`` of the same shape. A
+    mask-only example (``overlay-depth``: ``mask``, no alpha) gets ``trimap`` and ``unknown``
+    from its mask, the matte of that config (``trimap_sources``).
     ``kind`` is a ``mattehub.synthesis.trimap`` kind; ``"random"`` draws one band width per example
     (``draw_trimap_seed(rng)``), shared by its instances and frames so a clip's band does
     not flicker. The trimaps are ``mattehub.synthesis.trimap.trimap``'s, not a re-implementation.
     """
     if kind == "random" and rng is None:
         raise ValueError("trimap kind 'random' needs rng (a seed or np.random.Generator)")
+    present = trimap_sources(example)
     seed = draw_trimap_seed(rng) if kind == "random" else None
     out = dict(example)
-    sources = {"alpha": ("trimap", "unknown"), "instance_alphas": ("instance_trimaps", "instance_unknown")}
-    present = [name for name in sources if name in example]
-    if not present:
-        raise ValueError(f"add_trimap needs 'alpha' or 'instance_alphas' (keys: {sorted(example)})")
     for name in present:
-        trimap_name, unknown_name = sources[name]
+        trimap_name, unknown_name = TRIMAP_SOURCES.get(name, TRIMAP_SOURCES["alpha"])
         out[trimap_name] = _trimaps(example[name], kind, seed)
         out[unknown_name] = out[trimap_name] == UNKNOWN
     return out
@@ -82,10 +109,10 @@ def add_trimap(example: Mapping[str, Any], kind: str = "random",
 _REGION_SOURCES: tuple[tuple[tuple[str, ...], Any], ...] = (
     (("unknown", "instance_unknown"), lambda a: np.asarray(a, bool)),
     (("trimap", "instance_trimaps"), lambda a: np.asarray(a) == UNKNOWN),
-    (("alpha", "instance_alphas"), lambda a: (np.asarray(a) > 0) & (np.asarray(a) < 255)),
+    (("alpha", "instance_alphas", MASK_MATTE), lambda a: (np.asarray(a) > 0) & (np.asarray(a) < 255)),
 )
 """Where the transition region comes from, first group present wins: the ``unknown`` masks
-of ``add_trimap``, else a stored trimap's 128s, else the soft pixels of the mattes."""
+of ``add_trimap``, else a stored trimap's 128s, else the soft pixels of the mattes (or mask)."""
 
 
 def transition_region(example: Mapping[str, Any]) -> np.ndarray:
@@ -166,21 +193,42 @@ def random_crop(example: Mapping[str, Any], size: int | tuple[int, int],
     return out
 
 
+def augment_rng(seed: int, key: str, epoch: int = 0) -> np.random.Generator:
+    """The generator of ``TrainTransform``'s augmentations for sample ``key``: a stream apart from
+    ``example_rng``'s, so turning augmentations on leaves the trimap and crop draws as they were."""
+    return np.random.default_rng([_AUGMENT_STREAM, int(seed), int(epoch), config_salt(str(key))])
+
+
 @dataclass(frozen=True)
 class TrainTransform:
-    """``add_trimap`` then ``random_crop``, seeded per sample: the usual matting training view.
+    """Augment, ``add_trimap``, ``random_crop``, seeded per sample: the usual matting training view.
 
     A picklable callable (DataLoader workers), deterministic per (``seed``, ``epoch``,
     ``__key__``). Build a new one per epoch (``dataclasses.replace(t, epoch=e)``) for new
     crops each epoch. The trimap is computed before cropping, at full resolution.
+    ``trimap_kind=None`` adds no trimap (the crop then centres on the soft pixels of the
+    mattes, if any). ``augment`` (``mattehub.training.augment.AugmentOptions``): rescale and
+    flip before the trimap, colour jitter and guidance-mask perturbations after the crop,
+    each one draw for every field and frame; None (the default) augments nothing.
     """
 
     crop_size: int | tuple[int, int] = 512
-    trimap_kind: str = "random"
+    trimap_kind: str | None = "random"
     seed: int = 0
     epoch: int = 0
+    augment: AugmentOptions | None = None
 
     def __call__(self, example: Mapping[str, Any]) -> dict[str, Any]:
         """Transform one decoded example."""
-        rng = example_rng(self.seed, example["__key__"], self.epoch)
-        return random_crop(add_trimap(example, self.trimap_kind, rng), self.crop_size, rng)
+        if "__key__" not in example:
+            raise ValueError(f"TrainTransform seeds each sample from its '__key__', which this example lacks "
+                             f"(keys: {sorted(example)}); pass rows of as_arrays / from_webdataset, or call "
+                             "add_trimap and random_crop with a generator of your own")
+        key = example["__key__"]
+        rng = example_rng(self.seed, key, self.epoch)
+        extra = augment_rng(self.seed, key, self.epoch) if self.augment is not None else None
+        out = augment_full(example, self.augment, extra) if extra is not None else dict(example)
+        if self.trimap_kind is not None:
+            out = add_trimap(out, self.trimap_kind, rng)
+        out = random_crop(out, self.crop_size, rng)
+        return augment_crop(out, self.augment, extra) if extra is not None else out
