@@ -249,7 +249,11 @@ def report(args, info: dict, results: dict, codec: dict, profile: dict | None, e
     pairs = [("s", "f"), ("d", "f")] + ([("s-before", "f")] if "s-before" in results else [])
     cpu_rows = [(f"{a}/{b}", f"**{times(results[b]['cpu_seconds'] / results[a]['cpu_seconds'])}**")
                 for a, b in pairs]
-    lines = ["## Reading a shard folder into arrays (bench_read.py)", "",
+    lines = [MARKS[0], "## Reading a shard folder into arrays (`bench_read.py`, issue 21)", "",
+             "`as_arrays` decodes the stored bytes itself (`mattehub.training.stored`): mattehub's "
+             "PNGs inflated by zlib-ng, other PNGs and JPEGs by OpenCV; `datasets` makes no PIL "
+             "image. (s-before) is the Pillow route it replaced. The (c) table is what the decoder "
+             "choice rests on; simplejpeg is not a dependency (see docs/training.md).", "",
              *measured_lines(info, "python benchmarks/bench_read.py" + (
                  f" --before {args.before}" if args.before else ""), elapsed, load),
              f"- {args.samples} i-him samples (1024x768; JPEG image, bg and K fg, PNG alpha and "
@@ -266,7 +270,7 @@ def report(args, info: dict, results: dict, codec: dict, profile: dict | None, e
     if profile:
         lines += ["", f"(s) under cProfile, top functions by own time (total {profile['total_s']:.2f} s):",
                   "", *functions_table(profile)]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, MARKS[1]]) + "\n"
 
 
 if __name__ == "__main__":
