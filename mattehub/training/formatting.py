@@ -32,6 +32,8 @@ import numpy as np
 from mattehub.training.arrays import from_webdataset, to_arrays
 
 FORMATS: tuple[str, ...] = ("numpy", "torch")
+TAR_MEMBERS: frozenset[str] = frozenset(("jpg", "jpeg", "png", "mp", "msgpack", "json"))
+"""Extensions of the columns of a ``-wds`` config (``image.jpg``, ``instance_alphas.mp``)."""
 
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -65,7 +67,7 @@ class ExampleArrays:
 
     def __call__(self, example: Mapping[str, Any]) -> dict[str, Any]:
         """The converted example."""
-        tar_row = any("." in key for key in example if not key.startswith("__"))
+        tar_row = any(key.partition(".")[2] in TAR_MEMBERS for key in example)
         out = from_webdataset(example) if tar_row else to_arrays(example)
         if self.transform is not None:
             out = self.transform(out)
