@@ -144,10 +144,12 @@ def as_arrays(ds, format: str = "numpy", transform: Transform | None = None):
 
     ``format``: ``"numpy"`` (np.uint8 arrays) or ``"torch"`` (torch.uint8 tensors, same
     shapes). ``transform`` (e.g. ``TrainTransform(...)``) runs on the decoded numpy example
-    before the conversion. A ``datasets.Dataset`` gets ``with_transform`` (lazy: nothing is
-    written to the cache); a ``datasets.IterableDataset`` gets ``.map`` on its python-format
-    rows. Do not call ``with_format`` on the result: it would drop the transform (Dataset)
-    or cast the arrays to int64 (IterableDataset).
+    before the conversion. ``datasets``' image decoding is switched off first (``undecoded``),
+    so the stored bytes are decoded once, without Pillow where that gives the same pixels
+    (``mattehub.training.stored``). A ``datasets.Dataset`` gets ``with_transform`` (lazy:
+    nothing is written to the cache); a ``datasets.IterableDataset`` gets ``.map`` on its
+    python-format rows. Do not call ``with_format`` on the result: it would drop the
+    transform (Dataset) or cast the arrays to int64 (IterableDataset).
     """
     import datasets
 

@@ -45,7 +45,7 @@ class Header(NamedTuple):
     shape: tuple[int, ...]
     dtype: type
     route: Callable[[memoryview, Header, np.ndarray | None], np.ndarray | None]
-    png: tuple[int, int] | None = None  # (IDAT start, bytes per pixel) for mattehub's PNG route
+    bpp: int = 0  # bytes per pixel, for mattehub's PNG route
 
 
 def header(data: bytes | memoryview, colour: bool) -> Header | None:
@@ -67,18 +67,18 @@ def decode(data: bytes | memoryview, found: Header, out: np.ndarray | None = Non
 
 # -- PNG -----------------------------------------------------------------------------------
 def _png_header(data: memoryview, colour: bool) -> Header | None:
-    if len(data) < 33 or data[12:16] != b"IHDR":
+    if len(data) < 33 or data[8:16] != b"\0\0\0\x0dIHDR":
         return None
-    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    width, height, depth, colour_type, method, filtering, interlace = struct.unpack(">IIBBBBB", data[16:29])
     grey = colour_type == 0 and depth in (8, 16)
     rgb = colour_type == 2 and depth == 8
-    if not (grey and not colour or rgb and colour) or width == 0 or height == 0:
+    if not (grey and not colour or rgb and colour) or 0 in (width, height) or method or filtering:
         return None
     shape = (height, width, 3) if colour else (height, width)
     dtype = np.uint16 if depth == 16 else np.uint8
     if interlace:
         return Header(shape, dtype, _cv2_png)
-    return Header(shape, dtype, _own_png, (33, (depth // 8) * (3 if colour else 1)))
+    return Header(shape, dtype, _own_png, (depth // 8) * (3 if colour else 1))
 
 
 def _chunks(data: memoryview, start: int):
@@ -104,7 +104,7 @@ def _own_png(data: memoryview, found: Header, out: np.ndarray | None) -> np.ndar
     numpy; anything else goes to libpng (``_cv2_png``)."""
     try:
         parts = []
-        for kind, payload in _chunks(data, found.png[0]):
+        for kind, payload in _chunks(data, 8):
             if kind in _PILLOW_ONLY_CHUNKS:
                 return None
             if kind == b"IDAT":
@@ -113,7 +113,7 @@ def _own_png(data: memoryview, found: Header, out: np.ndarray | None) -> np.ndar
     except (ValueError, zlib_ng.error):
         return None
     height, width = found.shape[:2]
-    bpp = found.png[1]
+    bpp = found.bpp
     if len(inflated) != height * (1 + width * bpp):
         return None
     raw = np.frombuffer(inflated, np.uint8).reshape(height, 1 + width * bpp)
@@ -181,8 +181,11 @@ def _jpeg_header(data: memoryview, colour: bool) -> Header | None:
         if marker == 0xFF:
             pos += 1
             continue
-        if marker == 0xDA:
+        if marker == 0xDA or marker == 0xD9:
             break
+        if marker == 0xD8 or marker == 0x01 or 0xD0 <= marker <= 0xD7:  # no length field
+            pos += 2
+            continue
         length = (data[pos + 2] << 8) | data[pos + 3]
         segment = data[pos + 4:pos + 2 + length]
         if (marker == 0xE1 and segment[:6] == b"Exif\0\0") or (marker == 0xEE and segment[:5] == b"Adobe"):
