@@ -18,8 +18,11 @@ field                      image sample           clip sample
 
 An empty instance list (``instance_masks == []``: no masks for this sample) becomes a
 (0, H, W) or (T, 0, H, W) array, so shapes never depend on emptiness. Every other key
-(``__key__``, ``meta``...) is passed through untouched. Decoding is done with Pillow, the
-decoder ``datasets`` and ``webdataset`` use, so the pixels are theirs exactly.
+(``__key__``, ``meta``...) is passed through untouched. Stored bytes are decoded without
+Pillow where ``mattehub.training.stored`` has a route that gives Pillow's pixels exactly
+(mattehub's PNGs, other 8/16-bit PNGs, plain JPEGs), each list decoded straight into its
+stacked array; everything else (and ``PIL`` images ``datasets`` already decoded) goes
+through Pillow, the decoder ``datasets`` and ``webdataset`` use.
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ import msgpack
 import numpy as np
 import PIL.Image
 import PIL.ImageOps
+
+from mattehub.training import stored
 
 COLOUR_FIELDS: tuple[str, ...] = ("image", "frames", "fg", "bg")
 """RGB fields: decoded to (..., H, W, 3); their spatial axes are the 3rd and 2nd from last."""
@@ -79,8 +84,14 @@ def decode_image(value: Any, colour: bool, name: str = "image") -> np.ndarray:
     """
     if isinstance(value, np.ndarray):
         return _checked_array(value, colour, name)
+    data = _stored_bytes(value)
+    if data is not None:
+        found = stored.header(data, colour)
+        array = None if found is None else stored.decode(data, found)
+        if array is not None:
+            return array
     if isinstance(value, dict):
-        value = value["bytes"] if value.get("bytes") is not None else value["path"]
+        value = value["bytes"] if value.get("bytes") is not None else _path_image(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         value = _open(io.BytesIO(value))
     elif isinstance(value, str):
@@ -88,6 +99,25 @@ def decode_image(value: Any, colour: bool, name: str = "image") -> np.ndarray:
     if not isinstance(value, PIL.Image.Image):
         raise ValueError(f"{name}: cannot decode a {type(value).__name__} as an image")
     return _pil_array(value, colour, name)
+
+
+def _stored_bytes(value: Any) -> bytes | bytearray | memoryview | None:
+    """The encoded bytes of ``value`` (bytes, or a ``datasets`` ``{"bytes", "path"}`` dict
+    holding them), else None."""
+    if isinstance(value, dict):
+        value = value.get("bytes")
+    return value if isinstance(value, (bytes, bytearray, memoryview)) else None
+
+
+def _path_image(value: dict) -> PIL.Image.Image | str:
+    """A ``{"bytes": None, "path"}`` value: a local path is opened below as before; a remote
+    one (``hf://``, ``https://``) is read by ``datasets``' own ``Image`` (tokens, retries)."""
+    path = value["path"]
+    if "://" not in str(path):
+        return path
+    import datasets
+
+    return datasets.Image().decode_example(value)
 
 
 def _open(source) -> PIL.Image.Image:
@@ -136,11 +166,50 @@ def _stacked(value: Any, name: str, empty_shape: tuple[int, ...]) -> np.ndarray:
         return decode_image(value, is_colour(name), name)
     if not value:
         return np.zeros(empty_shape, np.uint8)
+    direct = _stacked_stored(value, is_colour(name))
+    if direct is not None:
+        return direct
     items = [_stacked(item, name, empty_shape[1:]) for item in value]
     try:
         return np.stack(items)
     except ValueError as error:
         raise ValueError(f"{name}: elements of different shapes {[i.shape for i in items]}") from error
+
+
+def _stacked_stored(value: list | tuple, colour: bool) -> np.ndarray | None:
+    """A rectangular list (or list of lists) of stored bytes decoded straight into one
+    (N[, K], ...) array, with no per-item array and no stacking copy; None when an item has
+    no ``stored`` route, the items differ in size, or the lists are ragged or empty (the
+    item-by-item path then decodes, or raises as before)."""
+    lead, leaves = _rectangular(value)
+    if not leaves:
+        return None
+    headers = []
+    for data in leaves:
+        found = stored.header(data, colour)
+        if found is None or (headers and found[:2] != headers[0][:2]):
+            return None
+        headers.append(found)
+    out = np.empty((*lead, *headers[0].shape), headers[0].dtype)
+    slots = out.reshape(-1, *headers[0].shape)
+    for data, found, slot in zip(leaves, headers, slots):
+        if stored.decode(data, found, slot) is None:
+            return None
+    return out
+
+
+def _rectangular(value: list | tuple) -> tuple[tuple[int, ...], list]:
+    """(leading shape, stored bytes in order) of a list, or a list of equal-length lists, of
+    stored bytes; ((), []) for anything else."""
+    if all(isinstance(item, (list, tuple)) for item in value):
+        inner = [_rectangular(item) for item in value]
+        if not inner or any(lead != inner[0][0] or not leaves for lead, leaves in inner):
+            return (), []
+        return (len(value), *inner[0][0]), [data for _, leaves in inner for data in leaves]
+    leaves = [_stored_bytes(item) for item in value]
+    if any(data is None for data in leaves):
+        return (), []
+    return (len(value),), leaves
 
 
 def _empty_shape(name: str, decoded: Mapping[str, Any]) -> tuple[int, ...]:
