@@ -1,0 +1,120 @@
+"""``mattehub.open``: a map-style dataset whose row ``i`` is the stream's row ``i``, for a
+config made on the fly, a shard folder and releases read in place, also through a torch
+DataLoader with a random sampler and 2 workers."""
+from __future__ import annotations
+
+import pickle
+from operator import itemgetter
+
+import numpy as np
+import PIL.Image
+import pytest
+
+import mattehub
+from mattehub.contract.sample import Outcome
+from mattehub.streaming.random_access import SkippedSample
+
+
+def _plain(value):
+    """A row with every PIL image as (mode, pixels), so rows compare with ``==``."""
+    if isinstance(value, PIL.Image.Image):
+        return value.mode, np.asarray(value).tobytes()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _made(hhm):
+    return ("i-him", str(hhm.image_root)), {"bg_root": str(hhm.bg_root), "num_samples": 11,
+                                           "invalid_names": str(hhm.invalid_names)}
+
+
+CASES = {
+    "made": lambda hhm, release, built: _made(hhm),
+    "shard folder": lambda hhm, release, built: (("i-him", str(built)), {}),
+    "image release": lambda hhm, release, built: (("i-him50k", str(release)), {}),
+    "clip release": lambda hhm, release, built: (("v-him2k5", str(release)),
+                                                 {"clip_length": 2, "clip_stride": 1}),
+}
+
+
+@pytest.fixture(params=list(CASES))
+def case(request, hhm, release, built):
+    args, options = CASES[request.param](hhm, release, built)
+    rows = [_plain(row) for row in mattehub.stream(*args, **options)]
+    return mattehub.open(*args, **options), rows
+
+
+def test_row_i_is_the_stream_row_i(case):
+    ds, rows = case
+    assert len(ds) == len(rows) > 2
+    for index in (0, 1, len(rows) // 2, len(rows) - 1):
+        assert _plain(ds[index]) == rows[index], index
+    assert _plain(ds[-1]) == rows[-1]
+
+
+def test_rows_out_of_range_are_index_errors(case):
+    ds, rows = case
+    for index in (len(rows), len(rows) + 5, -len(rows) - 1):
+        with pytest.raises(IndexError, match=f"row {index} is out of range .it has {len(rows)} rows"):
+            ds[index]
+    with pytest.raises(TypeError, match="by an integer"):
+        ds["0"]
+
+
+def test_a_dataloader_with_a_random_sampler_and_two_workers_reads_every_row_once(case):
+    import torch.utils.data
+
+    ds, rows = case
+    keys = ds.with_transform(itemgetter("__key__"), decode=False)
+    sampler = torch.utils.data.RandomSampler(keys, generator=torch.Generator().manual_seed(0))
+    loader = torch.utils.data.DataLoader(keys, sampler=sampler, batch_size=None, num_workers=2,
+                                         multiprocessing_context="spawn")
+    read = list(loader)
+    assert read != [row["__key__"] for row in rows]  # shuffled...
+    assert sorted(read) == sorted(row["__key__"] for row in rows)  # ...every row once
+
+
+def test_a_pickled_dataset_opens_its_files_again(built):
+    ds = mattehub.open("i-him", built)
+    first = _plain(ds[3])
+    assert ds.rows._open  # the shard is open in this process...
+    copy = pickle.loads(pickle.dumps(ds))
+    assert not copy.rows._open  # ...not in the copy, which opens it when read
+    assert _plain(copy[3]) == first
+
+
+def test_shard_rows_cross_shards_and_row_groups(built):
+    ds = mattehub.open("i-him", built)
+    assert len(ds.rows.starts) - 1 == 3  # 20 rows in shards of 8
+    groups = ds.rows._file(0)[1]
+    assert len(groups) > 2, "the fixture's small row groups: several per shard"
+    keys = [ds.with_transform(itemgetter("__key__"), decode=False)[i] for i in range(len(ds))]
+    assert keys == [f"{i:08d}" for i in range(20)]
+
+
+def test_undecoded_rows_keep_the_stored_bytes(built):
+    raw = mattehub.open("i-him", built).with_transform(None, decode=False)[4]
+    assert set(raw["image"]) == {"bytes", "path"} and raw["image"]["bytes"][:2] == b"\xff\xd8"
+
+
+def test_a_skipped_id_is_an_error_naming_its_inputs(hhm, monkeypatch):
+    args, options = _made(hhm)
+    ds = mattehub.open(*args, **options)
+    events = [{"kind": "bad_input", "path": "images/person_003.jpg", "reason": "truncated JPEG"}]
+    monkeypatch.setattr(ds.rows.recipe, "make", lambda index: Outcome(index, None, events))
+    with pytest.raises(SkippedSample, match=r"i-him/train: sample 2 is skipped "
+                                            r"\(images/person_003.jpg: truncated JPEG\)"):
+        ds[2]
+
+
+def test_options_with_a_shard_folder_and_unknown_splits_are_refused(built, hhm):
+    with pytest.raises(ValueError, match="num_samples: options for making i-him"):
+        mattehub.open("i-him", built, num_samples=3)
+    with pytest.raises(ValueError, match="no split 'val'"):
+        mattehub.open("i-him", built, split="val")
+    args, options = _made(hhm)
+    with pytest.raises(ValueError, match="i-him has no split 'val'"):
+        mattehub.open(*args, split="val", **options)
