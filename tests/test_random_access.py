@@ -96,7 +96,7 @@ def test_shard_rows_cross_shards_and_row_groups(built):
 
 
 def test_undecoded_rows_keep_the_stored_bytes(built):
-    raw = mattehub.open("i-him", built).with_transform(None, decode=False)[4]
+    raw = mattehub.open("i-him", built).with_transform(decode=False)[4]
     assert set(raw["image"]) == {"bytes", "path"} and raw["image"]["bytes"][:2] == b"\xff\xd8"
 
 
@@ -118,3 +118,18 @@ def test_options_with_a_shard_folder_and_unknown_splits_are_refused(built, hhm):
     args, options = _made(hhm)
     with pytest.raises(ValueError, match="i-him has no split 'val'"):
         mattehub.open(*args, split="val", **options)
+
+
+def test_the_documented_dataloader_snippet_runs(built):
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "training.md"
+    code = re.search(r"<!-- runs in tests/test_random_access.py -->\s*```python\n(.*?)```",
+                     doc.read_text(), re.S).group(1)
+    assert re.search(r'^OUT = "shards"', code, re.M)  # the only line the test changes
+    scope: dict = {}
+    exec(compile(re.sub(r'^OUT = "shards".*$', f"OUT = {str(built)!r}", code, flags=re.M),
+                 str(doc), "exec"), scope)
+    assert scope["steps"] == 5  # 20 rows in batches of 4
+    assert scope["image"].shape == (4, 3, 128, 128)

@@ -143,7 +143,7 @@ class RandomAccess:
 
     def __init__(self, name: str, rows: MadeRows | ShardRows, features: datasets.Features) -> None:
         self.name, self.rows, self.features = name, rows, features
-        self.transform: Callable[[dict], Any] | None = None
+        self.transforms: tuple[Callable[[Any], Any], ...] = ()
         self.decode = True
 
     def __len__(self) -> int:
@@ -153,7 +153,9 @@ class RandomAccess:
         row = self.rows.row(self._position(index))
         if self.decode:
             row = self.features.decode_example(row)
-        return row if self.transform is None else self.transform(row)
+        for transform in self.transforms:
+            row = transform(row)
+        return row
 
     def __iter__(self) -> Iterator[Any]:
         return (self[i] for i in range(len(self)))
@@ -169,13 +171,14 @@ class RandomAccess:
             raise IndexError(f"{self.name}: row {index} is out of range (it has {count} rows)")
         return position
 
-    def with_transform(self, transform: Callable[[dict], Any] | None,
-                       decode: bool = True) -> RandomAccess:
-        """A copy whose rows go through ``transform`` (e.g. ``mattehub.training.to_arrays``
-        then a ``TrainTransform``). ``decode=False``: images stay ``{"bytes", "path"}``
-        structs (as ``Image(decode=False)`` gives them), for a decoder faster than PIL."""
+    def with_transform(self, *transforms: Callable[[Any], Any], decode: bool = True) -> RandomAccess:
+        """A copy whose rows go through ``transforms`` in order (e.g.
+        ``mattehub.training.to_arrays``, then a ``TrainTransform``; module-level callables, so
+        DataLoader workers can unpickle them). ``decode=False``: images stay ``{"bytes",
+        "path"}`` structs (as ``Image(decode=False)`` gives them), for ``to_arrays`` to
+        decode without building PIL images first."""
         other = copy.copy(self)
-        other.transform, other.decode = transform, decode
+        other.transforms, other.decode = transforms, decode
         return other
 
     def __repr__(self) -> str:
