@@ -65,16 +65,8 @@ def test_rows_out_of_range_are_index_errors(case):
 
 
 def test_a_dataloader_with_a_random_sampler_and_two_workers_reads_every_row_once(case):
-    import torch.utils.data
-
     ds, rows = case
-    keys = ds.with_transform(itemgetter("__key__"), decode=False)
-    sampler = torch.utils.data.RandomSampler(keys, generator=torch.Generator().manual_seed(0))
-    loader = torch.utils.data.DataLoader(keys, sampler=sampler, batch_size=None, num_workers=2,
-                                         multiprocessing_context="spawn")
-    read = list(loader)
-    assert read != [row["__key__"] for row in rows]  # shuffled...
-    assert sorted(read) == sorted(row["__key__"] for row in rows)  # ...every row once
+    assert _loader_keys(ds, "spawn") == sorted(row["__key__"] for row in rows)
 
 
 def test_a_pickled_dataset_opens_its_files_again(built):
@@ -133,3 +125,26 @@ def test_the_documented_dataloader_snippet_runs(built):
                  str(doc), "exec"), scope)
     assert scope["steps"] == 5  # 20 rows in batches of 4
     assert scope["image"].shape == (4, 3, 128, 128)
+
+
+def test_a_shard_folder_over_http_reads_rows_by_range_requests(built, http_root):
+    local, remote = mattehub.open("i-him", built), mattehub.open("i-him", http_root(built))
+    assert len(remote) == len(local) == 20
+    for index in (0, 9, 19):
+        assert _plain(remote[index]) == _plain(local[index])
+    assert remote.rows._open  # opened here, before the workers fork: each opens its own
+    assert _loader_keys(remote, "fork") == sorted(f"{i:08d}" for i in range(20))
+
+
+def _loader_keys(ds, context: str) -> list[str]:
+    """The keys a DataLoader with a random sampler and 2 workers reads, sorted (a worker
+    that hangs is an error after 120 s, not a hung test)."""
+    import torch.utils.data
+
+    keys = ds.with_transform(itemgetter("__key__"), decode=False)
+    sampler = torch.utils.data.RandomSampler(keys, generator=torch.Generator().manual_seed(0))
+    loader = torch.utils.data.DataLoader(keys, sampler=sampler, batch_size=None, num_workers=2,
+                                         multiprocessing_context=context, timeout=120)
+    read = list(loader)
+    assert read != sorted(read)  # shuffled
+    return sorted(read)

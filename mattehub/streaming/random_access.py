@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from itertools import accumulate
@@ -79,19 +80,25 @@ class MadeRows:
 class ShardRows:
     """Rows of a shard folder's split: shard by the stats' counts, row group by the footer.
 
-    Per process, the open files and the last row group read of each shard are kept (dropped
-    when pickled), so consecutive rows cost one row-group read. Why not a page-level read:
+    Per process, the open files and the last row group read are kept (dropped when pickled,
+    and in a forked child: an http file inherited from the parent is bound to its event
+    loop), so consecutive rows cost one row-group read. Why not a page-level read:
     pyarrow reads whole row groups (its Python API has no row selection by page index);
     ``mattehub build --row-group-bytes`` bounds what one row costs."""
 
     def __init__(self, name: str, urls: list[str], counts: list[int]) -> None:
         self.name, self.urls = name, urls
         self.starts = list(accumulate(counts, initial=0))
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop what this process opened and read."""
+        self._pid = os.getpid()
         self._open: dict[int, tuple[pq.ParquetFile, list[int]]] = {}
         self._group: tuple[int, int, pa.Table] | None = None
 
     def __getstate__(self) -> dict:
-        return self.__dict__ | {"_open": {}, "_group": None}
+        return self.__dict__ | {"_open": {}, "_group": None, "_pid": None}
 
     def __len__(self) -> int:
         return self.starts[-1]
@@ -106,6 +113,8 @@ class ShardRows:
 
     def _file(self, shard: int) -> tuple[pq.ParquetFile, list[int]]:
         """The open shard and its row groups' first rows (checked against the stats)."""
+        if self._pid != os.getpid():
+            self._forget()
         if shard not in self._open:
             url = self.urls[shard]
             fs = remote.filesystem(url)[0]
