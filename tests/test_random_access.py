@@ -148,3 +148,24 @@ def _loader_keys(ds, context: str) -> list[str]:
     read = list(loader)
     assert read != sorted(read)  # shuffled
     return sorted(read)
+
+
+def test_missing_damaged_and_miscounted_shards_are_errors_naming_them(built, tmp_path):
+    import shutil
+
+    from mattehub.core.errors import SourceError
+
+    folder = tmp_path / "out"
+    shutil.copytree(built, folder)
+    shards = sorted((folder / "i-him").glob("train-*.parquet"))
+    ds = mattehub.open("i-him", folder)
+    shards[0].unlink()
+    with pytest.raises(SourceError, match=r"train-000000.parquet.*is missing"):
+        ds[0]
+    shards[1].write_bytes(shards[1].read_bytes()[:-100])
+    with pytest.raises(SourceError, match=r"train-000001.parquet.*not a readable Parquet shard"):
+        ds[8]
+    stats = folder / "_stats" / "i-him" / "train-000002.json"
+    stats.write_text(stats.read_text().replace('"samples": 4', '"samples": 5'))
+    with pytest.raises(SourceError, match=r"train-000002.parquet.*has 4 rows, its shard stats say 5"):
+        mattehub.open("i-him", folder)[16]

@@ -86,8 +86,8 @@ class ShardRows:
     pyarrow reads whole row groups (its Python API has no row selection by page index);
     ``mattehub build --row-group-bytes`` bounds what one row costs."""
 
-    def __init__(self, name: str, urls: list[str], counts: list[int]) -> None:
-        self.name, self.urls = name, urls
+    def __init__(self, folder: ShardFolder, split: str, urls: list[str], counts: list[int]) -> None:
+        self.root, self.config, self.split, self.urls = folder.root, folder.config, split, urls
         self.starts = list(accumulate(counts, initial=0))
         self._forget()
 
@@ -121,8 +121,7 @@ class ShardRows:
             try:
                 parquet = pq.ParquetFile(fs.open(url, "rb"))
             except FileNotFoundError:
-                raise SourceError(url, "is missing (listed in the split summary)",
-                                  "run `mattehub verify` on the folder, then re-run the build") from None
+                raise ShardFolder(self.root, self.config).missing_shard(self.split, url) from None
             except _ARROW_ERRORS as exc:
                 raise damaged_shard(url, Unreadable(f"cannot be opened as Parquet ({exc})", exc)) from None
             meta = parquet.metadata
@@ -215,7 +214,7 @@ def open_dataset(config: str, data_dir: str | PathLike | None = None, split: str
                          f"{', '.join(folder.splits())})")
     summary = folder.summary(split)
     urls = folder.parquet_urls(summary)
-    rows = ShardRows(name, urls, _shard_counts(folder, split, urls))
+    rows = ShardRows(folder, split, urls, _shard_counts(folder, split, urls))
     return RandomAccess(name, rows, datasets.Features.from_dict(summary["features"]["parquet"]))
 
 
