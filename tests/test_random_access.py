@@ -32,17 +32,20 @@ def _made(hhm):
 
 
 CASES = {
-    "made": lambda hhm, release, built: _made(hhm),
-    "shard folder": lambda hhm, release, built: (("i-him", str(built)), {}),
-    "image release": lambda hhm, release, built: (("i-him50k", str(release)), {}),
-    "clip release": lambda hhm, release, built: (("v-him2k5", str(release)),
-                                                 {"clip_length": 2, "clip_stride": 1}),
+    "made": lambda get: _made(get("hhm")),
+    "made clips": lambda get: (("surreal-alpha", str(get("surreal_tree").root)),
+                               {"bg_root": str(get("surreal_tree").bg_root), "num_bgs": 2,
+                                "split": "train"}),
+    "shard folder": lambda get: (("i-him", str(get("built"))), {}),
+    "image release": lambda get: (("i-him50k", str(get("release"))), {}),
+    "clip release": lambda get: (("v-him2k5", str(get("release"))),
+                                 {"clip_length": 2, "clip_stride": 1}),
 }
 
 
 @pytest.fixture(params=list(CASES))
-def case(request, hhm, release, built):
-    args, options = CASES[request.param](hhm, release, built)
+def case(request):
+    args, options = CASES[request.param](request.getfixturevalue)
     rows = [_plain(row) for row in mattehub.stream(*args, **options)]
     return mattehub.open(*args, **options), rows
 
