@@ -2,6 +2,8 @@
 
 ``import mattehub`` registers the ``mattehub`` builder with Hugging Face ``datasets`` so
 ``load_dataset("mattehub", CONFIG, data_dir=..., streaming=True)`` works. Also:
+``mattehub.stream(config, data_dir, split)`` (the same stream without ``datasets``' hooks),
+``mattehub.open(config, data_dir, split)`` (random access: row ``i`` of that stream),
 ``mattehub.trimap(alpha, kind)`` and ``mattehub.estimate_foreground(image, alpha, method)``.
 
 Importing the package is cheap: the builder is registered as soon as ``datasets`` is
@@ -15,7 +17,7 @@ from typing import Any
 from mattehub._version import __version__
 from mattehub.streaming.registration import register_when_imported
 
-__all__ = ["__version__", "register", "stream", "trimap", "trimap_seed", "estimate_foreground"]
+__all__ = ["__version__", "register", "stream", "open", "trimap", "trimap_seed", "estimate_foreground"]
 
 register_when_imported()
 
@@ -29,6 +31,9 @@ def __getattr__(name: str) -> Any:
     if name == "stream":
         from mattehub.streaming.loading import stream
         return stream
+    if name == "open":
+        from mattehub.streaming.random_access import open_dataset
+        return open_dataset
     if name in ("trimap", "trimap_seed"):
         from mattehub.synthesis import trimap
         return getattr(trimap, name)

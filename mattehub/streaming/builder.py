@@ -105,7 +105,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
     def data_fingerprint(self) -> str:
         """A hash of what the rows are made from: the split summaries (shard sha256s) of a
         shard folder, or the recipes' options, seed, sample count and source fingerprint."""
-        folder = self._shard_folder()
+        folder = self.shard_folder()
         if folder is not None:
             return fingerprint(self.config.name, folder.summaries())
         return _made_fingerprint(self._made_recipes(), self.config.num_samples)
@@ -114,7 +114,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
         """The split ``mattehub.stream`` reads when none is named: a shard folder's only
         split, else the config's default split (``composition-1k``: ``test``) when there is
         one to read; several splits without the default are an OptionError listing them."""
-        folder = self._shard_folder()
+        folder = self.shard_folder()
         if folder is not None:
             splits, where = folder.splits(), folder.root
         else:
@@ -127,24 +127,35 @@ class Mattehub(datasets.ArrowBasedBuilder):
         raise OptionError(f"{self.config.name} in {where} has the splits {', '.join(splits)} "
                           f"and no {default!r}; pass split= one of them")
 
-    def _shard_folder(self) -> ShardFolder | None:
-        """``data_dir`` as a folder written by ``mattehub build``, or None (sources)."""
+    def shard_folder(self) -> ShardFolder | None:
+        """``data_dir`` as a folder written by ``mattehub build``, or None (sources). Options
+        for making the config are refused with a folder: its rows are already made."""
         data_dir = self.config.data_dir
-        if data_dir and ShardFolder.holds_index(data_dir):
-            return ShardFolder(data_dir, self.config.name)
-        return None
+        if not (data_dir and ShardFolder.holds_index(data_dir)):
+            return None
+        given = sorted(name for name, value in self._knobs().items() if value is not None)
+        if given:
+            raise ValueError(f"{', '.join(given)}: options for making {self.config.name} "
+                             f"from its sources, but {data_dir} holds built shards; load it "
+                             "without them")
+        return ShardFolder(data_dir, self.config.name)
+
+    def made_recipe(self, split: str):
+        """The prepared recipe of ``split`` made on the fly (``mattehub.open`` reads its rows
+        by id): the one the stream's generator shards call ``make`` on."""
+        recipes = self._made_recipes()
+        if split not in recipes:
+            raise ValueError(f"{self.config.name} has no split {split!r} in "
+                             f"{self.config.data_dir or 'its default sources'} (it has "
+                             f"{', '.join(recipes)})")
+        return recipes[split]
 
     def _knobs(self) -> dict[str, Any]:
         return {name: getattr(self.config, name) for name in KNOBS}
 
     def _split_generators(self, dl_manager):
-        folder = self._shard_folder()
+        folder = self.shard_folder()
         if folder is not None:
-            given = sorted(name for name, value in self._knobs().items() if value is not None)
-            if given:
-                raise ValueError(f"{', '.join(given)}: options for making {self.config.name} "
-                                 f"from its sources, but {self.config.data_dir} holds built "
-                                 "shards; load it without them")
             return self._shard_splits(dl_manager, folder)
         generators = []
         for split, recipe in self._made_recipes().items():
@@ -224,10 +235,7 @@ class Mattehub(datasets.ArrowBasedBuilder):
             for group, table in ParquetShardReader(handle).tables():
                 yield Key(file_index, group), table
         except Unreadable as exc:
-            where = "" if exc.group is None else f" (row group {exc.group})"
-            raise SourceError(file, f"is not a readable Parquet shard{where}: {exc.cause}",
-                              "run `mattehub verify` on the folder, then rebuild the shard "
-                              "(re-running the build command redoes damaged shards)") from None
+            raise damaged_shard(file, exc) from None
 
     def _made_tables(self, parts: list[tuple[int, int]], split: str):
         """Rows ``recipe.make(start..stop-1)`` of each id range, in tables of ROWS_PER_TABLE:
@@ -250,6 +258,15 @@ class Mattehub(datasets.ArrowBasedBuilder):
                         rows, batch = [], batch + 1
             if rows:
                 yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+
+
+def damaged_shard(file: str, exc: Unreadable) -> SourceError:
+    """The error for a shard that cannot be read: a SourceError naming it (and the row
+    group), not a pyarrow traceback."""
+    where = "" if exc.group is None else f" (row group {exc.group})"
+    return SourceError(file, f"is not a readable Parquet shard{where}: {exc.cause}",
+                       "run `mattehub verify` on the folder, then rebuild the shard "
+                       "(re-running the build command redoes damaged shards)")
 
 
 def _made_fingerprint(recipes: dict[str, Any], num_samples: int | None) -> str:
