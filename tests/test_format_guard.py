@@ -1,0 +1,150 @@
+"""The common wrong route on every config: ``with_format("numpy" / "torch")`` and torch's
+default collate either work (the same pixels as ``as_arrays``) or the first message names
+``mattehub.training.as_arrays`` / ``pad_collate`` (mattehub.streaming.format_guard)."""
+from __future__ import annotations
+
+import glob
+import re
+import warnings
+from pathlib import Path
+
+import datasets
+import numpy as np
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+import mattehub  # noqa: F401  (registers the builder and the format guard)
+from mattehub.cli.demo import run_demo
+from mattehub.families.registry import CONFIG_NAMES
+from mattehub.streaming.format_guard import (MattehubFormatError, MattehubFormatWarning, clip_columns,
+                                             is_mattehub)
+from mattehub.training import as_arrays, pad_collate
+
+CLIPS = {"v-him", "v-him2k5", "v-him60"}
+"""Configs with clip columns (List(List(Image()))): with_format cannot decode them."""
+BATCHABLE = {"surreal-alpha"}
+"""The one config whose demo samples torch's default collate stacks (same size, no None)."""
+ROUTE = r"mattehub\.training\.as_arrays.*mattehub\.training\.pad_collate"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """The demo output folder (every config), built once for this module."""
+    out = tmp_path_factory.mktemp("guard") / "mattehub-demo"
+    run_demo(out, workers=1, progress=False)
+    return out
+
+
+def first_split(demo: Path, config: str) -> str:
+    return sorted(Path(p).name.split("-")[0] for p in glob.glob(f"{demo}/{config}/*.parquet"))[0]
+
+
+def load(demo: Path, config: str, streaming: bool, cache: Path, route: str = "folder"):
+    """``config`` as a user loads it: through the folder's card, or the mattehub builder."""
+    split = first_split(demo, config)
+    if route == "folder":
+        return datasets.load_dataset(str(demo), config, split=split, streaming=streaming, cache_dir=str(cache))
+    return datasets.load_dataset("mattehub", config, data_dir=str(demo), split=split, streaming=streaming,
+                                 cache_dir=str(cache))
+
+
+def first_row(ds):
+    return next(iter(ds)) if isinstance(ds, datasets.IterableDataset) else ds[0]
+
+
+def image_columns(ds) -> list[str]:
+    """Columns of the declared features that hold images (at any list depth)."""
+    def holds(feature) -> bool:
+        while getattr(feature, "feature", None) is not None:
+            feature = feature.feature
+        return isinstance(feature, datasets.Image)
+    return [name for name, feature in ds.features.items() if holds(feature)]
+
+
+def assert_same_pixels(formatted: dict, expected: dict, columns: list[str]) -> None:
+    for name in columns:
+        got = np.asarray(formatted[name])
+        assert got.shape == expected[name].shape, name
+        assert np.array_equal(got, expected[name]), name
+
+
+def check_numpy_row(ds, config: str) -> None:
+    """``with_format("numpy")`` on one row: as_arrays' pixels, no warning; clips: the route named."""
+    if config in CLIPS:
+        with pytest.raises(MattehubFormatError, match=ROUTE) as error:
+            first_row(ds.with_format("numpy"))
+        assert "instance_alphas" in str(error.value) and error.value.__cause__ is not None
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MattehubFormatWarning)  # numpy is for looking at rows: no warning
+        row = first_row(ds.with_format("numpy"))
+    assert_same_pixels(row, first_row(as_arrays(ds, "numpy")), image_columns(ds))
+
+
+def check_torch_loader(ds, config: str) -> None:
+    """``with_format("torch")`` + the default collate: warns naming the route, then works
+    (as_arrays' pixels) or fails (a clip column: mattehub's error naming the route)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loader = DataLoader(ds.with_format("torch"), batch_size=2)  # a Dataset warns here already
+        if config in BATCHABLE:
+            batch = next(iter(loader))
+        else:
+            with pytest.raises((MattehubFormatError, RuntimeError, TypeError)) as error:
+                next(iter(loader))
+            if config in CLIPS:
+                assert error.type is MattehubFormatError
+    messages = [str(w.message) for w in caught if issubclass(w.category, MattehubFormatWarning)]
+    assert messages and all(re.search(ROUTE, m) for m in messages)
+    assert "default collate" in messages[0]
+    if config in BATCHABLE:  # it works: the same pixels as as_arrays, in datasets' (C, H, W)
+        expected = first_row(as_arrays(ds, "numpy"))
+        assert batch["image"].dtype == torch.uint8
+        assert np.array_equal(batch["image"][0].permute(1, 2, 0).numpy(), expected["image"])
+
+
+@pytest.mark.parametrize("streaming", [True, False], ids=["stream", "map"])
+@pytest.mark.parametrize("config", CONFIG_NAMES)
+def test_common_route_works_or_names_as_arrays_and_pad_collate(demo, config, streaming, tmp_path):
+    ds = load(demo, config, streaming, tmp_path)
+    check_numpy_row(ds, config)
+    check_torch_loader(ds, config)
+    # and the route the messages name batches the config
+    batch = next(iter(DataLoader(as_arrays(ds, "torch"), batch_size=2, collate_fn=pad_collate)))
+    colour = batch["frames" if config in CLIPS else "image"]
+    assert colour.dtype == torch.uint8 and colour.shape[0] in (1, 2) and colour.shape[-1] == 3  # v-him60: 1 clip
+
+
+@pytest.mark.parametrize("config", ["i-him", "v-him"])
+def test_the_mattehub_builder_route_is_guarded_too(demo, config, tmp_path):
+    ds = load(demo, config, True, tmp_path, route="mattehub")
+    with pytest.warns(MattehubFormatWarning, match=ROUTE), pytest.raises(Exception) as error:
+        next(iter(DataLoader(ds.with_format("torch"), batch_size=2)))
+    assert error.type is (MattehubFormatError if config in CLIPS else RuntimeError)
+
+
+def test_every_config_is_recognised_and_clip_columns_found(demo, tmp_path):
+    for config in CONFIG_NAMES:
+        features = load(demo, config, True, tmp_path).features
+        assert is_mattehub(features), config
+        assert bool(clip_columns(features)) == (config in CLIPS), config
+
+
+def test_other_datasets_format_as_before(tmp_path):
+    """Only mattehub datasets are guarded: a dataset with a ``__key__`` but no mattehub
+    ``meta`` gets datasets' own torch rows, no warning, and its own errors."""
+    from datasets.formatting import _FORMAT_TYPES
+
+    assert issubclass(_FORMAT_TYPES["torch"], datasets.formatting.TorchFormatter)
+    assert _FORMAT_TYPES["torch"] is not datasets.formatting.TorchFormatter  # the guard is installed
+    plain = datasets.Dataset.from_dict({"__key__": ["a", "b"], "meta": [{"name": "x"}, {"name": "y"}],
+                                        "x": [[1, 2], [3, 4]]})
+    assert not is_mattehub(plain.features)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        row = plain.with_format("torch")[0]
+    assert torch.equal(row["x"], torch.tensor([1, 2]))
+    mattehub_like = datasets.Features({"__key__": datasets.Value("string"),
+                                       "meta": {"recipe": datasets.Value("string")}})
+    assert is_mattehub(mattehub_like) and not is_mattehub(None)
