@@ -19,7 +19,7 @@ from mattehub.cli.demo import run_demo
 from mattehub.families.registry import CONFIG_NAMES
 from mattehub.streaming.format_guard import (MattehubFormatError, MattehubFormatWarning, clip_columns,
                                              is_mattehub)
-from mattehub.training import as_arrays, pad_collate
+from mattehub.training import as_arrays, from_webdataset, pad_collate
 
 CLIPS = {"v-him", "v-him2k5", "v-him60"}
 """Configs with clip columns (List(List(Image()))): with_format cannot decode them."""
@@ -148,3 +148,28 @@ def test_other_datasets_format_as_before(tmp_path):
     mattehub_like = datasets.Features({"__key__": datasets.Value("string"),
                                        "meta": {"recipe": datasets.Value("string")}})
     assert is_mattehub(mattehub_like) and not is_mattehub(None)
+
+
+def load_section(card: Path) -> str:
+    return card.read_text(encoding="utf-8").split("## Load it\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_both_cards_name_the_route_a_hub_user_needs(demo):
+    """A Hub user who never imports mattehub sees no guard: the card's "Load it" says it."""
+    parquet, wds = load_section(demo / "README.md"), load_section(demo / "wds" / "README.md")
+    for name in ("with_format", "mattehub.training.as_arrays", "mattehub.training.pad_collate"):
+        assert name in parquet
+    for name in ("mattehub.training.from_webdataset", "mattehub.training.pad_collate"):
+        assert name in wds
+
+
+@pytest.mark.parametrize("config", CONFIG_NAMES)
+def test_the_webdataset_card_route_batches_every_config(demo, config, tmp_path):
+    """What the WebDataset card says: a streaming -wds config, ``.map(from_webdataset)``, pad_collate."""
+    assert "`ds.map(mattehub.training.from_webdataset)`" in load_section(demo / "wds" / "README.md")
+    ds = datasets.load_dataset(str(demo / "wds"), f"{config}-wds", split=first_split(demo, config),
+                               streaming=True, cache_dir=str(tmp_path))
+    batch = next(iter(DataLoader(ds.map(from_webdataset), batch_size=2, collate_fn=pad_collate)))
+    colour = batch["frames" if config in CLIPS else "image"]
+    assert colour.dtype == torch.uint8 and colour.shape[-1] == 3
+    assert batch["pixel_mask"].shape[-2:] == colour.shape[-3:-1]
