@@ -80,6 +80,8 @@ def check_numpy_row(ds, config: str) -> None:
         warnings.simplefilter("error", MattehubFormatWarning)  # numpy is for looking at rows: no warning
         row = first_row(ds.with_format("numpy"))
     assert_same_pixels(row, first_row(as_arrays(ds, "numpy")), image_columns(ds))
+    batch = next(iter(DataLoader(ds.with_format("numpy"), batch_size=2, collate_fn=pad_collate)))
+    assert batch["image"].dtype == torch.uint8 and batch["image"].shape[-1] == 3  # channels last: pad_collate batches it
 
 
 def check_torch_loader(ds, config: str) -> None:
@@ -173,3 +175,13 @@ def test_the_webdataset_card_route_batches_every_config(demo, config, tmp_path):
     colour = batch["frames" if config in CLIPS else "image"]
     assert colour.dtype == torch.uint8 and colour.shape[-1] == 3
     assert batch["pixel_mask"].shape[-2:] == colour.shape[-3:-1]
+
+
+@pytest.mark.parametrize("config", ["i-him", "duts", "overlay-depth"])
+def test_pad_collate_on_torch_format_rows_names_as_arrays(demo, config, tmp_path):
+    """Swapping only the collate (``with_format("torch")`` rows are (3, H, W)) says what to do."""
+    ds = load(demo, config, True, tmp_path).with_format("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MattehubFormatWarning)
+        with pytest.raises(ValueError, match=r"channels first.*mattehub\.training\.as_arrays"):
+            next(iter(DataLoader(ds, batch_size=2, collate_fn=pad_collate)))
