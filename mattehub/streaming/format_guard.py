@@ -36,6 +36,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from datasets import Image, formatting
+
 ROUTE = ("mattehub.training.as_arrays(ds, 'numpy' | 'torch') decodes every config, clips "
          "included, to uint8 arrays (frames (T, H, W, 3), mattes (T, K, H, W)), and "
          "DataLoader(ds, collate_fn=mattehub.training.pad_collate) pads K, H, W and T and adds "
@@ -63,8 +65,6 @@ def is_mattehub(features: Any) -> bool:
 
 def _image_depth(feature: Any) -> int:
     """How many list levels hold images: 0 for ``Image()`` or no image, 2 for a clip column."""
-    from datasets import Image
-
     depth = 0
     while getattr(feature, "feature", None) is not None:
         depth, feature = depth + 1, feature.feature
@@ -85,6 +85,7 @@ def _config(features: Any) -> str:
 class _Guard:
     """Mixin over a ``datasets`` formatter class; see the module docstring."""
 
+    format_name = ""
     warns = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -121,18 +122,31 @@ class _Guard:
                 f"{type(exc).__name__}: {exc}. Instead: {ROUTE}.") from exc
 
 
-def _guarded_class(base: type, name: str, format_name: str, warns: bool) -> type:
-    return type(name, (_Guard, base), {"warns": warns, "format_name": format_name,
-                                       "__doc__": f"{base.__name__}, guarded for mattehub datasets."})
+class MattehubNumpyFormatter(_Guard, formatting.NumpyFormatter):
+    """``datasets``' NumpyFormatter; on a mattehub clip column, the error names the route."""
+
+    format_name = "numpy"
+
+
+GUARDED: dict[str, tuple[type, type]] = {"numpy": (formatting.NumpyFormatter, MattehubNumpyFormatter)}
+"""Format name -> (``datasets``' formatter class, the guarded one replacing it)."""
+
+if hasattr(formatting, "TorchFormatter"):  # datasets defines it only when torch is installed
+
+    class MattehubTorchFormatter(_Guard, formatting.TorchFormatter):
+        """``datasets``' TorchFormatter; warns on mattehub rows, and its clip errors name the route."""
+
+        format_name, warns = "torch", True
+
+    GUARDED["torch"] = (formatting.TorchFormatter, MattehubTorchFormatter)
 
 
 def install() -> None:
-    """Put the guarded numpy (and, when torch is installed, torch) formatters in ``datasets``'
-    format table (idempotent). The aliases (``np``, ``pt``...) map to these names, unchanged."""
+    """Put the guarded formatters in ``datasets``' format table (idempotent). A slot that holds
+    another class than ``datasets``' own (another library's) is left alone. The aliases
+    (``np``, ``pt``...) map to these names, unchanged."""
     from datasets.formatting import _FORMAT_TYPES
 
-    for format_name, warns in (("numpy", False), ("torch", True)):
-        base = _FORMAT_TYPES.get(format_name)
-        if base is None or issubclass(base, _Guard):
-            continue
-        _FORMAT_TYPES[format_name] = _guarded_class(base, f"Mattehub{base.__name__}", format_name, warns)
+    for format_name, (original, guarded) in GUARDED.items():
+        if _FORMAT_TYPES.get(format_name) is original:
+            _FORMAT_TYPES[format_name] = guarded
