@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import glob
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -185,3 +187,13 @@ def test_pad_collate_on_torch_format_rows_names_as_arrays(demo, config, tmp_path
         warnings.simplefilter("ignore", MattehubFormatWarning)
         with pytest.raises(ValueError, match=r"channels first.*mattehub\.training\.as_arrays"):
             next(iter(DataLoader(ds, batch_size=2, collate_fn=pad_collate)))
+
+
+@pytest.mark.parametrize("first", ["import mattehub.streaming.format_guard", "import mattehub", "import datasets"])
+def test_the_guard_is_installed_whatever_is_imported_first(first):
+    """``register`` runs at the end of ``import datasets`` and imports the guard: importing the
+    guard module first must not be circular."""
+    code = (f"{first}\nimport datasets, mattehub\nfrom datasets.formatting import _FORMAT_TYPES\n"
+            "print(_FORMAT_TYPES['torch'].__name__, _FORMAT_TYPES['numpy'].__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["MattehubTorchFormatter", "MattehubNumpyFormatter"]

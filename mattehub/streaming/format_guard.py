@@ -36,8 +36,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from datasets import Image, formatting
-
 ROUTE = ("mattehub.training.as_arrays(ds, 'numpy' | 'torch') decodes every config, clips "
          "included, to uint8 arrays (frames (T, H, W, 3), mattes (T, K, H, W)), and "
          "DataLoader(ds, collate_fn=mattehub.training.pad_collate) pads K, H, W and T and adds "
@@ -65,6 +63,8 @@ def is_mattehub(features: Any) -> bool:
 
 def _image_depth(feature: Any) -> int:
     """How many list levels hold images: 0 for ``Image()`` or no image, 2 for a clip column."""
+    from datasets import Image
+
     depth = 0
     while getattr(feature, "feature", None) is not None:
         depth, feature = depth + 1, feature.feature
@@ -122,31 +122,31 @@ class _Guard:
                 f"{type(exc).__name__}: {exc}. Instead: {ROUTE}.") from exc
 
 
-class MattehubNumpyFormatter(_Guard, formatting.NumpyFormatter):
-    """``datasets``' NumpyFormatter; on a mattehub clip column, the error names the route."""
-
-    format_name = "numpy"
+GUARDED: dict[str, tuple[str, bool]] = {"numpy": ("NumpyFormatter", False), "torch": ("TorchFormatter", True)}
+"""Format name -> (``datasets``' formatter class in ``datasets.formatting``, whether it warns)."""
 
 
-GUARDED: dict[str, tuple[type, type]] = {"numpy": (formatting.NumpyFormatter, MattehubNumpyFormatter)}
-"""Format name -> (``datasets``' formatter class, the guarded one replacing it)."""
-
-if hasattr(formatting, "TorchFormatter"):  # datasets defines it only when torch is installed
-
-    class MattehubTorchFormatter(_Guard, formatting.TorchFormatter):
-        """``datasets``' TorchFormatter; warns on mattehub rows, and its clip errors name the route."""
-
-        format_name, warns = "torch", True
-
-    GUARDED["torch"] = (formatting.TorchFormatter, MattehubTorchFormatter)
+def _guarded_class(base: type, format_name: str, warns: bool) -> type:
+    """``base`` (``datasets``' formatter) with the guard. Made when ``install`` runs, not at
+    import: this module is imported by ``register``, which runs at the end of ``import
+    datasets`` (a top-level ``import datasets`` here would be circular when this module is
+    imported first). Published as a module attribute, so pickle finds the class by name."""
+    name = f"Mattehub{base.__name__}"
+    guarded = type(name, (_Guard, base), {"format_name": format_name, "warns": warns,
+                                          "__module__": __name__, "__qualname__": name,
+                                          "__doc__": f"datasets' {base.__name__}, guarded for mattehub rows."})
+    globals()[name] = guarded
+    return guarded
 
 
 def install() -> None:
-    """Put the guarded formatters in ``datasets``' format table (idempotent). A slot that holds
-    another class than ``datasets``' own (another library's) is left alone. The aliases
-    (``np``, ``pt``...) map to these names, unchanged."""
+    """Put the guarded formatters in ``datasets``' format table (idempotent). Only ``datasets``'
+    own classes are replaced (a format without torch installed, or another library's
+    formatter, is left alone). The aliases (``np``, ``pt``...) map to these names, unchanged."""
+    from datasets import formatting
     from datasets.formatting import _FORMAT_TYPES
 
-    for format_name, (original, guarded) in GUARDED.items():
-        if _FORMAT_TYPES.get(format_name) is original:
-            _FORMAT_TYPES[format_name] = guarded
+    for format_name, (class_name, warns) in GUARDED.items():
+        original = getattr(formatting, class_name, None)  # no TorchFormatter without torch
+        if original is not None and _FORMAT_TYPES.get(format_name) is original:
+            _FORMAT_TYPES[format_name] = _guarded_class(original, format_name, warns)
