@@ -81,10 +81,12 @@ def _config_snippet(layout: OutputLayout, splits: list[dict], fmt: str) -> str:
 
 
 def _load_section(layout: OutputLayout, summaries: list[dict], fmt: str) -> str:
-    """The "Load it" text of the card of ``fmt``, its tar examples on the first split with tars."""
+    """The "Load it" text of the card of ``fmt``, its tar examples on the first split with tars,
+    then how to train on it (a Hub user who never imports mattehub reads only this)."""
     parts = template_parts("load.md")
     tars = [s for s in summaries if "webdataset" in s["files"]]
     text = parts[f"load-{fmt}"] + ("\n\n" + parts["tars-parquet"] if fmt == "parquet" and tars else "")
+    text += "\n\n" + parts[f"train-{fmt}"]  # the common route (with_format) does not batch: say what does
     values = {"root": _root_name(layout),
               "wids_index": layout.relative(layout.wids_index("<config>", "<split>"))}
     if tars:

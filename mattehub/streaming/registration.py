@@ -30,11 +30,15 @@ def _module_hash() -> str:
 
 
 def register() -> None:
-    """Make ``load_dataset("mattehub", ...)`` resolve to mattehub's builder (idempotent)."""
+    """Make ``load_dataset("mattehub", ...)`` resolve to mattehub's builder, and guard the
+    numpy and torch formats of mattehub datasets (``format_guard``); idempotent."""
     from datasets.data_files import DataFilesDict
     from datasets.load import DatasetModule, PackagedDatasetModuleFactory
     from datasets.packaged_modules import _PACKAGED_DATASETS_MODULES
 
+    from mattehub.streaming.format_guard import install
+
+    install()
     module_hash = _module_hash()
     _PACKAGED_DATASETS_MODULES[NAME] = (MODULE, module_hash)
     original = PackagedDatasetModuleFactory.get_module

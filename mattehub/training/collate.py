@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mattehub.training.arrays import spatial_size
+from mattehub.training.arrays import COLOUR_FIELDS, spatial_size
 from mattehub.training.formatting import to_torch
 
 MASK_KEYS: tuple[str, ...] = ("pixel_mask", "instance_mask", "frame_mask", "sizes")
@@ -71,6 +71,22 @@ def _masks(batch: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     return masks
 
 
+def refuse_channels_first(example: Mapping[str, Any]) -> None:
+    """Raise a ValueError naming the route if a colour field is (..., 3, H, W).
+
+    That is how ``datasets``' ``with_format("torch")`` gives ``Image()`` columns; swapping
+    the default collate for ``pad_collate`` there would otherwise fail on "per-pixel fields
+    have different sizes", which does not say what to do.
+    """
+    for name in COLOUR_FIELDS:
+        shape = tuple(getattr(example.get(name), "shape", ()))
+        if len(shape) >= 3 and shape[-3] == 3 and shape[-1] != 3:
+            raise ValueError(f"pad_collate: {name!r} is {shape}, channels first, as datasets' "
+                             "with_format('torch') gives images; pad_collate takes channels-last "
+                             "arrays: load with mattehub.training.as_arrays(ds, 'torch') instead "
+                             "(docs/training.md)")
+
+
 def pad_collate(batch: Sequence[Mapping[str, Any]], as_tensors: bool = True) -> dict[str, Any]:
     """Collate decoded examples (``to_arrays`` / transforms output) into one padded batch.
 
@@ -80,6 +96,7 @@ def pad_collate(batch: Sequence[Mapping[str, Any]], as_tensors: bool = True) -> 
     """
     if not batch:
         raise ValueError("pad_collate got an empty batch")
+    refuse_channels_first(batch[0])
     keys = list(batch[0])
     for example in batch[1:]:
         if set(example) != set(keys):
