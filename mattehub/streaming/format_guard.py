@@ -142,10 +142,13 @@ def _guarded_class(base: type, format_name: str, warns: bool) -> type:
 def install() -> None:
     """Put the guarded formatters in ``datasets``' format table (idempotent). Only ``datasets``'
     own classes are replaced (a format without torch installed, or another library's
-    formatter, is left alone). The aliases (``np``, ``pt``...) map to these names, unchanged."""
+    formatter, is left alone), and a ``datasets`` without that private table is left as it is
+    (tests/test_format_guard.py fails in our CI if an upgrade moves it). The aliases (``np``, ``pt``...) map to these names, unchanged."""
     from datasets import formatting
-    from datasets.formatting import _FORMAT_TYPES
 
+    _FORMAT_TYPES = getattr(formatting, "_FORMAT_TYPES", None)
+    if not isinstance(_FORMAT_TYPES, dict):  # a datasets release that moved its private table:
+        return  # the guard is a courtesy, never a reason for `import datasets` to fail
     for format_name, (class_name, warns) in GUARDED.items():
         original = getattr(formatting, class_name, None)  # no TorchFormatter without torch
         if original is not None and _FORMAT_TYPES.get(format_name) is original:
