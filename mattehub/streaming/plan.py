@@ -14,7 +14,7 @@ Two jobs, both for the ``mattehub`` builder:
   every sample and keeping one in ``world_size``: still exact, but ``world_size`` times the work).
   Past ``720 x MAX_SHARD_IDS`` ids the count is a multiple of 720, so shards stay small: resuming
   a stream (``load_state_dict``) re-makes the rows of the shard it stopped in before the next one
-  (``datasets`` restarts from the start of a table, and its saved state trails by a table or two,
+  (``datasets`` re-runs that shard from its start, and its saved state trails by a table or two,
   which may sit in the shard before), so what a resume costs is bounded by a few shards' size,
   whatever N is (docs/training.md, "Resuming a stream").
 """
