@@ -1,0 +1,109 @@
+"""Exact resume: ``state_dict()`` / ``load_state_dict()`` of every mattehub stream (made on the
+fly, shard folder, release) goes on at the next row, for one reader, for DataLoader workers'
+shares and for ``split_dataset_by_node`` ranks; and a made split's generator shards stay small
+(what a resume re-makes is the shard it stopped in, whatever the split's size)."""
+from __future__ import annotations
+
+import datasets
+import pytest
+from datasets.distributed import split_dataset_by_node
+
+import mattehub
+from mattehub.streaming.plan import MAX_SHARD_IDS, shard_ranges
+
+
+@pytest.fixture(scope="module")
+def streams(hhm, built, release):
+    """Stream makers by source: i-him made on the fly, its shard folder, the i-him50k release."""
+    made = {"bg_root": str(hhm.bg_root), "invalid_names": str(hhm.invalid_names), "num_samples": 20}
+    return {"made": lambda: mattehub.stream("i-him", hhm.image_root, **made),
+            "folder": lambda: mattehub.stream("i-him", built),
+            "release": lambda: mattehub.stream("i-him50k", release)}
+
+
+def keys(stream) -> list[str]:
+    return [row["__key__"] for row in stream]
+
+
+def resumed(make, position: int) -> tuple[list[str], list[str]]:
+    """Rows 0..position of ``make()``, then the rows of a fresh ``make()`` given the state
+    saved after row ``position``."""
+    stream = make()
+    rows = iter(stream)
+    seen = [next(rows)["__key__"] for _ in range(position + 1)]
+    fresh = make()
+    fresh.load_state_dict(stream.state_dict())
+    return seen, keys(fresh)
+
+
+@pytest.mark.parametrize("source", ["made", "folder", "release"])
+def test_resume_goes_on_at_the_next_row(streams, source):
+    every = keys(streams[source]())
+    assert len(every) > 3
+    for position in (0, len(every) // 2, len(every) - 2, len(every) - 1):
+        seen, rest = resumed(streams[source], position)
+        assert seen + rest == every, (source, position)
+
+
+def share(make, count: int, index: int, route: str):
+    """Reader ``index`` of ``count``: a DataLoader worker's share (``datasets`` gives worker
+    ``w`` the shards ``shard_data_sources(count, w, contiguous=False)``, which ``shard`` is) or
+    a ``split_dataset_by_node`` rank."""
+    if route == "workers":
+        return lambda: make().shard(num_shards=count, index=index, contiguous=False)
+    return lambda: split_dataset_by_node(make(), rank=index, world_size=count)
+
+
+@pytest.mark.parametrize("route", ["workers", "ranks"])
+@pytest.mark.parametrize("source", ["made", "folder"])
+def test_each_reader_resumes_its_share_and_the_shares_cover_every_row_once(streams, source, route):
+    every = keys(streams[source]())
+    rows = []
+    for index in range(2):
+        reader = share(streams[source], 2, index, route)
+        mine = keys(reader())
+        seen, rest = resumed(reader, len(mine) // 2)
+        assert seen + rest == mine, (source, route, index)
+        rows += seen + rest
+    assert sorted(rows) == sorted(every) and len(set(rows)) == len(every)
+
+
+def test_release_ranks_resume_their_share(release):
+    make = lambda: datasets.load_dataset("mattehub", "v-him2k5", data_dir=str(release),  # noqa: E731
+                                         split="train", streaming=True)
+    every, rows = keys(make()), []
+    for rank in range(2):
+        reader = share(make, 2, rank, "ranks")
+        mine = keys(reader())
+        seen, rest = resumed(reader, max(0, len(mine) // 2 - 1))
+        assert seen + rest == mine
+        rows += seen + rest
+    assert sorted(rows) == sorted(every)
+
+
+@pytest.mark.parametrize("count", [5_761, 50_000, 1_000_000])
+def test_generator_shards_stay_small_for_large_splits(count):
+    ranges = shard_ranges(count)
+    assert max(stop - start for start, stop in ranges) <= MAX_SHARD_IDS
+    assert len(ranges) % 720 == 0  # still divided exactly by world sizes 2, 3, 4, 6, 8, 12...
+    assert [i for start, stop in ranges for i in range(start, stop)][-1] == count - 1
+
+
+def test_a_recipe_minimum_bounds_its_shards_from_both_sides():
+    sizes = [stop - start for start, stop in shard_ranges(50_000, 16)]
+    assert 16 <= min(sizes) and max(sizes) <= 32
+
+
+def test_the_documented_resume_snippet_runs(built):
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "training.md"
+    code = re.search(r"<!-- runs in tests/test_stream_resume.py -->\s*```python\n(.*?)```",
+                     doc.read_text(), re.S).group(1)
+    assert re.search(r'^OUT = "shards"', code, re.M)  # the only line the test changes
+    scope: dict = {}
+    exec(compile(re.sub(r'^OUT = "shards".*$', f"OUT = {str(built)!r}", code, flags=re.M),
+                 str(doc), "exec"), scope)
+    assert scope["seen"] + scope["rest"] == [f"{i:08d}" for i in range(20)]
+    assert len(scope["seen"]) == 7
