@@ -11,13 +11,15 @@ use every CPU of the machine:
 (s) ``load_dataset("mattehub", "i-him50k", data_dir=D, streaming=True)`` through
     ``torch.utils.data.DataLoader(as_arrays(ds), batch_size=None, num_workers=W)``: every
     sample's image, alpha and instance mattes decoded to uint8 arrays inside the workers, for
-    W = 0 (the main process), 1, 2 and 4, with ``D`` the local zips and the same zips served
-    by a local HTTP server that honours Range requests (tests/range_server.py);
+    W = 0 (the main process), 1, 2 and 4, with ``D`` the local zips, the same zips served
+    by a local HTTP server that honours Range requests (tests/range_server.py), and a
+    ``mattehub build i-him50k --format parquet`` of them with default options (one file);
 (f) the same samples read from the extracted folder with ``cv2.imread`` in one process
     (what training scripts do after ``zip -F`` + unzip, without counting those two steps).
 
-Samples/s counts the loader's whole run, worker start-up included. Targets: (s) at 1 worker
->= (f) per core; the scaling from 1 to 4 workers is bounded by the machine's cores.
+Samples/s counts the loader's whole run, worker start-up included; CPUs = the main process's
+and the workers' CPU seconds over the wall. Targets: (s) at 2 workers >= 1.7x 1 worker on 2
+cores; the scaling from 1 to 4 workers is bounded by the machine's cores.
 """
 from __future__ import annotations
 
@@ -32,13 +34,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
-from common import (best_of, cached, check_snapshot, child_result, machine, md_table,  # noqa: E402
-                    measured_lines, publish, run_child, snapshot_code, timed)
+from common import (array_values, best_of, cached, check_snapshot, child_result,  # noqa: E402
+                    children_cpu_seconds, machine, md_table, measured_lines, publish, run_child,
+                    snapshot_code, timed)
 
 MARKS = ("<!-- bench_dataloader:start -->", "<!-- bench_dataloader:end -->")
 WORK = HERE / "_work" / "dataloader"
 SCRIPT = Path(__file__).resolve()
 WORKERS = (0, 1, 2, 4)
+WHERE = (("local", "", "zips"), ("http", None, "zips"), ("built", "", "built"))
+"""(name, url: "" local / None the Range server, source: the release zips or a build of them)."""
 
 
 # -- the children ---------------------------------------------------------------------------
@@ -62,15 +67,17 @@ def stream_loader(spec: dict) -> dict:
     if url is None:
         from range_server import start_server
 
-        server, url = start_server(Path(spec["zips"]))
-    ds = datasets.load_dataset("mattehub", "i-him50k", data_dir=url or spec["zips"], split="train",
+        server, url = start_server(Path(spec["source"]))
+    ds = datasets.load_dataset("mattehub", "i-him50k", data_dir=url or spec["source"], split="train",
                                streaming=True)
     loader = torch.utils.data.DataLoader(as_arrays(ds), batch_size=None, num_workers=spec["workers"])
     samples, values = 0, 0
     for example in loader:
-        values += sum(example[name].numel() for name in ("image", "alpha", "instance_alphas"))
+        values += array_values(example)
         samples += 1
-    return {"samples": samples, "decoded_values": int(values), "shards": ds.num_shards}
+    del loader  # the workers exit and are reaped: their CPU time counts below
+    return {"samples": samples, "decoded_values": values, "shards": ds.num_shards,
+            "workers_cpu_seconds": children_cpu_seconds()}
 
 
 def folder_read(spec: dict) -> dict:
@@ -89,6 +96,17 @@ def folder_read(spec: dict) -> dict:
 
 
 # -- the parent -----------------------------------------------------------------------------
+def built(zips: Path, samples: int) -> Path:
+    """``mattehub build i-him50k`` of the release with default options: one Parquet file of
+    a few MB row groups at 160 samples (the layout that left all but one worker idle)."""
+    def build(out: Path) -> None:
+        subprocess.run([sys.executable, "-m", "mattehub", "build", "i-him50k", "--data-dir",
+                        str(zips), "--out", str(out), "--format", "parquet", "--no-progress"],
+                       check=True)
+
+    return cached(WORK / f"built-{samples}", build)
+
+
 def sources(samples: int) -> tuple[Path, Path]:
     """(zips folder, extracted I-HIM50K folder), generated once per sample count."""
     from bench_release_stream import TOP, make_release
@@ -131,15 +149,35 @@ def main() -> None:
     code = WORK / "code"
     commit = snapshot_code(code)
     zips, extracted = sources(args.samples)
+    folder = built(zips, args.samples)
     kinds = {"f": {"kind": "folder"}}
-    for where, url in (("local", ""), ("http", None)):
+    for where, url, source in WHERE:
         for workers in WORKERS:
-            kinds[f"s-{where}-{workers}"] = {"kind": "stream", "workers": workers, "url": url}
-    base = {"code": str(code), "zips": str(zips), "extracted": str(extracted)}
+            kinds[f"s-{where}-{workers}"] = {"kind": "stream", "workers": workers, "url": url,
+                                             "source": str(folder if source == "built" else zips)}
+    base = {"code": str(code), "extracted": str(extracted)}
     results = best_of(kinds, args.repeats, lambda k: run_child(SCRIPT, code, dict(base, **kinds[k])))
     info = dict(machine(("datasets", "torch", "opencv-python-headless")), commit=commit)
     load = (load_start, os.getloadavg()[0])
     publish(report(args, info, results, time.perf_counter() - start, load), MARKS, args)
+
+
+def cores(result: dict) -> float:
+    """CPUs kept busy on average: the main process's and the workers' CPU over the wall."""
+    return (result["cpu_seconds"] + result["workers_cpu_seconds"]) / result["seconds"]
+
+
+def scaling_lines(rate: dict, results: dict) -> list[str]:
+    """Markdown bullets: 1 -> 2 and 1 -> 4 workers per source, against the 1.7x target."""
+    lines = []
+    for where, _, _ in WHERE:
+        one, two, four = (rate[f"s-{where}-{w}"] for w in (1, 2, 4))
+        lines.append(f"- {where}: 1 -> 2 workers **{two / one:.2f}x** (target >= 1.7x: "
+                     f"**{'met' if two / one >= 1.7 else 'missed'}**), 1 -> 4 workers "
+                     f"{four / one:.2f}x; one worker keeps {cores(results[f's-{where}-1']):.2f} "
+                     f"CPUs busy, two keep {cores(results[f's-{where}-2']):.2f}; "
+                     f"{results[f's-{where}-1']['shards']} generator shards.")
+    return lines
 
 
 def report(args, info: dict, results: dict, elapsed: float, load) -> str:
@@ -148,33 +186,26 @@ def report(args, info: dict, results: dict, elapsed: float, load) -> str:
     rows = []
     for workers in WORKERS:
         cells = [workers if workers else "0 (main process)"]
-        for where in ("local", "http"):
+        for where, _, _ in WHERE:
             key = f"s-{where}-{workers}"
-            cells += [f"{rate[key]:.1f}", f"{rate[key] / folder:.2f}x",
-                      f"{results[key]['peak_rss_mib']:.0f}"]
+            cells += [f"{rate[key]:.1f}", f"{cores(results[key]):.2f}"]
         rows.append(cells)
-    one = rate["s-local-1"]
-    lines = [MARKS[0], "## DataLoader scaling: a split-zip release streamed through torch workers", "",
+    lines = [MARKS[0], "## DataLoader scaling: a release and a shard folder through torch workers", "",
              f"{results['f']['samples']} I-HIM50K-style samples (1024x1024 JPEG q95 + 2 soft "
              "mattes each) in Info-ZIP split zips of 64 MB, streamed with "
              "`load_dataset(\"mattehub\", \"i-him50k\", data_dir=D, streaming=True)` through "
              "`DataLoader(as_arrays(ds), batch_size=None, num_workers=W)`: every sample decoded to "
-             "uint8 arrays (image, union alpha, instance mattes) in the workers. Samples/s over "
-             f"the whole run, worker start-up included; fastest of {args.repeats}. The stream is "
-             f"{results['s-local-1']['shards']} generator shards, so each worker reads its own "
-             "id ranges. (f) reads the extracted folder with `cv2.imread`, one process: "
-             f"**{folder:.1f} samples/s**.", "",
-             *md_table(["workers", "local samples/s:", "vs (f):", "peak RSS MiB:",
-                        "HTTP samples/s:", "vs (f):", "peak RSS MiB:"], rows), "",
-             f"- Per core, one worker against (f): **{one / folder:.2f}x** (target >= 1x: "
-             f"**{'met' if one >= folder else 'missed'}**).",
-             f"- 1 -> 2 workers: {rate['s-local-2'] / one:.2f}x local, "
-             f"{rate['s-http-2'] / rate['s-http-1']:.2f}x HTTP; 1 -> 4 workers: "
-             f"{rate['s-local-4'] / one:.2f}x local, {rate['s-http-4'] / rate['s-http-1']:.2f}x "
-             f"HTTP. This machine has {info['nproc']} cores, so 4 workers share 2 cores: "
-             "anything above 2x would be measurement noise, and the main process, which only "
-             "receives the arrays, competes for the same cores.",
-             "- The peak RSS is the main process's (workers are separate processes).", "",
+             "uint8 arrays (image, union alpha, instance mattes) in the workers. `D` is the local "
+             "zips (local), the same zips behind a local HTTP server that honours Range requests "
+             "(http), or `mattehub build i-him50k --format parquet` of them with default options "
+             "(built: one Parquet file). Samples/s over the whole run, worker start-up included; "
+             f"fastest of {args.repeats}. CPUs = (main process + workers) CPU seconds / wall. "
+             f"(f) reads the extracted folder with `cv2.imread`, one process: **{folder:.1f} "
+             "samples/s**.", "",
+             *md_table(["workers", "local samples/s:", "CPUs:", "HTTP samples/s:", "CPUs:",
+                        "built samples/s:", "CPUs:"], rows), "",
+             *scaling_lines(rate, results),
+             f"- This machine has {info['nproc']} cores: 4 workers share them.", "",
              *measured_lines(info, "python benchmarks/bench_dataloader.py", elapsed, load),
              MARKS[1]]
     return "\n".join(lines) + "\n"

@@ -364,3 +364,23 @@ def cached(root: Path, make: Callable[[Path], object]) -> Path:
         make(root)
         (root / ".complete").touch()
     return root
+
+
+ARRAY_FIELDS = ("image", "alpha", "instance_alphas")
+"""The i-him50k fields the stream benchmarks decode (``bench_release_stream``, ``bench_dataloader``)."""
+
+
+def array_values(example: dict) -> int:
+    """Decoded values of an ``as_arrays`` example's image, union alpha and instance mattes
+    (numpy arrays or torch tensors): the check that every sample was really decoded."""
+    import math
+
+    return sum(math.prod(example[name].shape) for name in ARRAY_FIELDS)
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of this process's reaped children (DataLoader workers, zip, unzip)."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime

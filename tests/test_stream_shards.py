@@ -17,7 +17,7 @@ from datasets.distributed import split_dataset_by_node
 import mattehub  # noqa: F401  (registers the builder)
 from mattehub.cli.main import main
 from mattehub.families.video_him.standin import make_video_sources
-from mattehub.streaming.plan import SHARD_COUNTS, shard_ranges
+from mattehub.streaming.plan import SHARD_COUNTS, SHARD_PARTS, shard_parts, shard_ranges
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 5, 7, 12, 13, 100, 719, 720, 50_001])
@@ -253,3 +253,38 @@ def test_state_dict_resumes_a_made_stream_where_it_stopped(release):
     resumed = _windows(str(release))
     resumed.load_state_dict(state)
     assert seen + _keys(resumed) == expected
+
+
+# -- shard folders: few files still feed every worker ------------------------------------------
+
+def test_shard_parts_cut_few_files_into_runs_of_row_groups():
+    assert shard_parts(["a"]) == [("a", i, SHARD_PARTS) for i in range(SHARD_PARTS)]
+    many = [str(i) for i in range(SHARD_PARTS)]
+    assert shard_parts(many) == [(f, 0, 1) for f in many]
+
+
+@pytest.fixture(scope="module")
+def one_file_folder(hhm, tmp_path_factory):
+    """An i-him build of 20 samples in one Parquet file of several row groups."""
+    from conftest import build_i_him
+
+    out = tmp_path_factory.mktemp("one-file")
+    build_i_him(hhm, out, num_samples=20, max_samples=20)
+    (shard,) = (out / "i-him").glob("train-*.parquet")
+    assert pq.ParquetFile(shard).num_row_groups >= 2
+    return out, shard
+
+
+def test_a_one_file_shard_folder_feeds_two_workers(one_file_folder):
+    import torch.utils.data
+
+    out, shard = one_file_folder
+    stream = lambda: datasets.load_dataset("mattehub", "i-him", data_dir=str(out),  # noqa: E731
+                                           split="train", streaming=True)
+    assert stream().num_shards == SHARD_PARTS
+    assert _keys(stream()) == pq.read_table(shard, columns=["__key__"])["__key__"].to_pylist()
+    tagged = stream().select_columns(["__key__"]).map(
+        lambda row: {"worker": torch.utils.data.get_worker_info().id})
+    rows = list(torch.utils.data.DataLoader(tagged, batch_size=None, num_workers=2))
+    assert Counter(row["__key__"] for row in rows) == Counter(_keys(stream()))
+    assert {int(row["worker"]) for row in rows} == {0, 1}  # neither worker idle

@@ -143,10 +143,16 @@ class ParquetShardReader(ShardReader):
         """The shard's column names."""
         return self._file().schema_arrow.names
 
-    def tables(self, columns: list[str] | None = None) -> Iterator[tuple[int, pa.Table]]:
-        """(row group number, its ``columns`` (all: None)) for every row group, in order."""
-        parquet, row = self._file(), 0
-        for group in range(parquet.num_row_groups):
+    def tables(self, columns: list[str] | None = None,
+               part: tuple[int, int] = (0, 1)) -> Iterator[tuple[int, pa.Table]]:
+        """(row group number, its ``columns`` (all: None)) for every row group, in order; with
+        ``part=(i, n)`` only the i-th of n contiguous, near-equal runs of row groups (a stream
+        cuts a shard into several generator shards so DataLoader workers share it)."""
+        parquet, (index, parts) = self._file(), part
+        count = parquet.num_row_groups
+        first = count * index // parts
+        row = sum(parquet.metadata.row_group(g).num_rows for g in range(first))
+        for group in range(first, count * (index + 1) // parts):
             try:
                 table = parquet.read_row_group(group, columns=columns)
             except _ARROW_ERRORS as exc:

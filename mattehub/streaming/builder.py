@@ -38,7 +38,7 @@ from mattehub.families.configs import every_option, refuse_unknown, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder
-from mattehub.streaming.plan import config_splits, shard_ranges, source_recipe
+from mattehub.streaming.plan import config_splits, shard_parts, shard_ranges, source_recipe
 from mattehub.formats.base import Unreadable
 from mattehub.formats.parquet import ParquetShardReader, to_row
 from mattehub._version import __version__
@@ -207,33 +207,33 @@ class Mattehub(datasets.ArrowBasedBuilder):
                     raise
                 raise folder.missing_shard(split, missing) from None
             generators.append(datasets.SplitGenerator(
-                name=split, gen_kwargs={"parts": files, "split": split, "source": "shards"}))
+                name=split, gen_kwargs={"parts": shard_parts(files), "split": split, "source": "shards"}))
         return generators
 
     def _generate_tables(self, parts, split, source):
-        """``parts`` is what ``datasets`` shards across workers and nodes: Parquet files of a
-        shard folder, or id ranges (``mattehub.streaming.plan.shard_ranges``) of a made split."""
+        """``parts`` is what ``datasets`` shards across workers and nodes: runs of row groups
+        of a shard folder's Parquet files (``mattehub.streaming.plan.shard_parts``), or id ranges (``mattehub.streaming.plan.shard_ranges``) of a made split."""
         if source == "shards":
             yield from self._shard_tables(parts, split)
         else:
             yield from self._made_tables(parts, split)
 
-    def _shard_tables(self, files, split: str):
-        for file_index, file in enumerate(files):
+    def _shard_tables(self, parts: list[tuple[str, int, int]], split: str):
+        for part_index, (file, index, count) in enumerate(parts):
             try:
                 handle = open(file, "rb")
             except FileNotFoundError:
                 raise ShardFolder(self.config.data_dir, self.config.name).missing_shard(split, file) from None
             with handle:
-                yield from self._row_groups(file_index, file, handle)
+                yield from self._row_groups(part_index, file, handle, (index, count))
 
     @staticmethod
-    def _row_groups(file_index: int, file: str, handle):
-        """The shard's row groups; a damaged shard is a SourceError naming it (and the
+    def _row_groups(part_index: int, file: str, handle, part: tuple[int, int]):
+        """The part's row groups; a damaged shard is a SourceError naming it (and the
         row group), not a pyarrow traceback."""
         try:
-            for group, table in ParquetShardReader(handle).tables():
-                yield Key(file_index, group), table
+            for group, table in ParquetShardReader(handle).tables(part=part):
+                yield Key(part_index, group), table
         except Unreadable as exc:
             raise damaged_shard(file, exc) from None
 

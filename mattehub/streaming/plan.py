@@ -49,6 +49,20 @@ def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
     return list(zip(bounds[:-1], bounds[1:]))
 
 
+SHARD_PARTS = 12
+"""Generator shards a shard folder of fewer files than this is cut into (each file into
+``SHARD_PARTS`` runs of row groups): a one-file folder would otherwise feed one DataLoader
+worker and leave the others idle; 12 divides among 2, 3, 4, 6 and 12 workers or ranks."""
+
+
+def shard_parts(files: list[str]) -> list[tuple[str, int, int]]:
+    """A shard folder's Parquet files as generator shards ``(file, i, n)``: the i-th of n
+    contiguous runs of the file's row groups (n = 1, whole files, from ``SHARD_PARTS`` files
+    on), in file and row order, so one reader's rows are the folder's rows in order."""
+    parts = 1 if len(files) >= SHARD_PARTS else SHARD_PARTS
+    return [(file, index, parts) for file in files for index in range(parts)]
+
+
 def config_splits(config: str, data_dir: str | None, make: Callable[[str], Any]) -> tuple[list[str], Any]:
     """The splits ``config`` has in its sources, and a recipe made while finding them that
     the other splits' recipes reuse through ``share_scan`` (a release is listed once), else
