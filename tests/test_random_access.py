@@ -116,16 +116,9 @@ def test_options_with_a_shard_folder_and_unknown_splits_are_refused(built, hhm):
 
 
 def test_the_documented_dataloader_snippet_runs(built):
-    import re
-    from pathlib import Path
+    from doc_snippet import run_snippet
 
-    doc = Path(__file__).resolve().parent.parent / "docs" / "training.md"
-    code = re.search(r"<!-- runs in tests/test_random_access.py -->\s*```python\n(.*?)```",
-                     doc.read_text(), re.S).group(1)
-    assert re.search(r'^OUT = "shards"', code, re.M)  # the only line the test changes
-    scope: dict = {}
-    exec(compile(re.sub(r'^OUT = "shards".*$', f"OUT = {str(built)!r}", code, flags=re.M),
-                 str(doc), "exec"), scope)
+    scope = run_snippet("test_random_access.py", built)
     assert scope["steps"] == 5  # 20 rows in batches of 4
     assert scope["image"].shape == (4, 3, 128, 128)
 

@@ -95,15 +95,8 @@ def test_a_recipe_minimum_bounds_its_shards_from_both_sides():
 
 
 def test_the_documented_resume_snippet_runs(built):
-    import re
-    from pathlib import Path
+    from doc_snippet import run_snippet
 
-    doc = Path(__file__).resolve().parent.parent / "docs" / "training.md"
-    code = re.search(r"<!-- runs in tests/test_stream_resume.py -->\s*```python\n(.*?)```",
-                     doc.read_text(), re.S).group(1)
-    assert re.search(r'^OUT = "shards"', code, re.M)  # the only line the test changes
-    scope: dict = {}
-    exec(compile(re.sub(r'^OUT = "shards".*$', f"OUT = {str(built)!r}", code, flags=re.M),
-                 str(doc), "exec"), scope)
+    scope = run_snippet("test_stream_resume.py", built)
     assert scope["seen"] + scope["rest"] == [f"{i:08d}" for i in range(20)]
     assert len(scope["seen"]) == 7
