@@ -24,7 +24,6 @@ cores; the scaling from 1 to 4 workers is bounded by the machine's cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
-from common import (array_values, best_of, cached, check_snapshot, child_result,  # noqa: E402
+from common import (ran_as_child, array_values, best_of, cached, check_snapshot, child_result,  # noqa: E402
                     children_cpu_seconds, machine, md_table, measured_lines, publish, run_child,
                     snapshot_code, timed)
 
@@ -142,8 +141,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    if args.child:
-        child(json.loads(args.child))
+    if ran_as_child(args, child):
         return
     start, load_start = time.perf_counter(), os.getloadavg()[0]
     code = WORK / "code"

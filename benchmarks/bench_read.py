@@ -24,7 +24,6 @@ shared machine the CPU ratio is the steadier one.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import (best_of, cached, check_snapshot, child_benchmark_parser, child_result,  # noqa: E402
+from common import (ran_as_child, best_of, cached, check_snapshot, child_benchmark_parser, child_result,  # noqa: E402
                     export_commit, functions_table, machine, md_table, measured_lines, publish,
                     ratio_table, run_child, runs_table, snapshot_code, timed, times, top_functions)
 from scale_out_setup import MAIN, SEED, sources  # noqa: E402
@@ -200,8 +199,7 @@ def parse_args():
 
 def main() -> None:
     args = parse_args()
-    if args.child:
-        child(json.loads(args.child))
+    if ran_as_child(args, child):
         return
     start, load_start = time.perf_counter(), os.getloadavg()[0]
     code = args.work / "code"

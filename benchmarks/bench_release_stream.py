@@ -48,7 +48,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import (array_values, best_of, cached, check_snapshot, child_result, export_commit, functions_table,  # noqa: E402
+from common import (ran_as_child, array_values, best_of, cached, check_snapshot, child_result, export_commit, functions_table,  # noqa: E402
                     machine, md_table, measured_lines, publish, run_child, snapshot_code,
                     timed, times, top_functions)
 
@@ -358,8 +358,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    if args.child:
-        child(json.loads(args.child))
+    if ran_as_child(args, child):
         return
     if args.report_only:
         saved = json.loads((WORK / "results.json").read_text())

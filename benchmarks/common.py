@@ -187,6 +187,15 @@ def child_benchmark_parser(doc: str, epilog: str, repeats: tuple[int, int], work
 # --- helpers for a benchmark whose workloads run as ``script --child <JSON spec>`` ----------
 
 
+def ran_as_child(args, child: Callable[[dict], None]) -> bool:
+    """Run ``child(spec)`` when the benchmark was started as its own child (``--child SPEC``,
+    a JSON spec); True when it was, so ``main`` returns at once."""
+    if not getattr(args, "child", None):
+        return False
+    child(json.loads(args.child))
+    return True
+
+
 def child_env(code: Path, cpu: int | None) -> dict:
     """``subprocess`` arguments for a fresh Python that imports mattehub from the snapshot
     ``code`` (and the benchmarks from here), pinned to ``cpu`` unless None."""
