@@ -99,6 +99,25 @@ def _stream_edited(edit):
     return run
 
 
+def _open_edited(edit, row: int):
+    """Read row ``row`` of a built copy, by random access (``mattehub.open``), after ``edit(out)``."""
+    def run(env: Env) -> Run:
+        out = built_copy(env)
+        edit(out)
+        return env.call(lambda: mattehub.open("i-him", out)[row])
+    return run
+
+
+def _truncate_shard(out: Path) -> None:
+    data = (out / PARQUET_1).read_bytes()
+    (out / PARQUET_1).write_bytes(data[:-100])
+
+
+def _overcount_stats(out: Path) -> None:
+    stats = out / "_stats" / "i-him" / "train-000001.json"
+    stats.write_text(stats.read_text().replace('"samples": 4', '"samples": 5'))
+
+
 def _edit_summary(change):
     def edit(out: Path) -> None:
         path = out / SUMMARY
@@ -209,6 +228,13 @@ CASES = [
          _load_deleted_shard, Fails(MISSING)),
     Case("evaluate-deleted-shard", "clear errors: evaluating against a folder with a deleted shard",
          _evaluate_deleted_shard, Fails(MISSING)),
+    Case("open-deleted-shard", "clear errors: mattehub.open row of a deleted shard",
+         _open_edited(_delete_shard, 5), Fails(r"train-000001\.parquet.*is missing")),
+    Case("open-truncated-shard", "clear errors: mattehub.open row of a truncated Parquet shard",
+         _open_edited(_truncate_shard, 5), Fails(r"train-000001\.parquet.*not a readable Parquet shard")),
+    Case("open-stats-overcount", "clear errors: mattehub.open when a shard's stats count more "
+         "rows than its Parquet file holds", _open_edited(_overcount_stats, 5),
+         Fails(r"train-000001\.parquet.*has 4 rows, its shard stats say 5")),
     Case("stream-bool-for-number", "clear errors: num_bgs=True in load_dataset",
          lambda env: _surreal(env, num_bgs=True), Fails(r"^num_bgs=True: give a whole number >= 1 \[--num-bgs\]$")),
     Case("load-path-data-dir", "load_dataset: data_dir and path options as pathlib.Path",
