@@ -266,7 +266,7 @@ def _fields(outcomes):
 @pytest.mark.parametrize("cpus", [1, 2])
 def test_make_many_with_read_ahead_gives_make_outcomes(instance_release, monkeypatch, cpus):
     root, _ = instance_release
-    monkeypatch.setattr(samples, "usable_cpus", lambda: cpus)
+    monkeypatch.setattr(samples, "reader_cpus", lambda: cpus)
     recipe = _recipe(root / "zips")
     streamed = [o for i in range(recipe.available()) for o in recipe.make_many(range(i, i + 1))]
     assert _fields(streamed) == _fields(_recipe(root / "zips").make(i) for i in range(recipe.available()))
@@ -277,7 +277,7 @@ def test_make_many_with_read_ahead_gives_make_outcomes(instance_release, monkeyp
 
 
 def test_read_ahead_only_in_sequence(monkeypatch):
-    monkeypatch.setattr(samples, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(samples, "reader_cpus", lambda: 2)
     made, lock = [], threading.Lock()
 
     def make(index):
@@ -299,7 +299,7 @@ def test_read_ahead_only_in_sequence(monkeypatch):
 
 
 def test_read_ahead_off_with_one_cpu(monkeypatch):
-    monkeypatch.setattr(samples, "usable_cpus", lambda: 1)
+    monkeypatch.setattr(samples, "reader_cpus", lambda: 1)
     ahead = samples.ReadAhead(depth=8)
     for start in range(5):
         assert ahead.take(lambda i: i, range(start, start + 1), stop=100) == [start]
@@ -338,7 +338,7 @@ def test_read_ahead_running_at_fork_does_not_hang_the_child(monkeypatch):
     workers never completes in the child: the child drops it and makes the samples itself."""
     import time
 
-    monkeypatch.setattr(samples, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(samples, "reader_cpus", lambda: 2)
     ahead = samples.ReadAhead(depth=4)
 
     def slow(index):

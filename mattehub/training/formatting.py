@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from mattehub.contract import decoded
+from mattehub.core.cpus import settle_loader_worker
 from mattehub.training.arrays import from_webdataset, to_arrays
 
 FORMATS: tuple[str, ...] = ("numpy", "torch")
@@ -66,7 +68,12 @@ class ExampleArrays:
     transform: Transform | None = None
 
     def __call__(self, example: Mapping[str, Any]) -> dict[str, Any]:
-        """The converted example."""
+        """The converted example. The first call in a process also says that this process
+        reads arrays (``decoded.want``: a release sample's maker hands over the mattes it
+        decoded) and, in a DataLoader worker, keeps pyarrow to one thread
+        (``settle_loader_worker``: one worker is one CPU, as torch makes it)."""
+        decoded.want()
+        settle_loader_worker()
         tar_row = any(key.partition(".")[2] in TAR_MEMBERS for key in example)
         out = from_webdataset(example) if tar_row else to_arrays(example)
         if self.transform is not None:
@@ -156,6 +163,7 @@ def as_arrays(ds, format: str = "numpy", transform: Transform | None = None):
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
     per_example = ExampleArrays(format, transform)
+    decoded.want()  # from now on (and in workers forked from here) makers hand over mattes
     ds = undecoded(ds) if isinstance(ds, (datasets.IterableDataset, datasets.Dataset)) else ds
     if isinstance(ds, datasets.IterableDataset):
         return ds.with_format(None).map(per_example)

@@ -16,7 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from mattehub.contract import codecs
+from mattehub.contract import codecs, decoded
+from mattehub.core.cpus import reader_cpus
 from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
 from mattehub.contract.sample import EncodedSample
@@ -38,6 +39,9 @@ class _Mattes:
 
     def check(self, blobs: list[bytes], names: list[str], size: tuple[int, int]) -> list[gate.Matte]:
         mattes = [gate.decode_matte(data, name, size) for data, name in zip(blobs, names)]
+        if decoded.wanted():  # a reader in this process wants arrays: it gets these pixels
+            for matte in mattes:
+                decoded.remember(matte.data, matte.array)
         self.events += [gate.note_event(name, m.note) for m, name in zip(mattes, names) if m.note]
         return mattes
 
@@ -55,7 +59,9 @@ def _union(mattes: list[gate.Matte]) -> bytes:
     total = cv2.add(mattes[0].array, mattes[1].array)
     for matte in mattes[2:]:
         cv2.add(total, matte.array, dst=total)
-    return codecs.encode_png(total)
+    data = codecs.encode_png(total)
+    decoded.remember(data, total)
+    return data
 
 
 def _zero_png(size: tuple[int, int]) -> bytes:
@@ -141,14 +147,6 @@ def clip_sample(index: int, key: tuple[str, str], entry: dict, stems: list[str],
     return EncodedSample(index, sample_key(*key, start if windowed else None), fields)
 
 
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity mask where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 class ReadAhead:
     """Sequential read-ahead of samples on one background thread.
 
@@ -158,13 +156,14 @@ class ReadAhead:
     background thread, so they are read, gated and encoded on a second CPU while the caller
     works on the current ones (reads inflate, OpenCV decodes and encodes: all release the
     GIL). ``make`` must be pure (the recipe contract): a sample is the same whichever thread
-    makes it. Not started with fewer than 2 usable CPUs (nothing to overlap with), nor on
+    makes it. Not started with fewer than 2 CPUs for the reader (nothing to overlap with; a
+    DataLoader worker counts as one: ``mattehub.core.cpus.reader_cpus``), nor on
     scattered ids (a multi-worker build), so no work is done twice; a read-ahead sample
     nobody asks for is dropped (at most ``depth`` at the end of a caller's range).
     """
 
     def __init__(self, depth: int) -> None:
-        self.wanted, self.depth = depth, depth if usable_cpus() >= 2 else 0
+        self.wanted, self.depth = depth, None  # decided by the first ``take`` in a process
         self._pool: ThreadPoolExecutor | None = None
         self._ahead: dict[int, Future] = {}
         self._next: int | None = None
@@ -173,6 +172,8 @@ class ReadAhead:
     def take(self, make: Callable[[int], object], indices: range, stop: int) -> list:
         if self._pid != os.getpid():  # forked (a DataLoader worker): the parent's thread and
             self.__init__(self.wanted)  # its futures do not exist here, never wait on them
+        if self.depth is None:  # here, not at construction: a DataLoader worker is known by now
+            self.depth = self.wanted if reader_cpus() >= 2 else 0
         sequential = indices.start == self._next
         out = []
         for index in indices:
