@@ -16,17 +16,6 @@ WORKERS, BATCH = 2, 3
 pytestmark = pytest.mark.filterwarnings("ignore:.set_vital. is deprecated:UserWarning")  # torchdata 0.11 on torch 2.13
 
 
-@pytest.fixture
-def small_release_shards(monkeypatch):
-    """Release generator shards of 2+ ids (16+ otherwise), reading 2 ahead: the stand-in
-    ``i-him50k``'s 5 rows are then 2 generator shards, one per worker (the same code path
-    as a real release's shards of 16-32)."""
-    from mattehub.families.releases.recipe import ImageReleaseRecipe
-
-    monkeypatch.setattr(ImageReleaseRecipe, "read_ahead", 2)
-    monkeypatch.setattr(ImageReleaseRecipe, "stream_shard_min", 2)
-
-
 def worker_keys(batch: list[dict]) -> tuple[int, list[str]]:
     """A batch as (the worker that made it, its rows' keys): no tensors needed to compare rows."""
     return torch.utils.data.get_worker_info().id, [row["__key__"] for row in batch]
