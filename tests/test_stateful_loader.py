@@ -4,6 +4,8 @@ state are every row once, each worker's in its order (made on the fly, a shard f
 release; as plain rows and through ``as_arrays``; and per ``split_dataset_by_node`` rank)."""
 from __future__ import annotations
 
+import collections
+
 import pytest
 import torch.utils.data
 from datasets.distributed import split_dataset_by_node
@@ -99,3 +101,44 @@ def test_each_rank_s_stateful_loader_resumes_its_workers(streams):
             assert before[worker] + after[worker] == mine, (rank, worker)
             rows += mine
     assert sorted(rows) == every
+
+
+MADE_LOG = {"path": None}
+"""Where the counting ``make`` below writes: read by worker processes when they fork."""
+
+
+def logged_makes(monkeypatch, recipe_class) -> None:
+    """``recipe_class.make`` appends each id to ``MADE_LOG["path"]`` (one line per call,
+    from whichever process or read-ahead thread makes it)."""
+    make = recipe_class.make
+
+    def logging(self, index):
+        with open(MADE_LOG["path"], "a") as log:
+            log.write(f"{index}\n")
+        return make(self, index)
+
+    monkeypatch.setattr(recipe_class, "make", logging)
+
+
+@pytest.mark.parametrize("source", ["made", "release"])
+def test_resumed_workers_make_each_remaining_row_once_and_nothing_else(streams, source, monkeypatch,
+                                                                       tmp_path, small_release_shards):
+    from mattehub.families.image_him.recipe import ImageHimRecipe
+    from mattehub.families.releases.recipe import ImageReleaseRecipe
+
+    logged_makes(monkeypatch, ImageHimRecipe if source == "made" else ImageReleaseRecipe)
+    batch = BATCH if source == "made" else 1
+    first = loader(streams[source](), batch)
+    MADE_LOG["path"] = str(tmp_path / "first")
+    rows = iter(first)
+    before = by_worker(next(rows) for _ in range(3))
+    state = first.state_dict()
+    fresh = loader(streams[source](), batch)
+    fresh.load_state_dict(state)
+    MADE_LOG["path"] = str(tmp_path / "resumed")  # the fresh loader's workers fork below
+    after = by_worker(fresh)
+    made = collections.Counter(int(line) for line in open(MADE_LOG["path"]))
+    ids = {row["__key__"]: index for index, row in enumerate(streams[source]())}  # none skipped
+    remaining = [ids[key] for keys in after.values() for key in keys]
+    assert sum(map(len, before.values())) == 3 * batch and remaining
+    assert made == collections.Counter(remaining)

@@ -178,3 +178,13 @@ def test_a_state_saved_without_sample_ids_still_resumes_exactly(streams):
     fresh = streams["made"]()
     fresh.load_state_dict(state)
     assert seen + keys(fresh) == keys(streams["made"]())
+
+
+@pytest.mark.parametrize("batch", [3, 8])
+def test_batched_iteration_resumes_at_the_next_row(streams, batch):
+    stream = streams["made"]()
+    batches = stream.iter(batch_size=batch)
+    seen = next(batches)["__key__"] + next(batches)["__key__"]
+    fresh = streams["made"]()
+    fresh.load_state_dict(stream.state_dict())
+    assert seen + [key for rows in fresh.iter(batch_size=batch) for key in rows["__key__"]] == keys(streams["made"]())

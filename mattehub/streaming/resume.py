@@ -18,8 +18,9 @@ none, because:
 * the rebatching wrapper restores the state saved with the row (ours, which is at the row:
   tables are one row) before rewinding us to its trailing state; ``load_state_dict`` keeps
   the first as ``ahead``. The rows from the trailing state to ``ahead`` have all been given
-  (one-row tables are given whole), and the wrapper drops exactly that many: ``_iter_arrow``
-  hands it that many placeholder rows, then makes rows from ``ahead`` on. A placeholder the
+  (one-row tables are given whole), and the wrapper drops exactly that many (it counts
+  tables' chunks, so one row per table): ``_iter_arrow`` hands it that many one-row
+  placeholder tables, then makes rows from ``ahead`` on. A placeholder the
   wrapper did not drop would reach the features cast and fail loudly (an unknown column),
   never pass for a row.
 
@@ -88,8 +89,9 @@ class MadeTables(ArrowExamplesIterable):
         if state is not None and ahead is not None:
             dropped = ahead["rows_total"] - state["rows_total"]
             state.update(ahead)
-            if dropped:
-                yield PLACEHOLDER, pa.table({PLACEHOLDER: pa.nulls(dropped)})
+            placeholder = pa.table({PLACEHOLDER: pa.nulls(1)})
+            for _ in range(dropped):  # one per table given, as the wrapper counts them
+                yield PLACEHOLDER, placeholder
         first_shard = state["shard_idx"] if state else 0
         for gen_kwargs in islice(_split_gen_kwargs(self.kwargs, max_num_jobs=self.num_shards), first_shard, None):
             first_id = state["next_id"] if state else None
