@@ -142,3 +142,11 @@ def test_resumed_workers_make_each_remaining_row_once_and_nothing_else(streams, 
     remaining = [ids[key] for keys in after.values() for key in keys]
     assert sum(map(len, before.values())) == 3 * batch and remaining
     assert made == collections.Counter(remaining)
+
+
+def test_the_documented_stateful_loader_snippet_runs(built):
+    from doc_snippet import run_snippet
+
+    scope = run_snippet("test_stateful_loader.py", built)
+    assert len(scope["seen"]) == 8
+    assert sorted(scope["seen"] + scope["rest"]) == [f"{i:08d}" for i in range(20)]
