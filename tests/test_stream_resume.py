@@ -188,3 +188,22 @@ def test_batched_iteration_resumes_at_the_next_row(streams, batch):
     fresh = streams["made"]()
     fresh.load_state_dict(stream.state_dict())
     assert seen + [key for rows in fresh.iter(batch_size=batch) for key in rows["__key__"]] == keys(streams["made"]())
+
+
+def test_a_resumed_stream_s_own_states_resume_without_re_making(streams, monkeypatch):
+    """Checkpoints taken after a resume (the state dict the wrappers hold must stay the
+    live one) resume as well as the first."""
+    from mattehub.families.image_him.recipe import ImageHimRecipe
+
+    made = counted_makes(monkeypatch, ImageHimRecipe)
+    stream = streams["made"]()
+    rows = iter(stream)
+    seen = [next(rows)["__key__"] for _ in range(5)]
+    for _ in range(3):
+        state, stream = stream.state_dict(), streams["made"]()
+        stream.load_state_dict(state)
+        rows = iter(stream)
+        del made[:]
+        seen += [next(rows)["__key__"] for _ in range(4)]
+        assert made == [int(key) for key in seen[-4:]]
+    assert seen + [row["__key__"] for row in rows] == keys(streams["made"]())
