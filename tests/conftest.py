@@ -45,6 +45,17 @@ def release(hhm, tmp_path_factory):
     return make_release(tmp_path_factory.mktemp("release"), hhm)
 
 
+@pytest.fixture
+def small_release_shards(monkeypatch):
+    """Release generator shards of 2+ ids (16+ otherwise), reading 2 ahead: the stand-in
+    ``i-him50k``'s 5 rows are then 2 generator shards, one per worker (the same code path
+    as a real release's shards of 16-32)."""
+    from mattehub.families.releases.recipe import ImageReleaseRecipe
+
+    monkeypatch.setattr(ImageReleaseRecipe, "read_ahead", 2)
+    monkeypatch.setattr(ImageReleaseRecipe, "stream_shard_min", 2)
+
+
 @pytest.fixture(scope="session")
 def built(hhm, tmp_path_factory):
     """One finished i-him build of 20 samples in shards of 8 (3 shards)."""

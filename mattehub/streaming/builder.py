@@ -38,6 +38,7 @@ from mattehub.families.configs import every_option, refuse_unknown, run_options
 from mattehub.options.declare import OptionError
 from mattehub.core.errors import BuildError, SourceError
 from mattehub.output.folder import ShardFolder
+from mattehub.streaming.resume import MadeTables
 from mattehub.streaming.plan import config_splits, shard_parts, shard_ranges, source_recipe
 from mattehub.formats.base import Unreadable
 from mattehub.formats.parquet import ParquetShardReader, to_row
@@ -210,6 +211,14 @@ class Mattehub(datasets.ArrowBasedBuilder):
                 name=split, gen_kwargs={"parts": shard_parts(files), "split": split, "source": "shards"}))
         return generators
 
+    def _get_examples_iterable_for_split(self, split_generator: datasets.SplitGenerator):
+        """A made split's rows come from ``MadeTables``, which resumes by sample id without
+        re-making the rows before (``mattehub.streaming.resume``); a shard folder's from
+        ``datasets``' own iterable."""
+        if split_generator.gen_kwargs["source"] == "made":
+            return MadeTables(self._made_row_tables, split_generator.gen_kwargs)
+        return super()._get_examples_iterable_for_split(split_generator)
+
     def _generate_tables(self, parts, split, source):
         """``parts`` is what ``datasets`` shards across workers and nodes: runs of row groups
         of a shard folder's Parquet files (``mattehub.streaming.plan.shard_parts``), or id ranges (``mattehub.streaming.plan.shard_ranges``) of a made split."""
@@ -239,25 +248,42 @@ class Mattehub(datasets.ArrowBasedBuilder):
 
     def _made_tables(self, parts: list[tuple[int, int]], split: str):
         """Rows ``recipe.make(start..stop-1)`` of each id range, in tables of ROWS_PER_TABLE:
-        exactly the rows a build writes; a sample the recipe skips is logged (a build counts it)."""
+        exactly the rows a build writes (``datasets``' non-streaming load writes these)."""
+        arrow_schema = self._made_recipes()[split].schema().parquet_features().arrow_schema
+        rows, batch, run = [], 0, None
+        for start, _, row in self._made_rows(parts, split):
+            if rows and start != run:
+                yield Key(run, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+                rows, batch = [], 0
+            rows.append(row)
+            run = start
+            if len(rows) == ROWS_PER_TABLE:
+                yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+                rows, batch = [], batch + 1
+        if rows:
+            yield Key(run, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+
+    def _made_row_tables(self, parts: list[tuple[int, int]], split: str, source: str,
+                         first_id: int | None = None):
+        """The same rows as one-row tables keyed ``Key(run start, sample id)``, none below
+        ``first_id``: what a stream of a made split reads (``resume.MadeTables``)."""
+        arrow_schema = self._made_recipes()[split].schema().parquet_features().arrow_schema
+        for start, index, row in self._made_rows(parts, split, first_id):
+            yield Key(start, index), pa.Table.from_pylist([row], schema=arrow_schema)
+
+    def _made_rows(self, parts: list[tuple[int, int]], split: str, first_id: int | None = None):
+        """(run start, id, row) of each sample ``recipe.make`` makes, ids ``first_id`` on; a
+        sample the recipe skips is logged (a build counts it)."""
         recipe = self._made_recipes()[split]
-        schema = recipe.schema()
-        kinds = {spec.name: spec.kind for spec in schema.fields}
-        arrow_schema = schema.parquet_features().arrow_schema
+        kinds = {spec.name: spec.kind for spec in recipe.schema().fields}
         for start, stop in _runs(parts):
-            rows, batch = [], 0
-            for task in recipe.task_ranges(start, stop):
+            for task in recipe.task_ranges(max(start, first_id or 0), stop):
                 for outcome in recipe.make_many(task):
                     if outcome.sample is None:
                         logger.warning("%s/%s: sample %d skipped: %s", self.config.name, split,
                                        outcome.index, "; ".join(e["reason"] for e in outcome.events))
                         continue
-                    rows.append(to_row(outcome.sample, kinds))
-                    if len(rows) == ROWS_PER_TABLE:
-                        yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
-                        rows, batch = [], batch + 1
-            if rows:
-                yield Key(start, batch), pa.Table.from_pylist(rows, schema=arrow_schema)
+                    yield start, outcome.index, to_row(outcome.sample, kinds)
 
 
 def damaged_shard(file: str, exc: Unreadable) -> SourceError:

@@ -12,11 +12,10 @@ Two jobs, both for the ``mattehub`` builder:
   most N: those numbers have many divisors, so world sizes 2, 3, 4, 6, 8, 12... divide it and
   each rank reads only its own shards (``datasets`` otherwise falls back to every rank making
   every sample and keeping one in ``world_size``: still exact, but ``world_size`` times the work).
-  Past ``720 x MAX_SHARD_IDS`` ids the count is a multiple of 720, so shards stay small: resuming
-  a stream (``load_state_dict``) re-makes the rows of the shard it stopped in before the next one
-  (``datasets`` re-runs that shard from its start, and its saved state trails by a table or two,
-  which may sit in the shard before), so what a resume costs is bounded by a few shards' size,
-  whatever N is (docs/training.md, "Resuming a stream").
+  Past ``720 x MAX_SHARD_IDS`` ids the count is a multiple of 720, so shards stay small and
+  balance many workers. A resume (``load_state_dict``) re-makes no sample whatever their size
+  (``mattehub.streaming.resume``); only a state saved by an earlier mattehub re-makes the rows
+  of the shard it stopped in (docs/training.md, "Resuming a stream").
 """
 from __future__ import annotations
 
@@ -31,8 +30,8 @@ SHARD_COUNTS = (1, 2, 4, 6, 12, 24, 48, 120, 240, 360, 720)
 without making a generator per handful of samples for small splits."""
 
 MAX_SHARD_IDS = 8
-"""Most ids per generator shard (one builder table, ``ROWS_PER_TABLE``) once a split has more
-than ``720 x MAX_SHARD_IDS`` ids; twice the recipe's ``min_size`` where that is larger."""
+"""Most ids per generator shard once a split has more than ``720 x MAX_SHARD_IDS`` ids; twice
+the recipe's ``min_size`` where that is larger."""
 
 
 def shard_ranges(count: int, min_size: int = 1) -> list[tuple[int, int]]:
