@@ -63,12 +63,21 @@ class Names(list):
     are tracked, and 200k of them kept alive made the collector walk the whole process
     several times while a large release was listed."""
 
+    def candidates(self, template: str, **values: str) -> list[str]:
+        """The names holding ``template``'s longest fixed piece: all it can match."""
+        literal = _literal(template, **values)
+        return self._cached(("candidates", literal), lambda: [n for n in self if literal in n])
+
     def matching(self, template: str, **values: str) -> list[Match]:
+        """The groups of each name ``template`` matches, in listing order."""
+        match = _regex(template, **values).match
+        return self._cached((template, tuple(sorted(values.items()))), lambda: [
+            m.groupdict() for m in map(match, self.candidates(template, **values)) if m])
+
+    def _cached(self, key: tuple, make):
         cache = self.__dict__.setdefault("_cache", {})
-        key = (template, tuple(sorted(values.items())))
         if key not in cache:
-            literal, match = _literal(template, **values), _regex(template, **values).match
-            cache[key] = [m.groupdict() for m in map(match, [n for n in self if literal in n]) if m]
+            cache[key] = make()
         return cache[key]
 
 
@@ -105,9 +114,12 @@ def match_layout(names: list[str], layouts: list[Layout], group, **values: str) 
     each under the prefix where its image template matches most names."""
     best, names = None, Names(names)
     for layout in layouts:
-        prefix, count = _prefix(names, layout.image, **values)
         # a layout gives at most one sample per image name: one matching no more images
-        # than the best has samples cannot win, so it is not grouped (2 s on I-HIM50K)
+        # than the best has samples cannot win, so it is not grouped (2 s on I-HIM50K),
+        # nor matched when even its candidate names are too few
+        if best is not None and len(names.candidates(layout.image, **values)) <= len(best.samples):
+            continue
+        prefix, count = _prefix(names, layout.image, **values)
         if count and (best is None or count > len(best.samples)):
             grouped = group(names, Grouped(layout, prefix), **values)
             if best is None or len(grouped.samples) > len(best.samples):
@@ -133,7 +145,7 @@ def group_images(names: list[str], grouped: Grouped, **values: str) -> Grouped:
     for name, g in _matches(names, layout.image, prefix, **values):
         samples[(fixed or g["split"], g["name"])] = {"image": name, "alphas": {}, "masks": {}}
     for kind, template in (("alphas", layout.alpha), ("masks", layout.mask)):
-        files = {key: sample[kind] for key, sample in samples.items()}
+        files = {key: sample[kind] for key, sample in samples.items()} if template else {}
         for name, g in _matches(names, template, prefix, **values):
             found = files.get((fixed or g["split"], g["name"]))
             if found is not None:

@@ -146,10 +146,12 @@ class SplitZip:
         unpack, sig, fixed, local = (records.CENTRAL_STRUCT.unpack_from, records.CENTRAL_SIG,
                                      records.CENTRAL_SIZE, records.LOCAL_SIZE)
         unicode_tag, big32, big16 = records.UNICODE_TAG, 0xFFFFFFFF, 0xFFFF
-        names, starts_at, ats, by_name, first = [], [], [], {}, {}
+        names, starts_at, ats = [], [], []
+        add_name, add_start, add_at, disks = names.append, starts_at.append, ats.append, len(starts)
+        first: list[tuple[str, int] | None] = [None] * disks
         at = 0
         try:
-            for index in range(end.entries):
+            for _ in range(end.entries):
                 (signature, _, _, _, _, _, _, _, csize, usize, nlen, xlen, clen, disk, _, _,
                  offset) = unpack(data, at)
                 if signature != sig:
@@ -165,18 +167,17 @@ class SplitZip:
                 name = unicode_name if unicode_name is not None else raw.decode("utf-8")
                 if "\\" in name:
                     name = member_name(name)
-                if disk >= len(starts):
+                if disk >= disks:
                     self.parts.global_offset(disk, offset)  # raises, naming the archive
                 if offset + local > sizes[disk]:
                     raise ArchiveError(parts[disk].path, f"is {sizes[disk]} bytes but {name!r} "
                                        f"starts at byte {offset}: truncated part?")
                 start = starts[disk] + offset
-                if disk not in first or start < first[disk][1]:
+                if first[disk] is None or start < first[disk][1]:
                     first[disk] = (name, start)
-                names.append(name)
-                starts_at.append(start)
-                ats.append(at)
-                by_name[name] = index
+                add_name(name)
+                add_start(start)
+                add_at(at)
                 at = extra_at + xlen + clen
         except UnicodeDecodeError:
             raise ArchiveError(self.path, f"member name {raw!r} is not UTF-8",
@@ -184,7 +185,8 @@ class SplitZip:
         except (ValueError, IndexError, struct.error) as exc:
             raise ArchiveError(self.path, f"central directory is damaged ({exc})") from None
         self._names, self._starts, self._at = names, starts_at, ats
-        self._by_name, self._first_per_disk = by_name, first
+        self._by_name = dict(zip(names, range(len(names))))  # a repeated name: its last entry
+        self._first_per_disk = {disk: got for disk, got in enumerate(first) if got is not None}
 
     def _check_member_starts(self) -> None:
         """The first member of every part must start with a local header (catches swapped or
