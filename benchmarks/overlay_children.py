@@ -4,13 +4,12 @@ encoding-only floor and the forward pass of a ViT-B/16 DPT."""
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from common import HERE, check_snapshot, child_result, timed
+from common import HERE, build_child_result, check_snapshot, child_result, timed
 from overlay_setup import CONFIG, FLOOR_SAMPLES, FORWARD, MODES, SEED
 
 CHILD_START = time.perf_counter()
@@ -28,12 +27,7 @@ def child_main(spec: dict) -> None:
 
         save_tiny_depth_model(Path(spec["out"]), "dpt")
         return child_result({})
-    shutil.rmtree(spec["out"], ignore_errors=True)  # a build would resume from an old output
-    result = globals()[f"{spec['kind']}_child"](spec)
-    out = Path(spec["out"])
-    result["mb_written"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
-    shutil.rmtree(out, ignore_errors=True)
-    child_result(result)
+    build_child_result(spec, globals()[f"{spec['kind']}_child"])
 
 
 def cli_args(spec: dict) -> list[str]:
