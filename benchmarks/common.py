@@ -186,7 +186,6 @@ def child_benchmark_parser(doc: str, epilog: str, repeats: tuple[int, int], work
 
 # --- helpers for a benchmark whose workloads run as ``script --child <JSON spec>`` ----------
 
-
 def ran_as_child(args, child: Callable[[dict], None]) -> bool:
     """Run ``child(spec)`` when the benchmark was started as its own child (``--child SPEC``,
     a JSON spec); True when it was, so ``main`` returns at once."""
