@@ -32,15 +32,14 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from common import (child_benchmark_parser, publish, best_of, cached, check_snapshot,
-                    child_result, functions_table, machine, md_table, measured_lines, rate,
+from common import (build_child_result, child_benchmark_parser, publish, best_of, cached, check_snapshot,
+                    functions_table, machine, md_table, measured_lines, rate,
                     ratio_table, run_child, snapshot_code, timed, times, top_functions)
 
 WORK = (Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else
@@ -133,12 +132,7 @@ def child_main(spec: dict) -> None:
     global CHILD_START
     CHILD_START = time.perf_counter()
     check_snapshot(Path(spec["code"]))  # imports mattehub
-    shutil.rmtree(spec["out"], ignore_errors=True)  # a build would resume from an old output
-    result = globals()[f"{spec['kind']}_child"](spec)
-    out = Path(spec["out"])
-    result["mb_written"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
-    shutil.rmtree(out, ignore_errors=True)
-    child_result(result)
+    build_child_result(spec, globals()[f"{spec['kind']}_child"])
 
 
 def cli_args(spec: dict) -> list[str]:

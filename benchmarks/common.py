@@ -186,7 +186,6 @@ def child_benchmark_parser(doc: str, epilog: str, repeats: tuple[int, int], work
 
 # --- helpers for a benchmark whose workloads run as ``script --child <JSON spec>`` ----------
 
-
 def ran_as_child(args, child: Callable[[dict], None]) -> bool:
     """Run ``child(spec)`` when the benchmark was started as its own child (``--child SPEC``,
     a JSON spec); True when it was, so ``main`` returns at once."""
@@ -255,6 +254,17 @@ def child_result(result: dict) -> None:
     """In a child: print ``result`` and the process's peak RSS (MiB) as one JSON line."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(dict(result, peak_rss_mib=peak), default=str), flush=True)
+
+
+def build_child_result(spec: dict, run: Callable[[dict], dict]) -> None:
+    """In a child: ``run(spec)`` writing ``spec["out"]`` anew (an old output would be resumed),
+    its result printed (``child_result``) with the MB it wrote, the output then removed."""
+    out = Path(spec["out"])
+    shutil.rmtree(out, ignore_errors=True)
+    result = run(spec)
+    result["mb_written"] = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
+    shutil.rmtree(out, ignore_errors=True)
+    child_result(result)
 
 
 def timed(run: Callable[[], dict], profile_out: str | None = None) -> dict:
@@ -382,14 +392,10 @@ ARRAY_FIELDS = ("image", "alpha", "instance_alphas")
 def array_values(example: dict) -> int:
     """Decoded values of an ``as_arrays`` example's image, union alpha and instance mattes
     (numpy arrays or torch tensors): the check that every sample was really decoded."""
-    import math
-
     return sum(math.prod(example[name].shape) for name in ARRAY_FIELDS)
 
 
 def children_cpu_seconds() -> float:
     """CPU seconds of this process's reaped children (DataLoader workers, zip, unzip)."""
-    import resource
-
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime

@@ -353,3 +353,24 @@ def test_read_ahead_running_at_fork_does_not_hang_the_child(monkeypatch):
 
     assert _in_forked_child(child) == 0
     assert ahead.take(slow, range(2, 4), stop=100) == [2, 3]  # the parent's still work
+
+
+def test_collector_paused_resumes_the_collector_only_if_it_was_running():
+    """The release listing pauses the garbage collector (``listing.collector_paused``): it
+    runs again after, also when the listing fails, and stays off when the caller had it off."""
+    import gc
+
+    from mattehub.inputs.listing import collector_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("listing failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -5,7 +5,10 @@ file system happens to return entries in (an upstream flaw of the release script
 """
 from __future__ import annotations
 
+import gc
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +90,23 @@ def is_listed(name: str, invalid: set[str]) -> bool:
     """True when the file ``name`` is in the invalid-names set: by full name, or by stem
     for entries written without an extension (``person_004`` lists ``person_004.jpg``)."""
     return name in invalid or name.rsplit(".", 1)[0] in invalid
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large listing is parsed and grouped.
+
+    Listing a 150,000-member archive and grouping it into samples makes about half a million
+    objects that all live on (tuples, strings, dicts; none garbage, none in cycles). The
+    collector, counting allocations, runs several full collections during that burst, and
+    each walks every object of the process: with ``datasets`` and torch imported that was
+    0.8 s of the 1.5 s to a release's first sample (``benchmarks/bench_release_stream.py``,
+    (d)). Paused, it collects nothing less; it resumes after, unless it was off before.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -21,7 +21,7 @@ from mattehub.families.releases.options import MASK_MODELS, ReleaseOptions
 from mattehub.families.releases.specs import RELEASES, ReleaseSpec
 from mattehub.inputs.trees import open_tree
 from mattehub.contract.sample import Outcome
-from mattehub.inputs.listing import is_listed, read_name_list
+from mattehub.inputs.listing import collector_paused, is_listed, read_name_list
 from mattehub.recipes.base import Recipe, fingerprint
 from mattehub.families.him_meta import IMAGE_HIM_FIELDS, IMAGE_HIM_META, VIDEO_HIM_FIELDS, VIDEO_HIM_META
 from mattehub.recipes.outcomes import read_outcome
@@ -80,18 +80,20 @@ class ReleaseRecipe(Recipe):
         return self.spec.masks != "none"
 
     def scan_sources(self) -> tuple[ReleaseSources, dict]:
-        """Scan the release (unless shared) and select the samples of ``options.split``."""
-        grouped = self.scan()
-        tree = self._listing[0]
-        chosen, invalid_skips = self._select(grouped)
-        sources = ReleaseSources(tree, grouped.layout.name, tuple(self.split_entries(chosen)))
+        """Scan the release (unless shared) and select the samples of ``options.split``
+        (the garbage collector paused: ``listing.collector_paused`` says why)."""
+        with collector_paused():
+            grouped = self.scan()
+            tree = self._listing[0]
+            chosen, invalid_skips = self._select(grouped)
+            sources = ReleaseSources(tree, grouped.layout.name, tuple(self.split_entries(chosen)))
         return sources, {"location": tree.location, "layout": sources.layout,
                          "samples": len(sources.entries), "splits": self.splits(),
                          "skipped_inputs": [s.as_dict() for s in grouped.skipped] + invalid_skips}
 
     def splits(self) -> list[str]:
         """Split names found in the release (after ``scan``)."""
-        return sorted({split for split, _ in self.scan().samples})
+        return list(self.scan().splits)
 
     def share_scan(self, scanned: "ReleaseRecipe") -> None:
         """Reuse ``scanned``'s listing of the same release (another split of it), so a
@@ -102,7 +104,8 @@ class ReleaseRecipe(Recipe):
     def scan(self) -> Grouped:
         """Open the release and group its files into samples (once)."""
         if self._listing is None:
-            self._listing = self._list()
+            with collector_paused():
+                self._listing = self._list()
         return self._listing[1]
 
     def _list(self) -> tuple[Any, Grouped]:
@@ -129,14 +132,13 @@ class ReleaseRecipe(Recipe):
         return chosen
 
     def _select(self, grouped: Grouped) -> tuple[list, list[dict]]:
-        """The split's ``(key, entry)`` pairs, sorted, less those in the invalid-names
-        file, and the skips naming those."""
+        """The split's ``(key, entry)`` pairs, sorted (``Grouped.samples`` are in key order),
+        less those in the invalid-names file, and the skips naming those."""
         split = self.options.split
-        chosen = [(key, entry) for key, entry in sorted(grouped.samples.items()) if key[0] == split]
+        chosen = [(key, entry) for key, entry in grouped.samples.items() if key[0] == split]
         if not chosen:
-            found = sorted({key[0] for key in grouped.samples})
             raise SourceError(self._listing[0].location, f"has no split {split!r} for {self.name} "
-                                                         f"(found: {', '.join(found)})", "pass --split")
+                                                         f"(found: {', '.join(grouped.splits)})", "pass --split")
         invalid = self._invalid_names()
         if not invalid:
             return chosen, []

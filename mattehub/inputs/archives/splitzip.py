@@ -132,11 +132,13 @@ class SplitZip:
                                               f"{split_size}: truncated part?")
 
     def _central_directory(self, end: records.EndRecord) -> None:
-        """List the central directory in one pass: ``self._entries`` holds per member (name,
-        global offset of its local header, compressed size, position of its entry in
-        ``self._cd``), ``self._by_name`` the index; every local header must lie inside its
-        part (catches truncated parts). The usual entry costs one ``unpack_from`` and a
-        slice; ``Member`` objects are made on demand from ``self._cd``."""
+        """List the central directory in one pass: per member, in parallel lists, its name
+        (``self._names``), the global offset of its local header (``self._starts``) and the
+        position of its entry in ``self._cd`` (``self._at``); ``self._by_name`` the index;
+        every local header must lie inside its part (catches truncated parts). The usual
+        entry costs one ``unpack_from`` and a slice; ``Member`` objects are made on demand
+        from ``self._cd``. Lists of strings and ints, not a tuple per member: 200k tuples
+        are 200k objects for the garbage collector to walk (``listing.collector_paused``)."""
         self._cd = data = self.parts.read(self.parts.global_offset(end.cd_disk, end.cd_offset),
                                           end.cd_size)
         parts = self.parts.parts
@@ -144,10 +146,12 @@ class SplitZip:
         unpack, sig, fixed, local = (records.CENTRAL_STRUCT.unpack_from, records.CENTRAL_SIG,
                                      records.CENTRAL_SIZE, records.LOCAL_SIZE)
         unicode_tag, big32, big16 = records.UNICODE_TAG, 0xFFFFFFFF, 0xFFFF
-        entries, by_name, first = [], {}, {}
+        names, starts_at, ats = [], [], []
+        add_name, add_start, add_at, disks = names.append, starts_at.append, ats.append, len(starts)
+        first: list[tuple[str, int] | None] = [None] * disks
         at = 0
         try:
-            for index in range(end.entries):
+            for _ in range(end.entries):
                 (signature, _, _, _, _, _, _, _, csize, usize, nlen, xlen, clen, disk, _, _,
                  offset) = unpack(data, at)
                 if signature != sig:
@@ -160,24 +164,29 @@ class SplitZip:
                     entry, _ = records.parse_central(data, at)
                     csize, disk, offset, unicode_name = (entry.compressed_size, entry.disk,
                                                          entry.offset, entry.unicode_name)
-                name = member_name(unicode_name if unicode_name is not None else raw.decode("utf-8"))
-                if disk >= len(starts):
+                name = unicode_name if unicode_name is not None else raw.decode("utf-8")
+                if "\\" in name:
+                    name = member_name(name)
+                if disk >= disks:
                     self.parts.global_offset(disk, offset)  # raises, naming the archive
                 if offset + local > sizes[disk]:
                     raise ArchiveError(parts[disk].path, f"is {sizes[disk]} bytes but {name!r} "
                                        f"starts at byte {offset}: truncated part?")
                 start = starts[disk] + offset
-                if disk not in first or start < first[disk][1]:
+                if first[disk] is None or start < first[disk][1]:
                     first[disk] = (name, start)
-                entries.append((name, start, csize, at))
-                by_name[name] = index
+                add_name(name)
+                add_start(start)
+                add_at(at)
                 at = extra_at + xlen + clen
         except UnicodeDecodeError:
             raise ArchiveError(self.path, f"member name {raw!r} is not UTF-8",
                                "re-create the archive with UTF-8 file names") from None
         except (ValueError, IndexError, struct.error) as exc:
             raise ArchiveError(self.path, f"central directory is damaged ({exc})") from None
-        self._entries, self._by_name, self._first_per_disk = entries, by_name, first
+        self._names, self._starts, self._at = names, starts_at, ats
+        self._by_name = dict(zip(names, range(len(names))))  # a repeated name: its last entry
+        self._first_per_disk = {disk: got for disk, got in enumerate(first) if got is not None}
 
     def _check_member_starts(self) -> None:
         """The first member of every part must start with a local header (catches swapped or
@@ -192,17 +201,17 @@ class SplitZip:
     def members(self) -> list[Member]:
         """Every member, in central-directory order (made on first use)."""
         if self._members is None:
-            self._members = [self._member(index) for index in range(len(self._entries))]
+            self._members = [self._member(index) for index in range(len(self._names))]
         return self._members
 
     def _member(self, index: int) -> Member:
-        name, start, _, at = self._entries[index]
-        entry, _ = records.parse_central(self._cd, at)
-        return Member(name, entry.size, entry.compressed_size, entry.crc, entry.method, start, entry)
+        entry, _ = records.parse_central(self._cd, self._at[index])
+        return Member(self._names[index], entry.size, entry.compressed_size, entry.crc, entry.method,
+                      self._starts[index], entry)
 
     def names(self) -> list[str]:
         """Member names in central-directory order."""
-        return [entry[0] for entry in self._entries]
+        return list(self._names)
 
     def member(self, name: str) -> Member:
         try:
