@@ -104,3 +104,46 @@ def test_a_dataloader_worker_reads_on_one_cpu():
     [outside] = list(Probe())
     assert outside["reader_cpus"] == usable_cpus()
     assert outside["read_ahead"] == (16 if usable_cpus() >= 2 else 0)
+
+
+class _Ragged:
+    """Examples of different sizes and instance counts (the batch must be zero-padded)."""
+
+    def __init__(self, torch_data) -> None:
+        rng = np.random.default_rng(3)
+        self.examples = [{"image": rng.integers(0, 256, (h, w, 3), dtype=np.uint8),
+                          "instance_alphas": rng.integers(1, 256, (k, h, w), dtype=np.uint8)}
+                         for h, w, k in ((6, 7, 2), (5, 9, 1), (6, 9, 3))]
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict:
+        return self.examples[index]
+
+
+def _collate_and_report(batch: list[dict]) -> dict:
+    """``pad_collate``, plus whether its tensors were in shared memory where it ran (in the
+    main process every tensor a worker sent is shared anyway)."""
+    from mattehub.training import pad_collate
+
+    out = pad_collate(batch)
+    out["made_shared"] = [out["image"].is_shared(), out["instance_alphas"].is_shared()]
+    return out
+
+
+def test_a_worker_batches_into_shared_memory_with_the_same_values():
+    """In a worker, ``pad_collate`` stacks into shared memory (no second copy on the way to
+    the main process); the batch equals the one made in the main process, padding zeroed."""
+    torch_data = pytest.importorskip("torch.utils.data")
+    from mattehub.training import pad_collate
+
+    data = _Ragged(torch_data)
+    here = pad_collate(data.examples)
+    [there] = list(torch_data.DataLoader(data, batch_size=3, collate_fn=_collate_and_report, num_workers=1))
+    assert there.pop("made_shared") == [True, True]
+    assert sorted(here) == sorted(there)
+    for key, value in here.items():
+        assert value.dtype == there[key].dtype and bool((value == there[key]).all()), key
+    assert not here["image"].is_shared()
+    assert int(there["image"][1, 5:].sum()) == 0 and int(there["instance_alphas"][1, 1:].sum()) == 0
