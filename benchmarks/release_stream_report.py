@@ -11,6 +11,10 @@ def _runs(r: dict) -> str:
     return f"{r['seconds']:.2f} ({', '.join(f'{s:.2f}' for s in r['all_seconds'])})"
 
 
+GOALS = {("(a-arrays)", "all"): 1.5}
+"""Targets above 1x (b): issue 21 asks a release in place -> arrays for >= 1.5x, one process."""
+
+
 def targets(args, codes, results, firsts) -> list[str]:
     """Markdown: each target, the best "after" number, and whether it is met."""
     def verdict(met: bool, borderline: bool = False) -> str:
@@ -23,9 +27,10 @@ def targets(args, codes, results, firsts) -> list[str]:
             ours = results[key]
             ratio = base["seconds"] / ours["seconds"]
             spread = [b / o for b, o in zip(base["all_seconds"], ours["all_seconds"])]
-            rows.append((f"{name} >= 1x (b), {'1 CPU' if cpus == '1' else 'all CPUs, one process'}",
+            goal = GOALS.get((name, cpus), 1.0)
+            rows.append((f"{name} >= {goal:g}x (b), {'1 CPU' if cpus == '1' else 'all CPUs, one process'}",
                          f"{times(ratio)} (runs {times(min(spread))} - {times(max(spread))})",
-                         verdict(ratio >= 1, min(spread) < 1 <= max(spread))))
+                         verdict(ratio >= goal, min(spread) < goal <= max(spread))))
     raw = results["raw@1:after"]
     rate = raw["member_bytes"] / 1e6 / raw["read_seconds"]
     zlib_floor = raw["member_bytes"] / 1e6 / raw["floor_cpu_seconds"]["zlib"]
