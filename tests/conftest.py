@@ -103,3 +103,15 @@ def overlay_tree(tmp_path_factory):
     from overlay_tree import make_overlay_tree
 
     return make_overlay_tree(tmp_path_factory.mktemp("overlay"))
+
+
+@pytest.fixture(scope="session")
+def streams(hhm, built, release):
+    """Stream makers by source (resume tests): i-him made on the fly, its shard folder, the
+    i-him50k release."""
+    import mattehub
+
+    made = {"bg_root": str(hhm.bg_root), "invalid_names": str(hhm.invalid_names), "num_samples": 20}
+    return {"made": lambda: mattehub.stream("i-him", hhm.image_root, **made),
+            "folder": lambda: mattehub.stream("i-him", built),
+            "release": lambda: mattehub.stream("i-him50k", release)}

@@ -11,7 +11,6 @@ import torch.utils.data
 from datasets.distributed import split_dataset_by_node
 from torchdata.stateful_dataloader import StatefulDataLoader
 
-import mattehub
 from mattehub.training import as_arrays
 
 WORKERS, BATCH = 2, 3
@@ -55,14 +54,6 @@ def resume_rows(make, batches: int, batch: int = BATCH) -> tuple[dict[int, list[
     fresh = loader(make(), batch)
     fresh.load_state_dict(state)
     return before, by_worker(fresh)
-
-
-@pytest.fixture(scope="module")
-def streams(hhm, built, release):
-    made = {"bg_root": str(hhm.bg_root), "invalid_names": str(hhm.invalid_names), "num_samples": 20}
-    return {"made": lambda: mattehub.stream("i-him", hhm.image_root, **made),
-            "folder": lambda: mattehub.stream("i-him", built),
-            "release": lambda: mattehub.stream("i-him50k", release)}
 
 
 @pytest.mark.parametrize("source", ["made", "folder"])

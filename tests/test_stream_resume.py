@@ -8,17 +8,7 @@ import datasets
 import pytest
 from datasets.distributed import split_dataset_by_node
 
-import mattehub
 from mattehub.streaming.plan import MAX_SHARD_IDS, shard_ranges
-
-
-@pytest.fixture(scope="module")
-def streams(hhm, built, release):
-    """Stream makers by source: i-him made on the fly, its shard folder, the i-him50k release."""
-    made = {"bg_root": str(hhm.bg_root), "invalid_names": str(hhm.invalid_names), "num_samples": 20}
-    return {"made": lambda: mattehub.stream("i-him", hhm.image_root, **made),
-            "folder": lambda: mattehub.stream("i-him", built),
-            "release": lambda: mattehub.stream("i-him50k", release)}
 
 
 def keys(stream) -> list[str]:
