@@ -61,6 +61,14 @@ class SharedBatch:
     def __init__(self) -> None:
         self._tensors: dict[int, tuple[np.ndarray, Any]] = {}
 
+    @staticmethod
+    def available() -> bool:
+        """Whether this torch has the allocator ``default_collate`` uses (a private API: on a
+        torch without it, batches are made as outside a worker and torch copies them)."""
+        import torch
+
+        return hasattr(torch.UntypedStorage, "_new_shared")
+
     def __call__(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         import torch
 
@@ -139,7 +147,7 @@ def pad_collate(batch: Sequence[Mapping[str, Any]], as_tensors: bool = True) -> 
     for example in batch[1:]:
         if set(example) != set(keys):
             raise ValueError(f"examples have different keys: {sorted(keys)} vs {sorted(example)}")
-    shared = SharedBatch() if as_tensors and in_loader_worker() else None
+    shared = SharedBatch() if as_tensors and in_loader_worker() and SharedBatch.available() else None
     out = {key: _column([example[key] for example in batch], shared) for key in keys if key not in MASK_KEYS}
     out.update(_masks(batch, shared))
     if shared is not None:
