@@ -60,7 +60,7 @@ def decide(config: str, terms: LicenceTerms | None, held: frozenset[str] = froze
     under (``--i-hold-rights``), ``public`` whether they asked for a public repo."""
     if terms is None or terms.redistribution is Redistribution.UNKNOWN:
         why = ("its sources' terms are unknown" if terms is None else
-               f"{terms.name} does not say whether its data may be redistributed")
+               f"{terms.name}: redistribution not stated")
         return _visibility(config, terms, public, f"{why}; check them before making it public")
     if terms.redistribution is Redistribution.FORBIDDEN:
         if terms.licence_id not in held:
