@@ -310,13 +310,14 @@ def test_readme_picture_is_small():
 
 
 def test_dry_run_push_of_the_demo_lists_exactly_its_files_and_no_token(demo, monkeypatch, capfd):
-    """The issue's check on the real demo (every config): the dry run lists exactly the
-    folder's files minus the demo sources, makes no network call, prints no token."""
+    """The issue's check on the real demo (every config, with the rights to every licence):
+    the dry run lists exactly the folder's files minus the demo sources, split into the
+    Parquet and the WebDataset repo, makes no network call, prints no token."""
     import socket
 
     import huggingface_hub
     from mattehub.cli.main import main
-    from test_hub import listed_files, walk_minus_ignored
+    from test_hub import listed_files, repo_split, walk_minus_ignored, without_cards
 
     def refuse(*args, **kwargs):
         raise AssertionError("network call attempted")
@@ -325,8 +326,9 @@ def test_dry_run_push_of_the_demo_lists_exactly_its_files_and_no_token(demo, mon
     monkeypatch.setenv("HF_TOKEN", token)
     monkeypatch.setattr(huggingface_hub, "HfApi", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    code = main(["push", str(demo), "me/mattehub-demo", "--dry-run", "--no-progress"])
+    code = main(["push", str(demo), "me/mattehub-demo", "--dry-run", "--no-progress",
+                 "--i-hold-rights", "surreal-license", "--i-hold-rights", "adobe-dim-license"])
     out, err = capfd.readouterr()
     assert code == 0, err
-    assert listed_files(out) == walk_minus_ignored(demo)
+    assert without_cards(listed_files(out)) == repo_split(walk_minus_ignored(demo), "me/mattehub-demo")
     assert token not in out + err

@@ -188,12 +188,12 @@ def listed_files(out: str) -> dict[str, dict[str, int]]:
     return repos
 
 
-def repo_split(files: dict[str, int]) -> dict[str, dict[str, int]]:
+def repo_split(files: dict[str, int], repo: str = REPO) -> dict[str, dict[str, int]]:
     """What each repo gets of an output folder's files (its cards re-rendered: left out)."""
     parquet = {p: n for p, n in files.items() if not p.startswith("wds/") and p != "README.md"}
     tars = {p[4:]: n for p, n in files.items() if p.startswith("wds/") and p != "wds/README.md"}
     tars.update({p: n for p, n in files.items() if p.split("/")[0] in ("_stats", "preview")})
-    return {REPO: parquet, REPO + "-wds": tars}
+    return {repo: parquet, repo + "-wds": tars}
 
 
 def without_cards(repos: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

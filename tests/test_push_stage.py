@@ -128,3 +128,14 @@ def test_stage_inside_the_output_folder_is_refused(demo, capfd):
     code, _, err = push(capfd, demo, REPO, "--stage", demo / "staged", *ALL_RIGHTS)
     assert code == 2 and "inside the output folder" in err
     assert not (demo / "staged").exists()
+
+
+def test_the_cards_list_every_configs_declared_terms(demo):
+    card = (demo / "README.md").read_text(encoding="utf-8")
+    licences = card.split("## Licences", 1)[1].split("## Citation", 1)[0]
+    for config in CONFIG_NAMES:
+        assert f"\n- `{config}`: " in licences, config
+    assert ("- `surreal-alpha`: SURREAL Code and Data License (non-commercial scientific "
+            "research) (surreal-license): redistribution forbidden, non-commercial only.") in licences
+    tars = (demo / "wds" / "README.md").read_text(encoding="utf-8")
+    assert "\n- `aim-wds`: Adobe Deep Image Matting Dataset License Agreement (adobe-dim-license)" in tars
