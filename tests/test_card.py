@@ -30,7 +30,7 @@ from mattehub.contract.sample import EncodedSample
 
 REPO = Path(__file__).resolve().parents[1]
 CARDS = {"parquet": "README.md", "webdataset": "wds/README.md"}
-HUB_ROOT = "hf://datasets/you/i-him-shards"
+HUB_REPO = "you/i-him-shards"
 PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -89,13 +89,20 @@ def test_config_snippets_name_every_split(demo, summaries):
                f'{", ".join(names)}' in text
 
 
-def test_readme_hub_route_decodes_lists_on_local_tars(demo):
+def test_readme_hub_lines_load_the_staged_repos(demo, tmp_path):
+    from mattehub.cli.main import main
+
     block, = python_blocks(markdown_section((REPO / "README.md").read_text(), "Publish to the Hub"))
-    assert f'root = "{HUB_ROOT}"' in block and "features=features" in block
-    namespace = run_snippet(block.replace(HUB_ROOT, demo.as_posix()), "README hub route")
-    row = next(iter(namespace["ds"]))
+    stage = tmp_path / "stage"
+    assert main(["push", str(demo), HUB_REPO, "--stage", str(stage), "--no-progress",
+                 "--i-hold-rights", "surreal-license", "--i-hold-rights", "adobe-dim-license"]) == 0
+    for repo in (f"{HUB_REPO}-wds", HUB_REPO):
+        assert f'"{repo}"' in block
+        block = block.replace(f'"{repo}"', f'"{(stage / repo).as_posix()}"')
+    namespace = run_snippet(block, "README hub lines")
+    assert "alpha" in next(iter(namespace["ds"]))
+    row = next(iter(namespace["tars"]))
     assert row["instance_alphas.mp"] and all(isinstance(m, Image.Image) for m in row["instance_alphas.mp"])
-    assert all(isinstance(f, Image.Image) for f in row["fg.mp"])
 
 
 def test_readme_load_snippets_run_on_the_demo(demo, monkeypatch):
@@ -310,13 +317,14 @@ def test_readme_picture_is_small():
 
 
 def test_dry_run_push_of_the_demo_lists_exactly_its_files_and_no_token(demo, monkeypatch, capfd):
-    """The issue's check on the real demo (every config): the dry run lists exactly the
-    folder's files minus the demo sources, makes no network call, prints no token."""
+    """The issue's check on the real demo (every config, with the rights to every licence):
+    the dry run lists exactly the folder's files minus the demo sources, split into the
+    Parquet and the WebDataset repo, makes no network call, prints no token."""
     import socket
 
     import huggingface_hub
     from mattehub.cli.main import main
-    from test_hub import listed_files, walk_minus_ignored
+    from test_hub import listed_files, repo_split, walk_minus_ignored, without_cards
 
     def refuse(*args, **kwargs):
         raise AssertionError("network call attempted")
@@ -325,8 +333,9 @@ def test_dry_run_push_of_the_demo_lists_exactly_its_files_and_no_token(demo, mon
     monkeypatch.setenv("HF_TOKEN", token)
     monkeypatch.setattr(huggingface_hub, "HfApi", refuse)
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    code = main(["push", str(demo), "me/mattehub-demo", "--dry-run", "--no-progress"])
+    code = main(["push", str(demo), "me/mattehub-demo", "--dry-run", "--no-progress",
+                 "--i-hold-rights", "surreal-license", "--i-hold-rights", "adobe-dim-license"])
     out, err = capfd.readouterr()
     assert code == 0, err
-    assert listed_files(out) == walk_minus_ignored(demo)
+    assert without_cards(listed_files(out)) == repo_split(walk_minus_ignored(demo), "me/mattehub-demo")
     assert token not in out + err

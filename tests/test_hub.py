@@ -107,6 +107,7 @@ def hub(monkeypatch):
         calls: list = []
         uploads: list = []
         fail: Exception | None = None
+        public_repos: set = set()
 
         def __init__(self, token=None, **kwargs):
             self.token = token
@@ -119,6 +120,10 @@ def hub(monkeypatch):
         def create_branch(self, repo_id, **kwargs):
             FakeHub.calls.append(("create_branch", repo_id, kwargs))
 
+        def repo_info(self, repo_id, **kwargs):
+            FakeHub.calls.append(("repo_info", repo_id, kwargs))
+            return SimpleNamespace(private=repo_id not in FakeHub.public_repos)
+
         def upload_folder(self, **kwargs):
             FakeHub.calls.append(("upload_folder", kwargs))
             root = Path(kwargs["folder_path"])
@@ -126,10 +131,9 @@ def hub(monkeypatch):
                      for p in root.glob("**/*") if p.is_file()}
             ignore = list(kwargs["ignore_patterns"]) + huggingface_hub.utils.DEFAULT_IGNORE_PATTERNS
             kept = {rel: files[rel] for rel in filter_repo_objects(sorted(files), ignore_patterns=ignore)}
-            cards = {card: card_config_names(root / card) for card in ("README.md", "wds/README.md")
-                     if (root / card).is_file()}
             index = json.loads((root / "_stats" / "index.json").read_text())
-            FakeHub.uploads.append({"files": kept, "cards": cards, "index": index})
+            FakeHub.uploads.append({"repo_id": kwargs["repo_id"], "files": kept,
+                                    "configs": card_config_names(root / "README.md"), "index": index})
             if FakeHub.fail is not None:
                 logging.getLogger("fake_hub").warning("request failed with token %s", self.token)
                 warnings.warn(f"retrying with Authorization: Bearer {self.token}")
@@ -174,10 +178,26 @@ def push(capfd, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def listed_files(out: str) -> dict[str, int]:
-    """The ``size  path`` lines of a dry run."""
-    return {m[2]: int(m[1].replace(",", ""))
-            for m in re.finditer(r"^\s*([\d,]+)  (\S+)$", out, re.MULTILINE)}
+def listed_files(out: str) -> dict[str, dict[str, int]]:
+    """repo id -> the ``size  path`` lines a dry run lists for it."""
+    repos: dict[str, dict[str, int]] = {}
+    for block in re.split(r"^(?:would upload|staged in \S+) for dataset repo ", out, flags=re.MULTILINE)[1:]:
+        repo = block.split(" ", 1)[0]
+        repos[repo] = {m[2]: int(m[1].replace(",", ""))
+                       for m in re.finditer(r"^\s*([\d,]+)  (\S+)$", block, re.MULTILINE)}
+    return repos
+
+
+def repo_split(files: dict[str, int], repo: str = REPO) -> dict[str, dict[str, int]]:
+    """What each repo gets of an output folder's files (its cards re-rendered: left out)."""
+    parquet = {p: n for p, n in files.items() if not p.startswith("wds/") and p != "README.md"}
+    tars = {p[4:]: n for p, n in files.items() if p.startswith("wds/") and p != "wds/README.md"}
+    tars.update({p: n for p, n in files.items() if p.split("/")[0] in ("_stats", "preview")})
+    return {repo: parquet, repo + "-wds": tars}
+
+
+def without_cards(repos: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {repo: {p: n for p, n in files.items() if p != "README.md"} for repo, files in repos.items()}
 
 
 def printed_code(out: str) -> str:
@@ -190,14 +210,18 @@ def test_dry_run_lists_exactly_the_folder_minus_ignored_files(demo_like, no_netw
     before = walk_minus_ignored(demo_like)
     code, out, err = push(capfd, demo_like, REPO, "--dry-run")
     assert code == 0, err
-    assert listed_files(out) == before
+    listed = listed_files(out)
+    assert without_cards(listed) == repo_split(before)
+    assert all("README.md" in files for files in listed.values())     # each repo's root card
     assert "NOTES.txt" in before and not any(p.startswith("_sources/") for p in before)
-    total = sum(before.values())
-    assert f"{len(before)} files, {total:,d} bytes" in out
+    for files in listed.values():
+        assert f"{len(files)} files, {sum(files.values()):,d} bytes" in out
     assert "dry run: nothing uploaded, no network call made" in out
     assert "verify: OK" in out
     for name in ("i-him", "v-him", "i-him-wds", "v-him-wds"):
         assert f" {name} loads (train)" in out
+    assert f"without mattehub: {REPO}: i-him loads (train)" in out
+    assert f"without mattehub: {REPO}-wds: v-him-wds loads (train)" in out
     assert not (demo_like / ".cache" / "mattehub-push").exists()
 
 
@@ -205,12 +229,14 @@ def test_dry_run_of_one_config_lists_its_files_and_regenerated_cards(demo_like, 
     card_before = (demo_like / "README.md").read_bytes()
     code, out, err = push(capfd, demo_like, REPO, "--dry-run", "--config", "v-him-wds")
     assert code == 0, err
-    files = listed_files(out)
+    listed = listed_files(out)
     whole = walk_minus_ignored(demo_like)
-    v_him = {p for p in whole if "v-him" in p.split("/")}
-    assert set(files) == v_him | {"README.md", "wds/README.md", "_stats/index.json"}
-    assert all(files[p] == whole[p] for p in v_him)
-    assert files["README.md"] < whole["README.md"]       # regenerated: v-him only
+    v_him = {p: n for p, n in whole.items() if "v-him" in p.split("/")}
+    expected = repo_split({**v_him, "_stats/index.json": 0})
+    assert {repo: set(files) for repo, files in without_cards(listed).items()} == {
+        repo: set(files) for repo, files in expected.items()}
+    assert all(listed[REPO][p] == whole[p] for p in v_him if not p.startswith("wds/"))
+    assert listed[REPO]["README.md"] < whole["README.md"]       # regenerated: v-him only
     assert " v-him loads (train)" in out and "i-him" not in out
     assert (demo_like / "README.md").read_bytes() == card_before   # OUT is not changed
     assert not (demo_like / ".cache" / "mattehub-push").exists()
@@ -219,9 +245,10 @@ def test_dry_run_of_one_config_lists_its_files_and_regenerated_cards(demo_like, 
 def test_push_of_one_config_uploads_cards_declaring_only_it(demo_like, hub, token, capfd):
     code, out, err = push(capfd, demo_like, REPO, "--config", "v-him")
     assert code == 0, err
-    upload, = hub.uploads
-    assert upload["cards"] == {"README.md": ["v-him"], "wds/README.md": ["v-him-wds"]}
-    assert list(upload["index"]) == ["v-him"]
+    parquet, tars = hub.uploads
+    assert (parquet["repo_id"], parquet["configs"]) == (REPO, ["v-him"])
+    assert (tars["repo_id"], tars["configs"]) == (REPO + "-wds", ["v-him-wds"])
+    assert list(parquet["index"]) == list(tars["index"]) == ["v-him"]
     _, kwargs = hub.calls[-1]
     assert kwargs["commit_message"].startswith("Upload v-him (mattehub ")
     assert not Path(kwargs["folder_path"]).exists()     # the staged view is removed
@@ -317,23 +344,37 @@ def test_push_creates_the_repo_and_branch_and_uploads_what_the_dry_run_lists(
     code, out, err = push(capfd, demo_like, "--repo-id", REPO, "--private", "--revision", "dev",
                           "--message", "first shards")
     assert code == 0, err
-    (_, init), (_, repo, create), (_, branch_repo, branch), (_, upload) = hub.calls
-    assert init["token"] == TOKEN_ENV
-    assert repo == REPO and create == {"repo_type": "dataset", "private": True, "exist_ok": True}
-    assert branch_repo == REPO and branch == {"branch": "dev", "repo_type": "dataset", "exist_ok": True}
-    assert upload["folder_path"] == str(demo_like) and upload["repo_type"] == "dataset"
-    assert upload["commit_message"] == "first shards" and upload["revision"] == "dev"
-    assert hub.uploads[0]["files"] == listed_files(dry)
-    assert f"pushed {len(listed_files(dry))} files to https://huggingface.co/datasets/{REPO}" in out
-    assert "commit: https://huggingface.co/datasets/me/shards/commit/abc" in out
+    assert [call[0] for call in hub.calls] == ["HfApi"] + ["create_repo", "repo_info"] * 2 + [
+        "create_branch", "upload_folder"] * 2
+    assert hub.calls[0][1]["token"] == TOKEN_ENV
+    for wanted in (REPO, REPO + "-wds"):      # every repo created and checked before any upload
+        assert ("create_repo", wanted, {"repo_type": "dataset", "private": True, "exist_ok": True}) in hub.calls[:5]
+        assert ("create_branch", wanted, {"branch": "dev", "repo_type": "dataset", "exist_ok": True}) in hub.calls
+    uploads = [call[1] for call in hub.calls if call[0] == "upload_folder"]
+    assert [u["repo_id"] for u in uploads] == [REPO, REPO + "-wds"]
+    assert all(u["commit_message"] == "first shards" and u["revision"] == "dev" for u in uploads)
+    assert all(not Path(u["folder_path"]).exists() for u in uploads)     # staged, then removed
+    assert {u["repo_id"]: u["files"] for u in hub.uploads} == listed_files(dry)
+    for repo in (REPO, REPO + "-wds"):
+        assert f"pushed {len(listed_files(dry)[repo])} files to https://huggingface.co/datasets/{repo}" in out
+        assert f"commit: https://huggingface.co/datasets/{repo}/commit/abc" in out
 
 
-def test_push_to_main_creates_no_branch_and_keeps_the_default_visibility(built, hub, token, capfd):
-    code, _, err = push(capfd, built, REPO)
+def test_push_to_main_creates_no_branch_and_public_keeps_the_default_visibility(built, hub, token, capfd):
+    code, _, err = push(capfd, built, REPO, "--public")
     assert code == 0, err
-    assert [call[0] for call in hub.calls] == ["HfApi", "create_repo", "upload_folder"]
-    assert hub.calls[1][2]["private"] is None
-    assert hub.calls[2][1]["revision"] is None
+    assert [call[0] for call in hub.calls] == ["HfApi", "create_repo", "create_repo",
+                                               "upload_folder", "upload_folder"]
+    assert hub.calls[1][2]["private"] is None and hub.calls[2][2]["private"] is None
+    assert hub.calls[3][1]["revision"] is None
+
+
+def test_a_public_repo_is_refused_for_configs_the_gate_keeps_private(built, hub, token, capfd):
+    hub.public_repos = {REPO + "-wds"}
+    code, _, err = push(capfd, built, REPO)
+    assert code == 2 and f"{REPO}-wds exists and is public" in err and "i-him" in err
+    assert not any(call[0] == "upload_folder" for call in hub.calls)
+    hub.public_repos = set()
 
 
 # --- the token --------------------------------------------------------------------------
@@ -386,11 +427,12 @@ def test_hub_errors_become_one_clear_line(built, hub, token, capfd):
 
 # --- load lines -------------------------------------------------------------------------
 
-def run_load_code(code: str, folder: Path) -> list[dict]:
-    """Run printed load lines against ``folder`` in place of the repo: one row per line."""
-    local = code.replace(f"hf://datasets/{REPO}", folder.as_posix()).replace(
-        json.dumps(REPO), json.dumps(folder.as_posix()))
-    assert REPO not in local
+def run_load_code(code: str, stage: Path) -> list[dict]:
+    """Run printed load lines against the repos staged in ``stage``: one row per line."""
+    local = code
+    for repo in (REPO + "-wds", REPO):
+        local = local.replace(json.dumps(repo), json.dumps((stage / repo).as_posix()))
+    assert f'"{REPO}' not in local
     lines = []
     for line in local.splitlines():
         lines.append(line)
@@ -401,17 +443,17 @@ def run_load_code(code: str, folder: Path) -> list[dict]:
     return namespace["rows"]
 
 
-def test_printed_load_lines_run_against_the_folder(demo_like, hub, token, capfd):
-    code, dry, err = push(capfd, demo_like, REPO, "--dry-run")
+def test_printed_load_lines_run_against_the_staged_repos(demo_like, hub, token, capfd, tmp_path):
+    code, staged, err = push(capfd, demo_like, REPO, "--stage", tmp_path / "stage")
     assert code == 0, err
+    assert hub.calls == []                          # --stage uploads nothing
     code, pushed, err = push(capfd, demo_like, REPO)
     assert code == 0, err
-    assert printed_code(dry) == printed_code(pushed)
-    printed = printed_code(dry)
+    assert printed_code(staged) == printed_code(pushed)
+    printed = printed_code(staged)
     assert f'ds = load_dataset("{REPO}", "i-him", split="train", streaming=True)' in printed
-    assert (f'ds = load_dataset("{REPO}", data_files={{"train": "wds/v-him/train-*.tar"}}, '
-            'features=features, split="train", streaming=True)') in printed
-    rows = run_load_code(printed, demo_like)
+    assert f'ds = load_dataset("{REPO}-wds", "v-him-wds", split="train", streaming=True)' in printed
+    rows = run_load_code(printed, tmp_path / "stage")
     assert len(rows) == 4                          # i-him, v-him: Parquet, then the tars
     assert {"image", "alpha", "instance_alphas"} <= set(rows[0])
     assert {"frames", "instance_alphas"} <= set(rows[1])
@@ -425,7 +467,7 @@ def test_load_lines_name_the_revision(built, no_network, capfd):
     assert code == 0, err
     printed = printed_code(out)
     assert f'load_dataset("{REPO}", "i-him", split="train", revision="refs/pr/1", streaming=True)' in printed
-    assert f'fsspec.open("hf://datasets/{REPO}@refs%2Fpr%2F1/_stats/i-him/train.json")' in printed
+    assert f'load_dataset("{REPO}-wds", "i-him-wds", split="train", revision="refs/pr/1", streaming=True)' in printed
 
 
 def test_push_help_describes_the_command(capsys):
@@ -435,5 +477,6 @@ def test_push_help_describes_the_command(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for needle in ("mattehub push OUT REPO_ID", "--dry-run", "--config C", "--revision R",
                    "--message M", "--private", "--repo-id", "HF_TOKEN", "never printed",
-                   "load_dataset"):
+                   "load_dataset", "REPO_ID-wds", "--i-hold-rights LICENCE_ID", "--public",
+                   "--stage DIR", "never imports mattehub"):
         assert needle in text, needle

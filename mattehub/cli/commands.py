@@ -160,25 +160,41 @@ def add_demo_parser(commands) -> None:
 def add_push_parser(commands) -> None:
     """``mattehub push OUT REPO_ID``."""
     push = commands.add_parser(
-        "push", help="check an output folder, then upload it to a Hub dataset repo",
-        usage="mattehub push OUT REPO_ID [--private] [--revision R] [--message M] "
-              "[--config C ...] [--dry-run]",
-        description="Check OUT, then upload it to the dataset repo REPO_ID. Before any upload: "
-                    "`mattehub verify` runs on what is pushed, the cards must declare exactly "
-                    "the configs and splits built, and every declared config must load one row "
-                    "of each split with datasets.load_dataset; any problem refuses the push. "
-                    "Not uploaded: _sources/, .cache/, temp files. The token comes from "
-                    "huggingface_hub's standard places (HF_TOKEN, else the token file of "
-                    "`hf auth login`) and is never printed. Prints the load_dataset lines of "
-                    "the pushed configs.")
+        "push", help="check an output folder, then upload it to two Hub dataset repos "
+                     "(REPO_ID: Parquet, REPO_ID-wds: WebDataset)",
+        usage="mattehub push OUT REPO_ID [--private | --public] [--i-hold-rights LICENCE_ID] "
+              "[--revision R] [--message M] [--config C ...] [--dry-run | --stage DIR]",
+        description="Check OUT, then upload its Parquet configs to the dataset repo REPO_ID and "
+                    "its WebDataset configs to REPO_ID-wds, each with a root card whose "
+                    "configs load by name with datasets.load_dataset, no mattehub needed. "
+                    "First the licence gate decides per config from its sources' licence "
+                    "(docs/licences.md): sources that forbid redistribution are refused unless "
+                    "--i-hold-rights names their licence; non-commercial sources and sources "
+                    "of unknown terms go to a private repo unless --public. Then, before any "
+                    "upload: `mattehub verify` runs on what is pushed, the cards must declare "
+                    "exactly the configs and splits built, and every config of both repos "
+                    "must load one row of each split with plain datasets in a process that "
+                    "never imports mattehub; any problem refuses the push. Not uploaded: "
+                    "_sources/, .cache/, temp files. The token comes from huggingface_hub's "
+                    "standard places (HF_TOKEN, else the token file of `hf auth login`) and "
+                    "is never printed. Prints the load_dataset lines of the pushed configs.")
     push.add_argument("folder", type=Path, metavar="OUT", help="a folder written by `mattehub build`")
     push.add_argument("repo_id", nargs="?", metavar="REPO_ID",
-                      help="owner/name of the dataset repo, e.g. your-name/mattehub-i-him "
-                           "(created if missing)")
+                      help="owner/name of the Parquet dataset repo, e.g. your-name/mattehub-i-him; "
+                           "the tars go to REPO_ID-wds (both created if missing)")
     push.add_argument("--repo-id", dest="repo_id_option", metavar="REPO_ID",
                       help="the same as the positional REPO_ID (the older spelling)")
     push.add_argument("--private", action="store_true",
-                      help="create the repo private (an existing repo keeps its visibility)")
+                      help="create the repos private whatever the licences (an existing repo "
+                           "keeps its visibility)")
+    push.add_argument("--public", action="store_true",
+                      help="create the repos with the Hub's default visibility even when a "
+                           "config's licence is non-commercial or unknown (you checked its terms)")
+    push.add_argument("--i-hold-rights", dest="rights", action="append", metavar="LICENCE_ID",
+                      help="state that you hold the rights to publish data under LICENCE_ID "
+                           "(e.g. surreal-license): configs whose sources forbid redistribution "
+                           "under that licence are then pushed (privately unless --public); "
+                           "repeatable")
     push.add_argument("--revision", metavar="R",
                       help="branch to push to, created from main if missing (default: main)")
     push.add_argument("--message", metavar="M", help="commit message (default: 'Upload "
@@ -188,8 +204,11 @@ def add_push_parser(commands) -> None:
                            "previews, with both cards and _stats/index.json regenerated to "
                            "declare only the configs pushed (OUT is not changed)")
     push.add_argument("--dry-run", action="store_true",
-                      help="run the checks and list every file that would be uploaded with "
-                           "its size; no network call at all")
+                      help="print the licence decision per config, run the checks and list every "
+                           "file each repo would get with its size; no network call at all")
+    push.add_argument("--stage", type=Path, metavar="DIR",
+                      help="write exactly the files each repo would get into DIR/REPO_ID and "
+                           "DIR/REPO_ID-wds, and upload nothing (no network call)")
     add_no_progress(push)
 
 
@@ -228,7 +247,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    """``mattehub push``: verify, check the cards, upload."""
+    """``mattehub push``: the licence gate, verify, check the cards and repos, upload."""
     from mattehub.publish.hub import push_folder
 
     if args.repo_id and args.repo_id_option and args.repo_id != args.repo_id_option:
@@ -237,7 +256,10 @@ def run_push(args: argparse.Namespace) -> int:
     repo_id = args.repo_id or args.repo_id_option
     if not repo_id:
         raise BuildError("push needs REPO_ID (owner/name): mattehub push OUT REPO_ID")
+    if args.dry_run and args.stage:
+        raise BuildError("--dry-run and --stage: give one (--stage also uploads nothing)")
     push_folder(args.folder, repo_id, private=args.private, revision=args.revision,
                 message=args.message, configs=args.configs, dry_run=args.dry_run,
-                progress=not args.no_progress)
+                progress=not args.no_progress, public=args.public, rights=args.rights,
+                stage=args.stage)
     return 0

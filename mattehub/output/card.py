@@ -204,13 +204,28 @@ def _sections(layout: OutputLayout, summaries: list[dict], fmt: str) -> str:
 
 
 def _licences(summaries: list[dict], fmt: str) -> str:
-    """Each recipe template's licence text once, naming the configs it covers."""
+    """Each recipe template's licence text once, naming the configs it covers, then the
+    terms each config's family declares (what ``mattehub push`` decides from)."""
     paragraphs = []
     for name, configs in by_template(summaries).items():
         listed = ", ".join(f"`{config + CONFIG_SUFFIX[fmt]}`" for config in configs)
         ids = ", ".join(sorted({recipe_licence(s) for splits in configs.values() for s in splits}))
         paragraphs.append(f"**{listed}** (licence id `{ids}`). {template_parts(name)['licence']}")
-    return "\n\n".join(paragraphs)
+        terms = [_terms_line(config + CONFIG_SUFFIX[fmt], config) for config in configs]
+        paragraphs.append("\n".join(line for line in terms if line))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _terms_line(name: str, config: str) -> str:
+    """One bullet: the declared terms of ``config`` (``Recipe.terms``), or '' if none."""
+    from mattehub.families.registry import CONFIGS, recipe_class   # imports the recipe module
+
+    terms = recipe_class(config).terms if config in CONFIGS else None
+    if terms is None:
+        return ""
+    link = f" <{terms.url}>" if terms.url else ""
+    return (f"- `{name}`: {terms.describe()}.{link} Attribution: "
+            f"{terms.attribution or 'none stated'}")
 
 
 def _citations(summaries: list[dict]) -> str:

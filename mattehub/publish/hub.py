@@ -1,16 +1,22 @@
-"""Publishing an output folder as a Hub dataset repo (``mattehub push``).
+"""Publishing an output folder as two Hub dataset repos (``mattehub push``).
 
-``push_folder`` first runs the local checks of ``mattehub.publish.push`` (verify, cards consistent
-with the split summaries, every declared config loads one row per split), refusing the
-push on any problem; ``dry_run=True`` stops there, after listing every file that would be
-uploaded, and makes no network call at all. A real push then:
+``push_folder`` first applies the licence gate (``mattehub.publish.licence_gate``: refuse,
+private or public per config), then runs the local checks of ``mattehub.publish.push`` (verify,
+cards consistent with the split summaries, every declared config loads one row per split),
+stages the Parquet repo ``REPO`` and the WebDataset repo ``REPO-wds``
+(``mattehub.publish.repos``) and loads every config of both with plain ``datasets`` in a
+process that never imports mattehub, refusing the push on any problem; ``dry_run=True`` stops
+there, after listing every file each repo would get, and ``stage=DIR`` after writing those
+files into ``DIR/REPO`` and ``DIR/REPO-wds``; neither makes a network call. A real push then:
 
 1. takes the token from huggingface_hub's standard places (``huggingface_hub.get_token()``:
    ``HF_TOKEN``, then the token file ``hf auth login`` writes); none is an error;
-2. ``create_repo(repo_type="dataset", exist_ok=True)`` (``--private`` applies to a repo it
-   creates; an existing repo keeps its visibility), then ``create_branch(exist_ok=True)``
-   for a ``--revision`` other than ``main`` and ``refs/...``;
-3. ``upload_folder`` of the (staged) folder with ``commit_message`` and ``revision``.
+2. per repo, ``create_repo(repo_type="dataset", exist_ok=True)``, private when ``--private``
+   or the licence gate says so (a repo that exists keeps its visibility, and a public one is
+   refused when the gate wants private: ``repo_info``), before any upload;
+3. per repo, ``create_branch(exist_ok=True)`` for a ``--revision`` other than ``main`` and
+   ``refs/...``, and ``upload_folder`` of its staged folder with ``commit_message`` and
+   ``revision``.
 
 Why ``upload_folder`` and not ``upload_large_folder``: ``upload_folder`` takes the commit
 message and the revision in every huggingface_hub this project supports (>=1.0), while
@@ -33,12 +39,17 @@ import re
 import traceback
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from mattehub._version import __version__
-from mattehub.publish.push import IGNORE, PushError, PushPlan, check, check_folder, human_size, list_files, load_code, select_configs, staged
+from mattehub.publish.licence_gate import (PRIVATE, Decision, check_decisions, decide_all,
+                                           format_decisions, repo_private)
+from mattehub.publish.push import (IGNORE, PushError, PushPlan, check, check_folder, format_files,
+                                   human_size, select_configs, staged)
+from mattehub.publish.repos import HubRepo, check_repos, load_code, repo_folder, repo_ids, stage_repos
+from mattehub.publish.viewer import viewer_notes, viewer_report
 
 __all__ = ["IGNORE", "PushError", "PushResult", "push_folder"]
 
@@ -130,15 +141,24 @@ def scrubbing(scrub: Callable[[str], str]) -> Iterator[None]:
 
 @dataclass
 class PushResult:
-    """What ``push_folder`` did (or, for a dry run, would do)."""
+    """What ``push_folder`` did (or, for a dry run or a stage, would do)."""
 
     plan: PushPlan
     repo_id: str
     revision: str | None
     dry_run: bool
     load_code: str
-    url: str | None = None
-    commit_url: str | None = None
+    decisions: list[Decision] = field(default_factory=list)
+    private: bool = False
+    """Whether the repos are created private (the licence gate or ``--private``)."""
+    repos: list[HubRepo] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    commit_urls: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str | None:
+        """The Parquet repo's URL (the first repo pushed)."""
+        return self.urls[0] if self.urls else None
 
 
 def check_repo_id(repo_id: str) -> str:
@@ -147,7 +167,8 @@ def check_repo_id(repo_id: str) -> str:
 
     problem = None
     try:
-        validate_repo_id(repo_id)
+        for rid in repo_ids(repo_id).values():
+            validate_repo_id(rid)
     except HFValidationError as exc:
         problem = str(exc)
     if problem or repo_id.count("/") != 1:
@@ -159,43 +180,67 @@ def check_repo_id(repo_id: str) -> str:
 def push_folder(folder: str | Path, repo_id: str, private: bool = False, *,
                 revision: str | None = None, message: str | None = None,
                 configs: list[str] | None = None, dry_run: bool = False, progress: bool = True,
-                say: Callable[[str], None] = print) -> PushResult:
-    """Check ``folder`` and upload it (or, with ``configs``, those configs and cards declaring
-    only them) to the dataset repo ``repo_id``; ``say`` receives the report as it goes."""
+                say: Callable[[str], None] = print, public: bool = False,
+                rights: list[str] | None = None, stage: str | Path | None = None) -> PushResult:
+    """Check ``folder`` and upload its Parquet configs to ``repo_id`` and its WebDataset
+    configs to ``repo_id-wds`` (or, with ``configs``, only those configs); the licence gate
+    first decides per config (``rights``: ``--i-hold-rights``; ``public``: ``--public``).
+    ``stage``: write the repos' files into that folder and upload nothing. ``say``
+    receives the report as it goes."""
     folder = Path(folder)
     check_repo_id(repo_id)
     check_folder(folder)
+    if private and public:
+        raise PushError("--private and --public contradict each other: give one")
     chosen = select_configs(folder, configs)
+    decisions = decide_all(chosen, rights, public)
+    say(format_decisions(decisions, private))
+    check_decisions(decisions)
     secrets = Secrets.from_environment()
-    where = f"dataset repo {repo_id}" + (f" (revision {revision})" if revision else "")
-    with scrubbing(secrets.scrub), staged(folder, chosen) as root:
+    with scrubbing(secrets.scrub), staged(folder, chosen) as root, \
+            repo_folder(folder, stage) as dest:
         say(f"checking {folder} (configs: {', '.join(chosen)})")
         plan = PushPlan(folder, root, chosen, checks=check(root, progress=progress))
-        plan.files = list_files(root)
-        code = load_code(root, repo_id, revision)
-        result = PushResult(plan, repo_id, revision, dry_run, code)
+        repos = stage_repos(root, repo_id, dest, viewer_notes(root))
+        plan.checks += check_repos(repos)
+        result = PushResult(plan, repo_id, revision, dry_run or stage is not None,
+                            load_code(repos, revision), decisions,
+                            repo_private(decisions, private), repos)
         say("checks passed:\n" + "\n".join(f"  {line}" for line in plan.checks))
-        if dry_run:
-            say(f"dry run: nothing uploaded, no network call made. Would upload to {where}:\n"
-                + plan.format_files())
-            say(f"token: {token_source()}")
-            say("once pushed, load it with:\n\n" + code)
+        say(viewer_report(root))
+        if result.dry_run:
+            _report_plan(result, stage, say)
             return result
-        say(f"uploading {len(plan.files)} files ({human_size(plan.total_bytes)}) to {where}")
-        _upload(result, private, message or default_message(chosen), secrets, progress)
-    say(f"pushed {len(plan.files)} files to {result.url}"
-        + (f"\ncommit: {result.commit_url}" if result.commit_url else ""))
-    say("load it with:\n\n" + code)
+        _upload(result, message or default_message(chosen), secrets, progress, say)
+    for repo, url, commit in zip(repos, result.urls, result.commit_urls):
+        say(f"pushed {len(repo.files)} files to {url}" + (f"\ncommit: {commit}" if commit else ""))
+    say("load it with:\n\n" + result.load_code)
     return result
+
+
+def _where(repo: HubRepo, result: PushResult) -> str:
+    return f"dataset repo {repo.label}" + (f" (revision {result.revision})" if result.revision else "")
+
+
+def _report_plan(result: PushResult, stage: str | Path | None, say: Callable[[str], None]) -> None:
+    """What a dry run or a stage prints: each repo's files, the token, the load lines."""
+    visibility = "private" if result.private else "the Hub's default visibility"
+    for repo in result.repos:
+        what = f"staged in {repo.root}" if stage is not None else "would upload"
+        say(f"{what} for {_where(repo, result)}, {visibility}:\n" + format_files(repo.files))
+    say(("staged: nothing uploaded, no network call made" if stage is not None
+         else "dry run: nothing uploaded, no network call made") + f". Token: {token_source()}")
+    say("once pushed, load it with:\n\n" + result.load_code)
 
 
 def default_message(configs: list[str]) -> str:
     return f"Upload {', '.join(configs)} (mattehub {__version__})"
 
 
-def _upload(result: PushResult, private: bool, message: str, secrets: Secrets,
-            progress: bool) -> None:
-    """The network part: token, repo, branch, one ``upload_folder``."""
+def _upload(result: PushResult, message: str, secrets: Secrets, progress: bool,
+            say: Callable[[str], None]) -> None:
+    """The network part: token; each repo created (private when the gate says so) and its
+    visibility checked before any upload; then per repo its branch and one ``upload_folder``."""
     import huggingface_hub
 
     token = _call(secrets, "reading the Hugging Face token", huggingface_hub.get_token)
@@ -204,21 +249,32 @@ def _upload(result: PushResult, private: bool, message: str, secrets: Secrets,
                         "of `hf auth login`): log in, or set HF_TOKEN to a token with write "
                         "access; nothing was uploaded")
     secrets.add(token)
-    repo_id, revision = result.repo_id, result.revision
     api = _call(secrets, "starting the Hub client", huggingface_hub.HfApi, token=token)
-    result.url = str(_call(secrets, f"creating the dataset repo {repo_id}", api.create_repo,
-                           repo_id, repo_type="dataset", private=True if private else None,
-                           exist_ok=True))
-    if revision and revision != "main" and not revision.startswith("refs/"):
-        _call(secrets, f"creating the branch {revision} of {repo_id}", api.create_branch,
-              repo_id, branch=revision, repo_type="dataset", exist_ok=True)
-    with _hub_progress(progress):
-        info = _call(secrets, f"uploading to {repo_id}", api.upload_folder, repo_id=repo_id,
-                     repo_type="dataset", folder_path=str(result.plan.root),
-                     ignore_patterns=list(IGNORE), commit_message=message, revision=revision)
-    commit_url = getattr(info, "commit_url", None)
-    result.commit_url = secrets.scrub(str(commit_url)) if commit_url else None
-    result.url = secrets.scrub(result.url)
+    for repo in result.repos:
+        result.urls.append(secrets.scrub(str(_call(
+            secrets, f"creating the dataset repo {repo.repo_id}", api.create_repo, repo.repo_id,
+            repo_type="dataset", private=True if result.private else None, exist_ok=True))))
+        if result.private:
+            info = _call(secrets, f"reading {repo.repo_id}", api.repo_info, repo.repo_id,
+                         repo_type="dataset")
+            if getattr(info, "private", None) is False:
+                raise PushError(f"{repo.repo_id} exists and is public, but the licence gate keeps "
+                                f"{', '.join(d.config for d in result.decisions if d.action == PRIVATE) or 'these configs'} "
+                                "private: make the repo private, push to a new repo, or pass "
+                                "--public; nothing was uploaded")
+    for repo in result.repos:
+        say(f"uploading {len(repo.files)} files ({human_size(sum(s for _, s in repo.files))}) "
+            f"to {_where(repo, result)}")
+        revision = result.revision
+        if revision and revision != "main" and not revision.startswith("refs/"):
+            _call(secrets, f"creating the branch {revision} of {repo.repo_id}", api.create_branch,
+                  repo.repo_id, branch=revision, repo_type="dataset", exist_ok=True)
+        with _hub_progress(progress):
+            info = _call(secrets, f"uploading to {repo.repo_id}", api.upload_folder,
+                         repo_id=repo.repo_id, repo_type="dataset", folder_path=str(repo.root),
+                         ignore_patterns=list(IGNORE), commit_message=message, revision=revision)
+        commit_url = getattr(info, "commit_url", None)
+        result.commit_urls.append(secrets.scrub(str(commit_url)) if commit_url else "")
 
 
 @contextmanager

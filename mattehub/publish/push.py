@@ -15,12 +15,11 @@ Nothing here talks to the network (``mattehub push --dry-run`` is this module al
   declares against the split summaries (a stale card); and every declared config loaded
   with ``datasets.load_dataset(card root, config, streaming=True)``, one row of each split.
 * **files**: every file under the staged folder minus ``IGNORE`` and huggingface_hub's own
-  default ignores, with its size: what ``HfApi.upload_folder`` is given.
-* **load lines**: the ``load_dataset`` code users run against the pushed repo.
+  default ignores, with its size (``list_files``): what ``mattehub.publish.repos`` splits into
+  the Parquet repo and the WebDataset repo.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -28,7 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote
 
 from huggingface_hub.utils import DEFAULT_IGNORE_PATTERNS, filter_repo_objects
 
@@ -59,22 +57,17 @@ class PushPlan:
     source: Path
     root: Path
     configs: list[str]
-    files: list[tuple[str, int]] = field(default_factory=list)
-    """(path in the repo, size in bytes), sorted by path."""
     checks: list[str] = field(default_factory=list)
     """One line per check passed."""
 
-    @property
-    def total_bytes(self) -> int:
-        return sum(size for _, size in self.files)
 
-    def format_files(self) -> str:
-        """One ``size  path`` line per file, then the total."""
-        width = max([len(f"{size:,d}") for _, size in self.files] + [1])
-        lines = [f"{size:>{width},d}  {path}" for path, size in self.files]
-        lines.append(f"{len(self.files)} files, {self.total_bytes:,d} bytes "
-                     f"({human_size(self.total_bytes)})")
-        return "\n".join(lines)
+def format_files(files: list[tuple[str, int]]) -> str:
+    """One ``size  path`` line per file, then the total."""
+    total = sum(size for _, size in files)
+    width = max([len(f"{size:,d}") for _, size in files] + [1])
+    lines = [f"{size:>{width},d}  {path}" for path, size in files]
+    lines.append(f"{len(files)} files, {total:,d} bytes ({human_size(total)})")
+    return "\n".join(lines)
 
 
 def human_size(num_bytes: int) -> str:
@@ -310,43 +303,3 @@ def check(root: Path, progress: bool = True) -> list[str]:
         raise PushError("the dataset cards do not load as declared; nothing was uploaded\n"
                         + "\n".join(f"  {p}" for p in problems))
     return passed + loaded
-
-
-# --- load lines ---------------------------------------------------------------------------
-
-def _hf_root(repo_id: str, revision: str | None) -> str:
-    """``hf://`` URL of the repo (at ``revision``), as fsspec's HfFileSystem reads it."""
-    return f"hf://datasets/{repo_id}" + (f"@{quote(revision, safe='')}" if revision else "")
-
-
-def load_code(root: Path, repo_id: str, revision: str | None = None) -> str:
-    """Python that loads every pushed config from the repo, one ``ds = ...`` line per split:
-    Parquet configs by name from the root card; the tars (``-wds`` configs of ``wds/README.md``,
-    which the Hub does not read: it reads only the root card) with ``data_files`` relative to
-    the repo, from the card's patterns, and the features recorded in the split summary."""
-    layout = OutputLayout(root)
-    rev = f", revision={json.dumps(revision)}" if revision else ""
-    blocks = []
-    if layout.card("parquet").is_file():
-        lines = [f"# Parquet configs ({CARD})", "from datasets import load_dataset", ""]
-        for name, splits in sorted(card_configs(root).items()):
-            lines += [f"ds = load_dataset({json.dumps(repo_id)}, {json.dumps(name)}, "
-                      f"split={json.dumps(split)}{rev}, streaming=True)" for split in sorted(splits)]
-        blocks.append("\n".join(lines))
-    wds_root = layout.card_root("webdataset")
-    if layout.card("webdataset").is_file():
-        inside = wds_root.relative_to(root).as_posix()
-        lines = [f"# WebDataset configs ({layout.relative(layout.card('webdataset'))}): the Hub reads only the root card, "
-                 "so name the tars and pass the features the split summary records",
-                 "import json", "", "import fsspec", "from datasets import Features, load_dataset", ""]
-        for name, splits in sorted(card_configs(wds_root).items()):
-            config = config_of_card_name(name)
-            for split, pattern in sorted(splits.items()):
-                summary = layout.relative(layout.split_summary(config, split))
-                files = json.dumps({split: f"{inside}/{pattern}"})
-                lines += [f"with fsspec.open(\"{_hf_root(repo_id, revision)}/{summary}\") as f:",
-                          "    features = Features.from_dict(json.load(f)[\"features\"][\"webdataset\"])",
-                          f"ds = load_dataset({json.dumps(repo_id)}, data_files={files}, "
-                          f"features=features, split={json.dumps(split)}{rev}, streaming=True)"]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)

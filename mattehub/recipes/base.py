@@ -18,6 +18,7 @@ from dataclasses import asdict
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+from mattehub.contract.licence import LicenceTerms
 from mattehub.contract.schema import Schema
 from mattehub.core.redact import public_name
 from mattehub.options.declare import path_fields
@@ -35,6 +36,9 @@ class Recipe(ABC):
     config against its family without knowing any family by name."""
     summary: ClassVar[str]
     licence: ClassVar[str] = "other"
+    terms: ClassVar[LicenceTerms | None] = None
+    """What the config's sources allow (redistribution, commercial use, attribution),
+    declared next to each family's recipe; ``mattehub push`` decides from it."""
     stream_shard_min: ClassVar[int] = 1
     """Fewest ids per generator shard of a stream (``mattehub.streaming.plan.shard_ranges``)."""
 

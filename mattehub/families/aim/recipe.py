@@ -31,6 +31,7 @@ from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.families.aim import sources as aim
 from mattehub.families.aim.meta import FIELDS, META_FEATURES, META_KEYS
 from mattehub.inputs.backgrounds import read_background, require_backgrounds
@@ -44,6 +45,16 @@ TASK_SAMPLES = 50
 decoded and re-estimated at most once per worker and task run."""
 
 
+ADOBE_DIM_TERMS = LicenceTerms(
+    "adobe-dim-license", "Adobe Deep Image Matting Dataset License Agreement",
+    Redistribution.FORBIDDEN, False,
+    "Ning Xu, Brian Price, Scott Cohen, and Thomas Huang. Deep Image Matting. CVPR 2017.",
+    "https://github.com/adobe-research/Deep_Image_Matting_Dataset/blob/main/LICENSE.md",
+    ("Adobe Deep Image Matting dataset (foregrounds, alphas, Composition-1k test set)",))
+"""Non-commercial use only; "the Dataset may not be distributed ... posted online" (its
+LICENSE.md, the same for aim and composition-1k; docs/licences.md)."""
+
+
 class AimRecipe(Recipe):
     """Adobe Image Matting: DIM composites for training (``Composition1kRecipe``, a subclass,
     reads the published test set with the same options)."""
@@ -54,6 +65,7 @@ class AimRecipe(Recipe):
     summary = ("Adobe Image Matting: foregrounds composited over num_bgs backgrounds each "
                "(Deep Image Matting's rule), and the Composition-1k test set")
     licence = "other"
+    terms = ADOBE_DIM_TERMS
     splits: ClassVar[tuple[str, ...]] = ("train",)
     """The splits this config reads: the test set is its own config (``composition-1k``),
     because its fields differ and ``datasets`` declares one feature set per config."""

@@ -25,6 +25,7 @@ from mattehub.contract import codecs
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import SourceError
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.families.duts import sources as duts
 from mattehub.families.duts.meta import FIELDS, META_FEATURES
 from mattehub.inputs import gate
@@ -37,6 +38,14 @@ TASK_PAIRS = 16
 """Pairs per build task: their files are fetched together (one round of remote reads)."""
 
 
+DUTS_TERMS = LicenceTerms(
+    "duts-terms", "DUTS (published for research without a stated licence)",
+    Redistribution.UNKNOWN, None, "Lijun Wang et al. Learning to Detect Salient Objects with "
+    "Image-level Supervision. CVPR 2017.", "http://saliencydetection.net/duts/",
+    ("DUTS (images from ImageNet DET and SUN)",))
+"""No licence of its own is published; its images keep their owners' rights (docs/licences.md)."""
+
+
 class DutsRecipe(Recipe):
     """DUTS image + mask (as alpha) + DUTS trimap, read in place."""
 
@@ -45,6 +54,7 @@ class DutsRecipe(Recipe):
     family_fields = FIELDS
     summary = "DUTS salient-object images, their masks as alpha, and DUTS trimaps"
     licence = "other"
+    terms = DUTS_TERMS
 
     @classmethod
     def source_splits(cls, data_dir: str) -> list[str]:

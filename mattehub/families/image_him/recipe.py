@@ -20,6 +20,7 @@ from mattehub.contract.schema import IMAGE, IMAGE_LIST, META, FieldSpec, Schema
 from mattehub.core.errors import SourceError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.inputs.backgrounds import MIN_BACKGROUND_SIDE, scan_backgrounds
 from mattehub.families.image_him.sources import ImageHimSources, image_root, scan_foregrounds
 from mattehub.inputs.listing import skip_lines
@@ -30,6 +31,16 @@ from mattehub.families.image_him.meta import FIELDS
 from mattehub.families.image_him.synth import Synthesis, synthesise
 
 
+I_HIM_TERMS = LicenceTerms(
+    "cc-by-nc-4.0", "Creative Commons Attribution-NonCommercial 4.0 (as the MaGGIe release)",
+    Redistribution.ALLOWED, False, "Chuong Huynh, Seoung Wug Oh, Abhinav Shrivastava, "
+    "Joon-Young Lee. MaGGIe: Masked Guided Gradual Human Instance Matting. CVPR 2024; and "
+    "the HHM and BG-20K sources.", "https://huggingface.co/datasets/chuonghm/MaGGIe-HIM",
+    ("HHM foregrounds", "BG-20K backgrounds"))
+"""Composites of the sources I-HIM50K was made from, which MaGGIe publishes under CC BY-NC
+4.0; they inherit their sources' terms as well (docs/licences.md)."""
+
+
 class ImageHimRecipe(Recipe):
     """Synthesised image HIM composites written straight to shards."""
 
@@ -38,6 +49,7 @@ class ImageHimRecipe(Recipe):
     family_fields = FIELDS
     summary = "Image human-instance-matting composites (I-HIM50K algorithm)"
     licence = "cc-by-nc-4.0"
+    terms = I_HIM_TERMS
 
     def prepare(self) -> dict:
         """Scan once, with ``image_root`` normalised to the folder holding ``images/`` (the

@@ -17,12 +17,23 @@ from typing import TYPE_CHECKING
 from mattehub.families.overlay_depth.options import OverlayDepthOptions
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.contract.sample import Outcome
+from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.recipes.base import Recipe
 from mattehub.families.overlay_depth.meta import FIELDS, META_FEATURES
 from mattehub.families.overlay_depth.synth_source import SynthesisSource, SynthesisSources
 
 if TYPE_CHECKING:
     from mattehub.families.overlay_depth.original import OriginalRows, OriginalSource
+
+
+OVERLAY_DEPTH_TERMS = LicenceTerms(
+    "user-sources", "the licences of the backgrounds and foregrounds supplied",
+    Redistribution.UNKNOWN, None, "Credit the background and foreground images supplied.",
+    "",
+    ("backgrounds and foregrounds supplied",))
+"""Synthesised from images the user supplies, whose terms mattehub cannot know (the original
+course dataset states no licence: docs/licences.md)."""
+
 
 class OverlayDepthRecipe(Recipe):
     """Overlay + mask + depth samples, synthesised or read from the original dataset."""
@@ -32,6 +43,7 @@ class OverlayDepthRecipe(Recipe):
     family_fields = FIELDS
     summary = "a foreground pasted on a square background, its mask and a depth map"
     licence = "other"
+    terms = OVERLAY_DEPTH_TERMS
 
     def __init__(self, options: OverlayDepthOptions, seed: int) -> None:
         super().__init__(options, seed)

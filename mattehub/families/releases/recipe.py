@@ -21,6 +21,7 @@ from mattehub.families.releases.options import MASK_MODELS, ReleaseOptions
 from mattehub.families.releases.specs import RELEASES, ReleaseSpec
 from mattehub.inputs.trees import open_tree
 from mattehub.contract.sample import Outcome
+from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.inputs.listing import collector_paused, is_listed, read_name_list
 from mattehub.recipes.base import Recipe, fingerprint
 from mattehub.families.him_meta import IMAGE_HIM_FIELDS, IMAGE_HIM_META, VIDEO_HIM_FIELDS, VIDEO_HIM_META
@@ -41,12 +42,21 @@ class ReleaseSources:
         return [[list(item[0]), sorted(map(str, item[1].get("alphas", {})))] for item in self.entries]
 
 
+MAGGIE_RELEASE_TERMS = LicenceTerms(
+    "cc-by-nc-4.0", "Creative Commons Attribution-NonCommercial 4.0", Redistribution.ALLOWED,
+    False, "Chuong Huynh, Seoung Wug Oh, Abhinav Shrivastava, Joon-Young Lee. MaGGIe: Masked "
+    "Guided Gradual Human Instance Matting. CVPR 2024.",
+    "https://huggingface.co/datasets/chuonghm/MaGGIe-HIM", ("MaGGIe HIM release",))
+"""The MaGGIe HIM release's Hub licence (docs/licences.md)."""
+
+
 class ReleaseRecipe(Recipe):
     """Reads one config of the published HIM release (``ImageReleaseRecipe`` and
     ``ClipReleaseRecipe`` say what a sample of their family is)."""
 
     spec: ReleaseSpec
     licence = "cc-by-nc-4.0"
+    terms = MAGGIE_RELEASE_TERMS
     read_ahead: ClassVar[int]
     """Samples ``make_many`` makes ahead (``samples.ReadAhead``)."""
 

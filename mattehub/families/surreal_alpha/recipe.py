@@ -24,6 +24,7 @@ from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import SourceError
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import Outcome, sample_key, EncodedSample
+from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.families.surreal_alpha import sources as surreal
 from mattehub.inputs.backgrounds import read_background, require_backgrounds
 from mattehub.inputs.listing import skip_lines
@@ -40,6 +41,15 @@ TASK_SAMPLES = 64
 per worker; 64 samples in ``--layout dim`` are ~64 MB of encoded results in flight."""
 
 
+SURREAL_TERMS = LicenceTerms(
+    "surreal-license", "SURREAL Code and Data License (non-commercial scientific research)",
+    Redistribution.FORBIDDEN, False,
+    "Gul Varol et al. Learning from Synthetic Humans. CVPR 2017 (cite the SURREAL paper).",
+    "https://www.di.ens.fr/willow/research/surreal/data/", ("SURREAL",))
+"""SURREAL may not be "made available in any form to any third party" without the owners'
+written permission (its LICENSE.md; docs/licences.md)."""
+
+
 class SurrealAlphaRecipe(Recipe):
     """SURREAL frames composited over new backgrounds, with labels, depth and pose."""
 
@@ -48,6 +58,7 @@ class SurrealAlphaRecipe(Recipe):
     family_fields = FIELDS
     summary = "SURREAL renders as alpha mattes over new backgrounds (Deep Image Matting recipe)"
     licence = "other"
+    terms = SURREAL_TERMS
 
     def __init__(self, options: SurrealAlphaOptions, seed: int) -> None:
         super().__init__(options, seed)

@@ -22,6 +22,7 @@ from mattehub.contract import codecs
 from mattehub.contract.schema import CLIP, IMAGE_LIST, META, FieldSpec, Schema
 from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
+from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.families.video_him.sources import VideoHimSources, scan_lists
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import attempts
@@ -29,6 +30,16 @@ from mattehub.families.him_meta import VIDEO_HIM_META as META_FEATURES
 from mattehub.families.video_him.meta import FIELDS
 from mattehub.families.video_him.synth import synthesise_clip
 from mattehub.families.video_him.options import LEVELS
+
+
+V_HIM_TERMS = LicenceTerms(
+    "v-him-sources", "the licences of the foreground and background videos supplied",
+    Redistribution.UNKNOWN, None, "Chuong Huynh, Seoung Wug Oh, Abhinav Shrivastava, "
+    "Joon-Young Lee. MaGGIe: Masked Guided Gradual Human Instance Matting. CVPR 2024; and the "
+    "video sets built from.", "https://github.com/hmchuong/MaGGIe",
+    ("foreground videos supplied (e.g. VideoMatte240K)", "background images and videos supplied"))
+"""Clips inherit the terms of the videos they are made from: no one licence (docs/licences.md)."""
+
 
 class VideoHimRecipe(Recipe):
     """Synthesised video HIM clips written straight to shards."""
@@ -38,6 +49,7 @@ class VideoHimRecipe(Recipe):
     family_fields = FIELDS
     summary = "Video human-instance-matting clips (V-HIM2K5 / V-HIM60 algorithm)"
     licence = "other"
+    terms = V_HIM_TERMS
 
     @classmethod
     def source_splits(cls, data_dir: str | None) -> list[str]:
