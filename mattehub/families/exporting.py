@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import ClassVar, Protocol
 
+from mattehub.contract.codecs import sniff_format
 from mattehub.core.errors import BuildError
 
 
@@ -90,6 +91,12 @@ def component(name: object, key: str, what: str) -> str:
 def stem(name: str) -> str:
     """A file name without its extension (``a.b.png`` -> ``a.b``)."""
     return PurePosixPath(name).stem
+
+
+def named(base: str, data: bytes, default: str = "png") -> str:
+    """``base`` with the extension of ``data``'s format (``.jpg`` for JPEG bytes, ``.png``
+    for PNG; ``default`` when neither), so a file is named for what it holds."""
+    return f"{base}.{sniff_format(data) or default}"
 
 
 def numbered(items: Iterable[bytes]) -> list[tuple[str, bytes]]:

@@ -2,8 +2,8 @@
 
 ``aim`` (split ``train``) -> Adobe's training layout as Deep Image Matting's composition
 script leaves it, under ``train/``: ``fg/<fg name>`` and ``alpha/<fg name>`` once per
-foreground (the stored ``fg``: raw, or re-estimated with ``--fg-reestimate``; the 8-bit
-matte as PNG), and per sample ``merged/<fg stem>_<k>.<ext>`` (the composite) and
+foreground (``<fg stem>.<ext>``, the extension of the stored bytes: the stored ``fg``, raw
+or re-estimated with ``--fg-reestimate``; the 8-bit matte as PNG), and per sample ``merged/<fg stem>_<k>.<ext>`` (the composite) and
 ``bg/<fg stem>_<k>.<ext>`` (the background as composited: scaled and cropped, not the
 COCO original), ``k`` = ``meta.background_number``. ``train/fg`` + ``train/alpha`` is what
 mattehub's ``aim`` reads, so the export is a ``--data-dir`` again.
@@ -17,7 +17,7 @@ A file keeps its stored bytes; a name whose extension disagrees with them is ren
 """
 from __future__ import annotations
 
-from mattehub.families.exporting import Exporter, Sink, component, meta_of, required, stem
+from mattehub.families.exporting import Exporter, Sink, component, meta_of, named, required, stem
 
 
 class AdobeTrain(Exporter):
@@ -29,12 +29,11 @@ class AdobeTrain(Exporter):
         fg_name, number = meta_of(fields, key, "fg", "background_number")
         fg_name = component(fg_name, key, "meta.fg")
         root, who, name = component(self.split, key, "split"), f"sample {key}", stem(fg_name)
-        ext = fg_name.rsplit(".", 1)[-1] if "." in fg_name else "png"
-        for folder, field, file in (("fg", "fg", fg_name), ("alpha", "alpha", f"{name}.png"),
-                                    ("merged", "image", f"{name}_{number}.{ext}"),
-                                    ("bg", "bg", f"{name}_{number}.{ext}")):
-            sink.put(f"{root}/{folder}/{file}", required(fields, field, key, self.layout),
-                     f"{who} ({field})")
+        for folder, field, base in (("fg", "fg", name), ("alpha", "alpha", name),
+                                    ("merged", "image", f"{name}_{number}"),
+                                    ("bg", "bg", f"{name}_{number}")):
+            data = required(fields, field, key, self.layout)
+            sink.put(f"{root}/{folder}/{named(base, data)}", data, f"{who} ({field})")
 
 
 class Composition1k(Exporter):
@@ -47,5 +46,5 @@ class Composition1k(Exporter):
         name = component(f"{fg}_{number}", key, "composite name")
         root, who = component(self.split, key, "split"), f"sample {key}"
         for folder, field in (("merged", "image"), ("trimaps", "trimap"), ("alpha_copy", "alpha")):
-            sink.put(f"{root}/{folder}/{name}.png", required(fields, field, key, self.layout),
-                     f"{who} ({field})")
+            data = required(fields, field, key, self.layout)
+            sink.put(f"{root}/{folder}/{named(name, data)}", data, f"{who} ({field})")

@@ -9,7 +9,7 @@ mattehub computes has no place in the published layout and is not written.
 """
 from __future__ import annotations
 
-from mattehub.families.exporting import Exporter, Sink, component, meta_of, required
+from mattehub.families.exporting import Exporter, Sink, component, meta_of, named, required
 
 TOPS = {"train": "DUTS-TR", "test": "DUTS-TE"}
 
@@ -23,7 +23,6 @@ class DutsTrain(Exporter):
         name = component(meta_of(fields, key, "name")[0], key, "meta.name")
         top = TOPS.get(self.split, f"DUTS-{component(self.split, key, 'split')}")
         who = f"sample {key}"
-        sink.put(f"{top}/{top}-Image/{name}.jpg", required(fields, "image", key, self.layout),
-                 f"{who} (image)")
-        sink.put(f"{top}/{top}-Mask/{name}.png", required(fields, "alpha", key, self.layout),
-                 f"{who} (alpha)")
+        for folder, field, default in (("Image", "image", "jpg"), ("Mask", "alpha", "png")):
+            data = required(fields, field, key, self.layout)
+            sink.put(f"{top}/{top}-{folder}/{named(name, data, default)}", data, f"{who} ({field})")

@@ -15,7 +15,7 @@ no folder in the tool's layout and are not written.
 """
 from __future__ import annotations
 
-from mattehub.families.exporting import Exporter, Sink, meta_of, required
+from mattehub.families.exporting import Exporter, Sink, meta_of, named, required
 
 INDEX = "frames.txt"
 
@@ -38,5 +38,5 @@ class DimTool(Exporter):
             sink.line(INDEX, f"{n};{clip};{frame}")
         who = f"sample {key}"
         for folder, field in (("eps", "fg"), ("alpha", "alpha"), ("bg", "bg")):
-            sink.put(f"{folder}/{n}/{int(k)}.png", required(fields, field, key, self.layout),
-                     f"{who} ({field})")
+            data = required(fields, field, key, self.layout)
+            sink.put(f"{folder}/{n}/{named(str(int(k)), data)}", data, f"{who} ({field})")

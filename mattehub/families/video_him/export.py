@@ -16,7 +16,7 @@ once, different bytes for one path are an error.
 from __future__ import annotations
 
 from mattehub.core.errors import BuildError
-from mattehub.families.exporting import Exporter, Sink, component, numbered, required
+from mattehub.families.exporting import Exporter, Sink, component, named, numbered, required
 
 ALPHA_DIR, MASK_DIR = "alphas", "masks"
 
@@ -39,7 +39,7 @@ class MaggieVideo(Exporter):
         masks = fields.get("instance_masks") or [[] for _ in frames]
         for name, frame, alphas, guides in zip(names, frames, mattes, masks):
             name = component(name, key, "frame name")
-            sink.put(f"{root}/fgr/{video}/{name}.jpg", frame, f"{who} (frames)")
+            sink.put(f"{root}/fgr/{video}/{named(name, frame, 'jpg')}", frame, f"{who} (frames)")
             for number, data in numbered(alphas):
                 sink.put(f"{root}/{ALPHA_DIR}/{video}/{name}/{number}.png", data,
                          f"{who} (instance_alphas)")
