@@ -102,5 +102,4 @@ def _run(exporter: Exporter, split_info: shard_reader.Split, folder: Path, out: 
     finally:
         files.discard()
     return ExportReport(count, files.count, files.size, out, exporter.layout,
-                        tuple(name for name in exporter.index_files if (out / name).exists()),
-                        files.renamed)
+                        tuple(files.indexed), files.renamed)

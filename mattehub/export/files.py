@@ -76,6 +76,8 @@ class Files:
         self.checked: set[Path] = set()
         self.count = self.size = self.renamed = 0
         self._index: dict[str, tuple[Path, IO[str]]] = {}
+        self.indexed: list[str] = []
+        """Index files renamed into place by ``finish``."""
 
     def put(self, path: str, data: bytes, who: str) -> str:
         """Write ``data`` at ``path`` (extension matched to the bytes); returns the path
@@ -115,6 +117,7 @@ class Files:
                 os.fsync(handle.fileno())
                 handle.close()
                 os.replace(temp, self.out / name)
+                self.indexed.append(name)
         self._index.clear()
 
     def discard(self) -> None:
