@@ -17,7 +17,9 @@ from mattehub.build.run import BuildOptions, build
 from mattehub.contract.features import Value
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
 from mattehub.core.errors import BuildError, SourceError
-from mattehub.families.overlay_depth.export import _Files, export_original
+from mattehub.export import export_config
+from mattehub.export.files import Files as _Files
+from mattehub.families.overlay_depth.export import OverlayDepthOriginal
 from mattehub.recipes.base import Recipe
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.build.sequence import ShardLimits
@@ -264,7 +266,7 @@ def build_fake(out: Path, samples: list[dict], with_depth: bool = True) -> Path:
 
 
 def export(folder: Path, out: Path, **options):
-    return export_original(folder, out, config="od-fake", progress=False, **options)
+    return export_config(folder, out, config="od-fake", progress=False, **options)
 
 
 @pytest.fixture(scope="module")
@@ -386,7 +388,8 @@ def test_export_unknown_split_or_other_family(shards, tmp_path, built):
     with pytest.raises(BuildError, match="has no split 'test'"):
         export(shards, tmp_path / "a", split="test")
     with pytest.raises(BuildError, match="family 'image-him'"):
-        export_original(built, tmp_path / "b", config="i-him", progress=False)
+        export_config(built, tmp_path / "b", config="i-him", progress=False,
+                      exporter=OverlayDepthOriginal)
 
 
 @needs_zip

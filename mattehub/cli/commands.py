@@ -11,7 +11,7 @@ from mattehub.cli.arguments import add_no_progress, add_split, split_of
 from mattehub.cli.build import add_http_arguments
 from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import write_json
-from mattehub.families.registry import CONFIG_NAMES
+from mattehub.families.registry import CONFIG_NAMES, CONFIGS
 from mattehub.options.argtypes import positive_int
 from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
 
@@ -43,16 +43,26 @@ def add_verify_parser(commands) -> None:
 
 
 def add_export_parser(commands) -> None:
-    """``mattehub export``."""
+    """``mattehub export``: every config with an exporter in the registry."""
+    exportable = [name for name in CONFIG_NAMES if CONFIGS[name].export]
     parser = commands.add_parser(
-        "export", help="write a built config back in its original folder layout (overlay-depth)",
-        description="Write the samples of a mattehub output folder back in the original "
-                    "dataset's layout for older code: overlay-depth -> Dataset/bg*/fg_*/{overlay,"
-                    "mask,depth}/N.* and label_data.csv. Bytes are written as stored (no "
-                    "re-encoding); a file whose bytes are PNG gets a .png name.")
-    parser.add_argument("config", choices=("overlay-depth",), help="config to export")
+        "export", help="write a built config back as the folders its training code reads",
+        description="Write one split of a config in a mattehub output folder back in the layout "
+                    "its upstream code reads: i-him / image releases -> MaGGIe images/, alphas/, "
+                    "masks/; v-him / video releases -> MaGGIe fgr/, alphas/; aim -> train/{fg,"
+                    "alpha,bg,merged}; composition-1k -> test/{merged,trimaps,alpha_copy}; duts "
+                    "-> DUTS-TR/DUTS-TR-{Image,Mask}; surreal-alpha -> eps/, alpha/, bg/; "
+                    "overlay-depth -> Dataset/ and label_data.csv. Bytes are written as stored "
+                    "(no re-encoding; a file whose bytes are PNG gets a .png name), each file "
+                    "atomically, only inside --out. See docs/export.md.")
+    parser.add_argument("config", choices=exportable, metavar="CONFIG",
+                        help=f"config to export: {', '.join(exportable)}")
     parser.add_argument("folder", type=Path, help="a folder written by `mattehub build`")
-    parser.add_argument("--out", required=True, type=Path, help="folder to write (new or empty)")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="folder to write (new or empty, unless --overwrite)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="write into a non-empty --out, replacing files at the paths the "
+                             "export writes (other files are left alone)")
     add_split(parser)
     add_no_progress(parser)
 
@@ -231,10 +241,10 @@ def run_reassemble(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """``mattehub export``: a built config back in its original layout."""
-    from mattehub.families.overlay_depth.export import export_original
+    from mattehub.export import export_config
 
-    print(export_original(args.folder, args.out, split=split_of(args), config=args.config,
-                          progress=not args.no_progress).format())
+    print(export_config(args.folder, args.out, args.config, split=split_of(args),
+                        overwrite=args.overwrite, progress=not args.no_progress).format())
     return 0
 
 

@@ -16,6 +16,7 @@ from mattehub.analysis.statistics import compute_statistics, write_statistics
 from mattehub.build.run import BuildOptions, BuildReport, build
 from mattehub.build.sequence import ShardLimits
 from mattehub.cli.build import done_line
+from mattehub.export import export_config
 from mattehub.families.demo import DemoBuild
 from mattehub.families.registry import families
 from mattehub.output.layout import PREVIEW_DIR, OutputLayout
@@ -44,8 +45,8 @@ def run_demo(out: Path, workers: int = 1, progress: bool = True) -> None:
         reports += [_build(job, out, workers, progress) for job in demo.builds]
         for config in demo.statistics:
             write_statistics(out, compute_statistics(out, config, progress=progress))
-        if demo.finish is not None:
-            demo.finish(out, progress)
+        for config, folder in demo.exports:
+            export_config(out, folder, config, overwrite=True, progress=progress)
         wds = repr(str(OutputLayout(out).card_root("webdataset")))
         load_lines += [line.replace("{wds}", wds) for line in demo.load_lines]
     for report in reports:

@@ -28,6 +28,7 @@ EPILOG = """examples:
   mattehub build duts --out shards --data-dir DUTS --split test
   mattehub stats overlay-depth shards             # per-channel statistics, into the card
   mattehub export overlay-depth shards --out original   # label_data.csv + Dataset/ for old code
+  mattehub export i-him shards --out maggie       # any config, as its trainers read it
   mattehub evaluate him2k --data-dir shards --split natural --pred preds --json scores.json
   mattehub build i-him ... --out shards --distributor ray      # one Ray task per shard
   mattehub build i-him ... --out /shared --index-range 0:10000  # one Slurm array task

@@ -3,13 +3,12 @@
 Each family's ``standin.py`` has a ``demo(sources_root, out)`` function that writes its
 stand-in sources under ``sources_root`` (in the real layout) and returns a ``FamilyDemo``:
 the recipes to build with their build settings, the configs whose statistics go into the
-card, an optional last step, and the lines that tell the reader how to load the result.
+card, the exports to run after them, and the lines that tell the reader how to load the result.
 ``mattehub.cli.demo`` runs them in one loop, so a new family adds its demo in its own folder.
 The declarations are plain data: families sit below the build layer and do not import it.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,5 +42,6 @@ class FamilyDemo:
     ``{wds}`` stands for the quoted folder of the WebDataset card (the output layout names it)."""
     statistics: tuple[str, ...] = ()
     """Configs whose statistics are computed and added to the card after the builds."""
-    finish: Callable[[Path, bool], None] | None = None
-    """Called as ``finish(out, progress)`` after the builds and statistics (e.g. an export)."""
+    exports: tuple[tuple[str, Path], ...] = ()
+    """``(config, folder)``: exported (``mattehub export``, ``--overwrite``) after the builds
+    and statistics, e.g. to show the original layout read in place."""

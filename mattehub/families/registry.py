@@ -25,40 +25,55 @@ class Config:
     options: str
     recipe: str
     reads: tuple[str, ...] | None = None
+    export: str | None = None
+    """Its exporter class (``module:attribute``, ``families/exporting.Exporter``): the layout
+    ``mattehub export`` writes it back in (None: not exportable)."""
 
     def options_class(self) -> type:
-        return _load(self.options)
+        return load(self.options)
 
     def recipe_class(self) -> type:
-        return _load(self.recipe)
+        return load(self.recipe)
 
 
 def _line(name: str, family: str, options: str, recipe: str,
-          reads: tuple[str, ...] | None = None, module: str = "recipe") -> Config:
+          reads: tuple[str, ...] | None = None, module: str = "recipe",
+          export: str | None = None) -> Config:
     """A registry line for a family folder ``mattehub/families/<family>/`` (its recipe class
-    in ``<module>.py``, ``recipe.py`` unless said)."""
+    in ``<module>.py``, ``recipe.py`` unless said; its exporter class in ``export.py``, or
+    another family folder's ``<folder>.export:<class>``)."""
     where = f"mattehub.families.{family}"
-    return Config(name, family, f"{where}.options:{options}", f"{where}.{module}:{recipe}", reads)
+    if export and ":" not in export:
+        export = f"{family}.export:{export}"
+    return Config(name, family, f"{where}.options:{options}", f"{where}.{module}:{recipe}", reads,
+                  f"mattehub.families.{export}" if export else None)
 
 
-def _release(name: str, recipe: str, reads: tuple[str, ...]) -> Config:
-    """A release config: ``ReleaseOptions`` and its recipe class in ``releases/recipe.py``."""
-    return _line(name, "releases", "ReleaseOptions", recipe, reads)
+def _release(name: str, recipe: str, reads: tuple[str, ...], export: str) -> Config:
+    """A release config: ``ReleaseOptions`` and its recipe class in ``releases/recipe.py``;
+    it is exported in the layout of its HIM family (``image_him`` or ``video_him``)."""
+    return _line(name, "releases", "ReleaseOptions", recipe, reads, export=export)
+
+
+_MAGGIE_IMAGE, _MAGGIE_VIDEO = "image_him.export:MaggieImage", "video_him.export:MaggieVideo"
 
 
 CONFIGS: dict[str, Config] = {line.name: line for line in (
-    _line("i-him", "image_him", "ImageHimOptions", "ImageHimRecipe"),
-    _line("v-him", "video_him", "VideoHimOptions", "VideoHimRecipe"),
-    _release("i-him50k", "IHim50kRecipe", IMAGE_READS + ("invalid_names",)),
-    _release("him2k", "Him2kRecipe", IMAGE_READS),
-    _release("m-him2k", "MHim2kRecipe", IMAGE_READS + ("mask_set",)),
-    _release("v-him2k5", "VHim2k5Recipe", VIDEO_READS),
-    _release("v-him60", "VHim60Recipe", VIDEO_READS),
-    _line("surreal-alpha", "surreal_alpha", "SurrealAlphaOptions", "SurrealAlphaRecipe"),
-    _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe"),
-    _line("duts", "duts", "DutsOptions", "DutsRecipe"),
-    _line("aim", "aim", "AimOptions", "AimRecipe"),
-    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",), "composition_1k"),
+    _line("i-him", "image_him", "ImageHimOptions", "ImageHimRecipe", export=_MAGGIE_IMAGE),
+    _line("v-him", "video_him", "VideoHimOptions", "VideoHimRecipe", export=_MAGGIE_VIDEO),
+    _release("i-him50k", "IHim50kRecipe", IMAGE_READS + ("invalid_names",), _MAGGIE_IMAGE),
+    _release("him2k", "Him2kRecipe", IMAGE_READS, _MAGGIE_IMAGE),
+    _release("m-him2k", "MHim2kRecipe", IMAGE_READS + ("mask_set",), _MAGGIE_IMAGE),
+    _release("v-him2k5", "VHim2k5Recipe", VIDEO_READS, _MAGGIE_VIDEO),
+    _release("v-him60", "VHim60Recipe", VIDEO_READS, _MAGGIE_VIDEO),
+    _line("surreal-alpha", "surreal_alpha", "SurrealAlphaOptions", "SurrealAlphaRecipe",
+          export="DimTool"),
+    _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe",
+          export="OverlayDepthOriginal"),
+    _line("duts", "duts", "DutsOptions", "DutsRecipe", export="DutsTrain"),
+    _line("aim", "aim", "AimOptions", "AimRecipe", export="AdobeTrain"),
+    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",), "composition_1k",
+          export="Composition1k"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
@@ -81,6 +96,7 @@ def recipe_class(name: str) -> type:
     return config(name).recipe_class()
 
 
-def _load(path: str) -> Any:
+def load(path: str) -> Any:
+    """The attribute a ``module:attribute`` path names (its module imported now)."""
     module, attribute = path.split(":")
     return getattr(importlib.import_module(module), attribute)

@@ -10,11 +10,13 @@ folders; streams made on the fly from bad options or damaged sources), ``scale_c
 (ranged and remote builds, ``mattehub finalize``), ``options_cases`` (option values on every
 route, ``stats`` arguments, unreachable ``--out`` URLs), ``streaming_cases`` (loads after a
 rebuild or a source change, edited summaries, deleted shards, default splits), ``output_cases``
-(links in --out, ``file://`` outputs, export, refused builds that must leave --out untouched).
+(links in --out, ``file://`` outputs, export, refused builds that must leave --out untouched),
+``export_cases`` (``mattehub export`` of any config: where it may write, what it reads).
 """
 from __future__ import annotations
 
-from . import (aim_cases, archive_cases, build_cases, duts_cases, evaluate_cases, http_cases,
+from . import (aim_cases, archive_cases, build_cases, duts_cases, evaluate_cases, export_cases,
+               http_cases,
                options_cases, output_cases, overlay_cases, overlay_original_cases, scale_cases,
                source_cases, streaming_cases,
                surreal_cases, synthesis_cases, verify_cases)
@@ -24,6 +26,6 @@ CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_ca
                                          archive_cases, verify_cases, surreal_cases,
                                          overlay_cases, overlay_original_cases, duts_cases,
                                          aim_cases, evaluate_cases, scale_cases, options_cases,
-                                         streaming_cases, output_cases)
+                                         streaming_cases, output_cases, export_cases)
                    for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"

@@ -16,7 +16,6 @@ import numpy as np
 from PIL import Image
 
 from mattehub.families.demo import DemoBuild, FamilyDemo
-from mattehub.families.overlay_depth.export import export_original
 from mattehub.families.overlay_depth.options import OverlayDepthOptions
 from mattehub.families.overlay_depth.recipe import OverlayDepthRecipe
 
@@ -101,15 +100,10 @@ def demo(sources_root: Path, out: Path) -> FamilyDemo:
     options = OverlayDepthOptions(bg_root=str(sources.bg_root), fg_root=str(sources.fg_root),
                                   mask_root=str(sources.mask_root), depth="exact",
                                   bg_depth_root=str(sources.depth_root))
-    original = sources_root / "overlay-original"
-
-    def export(out: Path, progress: bool) -> None:
-        if not (original / "label_data.csv").exists():  # the original layout, to read in place
-            export_original(out, original, progress=progress)
-
+    original = sources_root / "overlay-original"  # the original layout, to read in place
     return FamilyDemo(
         builds=(DemoBuild(OverlayDepthRecipe(options, seed=0), shard_samples=DEMO_SHARD_SAMPLES),),
-        statistics=("overlay-depth",), finish=export,
+        statistics=("overlay-depth",), exports=(("overlay-depth", original),),
         load_lines=("# overlay + mask + 16-bit depth; back to the original layout and read in place:",
                     f"ds = load_dataset({str(out)!r}, 'overlay-depth', split='train', streaming=True)",
                     f"#   (the demo ran: mattehub export overlay-depth {out} --out {original})",
