@@ -58,7 +58,7 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("overlay-depth", "overlay_depth", "OverlayDepthOptions", "OverlayDepthRecipe"),
     _line("duts", "duts", "DutsOptions", "DutsRecipe"),
     _line("aim", "aim", "AimOptions", "AimRecipe"),
-    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",), "composition_1k"),
+    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir", "bg_root"), "composition_1k"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
