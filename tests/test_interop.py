@@ -31,7 +31,7 @@ def test_wids_reads_the_tars_through_mattehubs_index(demo_like, monkeypatch):
 
 
 def test_litdata_streams_the_parquet_shards(demo_like, monkeypatch):
-    pytest.importorskip("litdata")  # the test extra installs it; see docs/interop.md
+    pytest.importorskip("litdata")  # the litdata extra, not the test extra: see pyproject.toml
     root, out, expected = demo_like
     before = files(out)
     monkeypatch.chdir(root)
