@@ -176,7 +176,7 @@ def test_each_option_is_declared_once_and_generates_the_keywords():
             shared = every_option()[key]
             assert (shared.flag, shared.help) == (option.flag, option.help), (name, key)
     assert "no_fg" in config_options("i-him") and "mask_set" not in config_options("him2k")
-    assert list(config_options("composition-1k")) == ["data_dir"]
+    assert list(config_options("composition-1k")) == ["data_dir", "bg_root"]  # bg_root: Adobe's release (VOC backgrounds)
 
 
 def _probe(code: str) -> str:
@@ -285,7 +285,7 @@ def test_build_help_says_what_each_config_needs_once(capsys, monkeypatch):
                   "needs nothing (every option has a default)"):
         assert needs in flat, needs
     assert flat.count("folder of the zips (split or not)") == 1
-    assert flat.count("the Adobe Image Matting dataset is obtained") == 1
+    assert flat.count("the Adobe Image Matting dataset is published by Adobe") == 1
     assert text.count("--no-progress") == 1
     assert not any(f"{name}: " in flat for name in ("overlay-depth", "i-him", "v-him", "surreal-alpha"))
     assert "(default: 224)" in flat and "(default: 1.0,0.8,0.6,0.4)" in flat

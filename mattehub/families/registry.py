@@ -72,7 +72,7 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
           export="OverlayDepthOriginal"),
     _line("duts", "duts", "DutsOptions", "DutsRecipe", export="DutsTrain"),
     _line("aim", "aim", "AimOptions", "AimRecipe", export="AdobeTrain"),
-    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir",), "composition_1k",
+    _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir", "bg_root"), "composition_1k",
           export="Composition1k"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)

@@ -257,16 +257,19 @@ def from_webdataset(sample: Mapping[str, Any]) -> dict[str, Any]:
     """A ``webdataset``-library (or ``datasets`` ``-wds`` config) sample as a ``to_arrays`` example.
 
     Member names lose their extension (``instance_alphas.mp`` -> ``instance_alphas``,
-    ``meta.json`` -> ``meta``); msgpack lists and JSON still in bytes (no ``.decode()`` in the
-    pipeline) are unpacked; then every image is decoded with ``to_arrays``. Keys starting with
-    ``__`` (``__key__``, ``__url__``) are kept as they are.
+    ``meta.json`` -> ``meta``; ``wids`` spells them with a leading dot, ``.image.jpg``, which
+    goes too, and hands undecoded members over as ``BytesIO``: read as bytes); msgpack lists and JSON still in bytes (no ``.decode()`` in the pipeline) are
+    unpacked; then every image is decoded with ``to_arrays``. Keys starting with ``__``
+    (``__key__``, ``__url__``) are kept as they are.
     """
     example: dict[str, Any] = {}
     for key, value in sample.items():
         if key.startswith("__"):
             example[key] = value
             continue
-        name, _, ext = key.partition(".")
+        name, _, ext = key.lstrip(".").partition(".")
+        if isinstance(value, io.BytesIO):
+            value = value.getvalue()
         if ext in ("mp", "msgpack") and isinstance(value, (bytes, bytearray)):
             value = msgpack.unpackb(value, raw=False)
         elif ext == "json" and isinstance(value, (bytes, bytearray, str)):

@@ -12,15 +12,27 @@ any other is a counted skip: ``gate.check_trimap``); fields ``image``, ``alpha``
 reads ``--data-dir`` only. Its options are ``aim``'s (``AimRecipe``, whose subclass it is),
 its split ``test``: the fields differ from ``aim``'s, and ``datasets`` declares one feature
 set per config.
+
+Adobe's public release (``release.py``: the zip or its folder, no composites) is read in place
+too: each composite is made from the release's test foreground, alpha and trimap over its
+listed PASCAL VOC background (``--bg-root``), the Deep Image Matting way (``compose.py``),
+stored as PNG; ``alpha`` and ``trimap`` are the release's files (through the gate, as above).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from mattehub.contract import codecs
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
+from mattehub.core.errors import BuildError
+from mattehub.families.aim import release
 from mattehub.families.aim import sources as aim
+from mattehub.families.aim.compose import composite, dim_background
 from mattehub.families.aim.meta import META_FEATURES, META_KEYS
 from mattehub.families.aim.recipe import AimRecipe
 from mattehub.inputs import gate
+from mattehub.inputs.backgrounds import Background, read_background
 from mattehub.recipes.outcomes import read_outcome
 
 TASK_SAMPLES = 16
@@ -34,8 +46,21 @@ class Composition1kRecipe(AimRecipe):
     summary = "the Composition-1k test set of Adobe Image Matting, as published, with trimaps"
     splits = ("test",)
 
-    def scan_sources(self) -> tuple[aim.TestScan, dict]:
-        scan = aim.scan_test(self.options.data_dir)
+    @classmethod
+    def source_splits(cls, data_dir: str) -> list[str]:
+        """``test`` for Adobe's release; else as ``aim`` (``test`` when ``test/merged`` is)."""
+        return ["test"] if release.open_release(data_dir) else super().source_splits(data_dir)
+
+    def scan_sources(self) -> tuple[aim.TestScan | release.ReleaseTestScan, dict]:
+        data_dir = self.options.data_dir
+        found = release.open_release(data_dir)
+        if found is None:
+            scan = aim.scan_test(data_dir)
+        elif not self.options.bg_root:
+            raise BuildError("composition-1k on Adobe's release needs --bg-root: the PASCAL VOC "
+                             "2008 images its Test_set/test_bg_names.txt lists (JPEGImages)")
+        else:
+            scan = release.scan_release_test(found, data_dir, self.options.bg_root)
         return scan, {"location": scan.location, "samples": len(scan.items),
                       "skipped_inputs": [s.as_dict() for s in scan.skipped]}
 
@@ -51,9 +76,10 @@ class Composition1kRecipe(AimRecipe):
                       self.family_fields)
 
     def describe(self) -> dict:
-        """As the base, with the only options that apply here."""
+        """As the base, with the only options that apply here (``bg_root``: Adobe's release)."""
         described = super().describe()
-        described["options"] = {k: described["options"][k] for k in ("data_dir", "split")}
+        keys = ("data_dir", "bg_root", "split") if self.options.bg_root else ("data_dir", "split")
+        described["options"] = {k: described["options"][k] for k in keys}
         return described
 
     def task_ranges(self, start: int, stop: int):
@@ -63,6 +89,9 @@ class Composition1kRecipe(AimRecipe):
 
     def make(self, index: int) -> Outcome:
         item = self.sources.items[index]
+        if isinstance(item, release.ReleaseItem):
+            return read_outcome(index, lambda events: self._composite(index, item, events),
+                                self.sources.public(item.trimap))
         return read_outcome(index, lambda events: self._sample(index, item, events),
                             self.sources.public(item.image))
 
@@ -85,4 +114,28 @@ class Composition1kRecipe(AimRecipe):
                     background_number=item.number, width=size[0], height=size[1],
                     file=public(item.image), image_format=scan.image_ext)
         fields = {"image": image.data, "alpha": alpha.data, "trimap": trimap.data, "meta": meta}
+        return EncodedSample(index, sample_key(index), fields)
+
+    def _composite(self, index: int, item: release.ReleaseItem, events: list[dict]) -> EncodedSample:
+        """A composite of Adobe's release: its foreground over its listed background."""
+        scan = self.sources
+        public = scan.public
+        blobs = scan.read(item)
+        fg, _, fg_note = gate.decode_rgba(blobs["fg"], public(item.fg_file))
+        size = (fg.shape[1], fg.shape[0])
+        alpha = gate.decode_matte(blobs["alpha"], public(item.alpha), size)
+        trimap = gate.check_trimap(gate.decode_matte(blobs["trimap"], public(item.trimap), size),
+                                   public(item.trimap))
+        _, bg_pixels = read_background(Path(scan.bg_root), Background(item.bg, (0, 0)), bgr=True)
+        bg, scale = dim_background(bg_pixels, size)
+        image = composite(fg, bg, alpha.array)
+        events += [gate.note_event(public(name), note) for name, note
+                   in ((item.fg_file, fg_note), (item.alpha, alpha.note), (item.trimap, trimap.note)) if note]
+        meta = dict.fromkeys(META_KEYS)
+        meta.update(recipe=self.name, split="test", seed=self.seed, index=index, fg=item.fg,
+                    bg=item.bg, background_number=item.number, bg_size=[bg_pixels.shape[1], bg_pixels.shape[0]],
+                    bg_scale=scale, width=size[0], height=size[1], file=public(item.trimap),
+                    image_format="png")
+        fields = {"image": codecs.encode_rgb(image, "png", 95, bgr=True), "alpha": alpha.data,
+                  "trimap": trimap.data, "meta": meta}
         return EncodedSample(index, sample_key(index), fields)

@@ -15,15 +15,15 @@ META_FEATURES = {
     "seed": Value("int64"),
     "index": Value("int64"),
     "fg": Value("string"),                     # train: file name in train/fg; test: <fg stem> of the name
-    "bg": Value("string"),                     # train: path relative to --bg-root; test: null
+    "bg": Value("string"),                     # train, release test: path relative to --bg-root; test: null
     "background_number": Value("int32"),       # train: k in 0..num_bgs-1; test: <i> of the name
     "attempt": Value("int32"),                 # train: background draw (0 = the planned one)
-    "bg_size": List(Value("int32")),           # train: [width, height] of the background file
-    "bg_scale": Value("float64"),              # train: DIM scale applied (1.0 = not scaled)
+    "bg_size": List(Value("int32")),           # train, release test: [width, height] of the background file
+    "bg_scale": Value("float64"),              # train, release test: DIM scale applied (1.0 = not scaled)
     "width": Value("int32"),
     "height": Value("int32"),
     "fg_reestimate": Value("string"),          # train: none | lsa | ml
-    "file": Value("string"),                   # test: test/merged/<name>; train: null
+    "file": Value("string"),                   # test: test/merged/<name> (release: its trimap); train: null
     "image_format": Value("string"),
     "jpeg_quality": Value("int32"),            # null when image is passed through (test)
 }

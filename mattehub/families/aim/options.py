@@ -13,9 +13,11 @@ DEFAULT_NUM_BGS = 100
 """Backgrounds per foreground when ``--num-bgs`` is not given (Deep Image Matting's 100)."""
 FG_METHODS = ("none", "lsa", "ml")
 SPLITS = ("train", "test")
-SOURCE = ("the Adobe Image Matting dataset is obtained from the Deep Image Matting authors on "
-          "request (non-commercial research use); --data-dir is the folder holding train/fg, "
-          "train/alpha and/or test/merged, test/trimaps, test/alpha_copy")
+SOURCE = ("the Adobe Image Matting dataset is published by Adobe as release v1.0 of "
+          "github.com/adobe-research/Deep_Image_Matting_Dataset (non-commercial research use); "
+          "--data-dir is that zip or its extracted folder (composition-1k, with --bg-root: the "
+          "PASCAL VOC 2008 images), or a folder holding train/fg, train/alpha and/or test/merged, "
+          "test/trimaps, test/alpha_copy")
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,8 @@ class AimOptions(Options):
     """The folder holding ``train/fg``, ``train/alpha`` and/or ``test/merged`` ... (the test
     split also reads a zip of it, or a remote folder)."""
     bg_root: str | None = groups.bg_root()
-    """train: folder of background images (COCO in practice)."""
+    """train: folder of background images (COCO in practice); composition-1k on Adobe's
+    release: the PASCAL VOC 2008 images its test_bg_names.txt lists."""
     split: str = "train"
     num_bgs: int = groups.num_bgs(DEFAULT_NUM_BGS)
     fg_reestimate: str = opt("none", choices=FG_METHODS,
