@@ -197,7 +197,11 @@ def repo_split(files: dict[str, int], repo: str = REPO) -> dict[str, dict[str, i
 
 
 def without_cards(repos: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    return {repo: {p: n for p, n in files.items() if p != "README.md"} for repo, files in repos.items()}
+    """The listed files that come from the output folder: less each repo's root card and the
+    clip configs' ``-preview`` configs, which staging makes (``mattehub.publish.thumbnails``)."""
+    return {repo: {p: n for p, n in files.items()
+                   if p != "README.md" and not p.split("/", 1)[0].endswith("-preview")}
+            for repo, files in repos.items()}
 
 
 def printed_code(out: str) -> str:
@@ -213,6 +217,7 @@ def test_dry_run_lists_exactly_the_folder_minus_ignored_files(demo_like, no_netw
     listed = listed_files(out)
     assert without_cards(listed) == repo_split(before)
     assert all("README.md" in files for files in listed.values())     # each repo's root card
+    assert "v-him-preview/train-00000.parquet" in listed[REPO]           # the clip config's preview
     assert "NOTES.txt" in before and not any(p.startswith("_sources/") for p in before)
     for files in listed.values():
         assert f"{len(files)} files, {sum(files.values()):,d} bytes" in out
@@ -246,7 +251,7 @@ def test_push_of_one_config_uploads_cards_declaring_only_it(demo_like, hub, toke
     code, out, err = push(capfd, demo_like, REPO, "--config", "v-him")
     assert code == 0, err
     parquet, tars = hub.uploads
-    assert (parquet["repo_id"], parquet["configs"]) == (REPO, ["v-him"])
+    assert (parquet["repo_id"], parquet["configs"]) == (REPO, ["v-him", "v-him-preview"])
     assert (tars["repo_id"], tars["configs"]) == (REPO + "-wds", ["v-him-wds"])
     assert list(parquet["index"]) == list(tars["index"]) == ["v-him"]
     _, kwargs = hub.calls[-1]
@@ -454,12 +459,13 @@ def test_printed_load_lines_run_against_the_staged_repos(demo_like, hub, token, 
     assert f'ds = load_dataset("{REPO}", "i-him", split="train", streaming=True)' in printed
     assert f'ds = load_dataset("{REPO}-wds", "v-him-wds", split="train", streaming=True)' in printed
     rows = run_load_code(printed, tmp_path / "stage")
-    assert len(rows) == 4                          # i-him, v-him: Parquet, then the tars
+    assert len(rows) == 5                          # i-him, v-him, v-him-preview: Parquet; the tars
     assert {"image", "alpha", "instance_alphas"} <= set(rows[0])
     assert {"frames", "instance_alphas"} <= set(rows[1])
-    assert {"image.jpg", "instance_alphas.mp"} <= set(rows[2])
-    assert all(hasattr(image, "size") for image in rows[2]["instance_alphas.mp"])   # decoded lists
-    assert "frames.mp" in rows[3]
+    assert set(rows[2]) == {"__key__", "first_frame", "first_alpha"}
+    assert {"image.jpg", "instance_alphas.mp"} <= set(rows[3])
+    assert all(hasattr(image, "size") for image in rows[3]["instance_alphas.mp"])   # decoded lists
+    assert "frames.mp" in rows[4]
 
 
 def test_load_lines_name_the_revision(built, no_network, capfd):

@@ -18,6 +18,8 @@ from mattehub.cli.main import main
 from mattehub.families.registry import CONFIG_NAMES
 
 REPO = "me/demo"
+CLIPS = ["v-him", "v-him2k5", "v-him60"]
+"""The demo's clip configs: each gets a ``-preview`` config in the Parquet repo."""
 ALL_RIGHTS = ("--i-hold-rights", "surreal-license", "--i-hold-rights", "adobe-dim-license")
 
 PLAIN_LOAD = """
@@ -97,16 +99,44 @@ def test_stage_writes_exactly_what_the_dry_run_lists(demo, stage, capfd):
 
 def test_staged_repos_load_every_config_without_mattehub(stage):
     root = stage
-    repos = {str(root / REPO): CONFIG_NAMES,
+    repos = {str(root / REPO): CONFIG_NAMES + [c + "-preview" for c in CLIPS],
              str(root / (REPO + "-wds")): [c + "-wds" for c in CONFIG_NAMES]}
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1")
     done = subprocess.run([sys.executable, "-P", "-c", PLAIN_LOAD, json.dumps(repos)],
                           capture_output=True, text=True, env=env, cwd=root, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     rows = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(rows) == set(CONFIG_NAMES) | {c + "-wds" for c in CONFIG_NAMES}
+    assert set(rows) == set(CONFIG_NAMES) | {c + "-wds" for c in CONFIG_NAMES} | {c + "-preview" for c in CLIPS}
+    assert rows["v-him-preview"] == ["__key__", "first_alpha", "first_frame"]
     assert "alpha" in rows["surreal-alpha"] and "frames" in rows["v-him"]
     assert "image.jpg" in rows["i-him-wds"] or "image.png" in rows["i-him-wds"]
+
+
+def test_clip_configs_get_a_thumbnail_preview_of_their_first_frames(stage):
+    """Each clip config's ``-preview`` config (and no other) holds, per clip of its first
+    shard, the key, the first frame and the union of its first mattes, at most 192 px a side."""
+    import cv2
+    import numpy as np
+
+    root = stage / REPO
+    assert sorted(p.name for p in root.glob("*-preview")) == [c + "-preview" for c in CLIPS]
+    card = (root / "README.md").read_text()
+    for clip in CLIPS:
+        assert f"- config_name: {clip}-preview" in card
+        preview = pq.read_table(sorted((root / f"{clip}-preview").glob("*.parquet"))[0]).to_pylist()
+        source = pq.read_table(sorted((root / clip).glob("*.parquet"))[0],
+                               columns=["__key__", "frames", "instance_alphas"]).to_pylist()
+        assert [r["__key__"] for r in preview] == [r["__key__"] for r in source][:len(preview)]
+        for thumb, row in zip(preview, source):
+            small = cv2.imdecode(np.frombuffer(thumb["first_frame"]["bytes"], np.uint8), cv2.IMREAD_COLOR)
+            alpha = cv2.imdecode(np.frombuffer(thumb["first_alpha"]["bytes"], np.uint8), cv2.IMREAD_UNCHANGED)
+            frame = cv2.imdecode(np.frombuffer(row["frames"][0]["bytes"], np.uint8), cv2.IMREAD_COLOR)
+            assert max(small.shape[:2]) == min(192, max(frame.shape[:2])) and alpha.shape == small.shape[:2]
+            ratio = frame.shape[1] / frame.shape[0]
+            assert abs(small.shape[1] / small.shape[0] - ratio) < 0.05
+            mattes = [cv2.imdecode(np.frombuffer(m["bytes"], np.uint8), cv2.IMREAD_GRAYSCALE)
+                      for m in row["instance_alphas"][0]]
+            assert (alpha.max() > 0) == any(m.max() > 0 for m in mattes)
 
 
 def test_staged_cards_name_both_repos_and_what_the_viewer_shows(stage):

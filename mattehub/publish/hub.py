@@ -49,7 +49,7 @@ from mattehub.publish.licence_gate import (PRIVATE, Decision, check_decisions, d
 from mattehub.publish.push import (IGNORE, PushError, PushPlan, check, check_folder, format_files,
                                    human_size, select_configs, staged)
 from mattehub.publish.repos import HubRepo, check_repos, load_code, repo_folder, repo_ids, stage_repos
-from mattehub.publish.viewer import viewer_notes, viewer_report
+from mattehub.publish.viewer import config_views, viewer_notes, viewer_report
 
 __all__ = ["IGNORE", "PushError", "PushResult", "push_folder"]
 
@@ -201,7 +201,8 @@ def push_folder(folder: str | Path, repo_id: str, private: bool = False, *,
             repo_folder(folder, stage) as dest:
         say(f"checking {folder} (configs: {', '.join(chosen)})")
         plan = PushPlan(folder, root, chosen, checks=check(root, progress=progress))
-        repos = stage_repos(root, repo_id, dest, viewer_notes(root))
+        clips = [view.config for view in config_views(root) if view.clip]
+        repos = stage_repos(root, repo_id, dest, viewer_notes(root), clips)
         plan.checks += check_repos(repos)
         result = PushResult(plan, repo_id, revision, dry_run or stage is not None,
                             load_code(repos, revision), decisions,

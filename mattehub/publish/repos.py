@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterator
 
 from mattehub.core.jsonio import read_json
+from mattehub.publish import thumbnails
 from mattehub.output.layout import CARD, PREVIEW_DIR, STATS_DIR, WDS_DIR, OutputLayout
 from mattehub.publish.push import PushError, _link, _staging_parent, list_files
 
@@ -83,11 +84,12 @@ def _repo_files(root: Path, fmt: str) -> dict[str, Path]:
     return files
 
 
-def stage_repos(root: Path, repo_id: str, dest: Path, notes: dict[str, str] | None = None
-                ) -> list[HubRepo]:
+def stage_repos(root: Path, repo_id: str, dest: Path, notes: dict[str, str] | None = None,
+                clip_configs: list[str] = ()) -> list[HubRepo]:
     """Write the repo of each format ``root`` holds under ``dest/<repo id>`` (files linked
     from ``root``, cards rendered for the repo); ``notes``: per format, a paragraph each card
-    adds (what the viewer shows)."""
+    adds (what the viewer shows); ``clip_configs`` get a ``<config>-preview`` config in the
+    Parquet repo (``mattehub.publish.thumbnails``)."""
     from mattehub.output.card import render_card   # pulls datasets: as push.py's imports
 
     summaries, ids, repos = _summaries(root), repo_ids(repo_id), []
@@ -102,6 +104,8 @@ def stage_repos(root: Path, repo_id: str, dest: Path, notes: dict[str, str] | No
             _link(path, target / rel)
         layout = (OutputLayout if fmt == "parquet" else RepoLayout)(target, name=rid)
         card = render_card(layout, present, fmt)
+        if fmt == "parquet":
+            card = thumbnails.declare(card, thumbnails.write_previews(target, list(clip_configs)))
         others = [f"[`{other}`](https://huggingface.co/datasets/{other})" for f, other in ids.items()
                   if f != fmt and any(f in s["files"] for s in summaries)]
         intro = (f"This repo holds the {FORMAT_NAMES[fmt]} configs; load one with `datasets` "

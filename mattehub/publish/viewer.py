@@ -44,7 +44,8 @@ class ConfigView:
         rows = ("its rows fit the first-rows response" if self.largest_row <= FIRST_ROWS_LIMIT
                 else "its rows are larger than the first-rows response: cells are truncated")
         shows = ("clip cells are lists of lists of images, which the viewer lists without "
-                 "drawing them: see the preview sheets" if self.clip else "images as thumbnails")
+                 f"drawing them: the staged repo adds `{self.config}-preview` (thumbnails)"
+                 if self.clip else "images as thumbnails")
         return (f"{self.config}: {self.row_groups} row group(s), largest "
                 f"{self.largest_row_group / 1e6:.1f} MB of Arrow, page index "
                 f"{'present' if self.page_index else 'ABSENT'}: "
@@ -106,7 +107,8 @@ def viewer_notes(root: Path) -> dict[str, str]:
         note += (f" Clip configs ({', '.join(f'`{c}`' for c in clips)}) hold per row a list "
                  "of frames and a list of lists of mattes: expect the viewer to truncate "
                  "these cells (a row is often larger than its 200 kB first-rows response) "
-                 "rather than draw every frame; each config's preview sheet shows its first "
-                 "samples.")
+                 "rather than draw every frame. Each has a viewer-friendly `<config>-preview` "
+                 "config: the first frame and its union alpha of its first clips, as "
+                 "thumbnails (made when the repo was staged; the preview sheets show more).")
     return {"parquet": note, "webdataset": "**Dataset viewer.** For the tars, the viewer reads "
             "the first samples of the first shard; the Parquet repo shows the same samples."}
