@@ -19,7 +19,7 @@ from typing import IO
 
 from mattehub.contract.codecs import sniff_format
 from mattehub.core.errors import BuildError
-from mattehub.output.checks import inside_out, os_error
+from mattehub.output.checks import create_output_folder, inside_out
 from mattehub.output.layout import STATS_DIR, temp_path
 
 EXTENSIONS = {"jpg": (".jpg", ".jpeg"), "png": (".png",)}
@@ -43,13 +43,7 @@ def check_out(folder: Path, out: Path, overwrite: bool = False,
         raise BuildError(f"--out {out} is not empty (it holds {held}): export writes into a "
                          "new or empty folder only, so it never overwrites a file; choose "
                          "another --out, empty this one, or pass --overwrite")
-    probe = out / f".mattehub-write-test-{os.getpid()}"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise os_error(exc, out) from None
+    create_output_folder(out)
 
 
 def among_shards(folder: Path, out: Path) -> bool:
