@@ -270,7 +270,9 @@ def test_evaluate_help_names_the_layout(capsys):
 def test_instances_without_guidance_mask_are_not_evaluated(tmp_path):
     # M-HIM2K: meta.mask_present[k] false -> instance k never enters the means (MaGGIe lists
     # the mask folder); its prediction file, if any, is an extra prediction.
-    from mattehub.analysis.evaluate import EvaluationOptions, Predictions, score_instances
+    from mattehub.evaluation.cases import make_case
+    from mattehub.evaluation.options import EvaluationOptions
+    from mattehub.evaluation.run import score_case
 
     gts = [np.full((4, 4), 255, np.uint8), np.zeros((4, 4), np.uint8)]
     gts[1][0, 0] = 255
@@ -279,7 +281,7 @@ def test_instances_without_guidance_mask_are_not_evaluated(tmp_path):
         cv2.imwrite(str(tmp_path / "k" / f"{k}.png"), np.zeros_like(matte))
     sample = {"__key__": "k", "instance_alphas": gts, "meta": {"mask_present": [False, True]}}
     options = EvaluationOptions("m-him2k", "unused", tmp_path)
-    record = score_instances(sample, Predictions(tmp_path), options)
+    record, _, _ = score_case(options, make_case(sample, "instances"))
     assert [i["instance"] for i in record["instances"]] == [1]
     assert record["instances"][0]["whole"]["sad"] == pytest.approx(1 / 1000)
     assert record["instances_without_mask"] == [0] and record["extra_predictions"] == [0]

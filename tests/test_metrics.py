@@ -13,6 +13,7 @@ import pytest
 
 from mattehub.analysis import clip_metrics as C
 from mattehub.analysis import metrics as M
+from mattehub.analysis import matching as MA
 
 U8 = np.uint8
 
@@ -210,9 +211,9 @@ def test_hungarian_matching_finds_the_permutation_and_index_keeps_order():
     for k, gt in enumerate(gts):
         gt[k * 2:k * 2 + 2, :] = 255
     preds = [gts[2], gts[0], gts[1]]
-    assert M.match_instances(preds, gts, "hungarian") == [1, 2, 0]
-    assert M.match_instances(preds, gts, "index") == [0, 1, 2]
-    paired = M.matched_predictions(preds, gts, [1, 2, 0])
+    assert MA.match_instances(preds, gts, "hungarian") == [1, 2, 0]
+    assert MA.match_instances(preds, gts, "index") == [0, 1, 2]
+    paired = MA.matched_predictions(preds, gts, [1, 2, 0])
     assert all(M.sad(p, g) == 0 for p, g in zip(paired, gts))
 
 
@@ -221,14 +222,14 @@ def test_unmatched_instance_is_scored_against_zeros_and_extra_predictions_ignore
     gts[0][0, :] = 255
     gts[1][3, :2] = 255
     # one prediction for two instances: instance 1 has none -> all-zero, SAD = 2 pixels / 1000
-    assignment = M.match_instances([gts[0]], gts, "hungarian")
+    assignment = MA.match_instances([gts[0]], gts, "hungarian")
     assert assignment == [0, None]
-    paired = M.matched_predictions([gts[0]], gts, assignment)
+    paired = MA.matched_predictions([gts[0]], gts, assignment)
     assert M.sad(paired[1], gts[1]) == pytest.approx(2 / 1000)
-    assert M.match_instances([gts[0]], gts, "index") == [0, None]
+    assert MA.match_instances([gts[0]], gts, "index") == [0, None]
     # three predictions for two instances: the two right ones are used, the blank ignored
-    assert M.match_instances([np.zeros((4, 4), U8), gts[1], gts[0]], gts, "hungarian") == [2, 1]
-    assert M.match_instances([], gts, "hungarian") == [None, None]
+    assert MA.match_instances([np.zeros((4, 4), U8), gts[1], gts[0]], gts, "hungarian") == [2, 1]
+    assert MA.match_instances([], gts, "hungarian") == [None, None]
 
 
 def test_hungarian_matches_clips_over_all_frames():
@@ -236,7 +237,7 @@ def test_hungarian_matches_clips_over_all_frames():
     a[:, 0] = 255
     b = np.zeros((3, 4, 4), U8)
     b[:, 3] = 255
-    assert M.match_instances([b, a], [a, b], "hungarian") == [1, 0]
+    assert MA.match_instances([b, a], [a, b], "hungarian") == [1, 0]
 
 
 def test_bad_inputs_are_refused():
@@ -252,4 +253,4 @@ def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match=r"clips of shape \(T, H, W\)"):
         C.dtssd(gt, gt)
     with pytest.raises(ValueError, match="unknown matching"):
-        M.match_instances([gt], [gt], "greedy")
+        MA.match_instances([gt], [gt], "greedy")

@@ -68,7 +68,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from mattehub.contract.choices import MATCHINGS
 
 UNKNOWN = 128
 """Trimap value of the unknown region."""
@@ -153,50 +152,72 @@ def gauss_gradient_kernel(sigma: float = GRAD_SIGMA, epsilon: float = GRAD_EPSIL
 _GAUSS, _DERIVATIVE = gauss_gradient_factors()
 
 
-def gradient_magnitude(alpha: np.ndarray) -> np.ndarray:
-    """``|gaussgradient(mat2gray(alpha), 1.4)|`` of one (H, W) frame in [0, 1]. The 2-D
-    kernel is an outer product, so it is applied as two 1-D convolutions (same result, 9 / 2
-    times fewer operations)."""
-    low, high = float(alpha.min()), float(alpha.max())
-    if high == low:
-        return np.zeros(alpha.shape)
-    normalised = (alpha - low) / (high - low)
-
+def gauss_gradient(image: np.ndarray, border: str = "nearest") -> np.ndarray:
+    """``|gaussgradient(image, 1.4)|`` of one (H, W) frame, as given (no normalisation).
+    ``border``: ``"nearest"`` replicates edges (MATLAB's ``imfilter(.., 'replicate')``,
+    OpenCV's ``BORDER_REPLICATE``); ``"constant"`` pads with zeros (``F.conv2d(padding=4)``,
+    MaGGIe). The 2-D kernel is an outer product, so it is applied as two 1-D passes (same
+    result, 9 / 2 times fewer operations). Convolution or correlation (the ports use
+    ``filter2D`` / ``conv2d``, which correlate) only flips the derivative's sign: the
+    magnitude is the same."""
     from scipy import ndimage
 
     def derivative(axis: int) -> np.ndarray:
-        along = ndimage.convolve1d(normalised, _DERIVATIVE, axis=axis, mode="nearest")
-        return ndimage.convolve1d(along, _GAUSS, axis=1 - axis, mode="nearest")
+        along = ndimage.convolve1d(image, _DERIVATIVE, axis=axis, mode=border)
+        return ndimage.convolve1d(along, _GAUSS, axis=1 - axis, mode=border)
 
     return np.hypot(derivative(1), derivative(0))
 
 
-def largest_component(mask: np.ndarray) -> np.ndarray:
-    """The largest 4-connected component of a 2-D boolean mask (all False if none). Labels
-    the transpose, so components are numbered in column-major order as MATLAB's
-    ``bwconncomp`` does and a tie goes to the component MATLAB's ``max`` picks."""
+def gradient_magnitude(alpha: np.ndarray) -> np.ndarray:
+    """``|gaussgradient(mat2gray(alpha), 1.4)|`` of one (H, W) frame in [0, 1]: the matte
+    min-max normalised on its own (a constant matte has no gradient), replicated borders."""
+    low, high = float(alpha.min()), float(alpha.max())
+    if high == low:
+        return np.zeros(alpha.shape)
+    return gauss_gradient((alpha - low) / (high - low))
+
+
+def largest_component(mask: np.ndarray, order: str = "F") -> np.ndarray:
+    """The largest 4-connected component of a 2-D boolean mask (all False if none).
+
+    Components of equal size: ``order="F"`` keeps the first in column-major order, as
+    MATLAB's ``bwconncomp`` + ``max`` do (the transpose is labelled); ``order="C"`` the first
+    in row-major order, as ``skimage.measure.label`` (MaGGIe) and
+    ``cv2.connectedComponentsWithStats`` (RVM) number them."""
     from scipy import ndimage
 
-    labels, count = ndimage.label(mask.T, structure=_FOUR)
+    labels, count = ndimage.label(mask.T if order == "F" else mask, structure=_FOUR)
     if count == 0:
         return np.zeros(mask.shape, bool)
     sizes = np.bincount(labels.ravel())[1:]
-    return (labels == int(np.argmax(sizes)) + 1).T
+    largest = labels == int(np.argmax(sizes)) + 1
+    return largest.T if order == "F" else largest
 
 
-def connectivity_levels(pred: np.ndarray, gt: np.ndarray, step: float = CONN_STEP) -> np.ndarray:
+def connectivity_levels(pred: np.ndarray, gt: np.ndarray, step: float = CONN_STEP,
+                        order: str = "F") -> np.ndarray:
     """The map ``l`` of the connectivity error: the threshold below the first one at which a
-    pixel leaves the largest common component (1 for pixels that never leave it)."""
+    pixel leaves the largest common component (1 for pixels that never leave it).
+    Thresholds are exact decimals (3 / 10, not 3 * 0.1); ``order``: see
+    ``largest_component``. The level map has ``gt``'s float type (the Python ports keep
+    float32 mattes in float32)."""
     count = round(1 / step)
     if count < 1 or not math.isclose(count * step, 1.0):
         raise ValueError(f"step {step} must divide 1 into whole steps (e.g. 0.1)")
-    thresholds = np.arange(count + 1) / count  # exact decimals: 3 / 10, not 3 * 0.1
-    level = np.full(gt.shape, -1.0)
+    thresholds = np.arange(count + 1) / count
+    level = np.full(gt.shape, -1.0, dtype=gt.dtype)
     for i in range(1, count + 1):
-        omega = largest_component((pred >= thresholds[i]) & (gt >= thresholds[i]))
+        omega = largest_component((pred >= thresholds[i]) & (gt >= thresholds[i]), order)
         level[(level == -1) & ~omega] = thresholds[i - 1]
     level[level == -1] = 1.0
     return level
+
+
+def connectivity_error_map(pred: np.ndarray, gt: np.ndarray, order: str = "F") -> np.ndarray:
+    """``|phi(pred) - phi(gt)|`` per pixel of one frame (to be summed over a region)."""
+    level = connectivity_levels(pred, gt, order=order)
+    return np.abs(_phi(pred, level) - _phi(gt, level))
 
 
 def _phi(alpha: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -218,8 +239,7 @@ def _grad_map(p: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _conn_map(p: np.ndarray, g: np.ndarray) -> np.ndarray:
-    level = connectivity_levels(p, g)
-    return np.abs(_phi(p, level) - _phi(g, level))
+    return connectivity_error_map(p, g)
 
 
 _MAPS: dict[str, tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], bool, float]] = {
@@ -293,35 +313,3 @@ def gradient_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None =
 def connectivity_error(pred: np.ndarray, gt: np.ndarray, trimap: np.ndarray | None = None) -> float:
     """Connectivity error / 1000 (``compute_connectivity_error``, step 0.1) over the unknown region."""
     return _one("conn", pred, gt, trimap)
-
-
-# -- instances --------------------------------------------------------------------------------
-
-
-def match_instances(preds: Sequence[np.ndarray], gts: Sequence[np.ndarray],
-                    how: str = "index") -> list[int | None]:
-    """For each ground-truth instance, the index of its prediction (None: none left).
-
-    ``"index"``: prediction k for instance k (MaGGIe: predictions follow the guidance masks,
-    which are named after the ground-truth alphas). ``"hungarian"``: the assignment that
-    minimises the total MAD (whole image, all frames) between matched pairs.
-    """
-    if how == "index":
-        return [k if k < len(preds) else None for k in range(len(gts))]
-    if how != "hungarian":
-        raise ValueError(f"unknown matching {how!r}: expected one of {', '.join(MATCHINGS)}")
-    from scipy.optimize import linear_sum_assignment
-
-    cost = np.array([[float(np.abs(as_unit(p, "pred") - as_unit(g, "gt")).mean()) for p in preds]
-                     for g in gts]).reshape(len(gts), len(preds))
-    assignment: list[int | None] = [None] * len(gts)
-    for row, col in zip(*linear_sum_assignment(cost)):
-        assignment[int(row)] = int(col)
-    return assignment
-
-
-def matched_predictions(preds: Sequence[np.ndarray], gts: Sequence[np.ndarray],
-                        assignment: Sequence[int | None]) -> list[np.ndarray]:
-    """The prediction paired with each ground-truth instance; an all-zero matte of the
-    instance's shape where ``assignment`` has None (an unmatched instance is penalised)."""
-    return [np.zeros_like(gt) if j is None else preds[j] for gt, j in zip(gts, assignment)]

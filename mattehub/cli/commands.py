@@ -13,7 +13,7 @@ from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import write_json
 from mattehub.families.registry import CONFIG_NAMES, CONFIGS
 from mattehub.options.argtypes import positive_int
-from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS
+from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS, PROTOCOLS
 
 
 def add_reassemble_parser(commands) -> None:
@@ -92,26 +92,37 @@ def add_evaluate_parser(commands) -> None:
     """``mattehub evaluate``."""
     parser = commands.add_parser(
         "evaluate", help="score predicted mattes against a config's ground truth (SAD, MSE, "
-                         "MAD, Grad, Conn; dtSSD, MESSDdt for clips)",
+                         "MAD, Grad, Conn; dtSSD, MESSDdt for clips), as a paper's code does",
         description="Score the PNG mattes in PRED_DIR (<key>.png; <key>/<k>.png per instance; "
                     "<key>/<t>/<k>.png per frame and instance) against the ground truth "
-                    "streamed from --data-dir, over the whole image and the unknown region. "
+                    "streamed from --data-dir. --protocol picks whose evaluation is reproduced: "
+                    "dim (the DIM/alphamatting.com definitions, whole image and unknown "
+                    "region), maggie (MaGGIe's released code, quirks included: HIM2K, M-HIM2K, "
+                    "V-HIM60 tables) or rvm (RVM's evaluate_lr.py: VideoMatte240K tables). "
                     "Missing predictions are scored as all-zero mattes and listed. Prints the "
-                    "means; --json writes every sample's errors. See docs/evaluation.md.")
+                    "means; --json writes every sample's record. See docs/evaluation.md.")
     parser.add_argument("config", choices=CONFIG_NAMES, help="config of the ground truth")
     parser.add_argument("--data-dir", required=True,
                         help="a folder written by `mattehub build`, or a release")
     parser.add_argument("--pred", required=True, type=Path, metavar="PRED_DIR",
-                        help="folder of predicted mattes (8-bit single-channel PNG)")
+                        help="folder of predicted mattes (8-bit single-channel PNG; "
+                             "write them with mattehub.evaluation.write_predictions)")
     add_split(parser)
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="dim",
+                        help="whose evaluation to reproduce (default: %(default)s)")
     parser.add_argument("--trimap", dest="trimap_kind", choices=EVALUATION_TRIMAP_KINDS,
-                        help="compute this trimap kind from the ground truth (default: the "
-                             "stored trimap field where there is one, else him-eval)")
+                        help="dim only: compute this trimap kind from the ground truth "
+                             "(default: the stored trimap field where there is one, else him-eval)")
     parser.add_argument("--match", dest="matching", choices=MATCHINGS, default="index",
                         help="instances: index = prediction k is instance k (MaGGIe); "
-                             "hungarian = any order, minimum-MAD assignment (default: %(default)s)")
+                             "hungarian = any order, least total MAD; iou = InstMatt's "
+                             "least total 1 - IoU (default: %(default)s)")
+    parser.add_argument("--allow-jpeg", action="store_true",
+                        help="score .jpg predictions as decoded (refused by default: lossy)")
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                        help="score samples in N processes (same results; default: %(default)s)")
     parser.add_argument("--json", type=Path, metavar="OUT.json",
-                        help="write every sample's errors to this file (its folder must exist)")
+                        help="write every sample's record to this file (its folder must exist)")
     add_no_progress(parser)
 
 
@@ -129,12 +140,13 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``mattehub evaluate``: score, print the means, and (with --json) write every sample."""
-    from mattehub.analysis.evaluate import EvaluationOptions, evaluate
-    split = split_of(args)
+    from mattehub.evaluation import EvaluationOptions, evaluate
     if args.json:
         check_json_target(args.json)
-    report = evaluate(EvaluationOptions(args.config, args.data_dir, args.pred, split,
-                                        args.trimap_kind, args.matching, not args.no_progress))
+    report = evaluate(EvaluationOptions(
+        args.config, args.data_dir, args.pred, split_of(args), protocol=args.protocol,
+        trimap_kind=args.trimap_kind, matching=args.matching, allow_jpeg=args.allow_jpeg,
+        workers=args.workers, progress=not args.no_progress))
     print(report.format())
     if args.json:
         try:

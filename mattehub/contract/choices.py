@@ -14,8 +14,10 @@ DIM_FRAME_LONG_SIDE = 640
 """``dim`` layout: the frame's longer side on the canvas, in pixels."""
 TRIMAP_KINDS: tuple[str, ...] = ("him-eval", "duts", "random")
 """Trimap kinds ``mattehub.trimap`` computes."""
-MATCHINGS: tuple[str, ...] = ("index", "hungarian")
+MATCHINGS: tuple[str, ...] = ("index", "hungarian", "iou")
 """How ``mattehub evaluate`` pairs predicted instances with ground-truth ones."""
+PROTOCOLS: tuple[str, ...] = ("dim", "maggie", "rvm")
+"""Whose evaluation ``mattehub evaluate --protocol`` reproduces (docs/evaluation.md)."""
 EVALUATION_TRIMAP_KINDS: tuple[str, ...] = ("him-eval", "duts")
 """Trimap kinds ``mattehub evaluate --trimap`` offers."""
 FOREGROUND_INSTALL_HINT = "pip install 'mattehub[foreground]'"
