@@ -54,7 +54,7 @@ BAD_VALUES = [
      "i-him needs image_root= (the HHM folder with images/ and alphas/) and bg_root= (a folder "
      "of background images) [--bg-root]"),
     ("v-him", VideoHimOptions, {"data_dir": "VIDEO"}, {"level": "hardest"}, ["--level", "hardest"],
-     "level='hardest': choose from easy, medium, hard, mix [--level]"),
+     "level='hardest': choose from easy, medium, hard, mix, release [--level]"),
     ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"num_bgs": 0}, ["--num-bgs", "0"],
      "num_bgs=0: give a whole number >= 1 [--num-bgs]"),
     ("surreal-alpha", SurrealAlphaOptions, SURREAL, {"layout": "square"}, ["--layout", "square"],

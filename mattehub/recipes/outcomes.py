@@ -52,11 +52,13 @@ def drawn(read: Callable[[], T]) -> T:
 
 
 def attempts(index: int, tries: int, attempt: Attempt, exhausted: str,
-             redraw: type[SourceError] = SourceError, unusable: str = "unusable source") -> Outcome:
+             redraw: type[SourceError] = SourceError, unusable: str = "unusable source",
+             final_reject: str = "") -> Outcome:
     """Sample ``index`` from ``attempt(0, events)``, ``attempt(1, events)``... (at most
     ``tries``). ``redraw``: the SourceErrors another attempt may avoid; any other skips the
     sample with the reason ``"{unusable}: {path}"``. ``exhausted``: the skip reason when
-    every attempt failed."""
+    every attempt failed. ``final_reject``: when given, a rejected draw is not redrawn: the
+    sample is skipped at once with this reason (a schedule of one judged draw per id)."""
     events: list[dict] = []
     for number in range(tries):
         try:
@@ -71,6 +73,9 @@ def attempts(index: int, tries: int, attempt: Attempt, exhausted: str,
         if isinstance(made, EncodedSample):
             return Outcome(index, made, events)
         events.append({"kind": "rejected_attempt", "reason": made})
+        if final_reject:
+            events.append({"kind": "skipped_sample", "reason": final_reject})
+            return Outcome(index, None, events)
     events.append({"kind": "skipped_sample", "reason": exhausted})
     return Outcome(index, None, events)
 

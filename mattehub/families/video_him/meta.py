@@ -14,6 +14,7 @@ META_FEATURES = {
     "index": Value("int64"),
     "attempt": Value("int32"),
     "level": Value("string"),                  # easy | medium | hard
+    "level_schedule": Value("string"),         # mix | release | fixed (the --level option)
     "width": Value("int32"),
     "height": Value("int32"),
     "num_frames": Value("int32"),

@@ -12,7 +12,10 @@ rejected attempt is counted in the shard stats.
 
 The ``mix`` schedule cycles easy, medium, hard by clip id (id % 3): V-HIM60, the one release
 split whose levels are published, has the three levels in equal numbers (20 each), and a
-schedule by id keeps the level a pure function of the id.
+schedule by id keeps the level a pure function of the id. The ``release`` schedule is that
+of the released script (``schedule.py``): it covers a fixed range of ids (the default count)
+and makes one attempt per id, so a rejected id is a counted skip, missing as in the release.
+``meta.level_schedule`` records which schedule made a clip.
 """
 from __future__ import annotations
 
@@ -24,12 +27,13 @@ from mattehub.core.rng import sample_rng
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.families.video_him.sources import VideoHimSources, scan_lists
+from mattehub.options.declare import OptionError
 from mattehub.recipes.base import Recipe
 from mattehub.recipes.outcomes import attempts
 from mattehub.families.him_meta import VIDEO_HIM_META as META_FEATURES
 from mattehub.families.video_him.meta import FIELDS
 from mattehub.families.video_him.synth import synthesise_clip
-from mattehub.families.video_him.options import LEVELS
+from mattehub.families.video_him import schedule
 
 
 V_HIM_TERMS = LicenceTerms(
@@ -71,11 +75,27 @@ class VideoHimRecipe(Recipe):
         return Schema(self.name, self.family, fields, META_FEATURES, self.family_fields)
 
     def level_of(self, index: int) -> str:
-        return LEVELS[index % 3] if self.options.level == "mix" else self.options.level
+        """The level of clip ``index`` under the ``level`` option (``schedule.clip_level``)."""
+        return schedule.clip_level(self.options.level, self.options.list_split, index)
+
+    def default_num_samples(self) -> int:
+        """1000, or under ``release`` every id of the schedule (9500 train, 222 test)."""
+        if self.options.level == "release":
+            return schedule.release_size(self.options.list_split)
+        return super().default_num_samples()
+
+    def sample_count(self, requested: int | None) -> int:
+        """As the base; under ``release``, more ids than the schedule covers are refused
+        (the release has no such clips) rather than cut silently."""
+        count = super().sample_count(requested)
+        if self.options.level == "release" and count > schedule.release_size(self.options.list_split):
+            raise OptionError(schedule.out_of_schedule(self.options.list_split, count))
+        return count
 
     def make(self, index: int) -> Outcome:
         """Up to ``max_attempts`` clips of the id's level, each from its own attempt seed; a
-        clip whose occlusion breaks the level's rule is rejected and the next one drawn."""
+        clip whose occlusion breaks the level's rule is rejected and the next one drawn
+        (under ``release``: not redrawn, the id is a counted skip, as in the release)."""
         level = self.level_of(index)
 
         def attempt(number: int, events: list[dict]) -> EncodedSample | str:
@@ -84,12 +104,15 @@ class VideoHimRecipe(Recipe):
             return self._encode(index, number, result) if result.ok else result.reason
 
         tries = self.options.max_attempts
-        return attempts(index, tries, attempt, f"no valid {level} clip in {tries} attempts")
+        once = schedule.not_retried(level) if self.options.level == "release" else ""
+        return attempts(index, tries, attempt, f"no valid {level} clip in {tries} attempts",
+                        final_reject=once)
 
     def _encode(self, index: int, attempt: int, result) -> EncodedSample:
         quality = self.options.jpeg_quality
         fields = {"frames": [codecs.encode_jpeg(f, quality) for f in result.frames],
                   "instance_alphas": [[codecs.encode_png(m) for m in frame] for frame in result.mattes],
                   "meta": dict(result.meta, recipe=self.name, seed=self.seed, index=index,
-                               attempt=attempt, jpeg_quality=quality)}
+                               attempt=attempt, jpeg_quality=quality,
+                               level_schedule=schedule.schedule_name(self.options.level))}
         return EncodedSample(index, sample_key(index), fields)
