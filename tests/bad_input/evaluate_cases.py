@@ -66,6 +66,23 @@ def _sixteen_bit(pred: Path) -> None:
     cv2.imwrite(str(path), matte.astype(np.uint16) * 257)
 
 
+def _as_jpeg(pred: Path) -> None:
+    path = _first(pred)
+    cv2.imwrite(str(path.with_suffix(".jpg")), cv2.imread(str(path), cv2.IMREAD_GRAYSCALE))
+    path.unlink()
+
+
+def _jpeg_named_png(pred: Path) -> None:
+    path = _first(pred)
+    ok, data = cv2.imencode(".jpg", cv2.imread(str(path), cv2.IMREAD_GRAYSCALE))
+    path.write_bytes(data.tobytes())
+
+
+def _png_and_jpeg(pred: Path) -> None:
+    path = _first(pred)
+    cv2.imwrite(str(path.with_suffix(".jpg")), cv2.imread(str(path), cv2.IMREAD_GRAYSCALE))
+
+
 def evaluate_json_to(where):
     """A valid evaluation whose ``--json`` is ``where(env)``: refused before scoring."""
     def run(env: Env) -> Run:
@@ -147,6 +164,14 @@ CASES = [
          "said it was converted)", evaluate_damaged(_sixteen_bit),
          Fails(r"pred/.*/0\.png: refused: it is 16-bit, 1 channel\(s\), and a prediction must "
                r"be an 8-bit single-channel matte")),
+    Case("evaluate-jpeg-prediction", "evaluate: a prediction saved as JPEG (was counted missing "
+         "and scored zero)", evaluate_damaged(_as_jpeg),
+         Fails(r"pred/.*/0\.jpg: is a JPEG: a lossy matte is not evaluated silently \(save "
+               r"predictions as PNG, or pass --allow-jpeg")),
+    Case("evaluate-jpeg-named-png", "evaluate: JPEG bytes under a .png name",
+         evaluate_damaged(_jpeg_named_png), Fails(r"pred/.*/0\.png: is a JPEG: a lossy matte")),
+    Case("evaluate-png-and-jpeg-for-one-instance", "evaluate: 0.png and 0.jpg for one instance",
+         evaluate_damaged(_png_and_jpeg), Fails(r"pred/.*/0\.(png|jpg): names the same number as")),
     Case("evaluate-json-to-a-folder", "evaluate --json FOLDER: a traceback after scoring and a "
          "temp file left", evaluate_json_to(_json_folder),
          Fails(r"--json .*scores: is a folder: give the path of the file"), _nothing_written),
