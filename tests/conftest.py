@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
+import pyarrow.parquet as pq
+
 import pytest
 
 from mattehub.build.run import BuildOptions, build
@@ -115,3 +119,32 @@ def streams(hhm, built, release):
     return {"made": lambda: mattehub.stream("i-him", hhm.image_root, **made),
             "folder": lambda: mattehub.stream("i-him", built),
             "release": lambda: mattehub.stream("i-him50k", release)}
+
+
+# -- mattehub evaluate: a small i-him build and its stored instance mattes ----------------
+
+
+def grey_png(data: bytes) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+
+
+def parquet_rows(out: Path, config: str) -> list[dict]:
+    rows = []
+    for shard in sorted((out / config).glob("train-*.parquet")):
+        rows += pq.read_table(shard).to_pylist()
+    return rows
+
+
+@pytest.fixture(scope="module")
+def i_him(hhm, tmp_path_factory) -> Path:
+    """A 4-sample i-him shard folder."""
+    out = tmp_path_factory.mktemp("evaluate-i-him")
+    build_i_him(hhm, out, num_samples=4)
+    return out
+
+
+@pytest.fixture(scope="module")
+def truth(i_him) -> dict[str, list[np.ndarray]]:
+    """key -> the instance mattes stored in the shards."""
+    return {row["__key__"]: [grey_png(m["bytes"]) for m in row["instance_alphas"]]
+            for row in parquet_rows(i_him, "i-him")}

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 import mattehub
-from conftest import build_i_him
+from conftest import grey_png, parquet_rows
 from duts_tree import make_duts_tree
 from mattehub.build.run import BuildOptions, build
 from mattehub.cli.main import main
@@ -25,32 +24,6 @@ from mattehub.families.video_him.standin import make_video_sources
 from mattehub.families.video_him.options import VideoHimOptions
 from mattehub.families.video_him.recipe import VideoHimRecipe
 from mattehub.build.sequence import ShardLimits
-
-
-def _grey(data: bytes) -> np.ndarray:
-    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-
-
-def _parquet_rows(out: Path, config: str) -> list[dict]:
-    rows = []
-    for shard in sorted((out / config).glob("train-*.parquet")):
-        rows += pq.read_table(shard).to_pylist()
-    return rows
-
-
-@pytest.fixture(scope="module")
-def i_him(hhm, tmp_path_factory) -> Path:
-    """A 4-sample i-him shard folder."""
-    out = tmp_path_factory.mktemp("evaluate-i-him")
-    build_i_him(hhm, out, num_samples=4)
-    return out
-
-
-@pytest.fixture(scope="module")
-def truth(i_him) -> dict[str, list[np.ndarray]]:
-    """key -> the instance mattes stored in the shards."""
-    return {row["__key__"]: [_grey(m["bytes"]) for m in row["instance_alphas"]]
-            for row in _parquet_rows(i_him, "i-him")}
 
 
 def write_instances(root: Path, truth: dict[str, list[np.ndarray]]) -> Path:
@@ -198,7 +171,7 @@ def duts(tmp_path_factory):
 
 def test_single_matte_config_uses_the_stored_trimap(duts, tmp_path, capsys):
     # keys follow the sorted names of DUTS-TE; predictions are <key>.png
-    masks = [_grey(duts.files[mask]) for _, _, mask in duts.pairs("test")]
+    masks = [grey_png(duts.files[mask]) for _, _, mask in duts.pairs("test")]
     pred = tmp_path / "pred"
     pred.mkdir()
     for index, mask in enumerate(masks):
@@ -238,8 +211,8 @@ def v_him(hhm, tmp_path_factory) -> Path:
 
 
 def test_clip_predictions_per_frame_and_instance(v_him, tmp_path, capsys):
-    row = _parquet_rows(v_him, "v-him")[0]
-    key, frames = row["__key__"], [[_grey(m["bytes"]) for m in f] for f in row["instance_alphas"]]
+    row = parquet_rows(v_him, "v-him")[0]
+    key, frames = row["__key__"], [[grey_png(m["bytes"]) for m in f] for f in row["instance_alphas"]]
     pred = tmp_path / "pred"
     for t, frame in enumerate(frames):
         (pred / key / f"{t:05d}").mkdir(parents=True)

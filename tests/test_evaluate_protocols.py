@@ -12,7 +12,7 @@ import pytest
 from mattehub.analysis.matching import iou_matrix, match_instances
 from mattehub.core.errors import BuildError
 from mattehub.evaluation import write_predictions
-from test_evaluate import all_zero, evaluate, i_him, instance_path, truth, write_instances  # noqa: F401
+from test_evaluate import all_zero, evaluate, instance_path, write_instances
 
 U8 = np.uint8
 
@@ -117,3 +117,23 @@ def test_iou_matching_is_instmatts_and_can_differ_from_least_mad():
     assert match_instances([p0, p1], [g0, g1], "iou") == [1, 0]
     # least total MAD: p0-g0 + p1-g1 = (8/255 + 7) / 10 < p0-g1 + p1-g0 = (510 + 2032 + 765) / 2550
     assert match_instances([p0, p1], [g0, g1], "hungarian") == [0, 1]
+
+
+def test_mask_set_chooses_which_m_him2k_instances_are_evaluated(release, tmp_path, capsys):
+    import mattehub
+
+    archive = release / "HIM2K_M-HIM2K.zip"
+    absent = {}
+    for mask_set in ("r50_c4_3x", "x101_fpn_3x"):
+        rows = list(mattehub.stream("m-him2k", archive, "comp", mask_set=mask_set))
+        absent[mask_set] = sum(present.count(False) for present in
+                               (row["meta"]["mask_present"] for row in rows))
+        for row in rows:
+            write_predictions(tmp_path / "pred", row["__key__"],
+                              np.stack([np.asarray(m) for m in row["instance_alphas"]]))
+    assert absent["r50_c4_3x"] != absent["x101_fpn_3x"]  # the stand-in's sets differ
+    for mask_set, count in absent.items():
+        target = tmp_path / f"{mask_set}.json"
+        code, _, _ = evaluate(capsys, "m-him2k", archive, tmp_path / "pred", "--split", "comp",
+                              "--mask-set", mask_set, "--json", str(target))
+        assert code == 0 and json.loads(target.read_text())["counts"]["instances_without_mask"] == count

@@ -8,11 +8,13 @@ import os
 from pathlib import Path
 
 from mattehub.cli.arguments import add_no_progress, add_split, split_of
-from mattehub.cli.build import add_http_arguments
+from mattehub.cli.build import add_http_arguments, add_option
 from mattehub.core.errors import BuildError
 from mattehub.core.jsonio import write_json
 from mattehub.families.registry import CONFIG_NAMES, CONFIGS
+from mattehub.families.releases.options import ReleaseOptions
 from mattehub.options.argtypes import positive_int
+from mattehub.options.declare import declared
 from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS, PROTOCOLS
 
 
@@ -117,6 +119,9 @@ def add_evaluate_parser(commands) -> None:
                         help="instances: index = prediction k is instance k (MaGGIe); "
                              "hungarian = any order, least total MAD; iou = InstMatt's "
                              "least total 1 - IoU (default: %(default)s)")
+    mask_set = declared(ReleaseOptions)["mask_set"]
+    add_option(parser, mask_set, f", for m-him2k read from its release: its instances with a "
+                                 f"mask are evaluated (default: {mask_set.default})")
     parser.add_argument("--allow-jpeg", action="store_true",
                         help="score .jpg predictions as decoded (refused by default: lossy)")
     parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
@@ -146,7 +151,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
     report = evaluate(EvaluationOptions(
         args.config, args.data_dir, args.pred, split_of(args), protocol=args.protocol,
         trimap_kind=args.trimap_kind, matching=args.matching, allow_jpeg=args.allow_jpeg,
-        workers=args.workers, progress=not args.no_progress))
+        workers=args.workers, progress=not args.no_progress,
+        source_options=(("mask_set", args.mask_set),) if args.mask_set else ()))
     print(report.format())
     if args.json:
         try:

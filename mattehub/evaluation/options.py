@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mattehub.contract.choices import EVALUATION_TRIMAP_KINDS, MATCHINGS, PROTOCOLS
 from mattehub.core.errors import BuildError
@@ -25,6 +26,8 @@ class EvaluationOptions:
     """Score JPEG predictions as decoded (refused otherwise: lossy mattes)."""
     workers: int = 1
     progress: bool = True
+    source_options: tuple[tuple[str, Any], ...] = ()
+    """Keyword options the ground truth is streamed with (``mask_set`` of ``m-him2k``)."""
 
     def checked(self) -> EvaluationOptions:
         """These options, or a BuildError naming the one that cannot be used."""

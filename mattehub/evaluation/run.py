@@ -37,7 +37,7 @@ def ground_truth(options: EvaluationOptions) -> Iterator[dict]:
     """The split's samples with only the fields evaluation reads; a config, split or folder
     ``datasets`` cannot serve is a BuildError saying so."""
     try:
-        dataset = stream(options.config, options.data_dir, options.split)
+        dataset = stream(options.config, options.data_dir, options.split, **dict(options.source_options))
         if dataset.column_names:
             dataset = dataset.select_columns([c for c in NEEDED_FIELDS if c in dataset.column_names])
         iterator = iter(dataset)

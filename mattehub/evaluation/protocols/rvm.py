@@ -69,6 +69,9 @@ class RvmProtocol(Protocol):
     scales = ("MAD, MSE means x 1e3; Grad, Conn sums / 1000; dtSSD x 100 (0 at frame 0); mean "
               "per frame position, then over positions")
 
+    def describe_scales(self, kind: str) -> str:
+        return self.scales if kind == "clip" else self.scales.replace("; dtSSD x 100 (0 at frame 0)", "")
+
     def score(self, case: Case, pairs: list[Pair], trimap_kind: str | None) -> dict:
         return {"instances": [{"instance": p.instance, "prediction": p.prediction,
                                "frames": clip_scores(p.pred, p.gt)} for p in pairs]}
