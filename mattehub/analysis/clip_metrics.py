@@ -4,17 +4,22 @@
 (alphas uint8 or float in [0, 1], ``R`` the region: every pixel, or ``trimap == 128``).
 Temporal errors of a clip (T >= 2; a one-frame clip scores 0):
 
-* ``dtssd``: the VideoMatte240K / Robust Video Matting definition, per frame pair
+* ``dtssd``: RVM's per-frame formula (``evaluate_lr.py``, ``MetricDTSSD``), per frame pair
   ``sqrt(sum_R ((a_p,t - a_p,t-1) - (a_g,t - a_g,t-1))^2 / |R|) x 100``, averaged over the
-  T - 1 pairs; ``R`` is the region of frame t-1 (MaGGIe's ``mask_0``).
-* ``messddt``: MaGGIe's (``maggie/utils/metric.py``): the ground-truth flow from frame t to
-  t+1 by OpenCV Farneback on ``round(255 a_g)`` with (0.5, 5, 10, 2, 7, 1.5,
+  T - 1 pairs; ``R`` is the region of frame t-1 (MaGGIe's ``mask_0``). RVM's script also
+  counts a 0 for frame 0 in its average, so its clip value is this x (T - 1) / T
+  (``--protocol rvm``); MaGGIe's dtSSD is ``sqrt(sum) x 0.1`` with no normalisation
+  (``--protocol maggie``).
+* ``messddt``: MaGGIe's definition (``maggie/utils/metric.py``): the ground-truth flow from
+  frame t to t+1 by OpenCV Farneback on ``round(255 a_g)`` with (0.5, 5, 10, 2, 7, 1.5,
   ``OPTFLOW_FARNEBACK_GAUSSIAN``), rounded to whole pixels and clamped to the frame; with
   ``e = (a_p - a_g)^2`` and ``m`` the region,
   ``sum_t sum_x |e_t(x) m_t(x) - e_t+1(x + f(x)) m_t+1(x + f(x))| / sum_t |R_t| x 10^4``.
-  MaGGIe adds 1 to each frame's pixel count and indexes the warped frame with rows and
-  columns swapped; mattehub divides by the pixel count alone and follows the flow as
-  OpenCV defines it (x, then y).
+  The released code differs in three lines, reproduced by ``--protocol maggie`` only: it
+  adds 1 to each frame's pixel count, indexes the warped frame with rows and columns swapped,
+  and (``torch.take`` without a frame offset) reads every pair's warped frame from the
+  clip's second frame; mattehub divides by the pixel count and follows the flow as OpenCV
+  defines it (x, then y) into frame t+1.
 """
 from __future__ import annotations
 

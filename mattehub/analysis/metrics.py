@@ -1,5 +1,6 @@
-"""Matting errors: SAD, MSE, MAD, Grad and Conn per image (and per frame of a clip), and the
-matching of predicted instances to ground-truth instances (``mattehub evaluate``).
+"""Matting errors: SAD, MSE, MAD, Grad and Conn per image (and per frame of a clip), as the
+Deep Image Matting evaluation defines them (``mattehub evaluate --protocol dim``; other
+papers' variants are parameters here and choices in ``mattehub.evaluation.protocols``).
 
 The image errors are those of the Deep Image Matting / alphamatting.com MATLAB evaluation
 code (Ning Xu, 2018: ``compute_sad_loss.m``, ``compute_mse_loss.m``,
@@ -19,9 +20,9 @@ metric       definition                                                         
 
 SAD / 1000 is what the MATLAB code returns ("scaled by 1000 due to the large images"); Grad
 and Conn are returned raw by MATLAB and divided by 1000 in the Deep Image Matting tables and
-in the Python ports (GCA-Matting, MatteFormer), as here. MSE is raw in MATLAB (0.014 in the
-paper); mattehub reports MSE and MAD x 1000, the scale of the HIM / MaGGIe-era tables.
-An empty region gives 0 (the MATLAB code would divide by zero).
+in GCA-Matting's Python port, as here (MatteFormer's evaluation has no Grad or Conn). MSE is
+raw in MATLAB (0.014 in the paper); mattehub reports MSE and MAD x 1000, the scale of recent
+tables. An empty region gives 0 (the MATLAB code would divide by zero).
 
 * **Grad**: ``n`` is MATLAB's ``mat2gray`` (each matte min-max normalised to [0, 1]; a
   constant matte has no gradient). ``G`` is ``gaussgradient(., 1.4)``: a 2-D kernel
@@ -30,36 +31,30 @@ An empty region gives 0 (the MATLAB code would divide by zero).
   9 x 9), scaled to unit Frobenius norm; its transpose gives the y derivative. Filtering is
   a true convolution with replicated borders (``imfilter(.., 'replicate', 'conv')`` =
   scipy.ndimage with ``mode="nearest"``; the kernel is an outer product, so it runs as two
-  1-D passes). ``|.|`` is the gradient magnitude.
+  1-D passes). ``|.|`` is the gradient magnitude. Of the Python ports, GCA-Matting and
+  InstMatt divide by 255 instead of ``mat2gray`` (the same when a matte spans 0..255); RVM
+  min-max normalises each frame as here; MaGGIe zero-pads and normalises all instances of
+  an image jointly (``gauss_gradient(.., border="constant")`` serves it).
 * **Conn**: thresholds ``t_i = i / 10`` (step 0.1, exact decimals, i = 1..10). For each, the
   largest 4-connected component (``bwconncomp(., 4)``) of ``(a_p >= t_i) & (a_g >= t_i)``;
   a pixel first missing from it at ``t_i`` gets ``l = t_{i-1}``, a pixel never missing gets
   ``l = 1``. ``d = a - l``, ``phi = 1 - d`` where ``d >= 0.15``, else 1. Ties between
-  components of equal size go to the one MATLAB picks: the first in column-major order. The
-  MATLAB code also builds ``bwdist`` maps normalised by their maximum but never uses them in
-  the error, so they are not computed here. With no component at a threshold, every pixel
-  still unassigned gets ``t_{i-1}`` (the MATLAB code would fail on the empty list).
+  components of equal size go to the one MATLAB picks: the first in column-major order
+  (``order="C"``: the first in row-major order, as MaGGIe's ``skimage.measure.label`` and
+  RVM's ``cv2.connectedComponentsWithStats`` number them). The MATLAB code also builds
+  ``bwdist`` maps normalised by their maximum but never uses them in the error, so they are
+  not computed here. With no component at a threshold, every pixel still unassigned gets
+  ``t_{i-1}``, as in the MATLAB code, which guards the empty list. (GCA-Matting's own
+  port labels the background too, so its largest component can be the background.)
 
 Clips (T, H, W): each frame error is computed per frame and the clip's value is the mean
 over its frames, so a clip's SAD is comparable to an image's.
 
 Temporal errors of clips (dtSSD, MESSDdt) are in ``mattehub.analysis.clip_metrics``.
 
-Instances (MaGGIe's HIM2K / M-HIM2K / V-HIM60 evaluation, ``maggie/engine/test.py``): each
-instance is scored on its own against its ground-truth matte, with its own trimap, and the
-means are over instances (every instance weighs the same, whatever image it is in).
-``match_instances`` pairs predictions with ground truth: ``"index"`` (MaGGIe's case:
-prediction k comes from guidance mask k, which is named after ground-truth alpha k) or
-``"hungarian"`` (predictions in any order: ``scipy.optimize.linear_sum_assignment`` on the
-MAD between every prediction and every ground-truth instance). A ground-truth instance left
-without a prediction is scored against an all-zero prediction; extra predictions are ignored.
-
-Not MaGGIe's numbers: SAD, Grad and Conn agree with MaGGIe's ``metric.py`` (sums / 1000,
-4-connectivity, min-max normalisation), but its MAD and MSE divide the per-image mean once
-more by the region's pixel count and multiply by 10^10, and its dtSSD is an unnormalised
-``sqrt(sum) x 0.1``; both depend on the image size, so mattehub keeps the per-pixel
-definitions above. MaGGIe also snaps predictions (<= 1/255 to 0, >= 254/255 to 1) before
-scoring; that is the model's post-processing and is not done here.
+Instances are paired with predictions by ``mattehub.analysis.matching``; how they are
+weighted, and every other paper-specific step (snapping, caps, scales), is the business of
+an evaluation protocol (``mattehub.evaluation.protocols``, docs/evaluation.md).
 """
 from __future__ import annotations
 
