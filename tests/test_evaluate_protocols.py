@@ -17,23 +17,26 @@ from test_evaluate import all_zero, evaluate, instance_path, write_instances
 U8 = np.uint8
 
 
-def test_rvm_scores_perfect_predictions_zero_and_says_whose_evaluation(i_him, truth, tmp_path, capsys):
+def perfect_run(capsys, i_him, truth, tmp_path, protocol: str) -> tuple[str, dict]:
+    """Evaluate perfect i-him predictions under ``protocol``: (printed text, JSON report)."""
     pred = write_instances(tmp_path / "pred", truth)
-    code, out, _ = evaluate(capsys, "i-him", i_him, pred, "--protocol", "rvm",
+    code, out, _ = evaluate(capsys, "i-him", i_him, pred, "--protocol", protocol,
                             "--json", str(tmp_path / "s.json"))
-    report = json.loads((tmp_path / "s.json").read_text())
-    assert code == 0 and out.startswith("protocol rvm: Robust Video Matting's")
+    assert code == 0
+    return out, json.loads((tmp_path / "s.json").read_text())
+
+
+def test_rvm_scores_perfect_predictions_zero_and_says_whose_evaluation(i_him, truth, tmp_path, capsys):
+    out, report = perfect_run(capsys, i_him, truth, tmp_path, "rvm")
+    assert out.startswith("protocol rvm: Robust Video Matting's")
     assert report["protocol"] == "rvm" and all_zero(report["means"])
 
 
 def test_maggie_snaps_even_a_perfect_prediction(i_him, truth, tmp_path, capsys):
     # The ground truth is not snapped, the prediction is: pixels of value 1 (-> 0) and 254
     # (-> 255) are each 1/255 off. SAD = their count / 255 x 1e-3 over all maps (+ 1e-6).
-    pred = write_instances(tmp_path / "pred", truth)
-    code, out, _ = evaluate(capsys, "i-him", i_him, pred, "--protocol", "maggie",
-                            "--json", str(tmp_path / "s.json"))
-    report = json.loads((tmp_path / "s.json").read_text())
-    assert code == 0 and out.startswith("protocol maggie: MaGGIe's released evaluation")
+    out, report = perfect_run(capsys, i_him, truth, tmp_path, "maggie")
+    assert out.startswith("protocol maggie: MaGGIe's released evaluation")
     mattes = [m for ms in truth.values() for m in ms]
     snapped = sum(int(((m == 1) | (m == 254)).sum()) for m in mattes)
     assert snapped > 0 and report["counts"]["maps"] == len(mattes)
