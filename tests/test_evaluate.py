@@ -245,7 +245,7 @@ def test_instances_without_guidance_mask_are_not_evaluated(tmp_path):
     # the mask folder); its prediction file, if any, is an extra prediction.
     from mattehub.evaluation.cases import make_case
     from mattehub.evaluation.options import EvaluationOptions
-    from mattehub.evaluation.run import score_case
+    from mattehub.evaluation.scoring import score_case
 
     gts = [np.full((4, 4), 255, np.uint8), np.zeros((4, 4), np.uint8)]
     gts[1][0, 0] = 255

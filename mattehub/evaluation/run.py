@@ -20,10 +20,11 @@ from tqdm.auto import tqdm
 
 from mattehub.core.errors import BuildError
 from mattehub.core.lean import lean_worker
-from mattehub.evaluation.cases import Case, make_case, pair, sample_kind
+from mattehub.evaluation.cases import Case, make_case, sample_kind
 from mattehub.evaluation.options import EvaluationOptions
 from mattehub.evaluation.predictions import PredictionFolder
 from mattehub.evaluation.protocols import protocol
+from mattehub.evaluation.scoring import score_case
 from mattehub.evaluation.report import EvaluationReport
 from mattehub.streaming.loading import stream
 
@@ -49,16 +50,6 @@ def ground_truth(options: EvaluationOptions) -> Iterator[dict]:
         raise BuildError(f"{options.config}/{options.split} in {options.data_dir} has no samples")
     yield first
     yield from iterator
-
-
-def score_case(options: EvaluationOptions, case: Case) -> tuple[dict, list[str], int]:
-    """One sample's record, the predictions it found missing and how many it read."""
-    folder = PredictionFolder(options.pred_dir, options.allow_jpeg)
-    pairs, extra = pair(case, folder, options.matching)
-    record = {"key": case.key, **protocol(options.protocol).score(case, pairs, options.trimap_kind)}
-    if case.kind != "alpha":
-        record.update(instances_without_mask=case.without_mask, extra_predictions=extra)
-    return record, folder.missing, folder.found
 
 
 def _scored(cases: Iterator[Case], options: EvaluationOptions) -> Iterator[tuple[dict, list[str], int]]:
