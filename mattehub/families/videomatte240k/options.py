@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mattehub.options import groups
 from mattehub.options.declare import Options, opt, split_error
-from mattehub.options.values import fraction, text, whole
+from mattehub.options.values import fraction, text
 
 SPLITS = ("train", "test")
 """The split folders of every VideoMatte240K release (docs/sources.md, 'VideoMatte240K')."""
@@ -27,9 +27,8 @@ class VideoMatteOptions(Options):
     data_dir: str = groups.data_dir(required=SOURCE)
     """The release folder holding ``train/`` and ``test/`` (or one folder down), or a zip."""
     split: str = "train"
-    clip_length: int = opt(DEFAULT_CLIP_LENGTH, parse=int, check=whole(1), metavar="N",
-                           help="frames per sample: each video is cut into consecutive "
-                                "non-overlapping clips of N frames, the remainder dropped")
+    clip_length: int = groups.clip_length(DEFAULT_CLIP_LENGTH, "each video cut into consecutive, "
+                                          "non-overlapping clips of N frames, the remainder dropped")
     jpeg_quality: int = groups.jpeg_quality()
     """Frames decoded from the mp4 release are stored as JPEG at this quality (JPEG frames
     are stored as published)."""
