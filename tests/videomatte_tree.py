@@ -80,7 +80,7 @@ def _mp4(path: Path, frames: list[np.ndarray], gray: bool) -> None:
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=25)
         stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "gray" if gray else "yuv420p"
+        stream.pix_fmt = "yuv420p"  # alphas too: limited-range luma, as H.264 releases carry them
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="gray" if gray else "rgb24")))
         container.mux(stream.encode())

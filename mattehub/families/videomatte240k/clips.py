@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import av
+import cv2
 import numpy as np
 
 from mattehub.contract import codecs
@@ -95,6 +96,9 @@ class VideoCursor:
         self.size, self.count = run.size, len(run.stems)
         self.position = 0
         self._frames = None
+        self._table: np.ndarray | None | bool = False  # False: not made yet
+        self._table_format = ""
+        self._checked = False
 
     def read(self, start: int, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Frames ``start .. start+count-1``: RGB colour and grey alpha."""
@@ -135,7 +139,46 @@ class VideoCursor:
         return pair
 
     def _array(self, frame, pixels: str, which: int) -> np.ndarray:
-        array = frame.to_ndarray(format=pixels)
+        if pixels == "gray":
+            array = self._grey(frame)
+        else:
+            array = frame.to_ndarray(format=pixels)
         gate.check_frame(array, self.size, self.names[which], f"frame {self.position}")
         return array
 
+    def _grey(self, frame) -> np.ndarray:
+        """The alpha frame as PyAV's ``gray`` conversion gives it, through a 256-entry table
+        of the luma plane (libswscale's conversion of 8-bit luma to grey is per pixel: the
+        table is that conversion of every value, checked equal on the video's first frame;
+        a format it does not fit is converted frame by frame)."""
+        if self._table is False:
+            self._table, self._table_format = _luma_table(frame), frame.format.name
+        if self._table is None or frame.format.name != self._table_format:
+            return frame.to_ndarray(format="gray")
+        plane = frame.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :frame.width]
+        array = cv2.LUT(np.ascontiguousarray(luma), self._table)
+        if not self._checked:
+            self._checked = True
+            if not np.array_equal(array, frame.to_ndarray(format="gray")):
+                self._table = None
+                return frame.to_ndarray(format="gray")
+        return array
+
+
+LUMA_FORMATS = ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "gray")
+
+
+def _luma_table(sample) -> np.ndarray | None:
+    """What PyAV's ``gray`` conversion makes of each luma value 0..255 in frames like
+    ``sample`` (its pixel format, colour range and space), or None for other formats."""
+    if sample.format.name not in LUMA_FORMATS:
+        return None
+    probe = av.VideoFrame(256, 2, sample.format.name)
+    for number, plane in enumerate(probe.planes):
+        fill = np.full((plane.height, plane.line_size), 128, np.uint8)
+        if number == 0:
+            fill[:, :256] = np.arange(256, dtype=np.uint8)
+        plane.update(fill.tobytes())
+    probe.color_range, probe.colorspace = sample.color_range, sample.colorspace
+    return np.ascontiguousarray(probe.to_ndarray(format="gray")[0])
