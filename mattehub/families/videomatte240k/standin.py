@@ -27,7 +27,8 @@ VIDEOS = {"train": {"0000": 20, "0001": 17, "0002": 12}, "test": {"0000": 16}}
 
 
 def figure(t: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Frame ``t`` of a swaying figure: its colour on black, and its 8-bit alpha."""
+    """Frame ``t`` of a swaying figure: its colour (black where the alpha is 0), and its 8-bit
+    alpha."""
     width, height = SIZE
     rng = np.random.default_rng(seed)
     colour = rng.integers(70, 230, 3).astype(np.float32)
@@ -37,7 +38,7 @@ def figure(t: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     cv2.circle(alpha, (centre[0], centre[1] - height // 3 - 6), height // 9, 255, -1, cv2.LINE_AA)
     alpha = cv2.GaussianBlur(alpha, (5, 5), 0)
     shade = np.linspace(0.7, 1.0, width, dtype=np.float32)[None, :, None]
-    rgb = colour * shade * (alpha[..., None] / 255.0)
+    rgb = colour * shade * (alpha[..., None] > 0)  # the keyed colour (not premultiplied), black outside
     return np.clip(rgb, 0, 255).astype(np.uint8), alpha
 
 
