@@ -270,3 +270,31 @@ def test_every_meta_key_is_documented():
     section = doc[doc.index("## 7. `videomatte240k`"):doc.index("## Parquet vs WebDataset")]
     for key in COMP_META_FEATURES:
         assert f"`{key}`" in section, key
+
+
+def test_comp_on_an_mp4_background_wraps_around_it(jpeg, tmp_path):
+    """A background video file shorter than a clip: frame t is (start + t) % frames, as RVM reads."""
+    from videomatte_tree import _mp4, decode_mp4
+
+    from mattehub.families.videomatte240k.options import VideoMatteCompOptions
+    from mattehub.families.videomatte240k.recipe import VideoMatteCompRecipe
+
+    scene = [np.dstack([np.full((24, 40), 40 * t, np.uint8), np.full((24, 40), 90, np.uint8),
+                        np.full((24, 40), 200 - 30 * t, np.uint8)]) for t in range(3)]
+    _mp4(tmp_path / "bgv" / "pan.mp4", scene, gray=False)
+    decoded = decode_mp4(tmp_path / "bgv" / "pan.mp4", "rgb24")
+    recipe = VideoMatteCompRecipe(VideoMatteCompOptions(
+        data_dir=str(jpeg.root), clip_length=LENGTH, bg_video_root=str(tmp_path / "bgv")), seed=1)
+    recipe.prepare()
+    for index in range(recipe.available()):
+        fields = recipe.make(index).sample.fields
+        meta = fields["meta"]
+        assert (meta["background"], meta["background_kind"], meta["background_frames"]) == ("pan.mp4", "video", 3)
+        assert meta["background_start"] in (0, 1, 2)
+        entry = jpeg.expected["train"][meta["video"]]
+        for t, (frame, alpha) in enumerate(zip(fields["frames"], fields["instance_alphas"])):
+            a = pixels(alpha[0]).astype(np.float32)[..., None] / 255
+            fgr = cv2.cvtColor(cv2.imdecode(np.frombuffer(entry["fgr"][meta["start"] + t], np.uint8),
+                                            cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            back = cv2.resize(decoded[(meta["background_start"] + t) % 3], SIZE, interpolation=cv2.INTER_LINEAR)
+            assert np.abs(pixels(frame) - (fgr * a + back * (1 - a))).mean() < 4
