@@ -298,3 +298,14 @@ def test_comp_on_an_mp4_background_wraps_around_it(jpeg, tmp_path):
                                             cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
             back = cv2.resize(decoded[(meta["background_start"] + t) % 3], SIZE, interpolation=cv2.INTER_LINEAR)
             assert np.abs(pixels(frame) - (fgr * a + back * (1 - a))).mean() < 4
+
+
+def test_streamed_over_http_from_the_zip(jpeg, tmp_path, http_root):
+    import mattehub  # noqa: F401
+    from datasets import load_dataset
+
+    zipped = zip_release(jpeg, tmp_path / "served")
+    url = f"{http_root(zipped.parent)}/{zipped.name}"
+    ds = load_dataset("mattehub", "videomatte240k", data_dir=url, split="test", streaming=True,
+                      clip_length=LENGTH)
+    check_jpeg_rows(jpeg, "test", list(ds.decode(False)))
