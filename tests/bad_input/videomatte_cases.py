@@ -190,6 +190,11 @@ CASES: list[Case] = [
          "VideoMatte240K comes from", lambda env: env.cli("build", CONFIG, "--out", env.tmp / "out"),
          Fails(r"videomatte240k needs data_dir=: VideoMatte240K comes from .*background-matting-v2"),
          _nothing_written),
+    Case("videomatte-with-trimap", "videomatte240k --with trimap: clips have no single alpha to "
+         "compute it from, a clear error (evaluate computes its trimaps per frame itself)",
+         _build(_none, "--with", "trimap"),
+         Fails(r"--with trimap needs a config with an alpha field; videomatte240k has frames, "
+               r"instance_alphas, meta"), _nothing_written),
     Case("videomatte-comp-no-backgrounds", "videomatte240k-comp without --bg-root or "
          "--bg-video-root: a clear error", _comp_without_backgrounds,
          Fails(r"needs backgrounds.*\[--bg-root, --bg-video-root\]"), _nothing_written),
