@@ -71,8 +71,18 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _overlay_recipes(tmp_path)
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
+    recipes += _videomatte_recipes()
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
+
+
+def _videomatte_recipes() -> list:
+    """Both videomatte240k configs (their schemas need no sources)."""
+    from mattehub.families.videomatte240k.options import VideoMatteCompOptions, VideoMatteOptions
+    from mattehub.families.videomatte240k.recipe import VideoMatteCompRecipe, VideoMatteRecipe
+
+    return [VideoMatteRecipe(VideoMatteOptions(data_dir="unused"), seed=0),
+            VideoMatteCompRecipe(VideoMatteCompOptions(data_dir="unused", bg_root="unused"), seed=0)]
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

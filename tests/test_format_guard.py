@@ -23,7 +23,7 @@ from mattehub.streaming.format_guard import (MattehubFormatError, MattehubFormat
                                              is_mattehub)
 from mattehub.training import as_arrays, from_webdataset, pad_collate
 
-CLIPS = {"v-him", "v-him2k5", "v-him60"}
+CLIPS = {"v-him", "v-him2k5", "v-him60", "videomatte240k", "videomatte240k-comp"}
 """Configs with clip columns (List(List(Image()))): with_format cannot decode them."""
 BATCHABLE = {"surreal-alpha"}
 """The one config whose demo samples torch's default collate stacks (same size, no None)."""

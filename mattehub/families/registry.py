@@ -74,6 +74,10 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("aim", "aim", "AimOptions", "AimRecipe", export="AdobeTrain"),
     _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir", "bg_root"), "composition_1k",
           export="Composition1k"),
+    _line("videomatte240k", "videomatte240k", "VideoMatteOptions", "VideoMatteRecipe",
+          export="VideoMatteFolders"),
+    _line("videomatte240k-comp", "videomatte240k", "VideoMatteCompOptions", "VideoMatteCompRecipe",
+          export="VideoMatteComposites"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 

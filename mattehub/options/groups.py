@@ -40,6 +40,13 @@ def num_bgs(default: int) -> Any:
                help="distinct backgrounds per item (a frame, a foreground)")
 
 
+def clip_length(default: int | None, note: str) -> Any:
+    """``--clip-length``: frames per sample of a video config (``note``: how the config cuts
+    its videos, and what its default means)."""
+    return opt(default, parse=int, check=whole(1), metavar="N", note=note,
+               help="frames per sample window")
+
+
 def invalid_names() -> Any:
     """``--invalid-names``: a file of image names to leave out."""
     return opt(None, path=True, check=text, metavar="FILE",

@@ -24,8 +24,8 @@ class ReleaseOptions(Options):
     mask_set: str = opt(DEFAULT_MASK_MODEL, choices=MASK_MODELS,
                         help="the guidance mask set")
     """m-him2k: which ``masks_matched_<model>`` set fills ``instance_masks``."""
-    clip_length: int | None = opt(None, parse=int, check=whole(1), metavar="N",
-                                  help="frames per sample window (default: whole clips)")
+    clip_length: int | None = groups.clip_length(None, "windows every --clip-stride frames; "
+                                                       "default: whole clips")
     """Video configs: cut clips into windows of this many frames (None = whole clips)."""
     clip_stride: int | None = opt(None, parse=int, check=whole(1), metavar="N",
                                   help="window stride (default: the length)")
