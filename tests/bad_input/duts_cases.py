@@ -12,14 +12,14 @@ are clear errors saying where DUTS comes from. No case may print a traceback.
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import numpy as np
 from PIL import Image
 
 
-from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
+from .harness import (BuiltOutput, Case, Env, Fails, Run, Succeeds, built, clean_run,
+                      no_shards_written, one_sample_skipped, skipped_inputs_are)
 
 CONFIG = "duts"
 SETS = {"DUTS-TR": (("b", 50, 70), ("a", 60, 45), ("c", 44, 41)), "DUTS-TE": (("d", 40, 52),)}
@@ -54,14 +54,6 @@ def _pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)))
 
 
-def _clean(env: Env, run: Run, *things) -> None:
-    """No traceback, and no local path in what the build recorded."""
-    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
-    assert str(env.tmp) not in json.dumps(things)
-
-
-def _nothing_written(env: Env, run: Run) -> None:
-    assert not (env.tmp / "out").exists() or not list((env.tmp / "out").rglob("*.parquet"))
 
 
 # Damage ---------------------------------------------------------------------------------
@@ -195,30 +187,17 @@ def _skipped_at_scan(want: dict[str, str], used: tuple[str, ...]):
     """The build record names exactly the files in ``want`` (path -> reason pattern) as
     skipped inputs; the samples are the pairs ``used``, in name order."""
     def check(env: Env, run: Run) -> None:
-        sources = _out(env).record()["sources"]
-        _clean(env, run, sources)
-        skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
-        assert set(skipped) == set(want), skipped
-        for path, pattern in want.items():
-            assert re.search(pattern, skipped[path]), (path, skipped[path])
+        sources = skipped_inputs_are(env, run, CONFIG, want)
         assert [r["meta"]["name"] for r in _out(env).rows()] == list(used)
         assert sources["samples"] == len(used)
-        assert _out(env).summary()["skipped_samples"] == 0
     return check
 
 
 def _skipped_sample(path: str, pattern: str):
     """b (sample 1) is a counted skip with a bad_input event naming ``path``; a, c are made."""
     def check(env: Env, run: Run) -> None:
-        events = _out(env).events()
-        _clean(env, run, events, _out(env).record())
-        bad = [e for e in events if e["kind"] == "bad_input"]
-        assert len(bad) == 1 and bad[0]["path"] == path, bad
-        assert re.search(pattern, bad[0]["reason"]), bad
-        skips = [e for e in events if e["kind"] == "skipped_sample"]
-        assert len(skips) == 1 and path in skips[0]["reason"], skips
-        summary = _out(env).summary()
-        assert summary["skipped_samples"] == 1 and summary["event_counts"]["bad_input"] == 1
+        one_sample_skipped(env, run, CONFIG, path, pattern)
+        assert _out(env).summary()["event_counts"]["bad_input"] == 1
         assert [r["meta"]["name"] for r in _out(env).rows()] == ["a", "c"]
         assert _out(env).record()["sources"]["skipped_inputs"] == []
     return check
@@ -233,7 +212,7 @@ def _converted(note: str):
         from mattehub.synthesis.trimap import trimap
 
         events = _out(env).events()
-        _clean(env, run, events)
+        clean_run(env, run, events)
         notes = [e for e in events if e["kind"] == "normalised_input"]
         assert notes == [{"kind": "normalised_input", "path": MASK.format("b"), "reason": note,
                           "index": 1}], notes
@@ -261,7 +240,7 @@ def _images_converted(want: dict[str, str]):
     stored image has its alpha's size, whatever the reader, and ``mattehub verify`` agrees."""
     def check(env: Env, run: Run) -> None:
         events = _out(env).events()
-        _clean(env, run, events)
+        clean_run(env, run, events)
         notes = {e["path"]: e["reason"] for e in events if e["kind"] == "normalised_input"}
         assert set(notes) == {IMAGE.format(name) for name in want}, notes
         rows = {r["meta"]["name"]: r for r in _out(env).rows()}
@@ -339,7 +318,7 @@ CASES: list[Case] = [
          "outside the data folder: a clear error naming the link",
          _build(_masks_linked("../../elsewhere/masks")),
          Fails(r"DUTS-TR/DUTS-TR-Mask: is a symbolic link to a folder that resolves outside "
-               r"the data folder"), _nothing_written),
+               r"the data folder"), no_shards_written),
     Case("duts-junk-files", "duts: non-image files in the Image/Mask folders are counted skips "
          "(hidden files ignored)", _build(_junk), Succeeds(),
          _skipped_at_scan({"DUTS-TR/DUTS-TR-Image/Thumbs.db": r"is not a JPEG image",
@@ -352,16 +331,16 @@ CASES: list[Case] = [
     Case("duts-no-tree", "duts: --data-dir holds no DUTS tree: a clear error saying where DUTS "
          "comes from", _build(_no_tree),
          Fails(rf"has no DUTS-TR/ folder and no DUTS-TR\.zip for split 'train'.*{HOME}"),
-         _nothing_written),
+         no_shards_written),
     Case("duts-no-data-dir", "duts: no --data-dir (the release URL default): a clear error",
          _build(_none, data_dir=False),
          Fails(rf"duts needs data_dir=: .*DUTS-TR/ and DUTS-TE/ or their zips.*{HOME}"),
-         _nothing_written),
+         no_shards_written),
     Case("duts-split-missing", "duts: --split test when only DUTS-TR is there",
          _build(_no_test_split, split="test"),
          Fails(r"has no DUTS-TE/ folder and no DUTS-TE\.zip for split 'test' \(it holds the train split\)"),
-         _nothing_written),
+         no_shards_written),
     Case("duts-unknown-split", "duts: a split DUTS does not have",
          _build(_none, split="val"), Fails(r"duts has the splits train, test .*not 'val'"),
-         _nothing_written),
+         no_shards_written),
 ]

@@ -6,6 +6,8 @@ Rows live in the ``*_cases.py`` modules beside this one and are gathered in ``co
 """
 from __future__ import annotations
 
+import json
+
 import contextlib
 import io
 import re
@@ -191,3 +193,42 @@ class BuiltOutput:
 def built(env: Env, config: str, split: str = "train") -> BuiltOutput:
     """The output a case's build wrote to ``env.tmp / "out"`` for ``config``/``split``."""
     return BuiltOutput(env.tmp / "out", config, split)
+
+
+def clean_run(env: Env, run: Run, *things) -> None:
+    """No traceback, and no local path in what the run recorded (``things``)."""
+    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
+    assert str(env.tmp) not in json.dumps(things)
+
+
+def no_shards_written(env: Env, run: Run) -> None:
+    """A refused build left no Parquet shard under ``out``."""
+    assert not (env.tmp / "out").exists() or not list((env.tmp / "out").rglob("*.parquet"))
+
+
+def skipped_inputs_are(env: Env, run: Run, config: str, want: dict[str, str]) -> dict:
+    """The build record of ``config`` names exactly the files in ``want`` (path -> reason
+    pattern) as skipped inputs; returns the record's ``sources``."""
+    sources = built(env, config).record()["sources"]
+    clean_run(env, run, sources)
+    skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
+    assert set(skipped) == set(want), skipped
+    for path, pattern in want.items():
+        assert re.search(pattern, skipped[path]), (path, skipped[path])
+    assert built(env, config).summary()["skipped_samples"] == 0
+    return sources
+
+
+def one_sample_skipped(env: Env, run: Run, config: str, path: str, pattern: str) -> None:
+    """Exactly one sample of ``config`` is a counted skip, with one bad_input event naming
+    ``path`` (reason matching ``pattern``)."""
+    out = built(env, config)
+    events = out.events()
+    clean_run(env, run, events, out.record())
+    bad = [e for e in events if e["kind"] == "bad_input"]
+    assert len(bad) == 1 and bad[0]["path"] == path, bad
+    assert re.search(pattern, bad[0]["reason"]), bad
+    skips = [e for e in events if e["kind"] == "skipped_sample"]
+    assert len(skips) == 1 and path in skips[0]["reason"], skips
+    assert out.summary()["skipped_samples"] == 1
+

@@ -11,10 +11,8 @@ composited config without backgrounds are clear errors. No case may print a trac
 """
 from __future__ import annotations
 
-import json
-import re
 
-from .harness import BuiltOutput, Case, Env, Fails, Run, Succeeds, built
+from .harness import (BuiltOutput, Case, Env, Fails, Run, Succeeds, built, no_shards_written, one_sample_skipped, skipped_inputs_are)
 
 CONFIG = "videomatte240k"
 TRAIN = "VideoMatte240K_JPEG_SD/train"
@@ -39,13 +37,6 @@ def _out(env: Env, config: str = CONFIG) -> BuiltOutput:
     return built(env, config)
 
 
-def _clean(env: Env, run: Run, *things) -> None:
-    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
-    assert str(env.tmp) not in json.dumps(things)
-
-
-def _nothing_written(env: Env, run: Run) -> None:
-    assert not (env.tmp / "out").exists() or not list((env.tmp / "out").rglob("*.parquet"))
 
 
 # Damage ---------------------------------------------------------------------------------
@@ -108,28 +99,15 @@ def _skipped_at_scan(want: dict[str, str], clips: list[tuple[str, int]]):
     """The build record names exactly the files in ``want`` (path -> reason pattern) as
     skipped inputs; the clips made are ``clips`` ((video, start), in order)."""
     def check(env: Env, run: Run) -> None:
-        sources = _out(env).record()["sources"]
-        _clean(env, run, sources)
-        skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
-        assert set(skipped) == set(want), skipped
-        for path, pattern in want.items():
-            assert re.search(pattern, skipped[path]), (path, skipped[path])
+        skipped_inputs_are(env, run, CONFIG, want)
         assert [(r["meta"]["video"], r["meta"]["start"]) for r in _out(env).rows()] == clips
-        assert _out(env).summary()["skipped_samples"] == 0
     return check
 
 
 def _skipped_clip(path: str, pattern: str, clips: list[tuple[str, int]]):
     """One clip is a counted skip with a bad_input event naming ``path``; ``clips`` are made."""
     def check(env: Env, run: Run) -> None:
-        events = _out(env).events()
-        _clean(env, run, events, _out(env).record())
-        bad = [e for e in events if e["kind"] == "bad_input"]
-        assert len(bad) == 1 and bad[0]["path"] == path, bad
-        assert re.search(pattern, bad[0]["reason"]), bad
-        skips = [e for e in events if e["kind"] == "skipped_sample"]
-        assert len(skips) == 1 and path in skips[0]["reason"], skips
-        assert _out(env).summary()["skipped_samples"] == 1
+        one_sample_skipped(env, run, CONFIG, path, pattern)
         assert [(r["meta"]["video"], r["meta"]["start"]) for r in _out(env).rows()] == clips
         for row in _out(env).rows():
             assert all(len(frame) == 1 for frame in row["instance_alphas"])
@@ -182,23 +160,23 @@ CASES: list[Case] = [
                                    [("0000", 4), ("0001", 0)])),
     Case("videomatte-split-missing", "videomatte240k: --split test when the release has only train",
          _build(_no_split, split="test"), Fails(r"has no test/fgr/ and test/pha/ folders"),
-         _nothing_written),
+         no_shards_written),
     Case("videomatte-clip-too-long", "videomatte240k: a clip length no video reaches: a clear error",
          _build(_none, length=50), Fails(r"holds no clip of 50 frames in train/.*lower --clip-length"),
-         _nothing_written),
+         no_shards_written),
     Case("videomatte-no-data-dir", "videomatte240k: no --data-dir: a clear error saying where "
          "VideoMatte240K comes from", lambda env: env.cli("build", CONFIG, "--out", env.tmp / "out"),
          Fails(r"videomatte240k needs data_dir=: VideoMatte240K comes from .*background-matting-v2"),
-         _nothing_written),
+         no_shards_written),
     Case("videomatte-with-trimap", "videomatte240k --with trimap: clips have no single alpha to "
          "compute it from, a clear error (evaluate computes its trimaps per frame itself)",
          _build(_none, "--with", "trimap"),
          Fails(r"--with trimap needs a config with an alpha field; videomatte240k has frames, "
-               r"instance_alphas, meta"), _nothing_written),
+               r"instance_alphas, meta"), no_shards_written),
     Case("videomatte-comp-no-backgrounds", "videomatte240k-comp without --bg-root or "
          "--bg-video-root: a clear error", _comp_without_backgrounds,
-         Fails(r"needs backgrounds.*\[--bg-root, --bg-video-root\]"), _nothing_written),
+         Fails(r"needs backgrounds.*\[--bg-root, --bg-video-root\]"), no_shards_written),
     Case("videomatte-comp-backgrounds-unusable", "videomatte240k-comp: a background folder with no "
          "image: a clear error naming it", _comp_empty_backgrounds,
-         Fails(r"holds no usable background"), _nothing_written),
+         Fails(r"holds no usable background"), no_shards_written),
 ]
