@@ -47,9 +47,10 @@ def test_every_meta_key_is_documented():
     from mattehub.families.overlay_depth.meta import META_FEATURES as OVERLAY_META
     from mattehub.families.duts.meta import META_FEATURES as DUTS_META
     from mattehub.families.aim.meta import META_FEATURES as AIM_META
+    from mattehub.families.p3m.meta import META_FEATURES as P3M_META
 
     keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
-    for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META):
+    for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META) + list(P3M_META):
         assert f"`{key}`" in DOC or f"[].{key}`" in DOC or f"`{key}`," in DOC, \
             f"meta key {key} missing from docs/format.md"
 
@@ -71,8 +72,18 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _overlay_recipes(tmp_path)
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
+    recipes += _p3m_recipes()
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
+
+
+def _p3m_recipes() -> list:
+    """``p3m-10k`` and ``p3m-500``: their fields follow from the split, not from the files."""
+    from mattehub.families.p3m.options import P3m500Options, P3mOptions
+    from mattehub.families.p3m.recipe import P3m500Recipe, P3mRecipe
+
+    return [P3mRecipe(P3mOptions(data_dir="unused"), seed=0),
+            P3m500Recipe(P3m500Options(data_dir="unused"), seed=0)]
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

@@ -103,6 +103,18 @@ def test_duts_reads_back_as_the_published_folders(demo, tmp_path, split):
             (fields["image"], fields["alpha"], fields["trimap"])
 
 
+@pytest.mark.parametrize("config, split", [("p3m-10k", "train"), ("p3m-500", "p3m_500_p"),
+                                           ("p3m-500", "p3m_500_np")])
+def test_p3m_reads_back_as_the_published_folders(demo, tmp_path, config, split):
+    out = exported(demo, tmp_path, config, split)
+    assert {p.name for p in out.iterdir()} == {"P3M-10k"}
+    back = read_back(config, out, split)
+    built = stored(demo, config, split)
+    assert len(back) == len(built) > 0
+    for again, (_, fields) in zip(back, built):
+        assert again == fields
+
+
 def test_composition_1k_reads_back_as_the_published_test_set(demo, tmp_path):
     out = exported(demo, tmp_path, "composition-1k", "test")
     assert {p.name for p in (out / "test").iterdir()} == {"merged", "trimaps", "alpha_copy"}
@@ -161,7 +173,7 @@ def test_overlay_depth_reads_back_in_place(demo, tmp_path):
 
 def test_every_config_has_an_exporter_and_a_round_trip_here():
     tested = {"i-him", "i-him50k", "him2k", "m-him2k", "v-him", "v-him2k5", "v-him60", "duts",
-              "composition-1k", "aim", "surreal-alpha", "overlay-depth"}
+              "composition-1k", "aim", "surreal-alpha", "overlay-depth", "p3m-10k", "p3m-500"}
     assert {name for name, line in CONFIGS.items() if line.export} == set(CONFIGS) == tested
 
 

@@ -74,6 +74,8 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("aim", "aim", "AimOptions", "AimRecipe", export="AdobeTrain"),
     _line("composition-1k", "aim", "AimOptions", "Composition1kRecipe", ("data_dir", "bg_root"), "composition_1k",
           export="Composition1k"),
+    _line("p3m-10k", "p3m", "P3mOptions", "P3mRecipe", export="P3mExport"),
+    _line("p3m-500", "p3m", "P3m500Options", "P3m500Recipe", export="P3m500Export"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
