@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from mattehub.contract import decoded
 from mattehub.contract.features import Value
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.contract.schema import IMAGE, META, FieldSpec, Schema
@@ -223,6 +224,10 @@ class BenchmarkRecipe(Recipe):
             fields["trimap"] = trimap.data
             notes.append((paths["trimap"], trimap.note))
         events += [gate.note_event(path, note) for path, note in notes if note]
+        if decoded.wanted():  # a reader in this process wants arrays: it gets these pixels
+            decoded.remember(matte.data, matte.array)
+            if "trimap" in blobs:
+                decoded.remember(trimap.data, trimap.array)
         meta = {"recipe": self.name, "name": item.name, "split": self.options.split,
                 "width": image.size[0], "height": image.size[1], "paths": paths, "index": index}
         fields["meta"] = {**meta, **dict(self.layout.split(self.options.split).meta),
