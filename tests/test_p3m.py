@@ -158,3 +158,22 @@ def test_evaluated_on_a_validation_split_with_the_published_trimap(trees, tmp_pa
     assert report["counts"]["samples"] == len(samples)
     assert all(value == 0 for value in report["means"]["whole"].values())
     assert "stored" in json.dumps(report["trimap"])
+
+
+def test_as_arrays_gets_the_mattes_the_gate_decoded(trees):
+    """Read into arrays, each sample's alpha and trimap are decoded once (by the gate) and
+    handed over (``contract.decoded``), with the published pixels."""
+    import mattehub
+    from mattehub.contract import decoded
+    from mattehub.training import as_arrays
+
+    tree, zipped = trees
+    try:
+        before = decoded.hits
+        rows = list(as_arrays(mattehub.stream("p3m-500", str(zipped), split="p3m_500_p"), "numpy"))
+        assert decoded.hits - before == 2 * len(rows) == 2 * len(tree.samples("p3m_500_p"))
+        for row, sample in zip(rows, tree.samples("p3m_500_p")):
+            for field in ("alpha", "trimap"):
+                assert np.array_equal(row[field], pixels(tree.files[sample["paths"][field]]))
+    finally:
+        decoded.forget()
