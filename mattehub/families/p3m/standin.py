@@ -2,40 +2,35 @@
 
 ``P3M-10k.zip`` (made with Info-ZIP ``zip``, holding ``P3M-10k/train/{blurred_image,mask}``
 and ``P3M-10k/validation/P3M-500-P/{blurred_image,mask,trimap}``) and the extracted folder
-``P3M-10k/validation/P3M-500-NP/{original_image,mask,trimap}``: the demo reads ``train`` and
-``p3m_500_p`` from the zip in place and ``p3m_500_np`` from the folder. Each image is a
-portrait (head and shoulders with a soft hair edge) on a textured background, JPEG, its face
-blurred in the blurred sets; its matte an 8-bit grey PNG; the validation trimaps 0/128/255
-PNGs from the matte (an unknown band around its soft edge), as published. Names follow
-P3M's ``p_<8 hex>`` style; sizes differ per image. File times are fixed so the zip is
-reproducible.
+``P3M-10k/validation/P3M-500-NP/{original_image,mask,trimap}``: the demo reads ``p3m-10k``
+(train) and ``p3m-500`` P3M-500-P from the zip in place and P3M-500-NP from the folder. Each
+image is a portrait (head and shoulders with a soft hair edge) on a textured background,
+JPEG, its face blurred in the blurred sets; its matte an 8-bit grey PNG; the validation
+trimaps 0/128/255 PNGs around the matte's soft edge (``benchmark_standin``). Names follow
+P3M's ``p_<8 hex>`` style; sizes differ per image.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
 
+from mattehub.families.benchmark_standin import write_split, zip_top
 from mattehub.families.demo import DemoBuild, FamilyDemo
+from mattehub.families.p3m.layout import P3M_500, P3M_TRAIN
 from mattehub.families.p3m.options import P3m500Options, P3mOptions
 from mattehub.families.p3m.recipe import P3m500Recipe, P3mRecipe
 
-FIXED_TIME = 1_700_000_000
 SETS = {
-    "train": ((("p_0a1b2c3d", 180, 240), ("p_1f2e3d4c", 200, 230), ("p_2c3d4e5f", 170, 250),
-               ("p_3d4e5f60", 210, 260), ("p_4e5f6071", 190, 220)), "blurred_image", False),
-    "validation/P3M-500-P": ((("p_5f607182", 200, 250), ("p_60718293", 176, 236),
-                              ("p_718293a4", 220, 260)), "blurred_image", True),
-    "validation/P3M-500-NP": ((("p_8293a4b5", 190, 240), ("p_93a4b5c6", 214, 228)),
-                              "original_image", True),
+    "train": (("p_0a1b2c3d", 180, 240), ("p_1f2e3d4c", 200, 230), ("p_2c3d4e5f", 170, 250),
+              ("p_3d4e5f60", 210, 260), ("p_4e5f6071", 190, 220)),
+    "p3m_500_p": (("p_5f607182", 200, 250), ("p_60718293", 176, 236), ("p_718293a4", 220, 260)),
+    "p3m_500_np": (("p_8293a4b5", 190, 240), ("p_93a4b5c6", 214, 228)),
 }
-"""Folder below P3M-10k/ -> ((name, width, height), image folder, has trimaps)."""
+"""split -> (name, width, height) of its images."""
 
 
 @dataclass(frozen=True)
@@ -46,9 +41,10 @@ class P3mDemoSources:
     """The folder holding the extracted P3M-10k/ (P3M-500-NP)."""
 
 
-def portrait(rng: np.random.Generator, width: int, height: int, blurred: bool
+def portrait(rng: np.random.Generator, width: int, height: int, split: str
              ) -> tuple[np.ndarray, np.ndarray]:
-    """An RGB portrait and its 8-bit matte (soft hair edge); the face blurred when asked."""
+    """An RGB portrait and its 8-bit matte (soft hair edge); the face blurred except in
+    P3M-500-NP."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     back = rng.integers(40, 220, 3).astype(np.float32) + rng.normal(0, 10, (height, width, 3))
     back += (xs[..., None] / width - 0.5) * rng.uniform(-60, 60, 3)
@@ -64,37 +60,11 @@ def portrait(rng: np.random.Generator, width: int, height: int, blurred: bool
     skin, cloth = rng.integers(150, 230, 3), rng.integers(0, 255, 3)
     person = np.where((ys < head[1] + radius * 1.2)[..., None], skin, cloth).astype(np.float32)
     image = alpha[..., None] * person + (1 - alpha[..., None]) * back
-    if blurred:
+    if split != "p3m_500_np":
         face = np.zeros((height, width), np.uint8)
         cv2.ellipse(face, head, (int(radius * 0.7), int(radius * 0.9)), 0, 0, 360, 1, -1)
         image = np.where(face[..., None] > 0, cv2.GaussianBlur(image, (0, 0), 6), image)
     return np.clip(image, 0, 255).astype(np.uint8), np.rint(alpha * 255).astype(np.uint8)
-
-
-def trimap_of(alpha: np.ndarray) -> np.ndarray:
-    """A 0/128/255 trimap: unknown where the matte is soft, widened by 7 pixels."""
-    soft = ((alpha > 0) & (alpha < 255)).astype(np.uint8)
-    band = cv2.dilate(soft, np.ones((15, 15), np.uint8)) > 0
-    return np.where(band, 128, np.where(alpha == 255, 255, 0)).astype(np.uint8)
-
-
-def write_set(root: Path, folder: str, rng: np.random.Generator) -> None:
-    """One set of ``SETS`` below ``root`` (the P3M-10k folder)."""
-    items, image_folder, trimaps = SETS[folder]
-    for name, width, height in items:
-        image, alpha = portrait(rng, width, height, image_folder == "blurred_image")
-        files = {image_folder: (image, "jpg"), "mask": (alpha, "png")}
-        if trimaps:
-            files["trimap"] = (trimap_of(alpha), "png")
-        for sub, (array, ext) in files.items():
-            (root / folder / sub).mkdir(parents=True, exist_ok=True)
-            Image.fromarray(array).save(root / folder / sub / f"{name}.{ext}", quality=92)
-
-
-def _zip(stage: Path, out: Path) -> None:
-    for path in [stage / "P3M-10k", *(stage / "P3M-10k").rglob("*")]:
-        os.utime(path, (FIXED_TIME, FIXED_TIME))
-    subprocess.run(["zip", "-q", "-r", "-X", str(out.resolve()), "P3M-10k"], cwd=stage, check=True)
 
 
 def make_p3m_sources(root: Path) -> P3mDemoSources:
@@ -103,17 +73,15 @@ def make_p3m_sources(root: Path) -> P3mDemoSources:
     sources = P3mDemoSources(root / "zip", root / "folder")
     if (root / "done").exists():
         return sources
-    if shutil.which("zip") is None:
-        raise RuntimeError("the P3M-10k demo needs Info-ZIP `zip` (apt-get install zip)")
     stage = root / "stage"
     for folder in (stage, sources.zip_dir, sources.folder):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     rng = np.random.default_rng(10421)
-    for folder in ("train", "validation/P3M-500-P"):
-        write_set(stage / "P3M-10k", folder, rng)
-    write_set(sources.folder / "P3M-10k", "validation/P3M-500-NP", rng)
-    _zip(stage, sources.zip_dir / "P3M-10k.zip")
+    for layout, split, where in ((P3M_TRAIN, "train", stage), (P3M_500, "p3m_500_p", stage),
+                                 (P3M_500, "p3m_500_np", sources.folder)):
+        write_split(where, layout, split, SETS[split], portrait, rng)
+    zip_top(stage, "P3M-10k", sources.zip_dir / "P3M-10k.zip")
     (root / "done").write_text("")
     return sources
 
