@@ -39,6 +39,25 @@ class Tree:
         (self.root / self.top / relative).unlink()
         del self.files[relative]
 
+    def entries(self, split: str) -> tuple[tuple[str, int, int], ...]:
+        """(name, width, height) of the samples written for ``split`` (the dataset's)."""
+        raise NotImplementedError
+
+    def paths(self, split: str, name: str) -> dict[str, str | None]:
+        """field -> path below ``<top>`` of sample ``name`` (the dataset's; trimap None
+        where the split has none)."""
+        raise NotImplementedError
+
+    def samples(self, split: str) -> list[dict]:
+        """What a reader must make of ``split``: per name (sorted), the dataset-relative
+        paths of its files and its size; samples missing a file are left out."""
+        out = []
+        for name, width, height in sorted(self.entries(split)):
+            found = self.paths(split, name)
+            if all(p is None or p in self.files for p in found.values()):
+                out.append({"name": name, "paths": found, "width": width, "height": height})
+        return out
+
 
 def encoded(array: np.ndarray, kind: str) -> bytes:
     buffer = io.BytesIO()

@@ -36,15 +36,11 @@ def paths(split: str, name: str) -> dict[str, str | None]:
 
 
 class P3mTree(Tree):
-    def samples(self, split: str) -> list[dict]:
-        """What a reader must make of ``split``: per name (sorted), the dataset-relative
-        paths of its image, matte and trimap (None for train) and its size."""
-        out = []
-        for name, width, height in sorted(SETS[split][2]):
-            found = paths(split, name)
-            if all(p is None or p in self.files for p in found.values()):
-                out.append({"name": name, "paths": found, "width": width, "height": height})
-        return out
+    def entries(self, split: str) -> tuple[tuple[str, int, int], ...]:
+        return SETS[split][2]
+
+    def paths(self, split: str, name: str) -> dict[str, str | None]:
+        return paths(split, name)
 
 
 def make_p3m_tree(root: Path, seed: int = 0) -> P3mTree:

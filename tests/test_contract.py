@@ -72,7 +72,7 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _overlay_recipes(tmp_path)
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
-    recipes += _p3m_recipes()
+    recipes += _p3m_recipes() + _am2k_recipes()
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -84,6 +84,15 @@ def _p3m_recipes() -> list:
 
     return [P3mRecipe(P3mOptions(data_dir="unused"), seed=0),
             P3m500Recipe(P3m500Options(data_dir="unused"), seed=0)]
+
+
+def _am2k_recipes() -> list:
+    """``am-2k`` and ``am-2k-validation``: their fields follow from the split."""
+    from mattehub.families.am2k.options import Am2kOptions, Am2kValidationOptions
+    from mattehub.families.am2k.recipe import Am2kRecipe, Am2kValidationRecipe
+
+    return [Am2kRecipe(Am2kOptions(data_dir="unused"), seed=0),
+            Am2kValidationRecipe(Am2kValidationOptions(data_dir="unused"), seed=0)]
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

@@ -76,6 +76,9 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
           export="Composition1k"),
     _line("p3m-10k", "p3m", "P3mOptions", "P3mRecipe", export="P3mExport"),
     _line("p3m-500", "p3m", "P3m500Options", "P3m500Recipe", export="P3m500Export"),
+    _line("am-2k", "am2k", "Am2kOptions", "Am2kRecipe", export="Am2kExport"),
+    _line("am-2k-validation", "am2k", "Am2kValidationOptions", "Am2kValidationRecipe",
+          export="Am2kValidationExport"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 

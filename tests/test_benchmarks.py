@@ -1,0 +1,208 @@
+"""The image benchmarks read in place, end to end on stand-in trees written without mattehub
+(tests/p3m_tree.py, tests/am2k_tree.py): P3M-10k (``p3m-10k``: train; ``p3m-500``: the
+validation sets) and AM-2k (``am-2k``: train; ``am-2k-validation``), built with ``mattehub
+build`` and streamed with ``load_dataset`` from the extracted folder and from the published
+zip (Info-ZIP) in place; images and mattes are the published bytes, trimaps the published
+files, splits and meta as published; exported back to the published folders byte for byte;
+evaluated on a validation split; read into arrays with each matte decoded once."""
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
+
+import am2k_tree
+import p3m_tree
+from conftest import shard_bytes
+from mattehub.cli.main import main
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A dataset's stand-in and what its configs must make of it."""
+
+    make_tree: Callable
+    zip_tree: Callable
+    archive: str
+    configs: dict[str, str]
+    """split -> config, in the dataset's split order; the last split has published trimaps."""
+    meta: Callable[[str], dict]
+    """split -> the meta keys the family adds."""
+
+    @property
+    def trimap_split(self) -> str:
+        return list(self.configs)[-1]
+
+
+BENCHMARKS = {
+    "p3m": Benchmark(p3m_tree.make_p3m_tree, p3m_tree.zip_tree, "P3M-10k.zip",
+                     {"train": "p3m-10k", "p3m_500_p": "p3m-500", "p3m_500_np": "p3m-500"},
+                     lambda split: dict(zip(("subset", "face_blurred"), p3m_tree.PUBLISHED[split]))),
+    "am2k": Benchmark(am2k_tree.make_am2k_tree, am2k_tree.zip_tree, "AM-2k.zip",
+                      {"train": "am-2k", "validation": "am-2k-validation"}, lambda split: {}),
+}
+
+
+def rows_of(out: Path, config: str, split: str) -> list[dict]:
+    rows = []
+    for shard in sorted((out / config).glob(f"{split}-*.parquet")):
+        rows += pq.read_table(shard).to_pylist()
+    return rows
+
+
+def build(config: str, data_dir, out: Path, split: str, *extra: str) -> int:
+    return main(["build", config, "--data-dir", str(data_dir), "--split", split, "--out",
+                 str(out), "--no-progress", "--max-samples-per-shard", "2", *extra])
+
+
+def pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+@pytest.fixture(scope="module", params=list(BENCHMARKS))
+def bench(request, tmp_path_factory):
+    """(benchmark, tree, folder holding the zip, a build of every split from the folder)."""
+    spec = BENCHMARKS[request.param]
+    root = tmp_path_factory.mktemp(request.param)
+    tree = spec.make_tree(root / "extracted")
+    zipped = spec.zip_tree(tree, root / "zip")
+    out = root / "from-folder"
+    for split, config in spec.configs.items():
+        assert build(config, tree.root, out, split) == 0
+    return spec, tree, zipped, out
+
+
+def check(spec: Benchmark, tree, split: str, rows: list[dict], stored: bool) -> None:
+    """``rows`` are the samples of ``split`` in name order: exact bytes (stored) or pixels
+    (streamed) of the published files, and the published meta."""
+    expected = tree.samples(split)
+    assert [row["meta"]["name"] for row in rows] == [s["name"] for s in expected]
+    for index, (row, sample) in enumerate(zip(rows, expected)):
+        paths = sample["paths"]
+        assert ("trimap" in row) == (paths["trimap"] is not None)
+        for field in [f for f in ("image", "alpha", "trimap") if paths[f]]:
+            published = tree.files[paths[field]]
+            if stored:
+                assert row[field]["bytes"] == published, (split, field)
+            else:
+                assert np.array_equal(np.asarray(row[field]), pixels(published)), (split, field)
+        assert row["meta"] == {"recipe": spec.configs[split], "name": sample["name"],
+                               "split": split, "width": sample["width"],
+                               "height": sample["height"], "paths": paths, "index": index,
+                               **spec.meta(split)}
+
+
+def test_built_from_the_folder_exact(bench):
+    spec, tree, _, out = bench
+    for split, config in spec.configs.items():
+        check(spec, tree, split, rows_of(out, config, split), stored=True)
+        record = json.loads((out / "_stats" / config / f"{split}.build.json").read_text())
+        assert record["sources"]["skipped_inputs"] == [] and str(tree.root) not in json.dumps(record)
+
+
+def test_built_from_the_zip_in_place_equals_the_folder_build(bench, tmp_path):
+    spec, _, zipped, out = bench
+    for split, config in spec.configs.items():
+        assert build(config, zipped, tmp_path, split) == 0
+        record = json.loads((tmp_path / "_stats" / config / f"{split}.build.json").read_text())
+        assert record["sources"]["location"] == spec.archive
+    assert shard_bytes(tmp_path) == shard_bytes(out)
+
+
+@pytest.mark.parametrize("source", ["folder", "zip"])
+def test_streamed_in_place_every_split_exact(bench, source):
+    import mattehub  # noqa: F401  registers the builder
+    from datasets import load_dataset
+
+    spec, tree, zipped, _ = bench
+    data_dir = str(tree.root if source == "folder" else zipped)
+    for config in dict.fromkeys(spec.configs.values()):
+        ds = load_dataset("mattehub", config, data_dir=data_dir, streaming=True)
+        assert sorted(ds) == sorted(s for s, c in spec.configs.items() if c == config)
+        for split in ds:
+            check(spec, tree, split, list(ds[split]), stored=False)
+
+
+def test_only_present_splits_are_listed(bench, tmp_path):
+    from mattehub.families.registry import recipe_class
+
+    spec, tree, zipped, _ = bench
+    split = spec.trimap_split
+    for relative in {p for s in tree.samples(split) for p in s["paths"].values() if p}:
+        (tmp_path / tree.top / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / tree.top / relative).write_bytes(tree.files[relative])
+    config = recipe_class(spec.configs[split])
+    assert config.source_splits(str(tmp_path)) == [split]
+    assert config.source_splits(str(zipped)) == [s for s, c in spec.configs.items()
+                                                 if c == spec.configs[split]]
+
+
+def test_with_trimap_only_where_none_is_published(bench, tmp_path, capsys):
+    """train (no trimap published) takes --with trimap; the validation sets have theirs."""
+    from mattehub.synthesis.trimap import trimap
+
+    spec, tree, _, _ = bench
+    assert build(spec.configs["train"], tree.root, tmp_path, "train", "--with", "trimap") == 0
+    for row in rows_of(tmp_path, spec.configs["train"], "train"):
+        assert np.array_equal(pixels(row["trimap"]["bytes"]),
+                              trimap(pixels(row["alpha"]["bytes"]), "him-eval"))
+    split = spec.trimap_split
+    assert build(spec.configs[split], tree.root, tmp_path, split, "--with", "trimap") != 0
+    assert "already has a trimap field" in capsys.readouterr().err
+
+
+def test_exported_back_to_the_published_folders_byte_for_byte(bench, tmp_path):
+    spec, tree, _, out = bench
+    for split, config in spec.configs.items():
+        assert main(["export", config, str(out), "--split", split, "--out", str(tmp_path),
+                     "--no-progress", "--overwrite"]) == 0
+    written = {p.relative_to(tmp_path / tree.top).as_posix(): p.read_bytes()
+               for p in (tmp_path / tree.top).rglob("*") if p.is_file()}
+    published = {path: tree.files[path] for split in spec.configs
+                 for sample in tree.samples(split) for path in sample["paths"].values() if path}
+    assert written == published
+
+
+def test_evaluated_on_a_validation_split_with_the_published_trimap(bench, tmp_path):
+    spec, tree, zipped, _ = bench
+    split = spec.trimap_split
+    samples = tree.samples(split)
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    for index, sample in enumerate(samples):
+        cv2.imwrite(str(pred / f"{index:08d}.png"), pixels(tree.files[sample["paths"]["alpha"]]))
+    assert main(["evaluate", spec.configs[split], "--data-dir", str(zipped), "--pred", str(pred),
+                 "--split", split, "--json", str(tmp_path / "e.json"), "--no-progress"]) == 0
+    report = json.loads((tmp_path / "e.json").read_text())
+    assert report["counts"]["samples"] == len(samples)
+    assert all(value == 0 for value in report["means"]["whole"].values())
+    assert "stored" in json.dumps(report["trimap"])
+
+
+def test_as_arrays_gets_the_mattes_the_gate_decoded(bench):
+    """Read into arrays, each sample's alpha and trimap are decoded once (by the gate) and
+    handed over (``contract.decoded``), with the published pixels."""
+    import mattehub
+    from mattehub.contract import decoded
+    from mattehub.training import as_arrays
+
+    spec, tree, zipped, _ = bench
+    split = spec.trimap_split
+    try:
+        before = decoded.hits
+        rows = list(as_arrays(mattehub.stream(spec.configs[split], str(zipped), split=split),
+                              "numpy"))
+        assert decoded.hits - before == 2 * len(rows) == 2 * len(tree.samples(split))
+        for row, sample in zip(rows, tree.samples(split)):
+            for field in ("alpha", "trimap"):
+                assert np.array_equal(row[field], pixels(tree.files[sample["paths"][field]]))
+    finally:
+        decoded.forget()
