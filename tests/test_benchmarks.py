@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
+import aim500_tree
 import am2k_tree
 import p3m_tree
 from conftest import shard_bytes
@@ -35,7 +36,10 @@ class Benchmark:
     configs: dict[str, str]
     """split -> config, in the dataset's split order; the last split has published trimaps."""
     meta: Callable[[str], dict]
-    """split -> the meta keys the family adds."""
+    """split -> the meta keys the family adds (per sample: ``sample_meta``)."""
+
+    def sample_meta(self, split: str, name: str) -> dict:
+        return {**self.meta(split), **aim500_tree.LISTED.get(name, {})}
 
     @property
     def trimap_split(self) -> str:
@@ -48,6 +52,8 @@ BENCHMARKS = {
                      lambda split: dict(zip(("subset", "face_blurred"), p3m_tree.PUBLISHED[split]))),
     "am2k": Benchmark(am2k_tree.make_am2k_tree, am2k_tree.zip_tree, "AM-2k.zip",
                       {"train": "am-2k", "validation": "am-2k-validation"}, lambda split: {}),
+    "aim500": Benchmark(aim500_tree.make_aim500_tree, aim500_tree.zip_tree, "AIM-500.zip",
+                        {"test": "aim-500"}, lambda split: {}),
 }
 
 
@@ -97,7 +103,7 @@ def check(spec: Benchmark, tree, split: str, rows: list[dict], stored: bool) -> 
         assert row["meta"] == {"recipe": spec.configs[split], "name": sample["name"],
                                "split": split, "width": sample["width"],
                                "height": sample["height"], "paths": paths, "index": index,
-                               **spec.meta(split)}
+                               **spec.sample_meta(split, sample["name"])}
 
 
 def test_built_from_the_folder_exact(bench):
@@ -150,10 +156,11 @@ def test_with_trimap_only_where_none_is_published(bench, tmp_path, capsys):
     from mattehub.synthesis.trimap import trimap
 
     spec, tree, _, _ = bench
-    assert build(spec.configs["train"], tree.root, tmp_path, "train", "--with", "trimap") == 0
-    for row in rows_of(tmp_path, spec.configs["train"], "train"):
-        assert np.array_equal(pixels(row["trimap"]["bytes"]),
-                              trimap(pixels(row["alpha"]["bytes"]), "him-eval"))
+    if "train" in spec.configs:  # AIM-500 is one test set, with its trimaps
+        assert build(spec.configs["train"], tree.root, tmp_path, "train", "--with", "trimap") == 0
+        for row in rows_of(tmp_path, spec.configs["train"], "train"):
+            assert np.array_equal(pixels(row["trimap"]["bytes"]),
+                                  trimap(pixels(row["alpha"]["bytes"]), "him-eval"))
     split = spec.trimap_split
     assert build(spec.configs[split], tree.root, tmp_path, split, "--with", "trimap") != 0
     assert "already has a trimap field" in capsys.readouterr().err
@@ -206,3 +213,24 @@ def test_as_arrays_gets_the_mattes_the_gate_decoded(bench):
                 assert np.array_equal(row[field], pixels(tree.files[sample["paths"][field]]))
     finally:
         decoded.forget()
+
+
+def test_aim500_older_validation_folder_reads_the_same(tmp_path):
+    """AIM-500 with its folders under ``validation/`` (an older config's paths) and the
+    category list one folder up: the same samples, types and categories (paths relative to
+    the folder holding ``original/``)."""
+    from mattehub.families.aim500.options import Aim500Options
+    from mattehub.families.aim500.recipe import Aim500Recipe
+
+    tree = aim500_tree.make_aim500_tree(tmp_path / "old", under="validation/")
+    recipe = Aim500Recipe(Aim500Options(data_dir=str(tree.root)), seed=0)
+    assert recipe.prepare()["categorised"] == 3
+    samples = tree.samples("test")
+    assert recipe.available() == len(samples)
+    for index, sample in enumerate(samples):
+        fields = recipe.make(index).sample.fields
+        assert all(fields[f] == tree.files[p] for f, p in sample["paths"].items())
+        assert fields["meta"]["paths"] == {f: p.removeprefix("validation/")
+                                           for f, p in sample["paths"].items()}
+        assert {k: fields["meta"][k] for k in ("type", "category")} == \
+            aim500_tree.LISTED[sample["name"]]

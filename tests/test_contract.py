@@ -48,9 +48,11 @@ def test_every_meta_key_is_documented():
     from mattehub.families.duts.meta import META_FEATURES as DUTS_META
     from mattehub.families.aim.meta import META_FEATURES as AIM_META
     from mattehub.families.p3m.meta import META_FEATURES as P3M_META
+    from mattehub.families.aim500.meta import META_FEATURES as AIM500_META
 
     keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
-    for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META) + list(P3M_META):
+    keys += list(OVERLAY_META) + list(DUTS_META) + list(AIM_META) + list(P3M_META)
+    for key in keys + list(AIM500_META):
         assert f"`{key}`" in DOC or f"[].{key}`" in DOC or f"`{key}`," in DOC, \
             f"meta key {key} missing from docs/format.md"
 
@@ -72,7 +74,7 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _overlay_recipes(tmp_path)
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
-    recipes += _p3m_recipes() + _am2k_recipes()
+    recipes += _p3m_recipes() + _am2k_recipes() + _aim500_recipes()
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -93,6 +95,13 @@ def _am2k_recipes() -> list:
 
     return [Am2kRecipe(Am2kOptions(data_dir="unused"), seed=0),
             Am2kValidationRecipe(Am2kValidationOptions(data_dir="unused"), seed=0)]
+
+
+def _aim500_recipes() -> list:
+    from mattehub.families.aim500.options import Aim500Options
+    from mattehub.families.aim500.recipe import Aim500Recipe
+
+    return [Aim500Recipe(Aim500Options(data_dir="unused"), seed=0)]
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

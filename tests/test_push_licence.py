@@ -41,6 +41,7 @@ def test_every_config_declares_its_sources_terms():
     ("p3m-500", "p3m-10k-agreement", Redistribution.UNKNOWN, None),
     ("am-2k", "am-2k-agreement", Redistribution.UNKNOWN, None),
     ("am-2k-validation", "am-2k-agreement", Redistribution.UNKNOWN, None),
+    ("aim-500", "aim-500-agreement", Redistribution.UNKNOWN, None),
     ("overlay-depth", "user-sources", Redistribution.UNKNOWN, None),
 ])
 def test_the_declared_terms_follow_the_published_licences(config, licence, redistribution, commercial):

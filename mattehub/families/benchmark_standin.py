@@ -23,8 +23,8 @@ from PIL import Image
 from mattehub.recipes.benchmark import BenchmarkLayout
 
 FIXED_TIME = 1_700_000_000
-Picture = Callable[[np.random.Generator, int, int, str], tuple[np.ndarray, np.ndarray]]
-"""(rng, width, height, split) -> (RGB uint8 image, uint8 matte)."""
+Picture = Callable[[np.random.Generator, str, int, int, str], tuple[np.ndarray, np.ndarray]]
+"""(rng, name, width, height, split) -> (RGB uint8 image, uint8 matte)."""
 
 
 def trimap_of(alpha: np.ndarray, band: int = 15) -> np.ndarray:
@@ -40,7 +40,7 @@ def write_split(root: Path, layout: BenchmarkLayout, split: str,
     """The files of ``split`` (``items``: name, width, height) below ``root/<top>``."""
     roles = {role.field: role.folder for role in layout.split(split).roles}
     for name, width, height in items:
-        image, alpha = picture(rng, width, height, split)
+        image, alpha = picture(rng, name, width, height, split)
         arrays = {"image": (image, "jpg"), "alpha": (alpha, "png")}
         if "trimap" in roles:
             arrays["trimap"] = (trimap_of(alpha), "png")

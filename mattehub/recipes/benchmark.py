@@ -22,6 +22,7 @@ build record (``pairing.pair_by_stem``).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -77,6 +78,9 @@ class BenchmarkLayout:
     fields: tuple[tuple[str, str], ...]
     """(field, description) for ``image``, ``alpha`` and ``trimap``."""
     image_format: str = "jpg"
+    side_files: tuple[str, ...] = ()
+    """Files beside the folders (at the dataset root, or one folder up) read once at scan
+    time, e.g. a per-image category list; a missing one is said in the scan report."""
 
     def split(self, name: str) -> SplitLayout:
         for split in self.splits:
@@ -102,14 +106,18 @@ class BenchmarkScan:
     skipped: tuple[Skip, ...] = ()
     files: dict = field(default_factory=dict)
     """field -> how many files the split's folder of it holds."""
+    side: dict = field(default_factory=dict)
+    """The layout's ``side_files`` found, by name: their bytes."""
 
     def relative(self, member: str | None) -> str | None:
         """The dataset-relative path of a tree member (``train/mask/x.png``)."""
         return None if member is None else member[len(self.prefix):]
 
     def listing(self) -> list:
-        """Each item's name and dataset-relative files, as fingerprinted."""
-        return [[item.name, [self.relative(m) for _, m in item.files]] for item in self.items]
+        """Each item's name and dataset-relative files, and the side files' digests, as
+        fingerprinted."""
+        return ([[item.name, [self.relative(m) for _, m in item.files]] for item in self.items]
+                + [[name, hashlib.sha256(data).hexdigest()] for name, data in sorted(self.side.items())])
 
     def read(self, items: list[Item]) -> list[dict[str, bytes]]:
         """Each item's bytes by field, fetched together."""
@@ -153,7 +161,12 @@ def scan(layout: BenchmarkLayout, data_dir: str, split: str) -> BenchmarkScan:
         folders = ", ".join(f"{role.folder}/" for role in wanted.roles)
         raise SourceError(location, f"holds no sample of split {split!r} ({folders}: "
                           f"{files}; {len(skipped)} skipped)" + skip_lines(skipped), layout.origin)
-    return BenchmarkScan(tree, split, location, prefix, tuple(items), tuple(skipped), files)
+    parent = prefix[:prefix.rstrip("/").rfind("/") + 1]
+    where = {name: next((f"{base}{name}" for base in (prefix, parent) if f"{base}{name}" in names),
+                        None) for name in layout.side_files}
+    found = {name: member for name, member in where.items() if member}
+    side = dict(zip(found, tree.read_many(list(found.values()))))
+    return BenchmarkScan(tree, split, location, prefix, tuple(items), tuple(skipped), files, side)
 
 
 class BenchmarkRecipe(Recipe):
@@ -174,9 +187,11 @@ class BenchmarkRecipe(Recipe):
 
     def scan_sources(self) -> tuple[BenchmarkScan, dict]:
         found = scan(self.layout, self.options.data_dir, self.options.split)
-        return found, {"location": found.location, "split": found.split, "files": found.files,
-                       "samples": len(found.items),
-                       "skipped_inputs": [s.as_dict() for s in found.skipped]}
+        report = {"location": found.location, "split": found.split, "files": found.files,
+                  "samples": len(found.items),
+                  "skipped_inputs": [s.as_dict() for s in found.skipped]}
+        missing = [name for name in self.layout.side_files if name not in found.side]
+        return found, dict(report, missing_side_files=missing) if missing else report
 
     def available(self) -> int:
         return len(self.scanned().items)

@@ -38,7 +38,7 @@ class Am2kDemoSources:
     """The folder holding the extracted AM-2k/ (validation)."""
 
 
-def animal(rng: np.random.Generator, width: int, height: int, split: str
+def animal(rng: np.random.Generator, name: str, width: int, height: int, split: str
            ) -> tuple[np.ndarray, np.ndarray]:
     """An RGB animal in a grassy scene and its 8-bit matte (furry, soft edge)."""
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)

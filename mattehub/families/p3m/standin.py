@@ -41,7 +41,7 @@ class P3mDemoSources:
     """The folder holding the extracted P3M-10k/ (P3M-500-NP)."""
 
 
-def portrait(rng: np.random.Generator, width: int, height: int, split: str
+def portrait(rng: np.random.Generator, name: str, width: int, height: int, split: str
              ) -> tuple[np.ndarray, np.ndarray]:
     """An RGB portrait and its 8-bit matte (soft hair edge); the face blurred except in
     P3M-500-NP."""
