@@ -74,7 +74,7 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _overlay_recipes(tmp_path)
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
-    recipes += _p3m_recipes() + _am2k_recipes() + _aim500_recipes()
+    recipes += _p3m_recipes() + _am2k_recipes() + _aim500_recipes() + _ppm_recipes()
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -102,6 +102,13 @@ def _aim500_recipes() -> list:
     from mattehub.families.aim500.recipe import Aim500Recipe
 
     return [Aim500Recipe(Aim500Options(data_dir="unused"), seed=0)]
+
+
+def _ppm_recipes() -> list:
+    from mattehub.families.ppm.options import PpmOptions
+    from mattehub.families.ppm.recipe import PpmRecipe
+
+    return [PpmRecipe(PpmOptions(data_dir="unused"), seed=0)]
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

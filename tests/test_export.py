@@ -106,7 +106,8 @@ def test_duts_reads_back_as_the_published_folders(demo, tmp_path, split):
 @pytest.mark.parametrize("config, split, top", [
     ("p3m-10k", "train", "P3M-10k"), ("p3m-500", "p3m_500_p", "P3M-10k"),
     ("p3m-500", "p3m_500_np", "P3M-10k"), ("am-2k", "train", "AM-2k"),
-    ("am-2k-validation", "validation", "AM-2k"), ("aim-500", "test", "AIM-500")])
+    ("am-2k-validation", "validation", "AM-2k"), ("aim-500", "test", "AIM-500"),
+    ("ppm-100", "test", "PPM-100")])
 def test_benchmarks_read_back_as_the_published_folders(demo, tmp_path, config, split, top):
     out = exported(demo, tmp_path, config, split)
     assert {p.name for p in out.iterdir()} == {top}
@@ -176,7 +177,7 @@ def test_overlay_depth_reads_back_in_place(demo, tmp_path):
 def test_every_config_has_an_exporter_and_a_round_trip_here():
     tested = {"i-him", "i-him50k", "him2k", "m-him2k", "v-him", "v-him2k5", "v-him60", "duts",
               "composition-1k", "aim", "surreal-alpha", "overlay-depth", "p3m-10k", "p3m-500",
-              "am-2k", "am-2k-validation", "aim-500"}
+              "am-2k", "am-2k-validation", "aim-500", "ppm-100"}
     assert {name for name, line in CONFIGS.items() if line.export} == set(CONFIGS) == tested
 
 

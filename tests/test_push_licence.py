@@ -42,6 +42,7 @@ def test_every_config_declares_its_sources_terms():
     ("am-2k", "am-2k-agreement", Redistribution.UNKNOWN, None),
     ("am-2k-validation", "am-2k-agreement", Redistribution.UNKNOWN, None),
     ("aim-500", "aim-500-agreement", Redistribution.UNKNOWN, None),
+    ("ppm-100", "cc-by-nc-sa-4.0", Redistribution.ALLOWED, False),
     ("overlay-depth", "user-sources", Redistribution.UNKNOWN, None),
 ])
 def test_the_declared_terms_follow_the_published_licences(config, licence, redistribution, commercial):

@@ -80,6 +80,7 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("am-2k-validation", "am2k", "Am2kValidationOptions", "Am2kValidationRecipe",
           export="Am2kValidationExport"),
     _line("aim-500", "aim500", "Aim500Options", "Aim500Recipe", export="Aim500Export"),
+    _line("ppm-100", "ppm", "PpmOptions", "PpmRecipe", export="PpmExport"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 

@@ -14,13 +14,13 @@ rebuild or a source change, edited summaries, deleted shards, default splits), `
 ``export_cases`` (``mattehub export`` of any config: where it may write, what it reads),
 ``adobe_release_cases`` (Adobe's public release read in place for composition-1k),
 ``p3m_cases`` (damaged P3M-10k trees, folder and zip, for p3m-10k and p3m-500),
-``am2k_cases`` (damaged AM-2k trees), ``aim500_cases`` (damaged AIM-500 trees).
+``am2k_cases`` (damaged AM-2k trees), ``aim500_cases`` (damaged AIM-500 trees), ``ppm_cases`` (damaged PPM-100 trees).
 """
 from __future__ import annotations
 
 from . import (adobe_release_cases, aim500_cases, aim_cases, am2k_cases, archive_cases, build_cases, duts_cases, evaluate_cases, export_cases,
                http_cases,
-               options_cases, output_cases, overlay_cases, overlay_original_cases, p3m_cases,
+               options_cases, output_cases, overlay_cases, overlay_original_cases, p3m_cases, ppm_cases,
                scale_cases,
                source_cases, streaming_cases,
                surreal_cases, synthesis_cases, verify_cases)
@@ -30,7 +30,7 @@ CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_ca
                                          archive_cases, verify_cases, surreal_cases,
                                          overlay_cases, overlay_original_cases, duts_cases,
                                          aim_cases, adobe_release_cases, p3m_cases, am2k_cases,
-                                         aim500_cases, evaluate_cases, scale_cases, options_cases,
+                                         aim500_cases, ppm_cases, evaluate_cases, scale_cases, options_cases,
                                          streaming_cases, output_cases, export_cases)
                    for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
