@@ -260,3 +260,15 @@ def test_ppm_jpeg_mattes_are_stored_as_png_of_their_pixels(tmp_path):
     events = [e for path in stats for e in json.loads(path.read_text())["events"]]
     assert sorted(e["path"] for e in events if e["kind"] == "normalised_input") == \
         sorted(s["paths"]["alpha"] for s in tree.samples("test"))
+
+
+def test_streamed_over_http_from_the_zip(bench, http_root):
+    """A server holding the published zip: the split is read in place with range requests."""
+    import mattehub  # noqa: F401
+    from datasets import load_dataset
+
+    spec, tree, zipped, _ = bench
+    split = spec.last_split
+    ds = load_dataset("mattehub", spec.configs[split], data_dir=http_root(zipped), split=split,
+                      streaming=True)
+    check(spec, tree, split, list(ds), stored=False)

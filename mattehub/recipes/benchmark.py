@@ -127,11 +127,11 @@ class BenchmarkScan:
 
 
 def open_source(layout: BenchmarkLayout, data_dir: str):
-    """(tree, public location, names, root prefix) of the dataset under ``data_dir``: the zip
-    ``data_dir/<archive>`` when there, else ``data_dir`` itself (a zip path or a folder)."""
+    """(tree, public location, names, root prefix) of the dataset under ``data_dir`` (local,
+    ``hf://`` or http(s)): the zip ``data_dir/<archive>`` when there, else ``data_dir`` itself
+    (a zip path, or a folder: over http(s) only the zip can be listed)."""
     data_dir = str(data_dir).rstrip("/")
-    fs, path = remote.filesystem(data_dir)
-    if not remote.is_http(data_dir) and not remote.exists(fs, data_dir):
+    if not remote.is_http(data_dir) and not remote.exists(remote.filesystem(data_dir)[0], data_dir):
         raise SourceError(data_dir, "does not exist", layout.origin)
     tree = open_tree(data_dir, layout.archive, bound=data_dir)
     location = public_name(tree.location)
