@@ -146,9 +146,10 @@ def test_card_metadata_is_present_and_valid(demo, summaries, fmt):
                          .joinpath("size_categories.json").read_text())
     assert data["size_categories"] == ["n<1K"] and data["size_categories"][0] in buckets
     assert data["pretty_name"].startswith("mattehub")
-    # i-him and the releases are cc-by-nc-4.0, v-him inherits its sources, videomatte240k is
-    # MIT: a mixed card
-    assert {s["build"]["recipe"]["licence"] for s in summaries} == {"cc-by-nc-4.0", "other", "mit"}
+    # i-him and the releases are cc-by-nc-4.0, ppm-100 cc-by-nc-sa-4.0, v-him inherits its
+    # sources, videomatte240k is MIT: a mixed card
+    assert {s["build"]["recipe"]["licence"] for s in summaries} == {
+        "cc-by-nc-4.0", "cc-by-nc-sa-4.0", "other", "mit"}
     assert data["license"] == "other"
     assert data["license_name"] == "mixed-source-licences"
     assert data["license_link"] == "README.md#licences"

@@ -47,9 +47,12 @@ def test_every_meta_key_is_documented():
     from mattehub.families.overlay_depth.meta import META_FEATURES as OVERLAY_META
     from mattehub.families.duts.meta import META_FEATURES as DUTS_META
     from mattehub.families.aim.meta import META_FEATURES as AIM_META
+    from mattehub.families.p3m.meta import META_FEATURES as P3M_META
+    from mattehub.families.aim500.meta import META_FEATURES as AIM500_META
 
     keys = list(IMAGE_HIM_META) + list(INSTANCE) + list(CLIP_META) + list(SURREAL_META)
-    for key in keys + list(OVERLAY_META) + list(DUTS_META) + list(AIM_META):
+    keys += list(OVERLAY_META) + list(DUTS_META) + list(AIM_META) + list(P3M_META)
+    for key in keys + list(AIM500_META):
         assert f"`{key}`" in DOC or f"[].{key}`" in DOC or f"`{key}`," in DOC, \
             f"meta key {key} missing from docs/format.md"
 
@@ -72,6 +75,7 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
     recipes += _videomatte_recipes()
+    recipes += _p3m_recipes() + _am2k_recipes() + _aim500_recipes() + _ppm_recipes()
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -83,6 +87,36 @@ def _videomatte_recipes() -> list:
 
     return [VideoMatteRecipe(VideoMatteOptions(data_dir="unused"), seed=0),
             VideoMatteCompRecipe(VideoMatteCompOptions(data_dir="unused", bg_root="unused"), seed=0)]
+def _p3m_recipes() -> list:
+    """``p3m-10k`` and ``p3m-500``: their fields follow from the split, not from the files."""
+    from mattehub.families.p3m.options import P3m500Options, P3mOptions
+    from mattehub.families.p3m.recipe import P3m500Recipe, P3mRecipe
+
+    return [P3mRecipe(P3mOptions(data_dir="unused"), seed=0),
+            P3m500Recipe(P3m500Options(data_dir="unused"), seed=0)]
+
+
+def _am2k_recipes() -> list:
+    """``am-2k`` and ``am-2k-validation``: their fields follow from the split."""
+    from mattehub.families.am2k.options import Am2kOptions, Am2kValidationOptions
+    from mattehub.families.am2k.recipe import Am2kRecipe, Am2kValidationRecipe
+
+    return [Am2kRecipe(Am2kOptions(data_dir="unused"), seed=0),
+            Am2kValidationRecipe(Am2kValidationOptions(data_dir="unused"), seed=0)]
+
+
+def _aim500_recipes() -> list:
+    from mattehub.families.aim500.options import Aim500Options
+    from mattehub.families.aim500.recipe import Aim500Recipe
+
+    return [Aim500Recipe(Aim500Options(data_dir="unused"), seed=0)]
+
+
+def _ppm_recipes() -> list:
+    from mattehub.families.ppm.options import PpmOptions
+    from mattehub.families.ppm.recipe import PpmRecipe
+
+    return [PpmRecipe(PpmOptions(data_dir="unused"), seed=0)]
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

@@ -103,6 +103,21 @@ def test_duts_reads_back_as_the_published_folders(demo, tmp_path, split):
             (fields["image"], fields["alpha"], fields["trimap"])
 
 
+@pytest.mark.parametrize("config, split, top", [
+    ("p3m-10k", "train", "P3M-10k"), ("p3m-500", "p3m_500_p", "P3M-10k"),
+    ("p3m-500", "p3m_500_np", "P3M-10k"), ("am-2k", "train", "AM-2k"),
+    ("am-2k-validation", "validation", "AM-2k"), ("aim-500", "test", "AIM-500"),
+    ("ppm-100", "test", "PPM-100")])
+def test_benchmarks_read_back_as_the_published_folders(demo, tmp_path, config, split, top):
+    out = exported(demo, tmp_path, config, split)
+    assert {p.name for p in out.iterdir()} == {top}
+    back = read_back(config, out, split)
+    built = stored(demo, config, split)
+    assert len(back) == len(built) > 0
+    for again, (_, fields) in zip(back, built):
+        assert again == fields
+
+
 def test_composition_1k_reads_back_as_the_published_test_set(demo, tmp_path):
     out = exported(demo, tmp_path, "composition-1k", "test")
     assert {p.name for p in (out / "test").iterdir()} == {"merged", "trimaps", "alpha_copy"}
@@ -161,7 +176,8 @@ def test_overlay_depth_reads_back_in_place(demo, tmp_path):
 
 def test_every_config_has_an_exporter_and_a_round_trip_here():
     tested = {"i-him", "i-him50k", "him2k", "m-him2k", "v-him", "v-him2k5", "v-him60", "duts",
-              "composition-1k", "aim", "surreal-alpha", "overlay-depth",
+              "composition-1k", "aim", "surreal-alpha", "overlay-depth", "p3m-10k", "p3m-500",
+              "am-2k", "am-2k-validation", "aim-500", "ppm-100",
               "videomatte240k", "videomatte240k-comp"}  # videomatte240k: tests/test_videomatte240k.py
     assert {name for name, line in CONFIGS.items() if line.export} == set(CONFIGS) == tested
 

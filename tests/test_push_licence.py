@@ -37,6 +37,12 @@ def test_every_config_declares_its_sources_terms():
     ("v-him60", "cc-by-nc-4.0", Redistribution.ALLOWED, False),
     ("i-him", "cc-by-nc-4.0", Redistribution.ALLOWED, False),
     ("duts", "duts-terms", Redistribution.UNKNOWN, None),
+    ("p3m-10k", "p3m-10k-agreement", Redistribution.UNKNOWN, None),
+    ("p3m-500", "p3m-10k-agreement", Redistribution.UNKNOWN, None),
+    ("am-2k", "am-2k-agreement", Redistribution.UNKNOWN, None),
+    ("am-2k-validation", "am-2k-agreement", Redistribution.UNKNOWN, None),
+    ("aim-500", "aim-500-agreement", Redistribution.UNKNOWN, None),
+    ("ppm-100", "cc-by-nc-sa-4.0", Redistribution.ALLOWED, False),
     ("overlay-depth", "user-sources", Redistribution.UNKNOWN, None),
 ])
 def test_the_declared_terms_follow_the_published_licences(config, licence, redistribution, commercial):

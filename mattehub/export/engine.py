@@ -96,6 +96,7 @@ def _run(exporter: Exporter, split_info: shard_reader.Split, folder: Path, out: 
                 exporter.sample(files, key, fields)
                 count += 1
                 bar.update(1)
+        exporter.finish(files)
         files.finish()
     except OSError as exc:
         raise os_error(exc, out) from None

@@ -55,6 +55,10 @@ class Exporter:
         """Put one sample's files (``fields``: stored bytes, lists of bytes, ``meta``)."""
         raise NotImplementedError
 
+    def finish(self, sink: Sink) -> None:
+        """Put the files that need every sample (a layout's whole-set JSON), after the last
+        one; nothing by default."""
+
 
 def required(fields: dict, name: str, key: str, layout: str) -> object:
     """``fields[name]``, or a BuildError saying that sample ``key`` lacks what ``layout``

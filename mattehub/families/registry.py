@@ -78,6 +78,13 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
           export="VideoMatteFolders"),
     _line("videomatte240k-comp", "videomatte240k", "VideoMatteCompOptions", "VideoMatteCompRecipe",
           export="VideoMatteComposites"),
+    _line("p3m-10k", "p3m", "P3mOptions", "P3mRecipe", export="P3mExport"),
+    _line("p3m-500", "p3m", "P3m500Options", "P3m500Recipe", export="P3m500Export"),
+    _line("am-2k", "am2k", "Am2kOptions", "Am2kRecipe", export="Am2kExport"),
+    _line("am-2k-validation", "am2k", "Am2kValidationOptions", "Am2kValidationRecipe",
+          export="Am2kValidationExport"),
+    _line("aim-500", "aim500", "Aim500Options", "Aim500Recipe", export="Aim500Export"),
+    _line("ppm-100", "ppm", "PpmOptions", "PpmRecipe", export="PpmExport"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
