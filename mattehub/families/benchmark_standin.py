@@ -59,3 +59,20 @@ def zip_top(stage: Path, top: str, out: Path) -> None:
         os.utime(path, (FIXED_TIME, FIXED_TIME))
     out.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["zip", "-q", "-r", "-X", str(out.resolve()), top], cwd=stage, check=True)
+
+
+def fresh_stage(root: Path, *folders: Path) -> Path | None:
+    """The staging folder below ``root``, emptied with ``folders``; None when the stand-in
+    below ``root`` was completed before (its ``done`` marker, written by ``mark_done``)."""
+    if (root / "done").exists():
+        return None
+    stage = root / "stage"
+    for folder in (stage, *folders):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    return stage
+
+
+def mark_done(root: Path) -> None:
+    """Mark the stand-in below ``root`` complete: later calls reuse it."""
+    (root / "done").write_text("")

@@ -10,7 +10,6 @@ AIM-500's ``o_<8 hex>`` style.
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 from mattehub.families.aim500.layout import AIM500_LAYOUT, CATEGORIES
 from mattehub.families.aim500.options import Aim500Options
 from mattehub.families.aim500.recipe import Aim500Recipe
-from mattehub.families.benchmark_standin import write_split, zip_top
+from mattehub.families.benchmark_standin import fresh_stage, mark_done, write_split, zip_top
 from mattehub.families.demo import DemoBuild, FamilyDemo
 
 ITEMS = (("o_0b7228ec", 240, 180, "SO", "toy"), ("o_0c8f03f0", 200, 240, "STM", "transparent"),
@@ -62,18 +61,15 @@ def make_aim500_sources(root: Path) -> Aim500DemoSources:
     """Write the stand-in below ``root`` (once; later calls reuse it)."""
     root = Path(root)
     sources = Aim500DemoSources(root / "zip")
-    if (root / "done").exists():
+    stage = fresh_stage(root, sources.zip_dir)
+    if stage is None:
         return sources
-    stage = root / "stage"
-    for folder in (stage, sources.zip_dir):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
     write_split(stage, AIM500_LAYOUT, "test", tuple(item[:3] for item in ITEMS), natural,
                 np.random.default_rng(500))
     listed = {name: {"type": kind, "category": category} for name, _, _, kind, category in ITEMS}
     (stage / "AIM-500" / CATEGORIES).write_text(json.dumps(listed, indent=1, sort_keys=True))
     zip_top(stage, "AIM-500", sources.zip_dir / "AIM-500.zip")
-    (root / "done").write_text("")
+    mark_done(root)
     return sources
 
 

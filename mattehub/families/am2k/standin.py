@@ -9,7 +9,6 @@ grey PNG; the validation trimaps 0/128/255 PNGs around the matte's soft edge
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import numpy as np
 from mattehub.families.am2k.layout import AM2K_TRAIN, AM2K_VALIDATION
 from mattehub.families.am2k.options import Am2kOptions, Am2kValidationOptions
 from mattehub.families.am2k.recipe import Am2kRecipe, Am2kValidationRecipe
-from mattehub.families.benchmark_standin import write_split, zip_top
+from mattehub.families.benchmark_standin import fresh_stage, mark_done, write_split, zip_top
 from mattehub.families.demo import DemoBuild, FamilyDemo
 
 SETS = {
@@ -68,17 +67,14 @@ def make_am2k_sources(root: Path) -> Am2kDemoSources:
     """Write the stand-in below ``root`` (once; later calls reuse it)."""
     root = Path(root)
     sources = Am2kDemoSources(root / "zip", root / "folder")
-    if (root / "done").exists():
+    stage = fresh_stage(root, sources.zip_dir, sources.folder)
+    if stage is None:
         return sources
-    stage = root / "stage"
-    for folder in (stage, sources.zip_dir, sources.folder):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
     rng = np.random.default_rng(2000)
     write_split(stage, AM2K_TRAIN, "train", SETS["train"], animal, rng)
     write_split(sources.folder, AM2K_VALIDATION, "validation", SETS["validation"], animal, rng)
     zip_top(stage, "AM-2k", sources.zip_dir / "AM-2k.zip")
-    (root / "done").write_text("")
+    mark_done(root)
     return sources
 
 

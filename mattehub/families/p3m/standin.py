@@ -11,14 +11,13 @@ P3M's ``p_<8 hex>`` style; sizes differ per image.
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from mattehub.families.benchmark_standin import write_split, zip_top
+from mattehub.families.benchmark_standin import fresh_stage, mark_done, write_split, zip_top
 from mattehub.families.demo import DemoBuild, FamilyDemo
 from mattehub.families.p3m.layout import P3M_500, P3M_TRAIN
 from mattehub.families.p3m.options import P3m500Options, P3mOptions
@@ -71,18 +70,15 @@ def make_p3m_sources(root: Path) -> P3mDemoSources:
     """Write the stand-in below ``root`` (once; later calls reuse it)."""
     root = Path(root)
     sources = P3mDemoSources(root / "zip", root / "folder")
-    if (root / "done").exists():
+    stage = fresh_stage(root, sources.zip_dir, sources.folder)
+    if stage is None:
         return sources
-    stage = root / "stage"
-    for folder in (stage, sources.zip_dir, sources.folder):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
     rng = np.random.default_rng(10421)
     for layout, split, where in ((P3M_TRAIN, "train", stage), (P3M_500, "p3m_500_p", stage),
                                  (P3M_500, "p3m_500_np", sources.folder)):
         write_split(where, layout, split, SETS[split], portrait, rng)
     zip_top(stage, "P3M-10k", sources.zip_dir / "P3M-10k.zip")
-    (root / "done").write_text("")
+    mark_done(root)
     return sources
 
 

@@ -7,14 +7,13 @@ its matte an 8-bit grey PNG with a soft edge (``benchmark_standin``).
 """
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from mattehub.families.benchmark_standin import write_split, zip_top
+from mattehub.families.benchmark_standin import fresh_stage, mark_done, write_split, zip_top
 from mattehub.families.demo import DemoBuild, FamilyDemo
 from mattehub.families.ppm.layout import PPM_LAYOUT
 from mattehub.families.ppm.options import PpmOptions
@@ -56,15 +55,12 @@ def make_ppm_sources(root: Path) -> PpmDemoSources:
     """Write the stand-in below ``root`` (once; later calls reuse it)."""
     root = Path(root)
     sources = PpmDemoSources(root / "zip")
-    if (root / "done").exists():
+    stage = fresh_stage(root, sources.zip_dir)
+    if stage is None:
         return sources
-    stage = root / "stage"
-    for folder in (stage, sources.zip_dir):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
     write_split(stage, PPM_LAYOUT, "test", ITEMS, figure, np.random.default_rng(100))
     zip_top(stage, "PPM-100", sources.zip_dir / "PPM-100.zip")
-    (root / "done").write_text("")
+    mark_done(root)
     return sources
 
 
