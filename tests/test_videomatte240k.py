@@ -309,3 +309,23 @@ def test_streamed_over_http_from_the_zip(jpeg, tmp_path, http_root):
     ds = load_dataset("mattehub", "videomatte240k", data_dir=url, split="test", streaming=True,
                       clip_length=LENGTH)
     check_jpeg_rows(jpeg, "test", list(ds.decode(False)))
+
+
+def test_alphas_reach_as_arrays_decoded_once_and_exact(jpeg):
+    """``as_arrays`` gets each alpha's pixels from the maker (``contract.decoded``: decoded
+    once per sample) and they are the published alphas as OpenCV decodes them."""
+    import mattehub
+    from mattehub.contract import decoded
+    from mattehub.training import as_arrays
+
+    decoded.forget()
+    try:
+        found = list(as_arrays(mattehub.stream("videomatte240k", str(jpeg.root), split="train",
+                                               clip_length=LENGTH)))
+        assert decoded.hits == sum(len(row["instance_alphas"]) for row in found) > 0
+    finally:
+        decoded.forget()
+    want = clips(jpeg, "train", LENGTH)
+    for row, (video, first) in zip(found, want, strict=True):
+        expected = np.stack(jpeg.expected["train"][video]["alphas"][first:first + LENGTH])
+        assert np.array_equal(row["instance_alphas"][:, 0], expected)

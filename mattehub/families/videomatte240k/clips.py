@@ -7,7 +7,10 @@ pairs: both videos are decoded in step by a ``VideoCursor`` that keeps its place
 consecutive clips of one video (what ``task_ranges`` hands a worker) decode it once.
 
 Alphas are stored as 8-bit grey PNG *exactly as decoded*: VideoMatte240K's JPEG (or
-H.264) alphas are lossy at the source, and mattehub adds no second loss. Because every
+H.264) alphas are lossy at the source, and mattehub adds no second loss. When a reader in
+this process wants arrays (``contract.decoded``, as ``as_arrays`` says), each alpha's pixels
+are handed over with its stored bytes, so a matte is decoded once per sample, not decoded,
+encoded and decoded again. Because every
 alpha of the JPEG releases is a JPEG, that conversion is the layout's, recorded in
 ``meta.alpha_format`` and on the card, not as a per-frame ``normalised_input`` event; any
 other normalisation (a colour or 16-bit alpha) is one, naming the file.
@@ -20,7 +23,7 @@ import av
 import cv2
 import numpy as np
 
-from mattehub.contract import codecs
+from mattehub.contract import codecs, decoded
 from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
 from mattehub.families.videomatte240k.sources import Run, VideoMatteScan, Window
@@ -48,7 +51,7 @@ def read_clip(scan: VideoMatteScan, window: Window, decode: bool, events: list[d
     if run.kind == "video":
         cursor = cursor or VideoCursor(scan, run)
         rgb, alphas = cursor.read(window.first, scan.clip_length)
-        return ClipFrames(alphas, [codecs.encode_png(a) for a in alphas], run.size, "mp4", rgb=rgb)
+        return ClipFrames(alphas, [_stored(a) for a in alphas], run.size, "mp4", rgb=rgb)
     chosen = slice(window.first, window.first + scan.clip_length)
     fgr, pha = run.fgr[chosen], run.pha[chosen]
     blobs = scan.tree.read_many(list(fgr) + list(pha))
@@ -69,21 +72,29 @@ def read_clip(scan: VideoMatteScan, window: Window, decode: bool, events: list[d
             raise SourceError(name, f"is {frame_size[0]}x{frame_size[1]} but the clip's first "
                                     f"frame is {size[0]}x{size[1]}", "every frame of a video has one size")
     for member, data in zip(pha, blobs[len(fgr):]):
-        alpha, png = _alpha(scan.relative(member), data, size, events)
+        alpha, png = stored_alpha(scan.relative(member), data, size, events)
         alphas.append(alpha)
         pngs.append(png)
     return ClipFrames(alphas, pngs, size, codecs.sniff_format(blobs[len(fgr)]) or "other",
                       None if decode else stored, rgbs if decode else None)
 
 
-def _alpha(name: str, data: bytes, size: tuple[int, int], events: list[dict]) -> tuple[np.ndarray, bytes]:
+def stored_alpha(name: str, data: bytes, size: tuple[int, int], events: list[dict]) -> tuple[np.ndarray, bytes]:
     """An alpha frame decoded at its frame's size, and its lossless PNG (the file's own
     bytes when it already is an 8-bit grey PNG)."""
     matte = gate.decode_matte(data, name, size, keep_lossy=True)
     if matte.note:
         events.append(gate.note_event(name, matte.note))
     kept = matte.note is None and codecs.sniff_format(matte.data) == "png"
-    return matte.array, matte.data if kept else codecs.encode_png(matte.array)
+    return matte.array, _stored(matte.array, matte.data if kept else None)
+
+
+def _stored(alpha: np.ndarray, data: bytes | None = None) -> bytes:
+    """The stored bytes of an alpha (``data``, the file's own PNG, or its lossless PNG),
+    remembered with its pixels for a reader of arrays in this process (``decoded``)."""
+    data = codecs.encode_png(alpha) if data is None else data
+    decoded.remember(data, alpha)
+    return data
 
 
 class VideoCursor:
