@@ -78,6 +78,8 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
           export="VideoMatteFolders"),
     _line("videomatte240k-comp", "videomatte240k", "VideoMatteCompOptions", "VideoMatteCompRecipe",
           export="VideoMatteComposites"),
+    _line("videomatte240k-rvm-eval", "videomatte240k", "RvmEvalOptions", "RvmEvalRecipe",
+          module="rvm_eval", export="RvmEvalFolders"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
