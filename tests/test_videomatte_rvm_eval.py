@@ -172,3 +172,30 @@ def test_every_meta_key_is_documented():
     assert "videomatte240k-rvm-eval" in section
     for key in RVM_EVAL_META_FEATURES:
         assert f"`{key}`" in section, key
+
+
+def test_generated_alphas_reach_as_arrays_decoded_once_and_exact(sets, monkeypatch):
+    """The ``pha`` PNGs are stored as generated (Pillow's, read by libpng in ``as_arrays``):
+    the gate's pixels are handed over (``contract.decoded``) and equal a fresh decode."""
+    import mattehub
+    from mattehub.contract import decoded
+    from mattehub.training import as_arrays
+
+    def arrays() -> list[dict]:
+        return list(as_arrays(mattehub.stream(CONFIG, str(sets.root), split="combined")))
+
+    decoded.forget()
+    try:
+        handed = arrays()
+        assert decoded.hits == sum(len(w["names"]) for w in sets.expected.values())
+        decoded.forget()
+        monkeypatch.setattr(decoded, "want", lambda: None)
+        fresh = arrays()
+        assert decoded.hits == 0
+    finally:
+        decoded.forget()
+    for a, b in zip(handed, fresh, strict=True):
+        want = np.stack(sets.expected[a["__key__"]]["alphas"])
+        assert np.array_equal(a["instance_alphas"][:, 0], want)
+        assert np.array_equal(b["instance_alphas"][:, 0], want)
+        assert np.array_equal(a["frames"], b["frames"])

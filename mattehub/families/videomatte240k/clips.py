@@ -7,10 +7,15 @@ pairs: both videos are decoded in step by a ``VideoCursor`` that keeps its place
 consecutive clips of one video (what ``task_ranges`` hands a worker) decode it once.
 
 Alphas are stored as 8-bit grey PNG *exactly as decoded*: VideoMatte240K's JPEG (or
-H.264) alphas are lossy at the source, and mattehub adds no second loss. When a reader in
-this process wants arrays (``contract.decoded``, as ``as_arrays`` says), each alpha's pixels
-are handed over with its stored bytes, so a matte is decoded once per sample, not decoded,
-encoded and decoded again. Because every
+H.264) alphas are lossy at the source, and mattehub adds no second loss.
+
+When a reader in this process wants arrays (``contract.decoded``, as ``as_arrays`` says), an
+alpha stored as the source's own PNG bytes is handed over with the pixels the gate decoded,
+so ``as_arrays`` does not decode it again with libpng (0.85 ms a 768x432 alpha, 5.3 ms at
+1920x1080 here). An alpha mattehub encoded itself (every JPEG or mp4 alpha) is not: its PNG is
+in mattehub's own profile, which ``as_arrays`` inflates with zlib-ng at about the cost of the
+copy the handover makes anyway; measured, handing those over gained nothing
+(docs/benchmarks.md) and held up to ``decoded.LIMIT_BYTES`` of pixels. Because every
 alpha of the JPEG releases is a JPEG, that conversion is the layout's, recorded in
 ``meta.alpha_format`` and on the card, not as a per-frame ``normalised_input`` event; any
 other normalisation (a colour or 16-bit alpha) is one, naming the file.
@@ -51,7 +56,7 @@ def read_clip(scan: VideoMatteScan, window: Window, decode: bool, events: list[d
     if run.kind == "video":
         cursor = cursor or VideoCursor(scan, run)
         rgb, alphas = cursor.read(window.first, scan.clip_length)
-        return ClipFrames(alphas, [_stored(a) for a in alphas], run.size, "mp4", rgb=rgb)
+        return ClipFrames(alphas, [codecs.encode_png(a) for a in alphas], run.size, "mp4", rgb=rgb)
     chosen = slice(window.first, window.first + scan.clip_length)
     fgr, pha = run.fgr[chosen], run.pha[chosen]
     blobs = scan.tree.read_many(list(fgr) + list(pha))
@@ -81,20 +86,15 @@ def read_clip(scan: VideoMatteScan, window: Window, decode: bool, events: list[d
 
 def stored_alpha(name: str, data: bytes, size: tuple[int, int], events: list[dict]) -> tuple[np.ndarray, bytes]:
     """An alpha frame decoded at its frame's size, and its lossless PNG (the file's own
-    bytes when it already is an 8-bit grey PNG)."""
+    bytes when it already is an 8-bit grey PNG: then handed to a reader of arrays too)."""
     matte = gate.decode_matte(data, name, size, keep_lossy=True)
     if matte.note:
         events.append(gate.note_event(name, matte.note))
     kept = matte.note is None and codecs.sniff_format(matte.data) == "png"
-    return matte.array, _stored(matte.array, matte.data if kept else None)
-
-
-def _stored(alpha: np.ndarray, data: bytes | None = None) -> bytes:
-    """The stored bytes of an alpha (``data``, the file's own PNG, or its lossless PNG),
-    remembered with its pixels for a reader of arrays in this process (``decoded``)."""
-    data = codecs.encode_png(alpha) if data is None else data
-    decoded.remember(data, alpha)
-    return data
+    if not kept:
+        return matte.array, codecs.encode_png(matte.array)
+    decoded.remember(matte.data, matte.array)  # as_arrays would decode it with libpng
+    return matte.array, matte.data
 
 
 class VideoCursor:
