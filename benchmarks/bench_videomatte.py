@@ -7,14 +7,21 @@ Stand-in releases of the real file formats (written once under ``benchmarks/_wor
 JPEG release (``train/{fgr,pha}/<video>/<frame>.jpg``, fgr quality 90 colour, pha grey), at
 SD-like 768x432 and HD 1920x1080, also zipped (``zip -0``); and the mp4 release (H.264
 pairs). Content: a textured figure on black with a soft alpha, as VideoMatte240K's keyed
-frames are. Routes, clips of 15 frames, one process (1 CPU), best of 3:
+frames are, moving every frame (no two alphas equal: equal bytes would be handed over once,
+``contract.decoded``). Routes, clips of 15 frames, one process (1 CPU), best of 3:
 
 * naive: ``cv2.imread`` of every fgr (colour) and pha (grey) frame of the extracted folder
   (mp4: ``cv2.VideoCapture`` of both videos, frame by frame);
 * mattehub make: ``recipe.make_many`` over ``task_ranges`` of every clip (what a build or a
   stream makes: fgr bytes passed through, pha decoded and stored as PNG);
-* mattehub decoded: the same, then every stored frame and alpha decoded with OpenCV (what a
-  training reader gets: arrays, like the naive route);
+* mattehub decoded: the same, then each sample turned into arrays by the training read path
+  (``mattehub.training.arrays.to_arrays``, what ``as_arrays`` calls per row, after
+  ``decoded.want()`` as ``as_arrays`` says it: the fgr JPEGs decoded, the alphas' pixels
+  handed over by the maker, so each alpha is decoded once), like the naive route's arrays;
+* RVM's generated evaluation sets (``videomatte240k-rvm-eval``: Pillow PNG ``com`` and
+  ``pha`` frames, 512x288, stored as generated): the naive ``cv2.imread`` of both against
+  mattehub's make + decode, and the same with no handover (as if no reader had asked for
+  arrays, so ``to_arrays`` decodes every stored alpha itself: what ``contract.decoded`` saves);
 * first sample: ``load_dataset("mattehub", "videomatte240k", ...)`` to its first row
   (imports done, torch included).
 """
@@ -37,24 +44,43 @@ from common import write_docs  # noqa: E402
 MARKS = ("<!-- bench_videomatte:start -->", "<!-- bench_videomatte:end -->")
 READING = (
     "How to read it. *make* is reading in place: what a build or a stream does per clip. On the "
-    "JPEG releases it beats decoding every frame with OpenCV, more so at HD, because the fgr "
-    "JPEGs are passed through undecoded; only the alphas are decoded (and stored as PNG). "
-    "*make + decode* adds what a training reader then does, decoding the stored frames and "
-    "alphas to arrays: it is slower than the naive route because a lossless PNG alpha costs "
-    "more to decode than the lossy grey JPEG it came from (that is the price of storing the "
-    "alpha without a second loss, the contract's lossless policy), and because the frames are "
-    "read twice over (bytes, then pixels). The mp4 release is slower than "
-    "`cv2.VideoCapture` since every frame is re-encoded as JPEG (the stored format) and "
-    "converted to RGB by libswscale; its alphas go through a luma table checked equal to "
-    "PyAV's grey conversion (`clips.py`). First rows are far under the 1 s target.")
-WORK = HERE / "_work" / "videomatte"
+    "JPEG releases it beats decoding every frame with OpenCV, because the fgr JPEGs are passed "
+    "through undecoded; only the alphas are decoded (and stored as lossless PNG). *make + "
+    "decode* adds what a training reader then does (`as_arrays`' per-row `to_arrays`). The "
+    "first measurement (0.40x SD / 0.57x HD) decoded the stored PNG alphas with "
+    "`cv2.imdecode` (libpng: 0.85 ms SD, 5.3 ms HD a frame); `as_arrays` does not: it inflates "
+    "mattehub's own PNGs with zlib-ng (about 0.07 ms SD, 0.25 ms HD), and this benchmark now "
+    "measures that read path. Handing the gate's decoded alphas to `as_arrays` "
+    "(`contract.decoded`) would save only that inflate for the JPEG releases, and holds pixels: "
+    "measured with every alpha handed over, best of 5 on this shared machine, make + decode took "
+    "0.50 s against 0.46 s without (SD) and 0.54 s against 0.48 s (HD), no gain. So the family "
+    "hands over only alphas stored as the source's own PNG bytes, which `as_arrays` decodes "
+    "with libpng: RVM's evaluation sets (the rvm-eval rows, *no handover* without it). Still missing the naive route's throughput on the JPEG "
+    "releases, where the time goes (cProfile of *make + decode*, OpenCV on 1 thread): the two "
+    "JPEG decodes both routes share are 53% (SD) and 55% (HD) of it; the rest is the alpha's "
+    "lossless PNG encode (mattehub's writer, no filter + run-length deflate: 0.16 ms SD, 0.6 ms "
+    "HD a frame, the fastest lossless setting measured here; OpenCV's default PNG takes 0.63 / "
+    "3.5 ms, and the Up and Sub filters cost the same or more and would change the stored "
+    "bytes); copying each decoded frame and alpha into the clip's stacked (T, H, W[, 3]) "
+    "arrays (OpenCV's Python `imdecode` has no output argument: 1.7 ms an HD RGB frame, 0.6 ms "
+    "an HD alpha); the tree's threaded reads and the gate's header checks. The lossless alpha "
+    "(the contract's rule) and the stacked arrays are what the naive route does not do. On "
+    "RVM's PNG evaluation sets two costs outside the family dominate: the gate's EXIF check of "
+    "each passed-through `com` PNG (Pillow's `getexif` decodes a whole PNG to look for a "
+    "trailing eXIf chunk: 2.2 ms a 512x288 frame) and `as_arrays` inflating a Pillow PNG with "
+    "zlib-ng before finding its filters adaptive and decoding it again with libpng (0.9 ms). "
+    "The mp4 release is slower than `cv2.VideoCapture` since every frame is re-encoded as JPEG "
+    "(the stored format) and converted to RGB by libswscale; its alphas go through a luma "
+    "table checked equal to PyAV's grey conversion (`clips.py`). First rows are far under the "
+    "1 s target.")
+WORK = HERE / "_work" / "videomatte-moving"
 LENGTH = 15
 
 
 def _frame(t: int, video: int, size: tuple[int, int], rng) -> tuple[np.ndarray, np.ndarray]:
     width, height = size
     alpha = np.zeros((height, width), np.uint8)
-    centre = (int(width * (0.4 + 0.02 * t % 0.2)), int(height * 0.6))
+    centre = (int(width * (0.3 + 0.004 * t + 0.02 * video)), int(height * 0.6))  # moves every frame
     cv2.ellipse(alpha, centre, (width // 7, height // 3), 0, 0, 360, 255, -1, cv2.LINE_AA)
     cv2.circle(alpha, (centre[0], centre[1] - height // 3), height // 8, 255, -1, cv2.LINE_AA)
     alpha = cv2.GaussianBlur(alpha, (15, 15), 0)
@@ -130,21 +156,71 @@ def naive_mp4(root: Path) -> int:
     return clips
 
 
-def mattehub_route(data_dir: Path, decode: bool) -> int:
+def make_rvm_sets(name: str, size: tuple[int, int], clips: int, frames: int) -> Path:
+    """A stand-in of RVM's generated evaluation sets (cached): ``videomatte_static/<clip>/
+    {com,pha}/<t:04d>.png`` written by Pillow, as RVM's scripts write them."""
+    from PIL import Image
+
+    root = WORK / name
+    if (root / "done").exists():
+        return root / "videomatte_512x288"
+    shutil.rmtree(root, ignore_errors=True)
+    rng = np.random.default_rng(9)
+    for clip in range(clips):
+        folder = root / "videomatte_512x288" / "videomatte_static" / f"{clip:04d}"
+        back = rng.integers(0, 255, (size[1] // 8, size[0] // 8, 3), dtype=np.uint8)
+        back = cv2.resize(back, size, interpolation=cv2.INTER_CUBIC)
+        for t in range(frames):
+            fgr, alpha = _frame(t, clip, size, rng)
+            a = alpha.astype(float)[:, :, None] / 255
+            for layer, image in (("com", np.uint8(fgr * a + back * (1 - a))), ("pha", alpha)):
+                (folder / layer).mkdir(parents=True, exist_ok=True)
+                Image.fromarray(image).save(folder / layer / f"{t:04d}.png")
+    (root / "done").write_text("")
+    return root / "videomatte_512x288"
+
+
+def naive_rvm(root: Path) -> int:
+    """``cv2.imread`` of every com (colour) and pha (grey) frame, as evaluate_lr.py reads pha."""
+    clips = sorted((root / "videomatte_static").iterdir())
+    for clip in clips:
+        for path in sorted((clip / "com").iterdir()):
+            cv2.imread(str(path), cv2.IMREAD_COLOR)
+            cv2.imread(str(clip / "pha" / path.name), cv2.IMREAD_GRAYSCALE)
+    return len(clips)
+
+
+def _recipe(data_dir: Path, config: str):
+    if config == "videomatte240k-rvm-eval":
+        from mattehub.families.videomatte240k.options import RvmEvalOptions
+        from mattehub.families.videomatte240k.rvm_eval import RvmEvalRecipe
+
+        return RvmEvalRecipe(RvmEvalOptions(data_dir=str(data_dir)), seed=0)
     from mattehub.families.videomatte240k.options import VideoMatteOptions
     from mattehub.families.videomatte240k.recipe import VideoMatteRecipe
 
-    recipe = VideoMatteRecipe(VideoMatteOptions(data_dir=str(data_dir), clip_length=LENGTH), seed=0)
+    return VideoMatteRecipe(VideoMatteOptions(data_dir=str(data_dir), clip_length=LENGTH), seed=0)
+
+
+def mattehub_route(data_dir: Path, decode: bool, handover: bool = True,
+                   config: str = "videomatte240k") -> int:
+    """``handover`` False: as if no reader had asked for arrays (``decoded.want``), so
+    ``to_arrays`` decodes every stored alpha itself."""
+    from mattehub.contract import decoded
+    from mattehub.training.arrays import to_arrays
+
+    decoded.forget()
+    if decode and handover:
+        decoded.want()  # what as_arrays says first: the maker hands over pixels it decoded
+    recipe = _recipe(data_dir, config)
     recipe.prepare()
     made = 0
     for ids in recipe.task_ranges(0, recipe.available()):
         for outcome in recipe.make_many(ids):
-            fields = outcome.sample.fields
             if decode:
-                for frame, alphas in zip(fields["frames"], fields["instance_alphas"]):
-                    cv2.imdecode(np.frombuffer(frame, np.uint8), cv2.IMREAD_COLOR)
-                    cv2.imdecode(np.frombuffer(alphas[0], np.uint8), cv2.IMREAD_UNCHANGED)
+                to_arrays(outcome.sample.fields)
             made += 1
+    decoded.forget()
     return made
 
 
@@ -209,6 +285,16 @@ def main() -> None:
             lines.append(f"| {name} | {label} | {clips} | {best:.2f} ({runs}) | {clips / best:.1f} | "
                          f"**{naive[0] / best:.2f}x** |")
         firsts.append((name, first_row(root)))
+    rvm = make_rvm_sets(f"rvm{scale}", (512, 288), 4 * scale, 25)
+    routes = interleaved(rounds, [
+        ("naive: cv2 imread of every com and pha frame", lambda: naive_rvm(rvm)),
+        ("mattehub make + decode to arrays", lambda: mattehub_route(rvm, True, config="videomatte240k-rvm-eval")),
+        ("mattehub make + decode, no handover",
+         lambda: mattehub_route(rvm, True, False, "videomatte240k-rvm-eval"))])
+    for label, (best, times, clips) in routes:
+        runs = ", ".join(f"{t:.2f}" for t in times)
+        lines.append(f"| RVM eval 512x288 PNG (rvm-eval, clips of 25) | {label} | {clips} | {best:.2f} ({runs}) | "
+                     f"{clips / best:.1f} | **{routes[0][1][0] / best:.2f}x** |")
     text = "\n".join(lines + ["", "First row of `load_dataset(..., streaming=True)` (imports done): "
                               + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in firsts)])
     print(text)
@@ -216,7 +302,7 @@ def main() -> None:
         section = (f"{MARKS[0]}\n## VideoMatte240K read in place (`bench_videomatte.py`, issue 24)\n\n"
                    f"Measured {time.strftime('%Y-%m-%d')} on a shared 2-CPU machine (other jobs running: "
                    f"best of {rounds} with the routes taking turns, one process, OpenCV on 1 thread). Stand-in releases of the published "
-                   "formats: JPEG fgr (quality 90) + grey JPEG pha frame folders, and H.264 mp4 pairs; "
+                   "formats: JPEG fgr (quality 90) + grey JPEG pha frame folders, H.264 mp4 pairs, and RVM's generated PNG evaluation sets; "
                    f"clips of {LENGTH} frames. Targets: first sample < 1 s; mattehub at least the naive "
                    "route's throughput.\n\n"
                    f"{text}\n\n{READING}\n\nReproduce: `python benchmarks/bench_videomatte.py` (`--quick "

@@ -81,12 +81,18 @@ def _every_recipe(hhm, tmp_path) -> list:
 
 
 def _videomatte_recipes() -> list:
-    """Both videomatte240k configs (their schemas need no sources)."""
+    """The videomatte240k configs (their schemas need no sources)."""
     from mattehub.families.videomatte240k.options import VideoMatteCompOptions, VideoMatteOptions
     from mattehub.families.videomatte240k.recipe import VideoMatteCompRecipe, VideoMatteRecipe
 
+    from mattehub.families.videomatte240k.options import RvmEvalOptions
+    from mattehub.families.videomatte240k.rvm_eval import RvmEvalRecipe
+
     return [VideoMatteRecipe(VideoMatteOptions(data_dir="unused"), seed=0),
-            VideoMatteCompRecipe(VideoMatteCompOptions(data_dir="unused", bg_root="unused"), seed=0)]
+            VideoMatteCompRecipe(VideoMatteCompOptions(data_dir="unused", bg_root="unused"), seed=0),
+            RvmEvalRecipe(RvmEvalOptions(data_dir="unused"), seed=0)]
+
+
 def _p3m_recipes() -> list:
     """``p3m-10k`` and ``p3m-500``: their fields follow from the split, not from the files."""
     from mattehub.families.p3m.options import P3m500Options, P3mOptions

@@ -178,7 +178,8 @@ def test_every_config_has_an_exporter_and_a_round_trip_here():
     tested = {"i-him", "i-him50k", "him2k", "m-him2k", "v-him", "v-him2k5", "v-him60", "duts",
               "composition-1k", "aim", "surreal-alpha", "overlay-depth", "p3m-10k", "p3m-500",
               "am-2k", "am-2k-validation", "aim-500", "ppm-100",
-              "videomatte240k", "videomatte240k-comp"}  # videomatte240k: tests/test_videomatte240k.py
+              "videomatte240k", "videomatte240k-comp",  # videomatte240k: tests/test_videomatte240k.py
+              "videomatte240k-rvm-eval"}  # tests/test_videomatte_rvm_eval.py
     assert {name for name, line in CONFIGS.items() if line.export} == set(CONFIGS) == tested
 
 

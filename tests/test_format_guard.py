@@ -23,7 +23,8 @@ from mattehub.streaming.format_guard import (MattehubFormatError, MattehubFormat
                                              is_mattehub)
 from mattehub.training import as_arrays, from_webdataset, pad_collate
 
-CLIPS = {"v-him", "v-him2k5", "v-him60", "videomatte240k", "videomatte240k-comp"}
+CLIPS = {"v-him", "v-him2k5", "v-him60", "videomatte240k", "videomatte240k-comp",
+         "videomatte240k-rvm-eval"}
 """Configs with clip columns (List(List(Image()))): with_format cannot decode them."""
 BATCHABLE = {"surreal-alpha"}
 """The one config whose demo samples torch's default collate stacks (same size, no None)."""

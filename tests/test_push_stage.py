@@ -18,7 +18,8 @@ from mattehub.cli.main import main
 from mattehub.families.registry import CONFIG_NAMES
 
 REPO = "me/demo"
-CLIPS = ["v-him", "v-him2k5", "v-him60", "videomatte240k-comp", "videomatte240k"]  # sorted by preview name
+CLIPS = ["v-him", "v-him2k5", "v-him60", "videomatte240k-comp", "videomatte240k",
+         "videomatte240k-rvm-eval"]  # sorted by preview name
 """The demo's clip configs: each gets a ``-preview`` config in the Parquet repo."""
 ALL_RIGHTS = ("--i-hold-rights", "surreal-license", "--i-hold-rights", "adobe-dim-license")
 

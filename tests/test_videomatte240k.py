@@ -309,3 +309,24 @@ def test_streamed_over_http_from_the_zip(jpeg, tmp_path, http_root):
     ds = load_dataset("mattehub", "videomatte240k", data_dir=url, split="test", streaming=True,
                       clip_length=LENGTH)
     check_jpeg_rows(jpeg, "test", list(ds.decode(False)))
+
+
+def test_jpeg_alphas_reach_as_arrays_exact_and_are_not_held(jpeg):
+    """``as_arrays`` gives the published alphas as OpenCV decodes them. Their stored PNGs are
+    mattehub's own (the JPEG alphas re-encoded losslessly), which ``as_arrays`` inflates
+    itself: the maker holds no pixels for them (``contract.decoded``; measured no faster)."""
+    import mattehub
+    from mattehub.contract import decoded
+    from mattehub.training import as_arrays
+
+    decoded.forget()
+    try:
+        found = list(as_arrays(mattehub.stream("videomatte240k", str(jpeg.root), split="train",
+                                               clip_length=LENGTH)))
+        assert decoded.wanted() and decoded.hits == 0 and not decoded._entries
+    finally:
+        decoded.forget()
+    want = clips(jpeg, "train", LENGTH)
+    for row, (video, first) in zip(found, want, strict=True):
+        expected = np.stack(jpeg.expected["train"][video]["alphas"][first:first + LENGTH])
+        assert np.array_equal(row["instance_alphas"][:, 0], expected)

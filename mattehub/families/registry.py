@@ -85,6 +85,8 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
           export="Am2kValidationExport"),
     _line("aim-500", "aim500", "Aim500Options", "Aim500Recipe", export="Aim500Export"),
     _line("ppm-100", "ppm", "PpmOptions", "PpmRecipe", export="PpmExport"),
+    _line("videomatte240k-rvm-eval", "videomatte240k", "RvmEvalOptions", "RvmEvalRecipe",
+          module="rvm_eval", export="RvmEvalFolders"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 

@@ -8,11 +8,20 @@ not match is a counted skip in the build record naming it; a truncated frame, an
 another size or a frame of another size skips its clip, counted with a ``bad_input`` event
 naming the file; no release, a missing split, a clip length no video reaches and the
 composited config without backgrounds are clear errors. No case may print a traceback.
+
+``videomatte240k-rvm-eval`` rows use RVM-style evaluation sets (tests/rvm_eval_tree.py:
+``videomatte_motion`` clips of 5 and 3 frames, ``videomatte_static`` one of 4, 40x24 PNGs): a
+frame missing in ``com/`` or ``pha/`` skips its clip whole, naming the file; a truncated frame
+or an alpha of another size skips its clip with a ``bad_input`` event; a colour alpha is kept
+as its grey with a ``normalised_input`` event; an unknown split and a folder of no clips are
+clear errors.
 """
 from __future__ import annotations
 
+import re
 
-from .harness import (BuiltOutput, Case, Env, Fails, Run, Succeeds, built, no_shards_written, one_sample_skipped, skipped_inputs_are)
+from .harness import (BuiltOutput, Case, Env, Fails, Run, Succeeds, built, clean_run,
+                      no_shards_written, one_sample_skipped, skipped_inputs_are)
 
 CONFIG = "videomatte240k"
 TRAIN = "VideoMatte240K_JPEG_SD/train"
@@ -91,6 +100,81 @@ def _mp4_pair_uneven(release) -> None:
     pairs = [person(t, 0) for t in range(6)]
     _mp4(_file(release, "fgr/0009.mp4"), [p[0] for p in pairs], gray=False)
     _mp4(_file(release, "pha/0009.mp4"), [p[1] for p in pairs[:5]], gray=True)
+
+
+RVM = "videomatte240k-rvm-eval"
+RVM_KEYS = ["videomatte_motion_0000", "videomatte_motion_0001", "videomatte_static_0000"]
+
+
+def _rvm_build(damage, split: str = "combined"):
+    def run(env: Env) -> Run:
+        from rvm_eval_tree import make_eval_sets
+
+        sets = make_eval_sets(env.tmp / "rvm")
+        damage(sets.root)
+        return env.cli("build", RVM, "--out", env.tmp / "out", "--split", split, "--no-progress",
+                       "--data-dir", sets.root)
+    return run
+
+
+def _rvm_change(rel: str, change):
+    """``rel`` (below the folder of the dataset folders) rewritten by ``change(path)``."""
+    def damage(root) -> None:
+        change(root / rel)
+    return damage
+
+
+def _cut_half(path) -> None:
+    path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+
+
+def _colour(path) -> None:
+    from PIL import Image
+
+    Image.open(path).convert("RGB").save(path)
+
+
+def _smaller(path) -> None:
+    from PIL import Image
+
+    Image.open(path).resize((30, 24)).save(path)
+
+
+def _no_clips(root) -> None:
+    import shutil
+
+    for dataset in list(root.iterdir()):
+        shutil.rmtree(dataset)
+    (root / "videomatte_motion").mkdir()
+    (root / "videomatte_motion" / "readme.txt").write_text("generation failed\n")
+
+
+def _rvm_rows(env: Env) -> list[str]:
+    return [r["__key__"] for r in built(env, RVM, "combined").rows()]
+
+
+def _rvm_clip_skipped(path: str, pattern: str):
+    """The clip of ``path`` is left out whole, each file named in ``skipped_inputs``."""
+    def check(env: Env, run: Run) -> None:
+        sources = built(env, RVM, "combined").record()["sources"]
+        clean_run(env, run, sources)
+        skipped = {s["path"]: s["reason"] for s in sources["skipped_inputs"]}
+        assert re.search(pattern, skipped[path]), skipped
+        assert "skipped whole" in skipped["/".join(path.split("/")[:2]) + "/"]
+        assert _rvm_rows(env) == RVM_KEYS[1:]
+    return check
+
+
+def _rvm_bad_input(path: str, pattern: str, kind: str = "bad_input"):
+    """One event of ``kind`` naming ``path``; a bad input skips its clip, a normalised one
+    keeps every clip."""
+    def check(env: Env, run: Run) -> None:
+        events = built(env, RVM, "combined").events()
+        clean_run(env, run, events)
+        found = [e for e in events if e["kind"] == kind]
+        assert len(found) == 1 and found[0]["path"] == path and re.search(pattern, found[0]["reason"]), found
+        assert _rvm_rows(env) == (RVM_KEYS if kind != "bad_input" else RVM_KEYS[:1] + RVM_KEYS[2:])
+    return check
 
 
 # Checks ---------------------------------------------------------------------------------
@@ -179,4 +263,27 @@ CASES: list[Case] = [
     Case("videomatte-comp-backgrounds-unusable", "videomatte240k-comp: a background folder with no "
          "image: a clear error naming it", _comp_empty_backgrounds,
          Fails(r"holds no usable background"), no_shards_written),
+    Case("rvm-eval-alpha-missing", "videomatte240k-rvm-eval: a com frame without its pha frame "
+         "skips its clip whole (RVM scores whole clips), naming the file",
+         _rvm_build(_rvm_change("videomatte_motion/0000/pha/0002.png", lambda p: p.unlink())),
+         Succeeds(), _rvm_clip_skipped("videomatte_motion/0000/com/0002.png", r"has no pha/ frame")),
+    Case("rvm-eval-frame-truncated", "videomatte240k-rvm-eval: a truncated com PNG skips its clip, "
+         "counted with a bad_input event naming it",
+         _rvm_build(_rvm_change("videomatte_motion/0001/com/0001.png", _cut_half)), Succeeds(),
+         _rvm_bad_input("videomatte_motion/0001/com/0001.png", r"truncated|cannot be decoded")),
+    Case("rvm-eval-alpha-other-size", "videomatte240k-rvm-eval: a pha frame of another size than "
+         "its com frame skips the clip, naming it",
+         _rvm_build(_rvm_change("videomatte_motion/0001/pha/0002.png", _smaller)), Succeeds(),
+         _rvm_bad_input("videomatte_motion/0001/pha/0002.png", r"is 30x24 but its image is 40x24")),
+    Case("rvm-eval-alpha-colour", "videomatte240k-rvm-eval: a pha frame saved as RGB is stored as "
+         "its grey with a normalised_input event naming it",
+         _rvm_build(_rvm_change("videomatte_static/0000/pha/0003.png", _colour)), Succeeds(),
+         _rvm_bad_input("videomatte_static/0000/pha/0003.png", r"used one channel", "normalised_input")),
+    Case("rvm-eval-split-unknown", "videomatte240k-rvm-eval: a split that is no dataset folder: a "
+         "clear error listing the dataset folders", _rvm_build(_none, split="videomatte_hd"),
+         Fails(r"has no dataset folder 'videomatte_hd' \(it has videomatte_motion, videomatte_static\)"),
+         no_shards_written),
+    Case("rvm-eval-no-clips", "videomatte240k-rvm-eval: a folder without generated clips: a clear "
+         "error saying what RVM's scripts write", _rvm_build(_no_clips),
+         Fails(r"holds no <clip>/com/ and <clip>/pha/ frame folders.*generate_"), no_shards_written),
 ]

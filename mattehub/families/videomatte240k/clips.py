@@ -7,7 +7,15 @@ pairs: both videos are decoded in step by a ``VideoCursor`` that keeps its place
 consecutive clips of one video (what ``task_ranges`` hands a worker) decode it once.
 
 Alphas are stored as 8-bit grey PNG *exactly as decoded*: VideoMatte240K's JPEG (or
-H.264) alphas are lossy at the source, and mattehub adds no second loss. Because every
+H.264) alphas are lossy at the source, and mattehub adds no second loss.
+
+When a reader in this process wants arrays (``contract.decoded``, as ``as_arrays`` says), an
+alpha stored as the source's own PNG bytes is handed over with the pixels the gate decoded,
+so ``as_arrays`` does not decode it again with libpng (0.85 ms a 768x432 alpha, 5.3 ms at
+1920x1080 here). An alpha mattehub encoded itself (every JPEG or mp4 alpha) is not: its PNG is
+in mattehub's own profile, which ``as_arrays`` inflates with zlib-ng at about the cost of the
+copy the handover makes anyway; measured, handing those over gained nothing
+(docs/benchmarks.md) and held up to ``decoded.LIMIT_BYTES`` of pixels. Because every
 alpha of the JPEG releases is a JPEG, that conversion is the layout's, recorded in
 ``meta.alpha_format`` and on the card, not as a per-frame ``normalised_input`` event; any
 other normalisation (a colour or 16-bit alpha) is one, naming the file.
@@ -20,7 +28,7 @@ import av
 import cv2
 import numpy as np
 
-from mattehub.contract import codecs
+from mattehub.contract import codecs, decoded
 from mattehub.core.errors import SourceError
 from mattehub.inputs import gate
 from mattehub.families.videomatte240k.sources import Run, VideoMatteScan, Window
@@ -69,21 +77,24 @@ def read_clip(scan: VideoMatteScan, window: Window, decode: bool, events: list[d
             raise SourceError(name, f"is {frame_size[0]}x{frame_size[1]} but the clip's first "
                                     f"frame is {size[0]}x{size[1]}", "every frame of a video has one size")
     for member, data in zip(pha, blobs[len(fgr):]):
-        alpha, png = _alpha(scan.relative(member), data, size, events)
+        alpha, png = stored_alpha(scan.relative(member), data, size, events)
         alphas.append(alpha)
         pngs.append(png)
     return ClipFrames(alphas, pngs, size, codecs.sniff_format(blobs[len(fgr)]) or "other",
                       None if decode else stored, rgbs if decode else None)
 
 
-def _alpha(name: str, data: bytes, size: tuple[int, int], events: list[dict]) -> tuple[np.ndarray, bytes]:
+def stored_alpha(name: str, data: bytes, size: tuple[int, int], events: list[dict]) -> tuple[np.ndarray, bytes]:
     """An alpha frame decoded at its frame's size, and its lossless PNG (the file's own
-    bytes when it already is an 8-bit grey PNG)."""
+    bytes when it already is an 8-bit grey PNG: then handed to a reader of arrays too)."""
     matte = gate.decode_matte(data, name, size, keep_lossy=True)
     if matte.note:
         events.append(gate.note_event(name, matte.note))
     kept = matte.note is None and codecs.sniff_format(matte.data) == "png"
-    return matte.array, matte.data if kept else codecs.encode_png(matte.array)
+    if not kept:
+        return matte.array, codecs.encode_png(matte.array)
+    decoded.remember(matte.data, matte.array)  # as_arrays would decode it with libpng
+    return matte.array, matte.data
 
 
 class VideoCursor:

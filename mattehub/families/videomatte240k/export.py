@@ -8,7 +8,8 @@ the stored bytes (the published JPEGs when they were passed through); alphas are
 lossless PNGs, so a file is named ``.png`` where the release had ``.jpg``: mattehub's own
 ``videomatte240k`` reads the export back (it pairs frames and alphas by stem), while RVM's
 loader opens ``pha/<video>/<fgr file name>`` and needs the names to match (rename or
-convert the alphas for it). ``videomatte240k-comp`` writes its composites under ``com/``
+convert the alphas for it). ``videomatte240k-rvm-eval`` goes back to RVM's evaluation layout
+(``RvmEvalFolders``). ``videomatte240k-comp`` writes its composites under ``com/``
 (RVM's evaluation sets' name for composites) in one folder per clip, ``<split>/com/<key>/``
 and ``<split>/pha/<key>/``, since clips of one video sit on different backgrounds.
 """
@@ -29,20 +30,26 @@ class VideoMatteFolders(Exporter):
         return component(meta_of(fields, key, "video")[0], key, "meta.video")
 
     def sample(self, sink: Sink, key: str, fields: dict) -> None:
-        frames = required(fields, "frames", key, self.layout)
-        alphas = required(fields, "instance_alphas", key, self.layout)
-        names = meta_of(fields, key, "frame_names")[0]
-        if not len(names) == len(frames) == len(alphas):
-            raise BuildError(f"sample {key}: {len(names)} frame names, {len(frames)} frames and "
-                             f"{len(alphas)} alphas; rebuild the split")
         split, folder = component(self.split, key, "split"), self.folder(key, fields)
         who = f"sample {key}"
-        for name, frame, alpha in zip(names, frames, alphas):
-            name = component(name, key, "frame name")
+        for name, frame, alpha in clip_files(self.layout, key, fields):
             sink.put(f"{split}/{self.frames_folder}/{folder}/{named(name, frame, 'jpg')}", frame,
                      f"{who} (frames)")
-            for data in alpha[:1]:
-                sink.put(f"{split}/pha/{folder}/{named(name, data)}", data, f"{who} (instance_alphas)")
+            if alpha is not None:
+                sink.put(f"{split}/pha/{folder}/{named(name, alpha)}", alpha, f"{who} (instance_alphas)")
+
+
+def clip_files(layout: str, key: str, fields: dict) -> list[tuple[str, bytes, bytes | None]]:
+    """(frame name, frame bytes, alpha bytes or None) of every frame of a stored clip;
+    BuildError when the frame names, frames and alphas do not match."""
+    frames = required(fields, "frames", key, layout)
+    alphas = required(fields, "instance_alphas", key, layout)
+    names = meta_of(fields, key, "frame_names")[0]
+    if not len(names) == len(frames) == len(alphas):
+        raise BuildError(f"sample {key}: {len(names)} frame names, {len(frames)} frames and "
+                         f"{len(alphas)} alphas; rebuild the split")
+    return [(component(name, key, "frame name"), frame, alpha[0] if alpha else None)
+            for name, frame, alpha in zip(names, frames, alphas)]
 
 
 class VideoMatteComposites(VideoMatteFolders):
@@ -51,3 +58,25 @@ class VideoMatteComposites(VideoMatteFolders):
 
     def folder(self, key: str, fields: dict) -> str:
         return component(key, key, "sample key")
+
+
+class RvmEvalFolders(Exporter):
+    """``videomatte240k-rvm-eval`` back in the layout RVM's scripts wrote:
+    ``<dataset>/<clip>/com/<frame>.png`` and ``<dataset>/<clip>/pha/<frame>.png`` (the stored
+    bytes: the generated files themselves where they were passed through), whatever the
+    split (``combined`` writes every dataset folder). ``fgr/`` and ``bgr/`` are not stored, so
+    not written: run ``evaluate_lr.py`` on it with ``--metrics pha_mad pha_mse pha_grad
+    pha_conn pha_dtssd`` (its default also reads ``fgr``)."""
+
+    layout = "RVM evaluation sets"
+    families = ("videomatte240k",)
+    needs = ("frames", "instance_alphas")
+
+    def sample(self, sink: Sink, key: str, fields: dict) -> None:
+        dataset, clip = meta_of(fields, key, "dataset", "clip")
+        folder = f"{component(dataset, key, 'meta.dataset')}/{component(clip, key, 'meta.clip')}"
+        who = f"sample {key}"
+        for name, frame, alpha in clip_files(self.layout, key, fields):
+            sink.put(f"{folder}/com/{named(name, frame)}", frame, f"{who} (frames)")
+            if alpha is not None:
+                sink.put(f"{folder}/pha/{named(name, alpha)}", alpha, f"{who} (instance_alphas)")

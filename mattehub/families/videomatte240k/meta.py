@@ -34,3 +34,17 @@ COMP_META_FEATURES = {
 }
 """``videomatte240k-comp``: the clip's keys, and where its background came from (frame ``t``
 of a video background is ``(background_start + t) % background_frames``)."""
+
+RVM_EVAL_META_FEATURES = {
+    "recipe": Value("string"),
+    "index": Value("int64"),
+    "split": Value("string"),                  # combined | the dataset folder's name
+    "dataset": Value("string"),                # the dataset folder (e.g. videomatte_motion)
+    "clip": Value("string"),                   # the clip folder (e.g. 0003)
+    "frame_names": List(Value("string")),      # file stems of com/ and pha/, sorted
+    "num_frames": Value("int32"),
+    "width": Value("int32"),
+    "height": Value("int32"),
+    "alpha_format": Value("string"),           # png | jpg: what the pha frames were
+}
+"""``videomatte240k-rvm-eval``: one generated clip of Robust Video Matting's evaluation sets."""

@@ -16,6 +16,10 @@ DEFAULT_CLIP_LENGTH = 15
 SOURCE = (f"VideoMatte240K comes from {HOME} as JPEG frame folders (SD or HD) or mp4 pairs: "
           "--data-dir is the folder holding train/ and test/ (each with fgr/ and pha/), "
           "e.g. VideoMatte240K_JPEG_SD, or a zip of it")
+RVM_EVAL_SOURCE = ("RVM's evaluation sets come from its evaluation/generate_*_with_background_"
+                   "*.py scripts: --data-dir is the folder holding the dataset folders they "
+                   "wrote (<dataset>/<clip>/{com,pha}/<frame>.png), one dataset folder, or a "
+                   "zip of either")
 
 
 @dataclass(frozen=True)
@@ -64,3 +68,15 @@ class VideoMatteCompOptions(VideoMatteOptions):
         if not self.bg_root and not self.bg_video_root:
             self.refuse("videomatte240k-comp needs backgrounds: give a folder of still images, "
                         "a folder of background videos, or both", "bg_root", "bg_video_root")
+
+
+@dataclass(frozen=True)
+class RvmEvalOptions(Options):
+    """Options of ``videomatte240k-rvm-eval``: where RVM's generated evaluation sets are,
+    which split (``combined``, or one dataset folder's name: checked against the folder)."""
+
+    config = "videomatte240k-rvm-eval"
+
+    data_dir: str = groups.data_dir(required=RVM_EVAL_SOURCE)
+    """The folder holding RVM's generated dataset folders, one dataset folder, or a zip."""
+    split: str = "combined"
