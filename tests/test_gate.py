@@ -153,3 +153,23 @@ def test_trimap_values_checked():
     for values in ([0, 1], [0, 64, 255]):
         with pytest.raises(SourceError, match="is not a trimap"):
             gate.check_trimap(matte(values), "t.png")
+
+
+def test_plain_png_orientation_is_read_from_chunk_headers_without_decoding(monkeypatch):
+    """Pillow's getexif on a PNG decodes every pixel to reach chunks after the image data;
+    a PNG with no eXIf or text chunk is upright without it. One with a text chunk still asks
+    Pillow (an XMP or raw-profile orientation may be there)."""
+    from PIL import PngImagePlugin
+
+    plain = pil_bytes(Image.fromarray(np.zeros((4, 6, 3), np.uint8)))
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "made here")
+    buffer = io.BytesIO()
+    Image.fromarray(np.zeros((4, 6, 3), np.uint8)).save(buffer, "PNG", pnginfo=info)
+    texted = buffer.getvalue()
+    assert not gate.png_may_be_rotated(plain) and gate.png_may_be_rotated(texted)
+    asked = []
+    real = Image.Image.getexif
+    monkeypatch.setattr(Image.Image, "getexif", lambda self: asked.append(1) or real(self))
+    assert gate.pass_through_rgb(plain, "plain.png", "png").data == plain and not asked
+    assert gate.pass_through_rgb(texted, "texted.png", "png").data == texted and asked

@@ -115,20 +115,44 @@ def image_header(data: bytes, name: str | Path) -> tuple[int, int]:
     are passed through undecoded; SourceError if incomplete or not an image."""
     check_complete(data, name)
     with open_image(io.BytesIO(data), name) as image:
-        return displayed_size(image)
+        return displayed_size(image, data)
 
 
-def displayed_size(image: Image.Image) -> tuple[int, int]:
+def displayed_size(image: Image.Image, data: bytes | None = None) -> tuple[int, int]:
     """(width, height) of an opened image as shown: swapped when its EXIF orientation
     turns it by 90 degrees (as ``decode_rgb`` and ``datasets`` apply it)."""
     width, height = image.size
-    if orientation(image) in ROTATED:
+    if orientation(image, data) in ROTATED:
         return height, width
     return width, height
 
 
-def orientation(image: Image.Image) -> int:
-    """The EXIF orientation of an opened image (1: upright, also when absent or invalid)."""
+_PNG_METADATA = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt"})
+"""PNG chunks Pillow reads an orientation from: eXIf, and the text chunks that may hold a
+"Raw profile type exif" or XMP's tiff:Orientation."""
+
+
+def png_may_be_rotated(data: bytes) -> bool:
+    """Whether a PNG has a chunk an EXIF orientation could come from (chunk headers only).
+    Pillow's ``getexif`` on a PNG decodes every pixel to reach chunks after the image data
+    (2 ms for a 512 x 288 frame): a PNG with no such chunk is upright without that cost."""
+    at = len(PNG_SIGNATURE)
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        if kind in _PNG_METADATA:
+            return True
+        if kind == b"IEND":
+            return False
+        at += 12 + length
+    return True  # no IEND found: let Pillow decide
+
+
+def orientation(image: Image.Image, data: bytes | None = None) -> int:
+    """The EXIF orientation of an opened image (1: upright, also when absent or invalid).
+    ``data``: the image's bytes, when at hand, let a PNG without metadata chunks skip
+    Pillow's decode (``png_may_be_rotated``)."""
+    if data is not None and data[:8] == PNG_SIGNATURE and not png_may_be_rotated(data):
+        return 1
     value = image.getexif().get(codecs.ORIENTATION_TAG, 1)
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
@@ -159,7 +183,7 @@ def pass_through_rgb(data: bytes, name: str | Path, image_format: str,
     """
     check_complete(data, name)
     with open_image(io.BytesIO(data), name) as image:
-        size, turn = image.size, orientation(image)
+        size, turn = image.size, orientation(image, data)
         problem = _not_plain_rgb(data, image, image_format, turn)
     if problem is None:
         return RgbImage(data, size, None)
