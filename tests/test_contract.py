@@ -72,6 +72,7 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _duts_recipes(tmp_path)
     recipes += _aim_recipes(tmp_path)
     recipes += _videomatte_recipes()
+    recipes += _hub_mirror_recipes()
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -83,6 +84,15 @@ def _videomatte_recipes() -> list:
 
     return [VideoMatteRecipe(VideoMatteOptions(data_dir="unused"), seed=0),
             VideoMatteCompRecipe(VideoMatteCompOptions(data_dir="unused", bg_root="unused"), seed=0)]
+
+
+def _hub_mirror_recipes() -> list:
+    """Both Hub-mirror configs (their schemas need no sources)."""
+    from mattehub.families.hub_mirrors.options import HubAim500Options, HubHim2kOptions
+    from mattehub.families.hub_mirrors.recipe import HubAim500Recipe, HubHim2kRecipe
+
+    return [HubHim2kRecipe(HubHim2kOptions(data_dir="unused"), seed=0),
+            HubAim500Recipe(HubAim500Options(data_dir="unused"), seed=0)]
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

@@ -162,7 +162,8 @@ def test_overlay_depth_reads_back_in_place(demo, tmp_path):
 def test_every_config_has_an_exporter_and_a_round_trip_here():
     tested = {"i-him", "i-him50k", "him2k", "m-him2k", "v-him", "v-him2k5", "v-him60", "duts",
               "composition-1k", "aim", "surreal-alpha", "overlay-depth",
-              "videomatte240k", "videomatte240k-comp"}  # videomatte240k: tests/test_videomatte240k.py
+              "videomatte240k", "videomatte240k-comp",  # videomatte240k: tests/test_videomatte240k.py
+              "hub-him2k", "hub-aim500"}  # tests/test_hub_mirrors.py
     assert {name for name, line in CONFIGS.items() if line.export} == set(CONFIGS) == tested
 
 

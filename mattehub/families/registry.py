@@ -78,6 +78,8 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
           export="VideoMatteFolders"),
     _line("videomatte240k-comp", "videomatte240k", "VideoMatteCompOptions", "VideoMatteCompRecipe",
           export="VideoMatteComposites"),
+    _line("hub-him2k", "hub_mirrors", "HubHim2kOptions", "HubHim2kRecipe", export="Him2kFolders"),
+    _line("hub-aim500", "hub_mirrors", "HubAim500Options", "HubAim500Recipe", export="Aim500Folders"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
