@@ -200,3 +200,24 @@ def test_a_png_image_is_stored_as_jpeg_with_an_event(tmp_path):
     assert row["image"]["bytes"][:3] == b"\xff\xd8\xff"
     notes = [e["path"] for e in events(tmp_path / "out", "hub-aim500", "test") if e["kind"] == "normalised_input"]
     assert notes == ["data/test-00000-of-00001.parquet row 0 (image)"]
+
+
+def test_mattes_decoded_by_the_gate_are_handed_to_an_array_reader(him):
+    """With a reader wanting arrays in the process, each matte's pixels (and the union's) are
+    remembered for its bytes, so ``as_arrays`` does not decode them again."""
+    from mattehub.contract import decoded
+    from mattehub.families.hub_mirrors.options import HubHim2kOptions
+    from mattehub.families.hub_mirrors.recipe import HubHim2kRecipe
+
+    root, rows = him
+    recipe = HubHim2kRecipe(HubHim2kOptions(data_dir=str(root), split="train"), seed=0)
+    recipe.prepare()
+    decoded.want()
+    try:
+        fields = recipe.make(2).sample.fields
+        assert len(fields["instance_alphas"]) == 3
+        for data in fields["instance_alphas"] + [fields["alpha"]]:
+            held = decoded.recall(data, pixels(data).shape, np.uint8)
+            assert held is not None and np.array_equal(held, pixels(data))
+    finally:
+        decoded.forget()

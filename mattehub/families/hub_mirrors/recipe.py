@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import cv2
 
-from mattehub.contract import codecs
+from mattehub.contract import codecs, decoded
 from mattehub.contract.licence import LicenceTerms, Redistribution
 from mattehub.contract.sample import EncodedSample, Outcome, sample_key
 from mattehub.contract.schema import IMAGE, IMAGE_LIST, META, FieldSpec, Schema
@@ -110,8 +110,11 @@ class HubMirrorRecipe(Recipe):
 
     def matte(self, value: object, where: str, what: str, size: tuple[int, int],
               events: list[dict]) -> gate.Matte:
-        """One mask value through the gate (an event when it was normalised)."""
+        """One mask value through the gate (an event when it was normalised); its pixels are
+        kept for a reader in this process that wants arrays (``contract/decoded.py``)."""
         matte = gate.decode_matte(mirror.image_bytes(value, where, what), f"{where} ({what})", size)
+        if decoded.wanted():  # a reader in this process wants arrays: it gets these pixels
+            decoded.remember(matte.data, matte.array)
         if matte.note:
             events.append(gate.note_event(f"{where} ({what})", matte.note))
         return matte
@@ -142,7 +145,10 @@ def union(mattes: list[gate.Matte]) -> bytes:
     total = mattes[0].array.copy()
     for matte in mattes[1:]:
         cv2.add(total, matte.array, dst=total)
-    return codecs.encode_png(total)
+    data = codecs.encode_png(total)
+    if decoded.wanted():
+        decoded.remember(data, total)
+    return data
 
 
 class HubHim2kRecipe(HubMirrorRecipe):
