@@ -21,7 +21,6 @@ best of 3 with the routes taking turns:
 from __future__ import annotations
 
 import argparse
-import io
 import shutil
 import sys
 import time
