@@ -73,6 +73,7 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _aim_recipes(tmp_path)
     recipes += _videomatte_recipes()
     recipes += _hub_mirror_recipes()
+    recipes += [_d646_recipe()]
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -93,6 +94,14 @@ def _hub_mirror_recipes() -> list:
 
     return [HubHim2kRecipe(HubHim2kOptions(data_dir="unused"), seed=0),
             HubAim500Recipe(HubAim500Options(data_dir="unused"), seed=0)]
+
+
+def _d646_recipe():
+    """distinctions-646 (its schema needs no sources)."""
+    from mattehub.families.distinctions646.options import Distinctions646Options
+    from mattehub.families.distinctions646.recipe import Distinctions646Recipe
+
+    return Distinctions646Recipe(Distinctions646Options(data_dir="unused", bg_root="unused"), seed=0)
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

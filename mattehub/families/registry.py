@@ -80,6 +80,8 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
           export="VideoMatteComposites"),
     _line("hub-him2k", "hub_mirrors", "HubHim2kOptions", "HubHim2kRecipe", export="Him2kFolders"),
     _line("hub-aim500", "hub_mirrors", "HubAim500Options", "HubAim500Recipe", export="Aim500Folders"),
+    _line("distinctions-646", "distinctions646", "Distinctions646Options", "Distinctions646Recipe",
+          export="Distinctions646Folders"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 
