@@ -73,7 +73,7 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _aim_recipes(tmp_path)
     recipes += _videomatte_recipes()
     recipes += _hub_mirror_recipes()
-    recipes += [_d646_recipe()]
+    recipes += [_d646_recipe(), _rwp_recipe()]
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -102,6 +102,14 @@ def _d646_recipe():
     from mattehub.families.distinctions646.recipe import Distinctions646Recipe
 
     return Distinctions646Recipe(Distinctions646Options(data_dir="unused", bg_root="unused"), seed=0)
+
+
+def _rwp_recipe():
+    """rwp-636 (its schema needs no sources)."""
+    from mattehub.families.rwp636.options import Rwp636Options
+    from mattehub.families.rwp636.recipe import Rwp636Recipe
+
+    return Rwp636Recipe(Rwp636Options(data_dir="unused"), seed=0)
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

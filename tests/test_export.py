@@ -164,7 +164,8 @@ def test_every_config_has_an_exporter_and_a_round_trip_here():
               "composition-1k", "aim", "surreal-alpha", "overlay-depth",
               "videomatte240k", "videomatte240k-comp",  # videomatte240k: tests/test_videomatte240k.py
               "hub-him2k", "hub-aim500",  # tests/test_hub_mirrors.py
-              "distinctions-646"}  # tests/test_distinctions646.py
+              "distinctions-646",  # tests/test_distinctions646.py
+              "rwp-636"}  # tests/test_rwp636.py
     assert {name for name, line in CONFIGS.items() if line.export} == set(CONFIGS) == tested
 
 

@@ -82,6 +82,7 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("hub-aim500", "hub_mirrors", "HubAim500Options", "HubAim500Recipe", export="Aim500Folders"),
     _line("distinctions-646", "distinctions646", "Distinctions646Options", "Distinctions646Recipe",
           export="Distinctions646Folders"),
+    _line("rwp-636", "rwp636", "Rwp636Options", "Rwp636Recipe", export="RwpFolders"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 

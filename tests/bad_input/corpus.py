@@ -14,7 +14,7 @@ rebuild or a source change, edited summaries, deleted shards, default splits), `
 ``export_cases`` (``mattehub export`` of any config: where it may write, what it reads),
 ``adobe_release_cases`` (Adobe's public release read in place for composition-1k),
 ``videomatte_cases`` (damaged VideoMatte240K releases), ``hub_mirror_cases`` (damaged Hub-mirror
-Parquet files), ``d646_cases`` (damaged Distinctions-646 trees).
+Parquet files), ``d646_cases`` (damaged Distinctions-646 trees), ``rwp_cases`` (damaged RWP-636 trees).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from . import (adobe_release_cases, aim_cases, archive_cases, build_cases, duts_
                options_cases, output_cases, overlay_cases, overlay_original_cases, scale_cases,
                source_cases, streaming_cases,
                surreal_cases, synthesis_cases, verify_cases, videomatte_cases)
-from . import d646_cases, hub_mirror_cases
+from . import d646_cases, hub_mirror_cases, rwp_cases
 from .harness import Case
 
 CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_cases, http_cases,
@@ -31,6 +31,6 @@ CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_ca
                                          overlay_cases, overlay_original_cases, duts_cases,
                                          aim_cases, adobe_release_cases, evaluate_cases, scale_cases, options_cases,
                                          streaming_cases, output_cases, export_cases, videomatte_cases,
-                                         hub_mirror_cases, d646_cases)
+                                         hub_mirror_cases, d646_cases, rwp_cases)
                    for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
