@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mattehub.options import groups
-from mattehub.options.declare import Options, opt, split_error
-from mattehub.options.values import whole
+from mattehub.options.declare import Options, split_error
 
 SPLITS = {"train": "Train", "test": "Test"}
 """mattehub split -> the release's folder."""
@@ -30,9 +29,9 @@ class Distinctions646Options(Options):
                                                   "lists name COCO train2014 images for Train and "
                                                   "PASCAL VOC 2012 images for Test)")
     split: str = "train"
-    num_bgs: int | None = opt(None, parse=int, check=whole(1), metavar="N",
-                              help="distinct backgrounds per foreground (default: the release's "
-                                   "own count, 100 for train and 20 for test)")
+    num_bgs: int | None = groups.num_bgs(None)
+    """Distinct backgrounds per foreground; None: the release's own count, 100 for train and
+    20 for test (``PUBLISHED_NUM_BGS``)."""
     image_format: str = groups.image_format()
     jpeg_quality: int = groups.jpeg_quality()
 

@@ -16,8 +16,15 @@ WHERE = ("a folder of the mirror's Parquet files (a local copy of the Hub repo, 
          "path, or an http(s):// folder of them")
 
 
-def _column(default: str, what: str) -> object:
-    return opt(default, check=text, metavar="NAME", help=f"the Parquet column holding {what}")
+def _image_column() -> object:
+    return opt("image", check=text, metavar="NAME",
+               help="the Parquet column holding the image (a datasets Image: struct of bytes, path)")
+
+
+def _mask_column() -> object:
+    return opt("mask", check=text, metavar="NAME",
+               help="the Parquet column holding the mattes: a datasets Image (hub-aim500) or a "
+                    "list of them, one per instance (hub-him2k)")
 
 
 @dataclass(frozen=True)
@@ -31,8 +38,8 @@ class HubHim2kOptions(Options):
     split: str = "train"
     """The split to read (``--split``): a file's split is the part of its name before
     ``-NNNNN-of-NNNNN`` (the Hub's convention), else its folder's name (``sources.py``)."""
-    image_column: str = _column("image", "the image (a datasets Image: struct of bytes/path)")
-    mask_column: str = _column("mask", "the instance mattes (a list of datasets Images)")
+    image_column: str = _image_column()
+    mask_column: str = _mask_column()
 
 
 @dataclass(frozen=True)
@@ -45,5 +52,5 @@ class HubAim500Options(Options):
     """The mirror's Parquet files: a local folder, ``hf://datasets/...`` or http(s)."""
     split: str = "test"
     """The split to read (``--split``; the published mirror has one, ``test``)."""
-    image_column: str = _column("image", "the image (a datasets Image: struct of bytes/path)")
-    mask_column: str = _column("mask", "the alpha matte (a datasets Image)")
+    image_column: str = _image_column()
+    mask_column: str = _mask_column()
