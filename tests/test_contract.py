@@ -76,6 +76,8 @@ def _every_recipe(hhm, tmp_path) -> list:
     recipes += _aim_recipes(tmp_path)
     recipes += _videomatte_recipes()
     recipes += _p3m_recipes() + _am2k_recipes() + _aim500_recipes() + _ppm_recipes()
+    recipes += _hub_mirror_recipes()
+    recipes += [_d646_recipe(), _rwp_recipe()]
     assert {r.name for r in recipes} == set(CONFIG_NAMES)
     return recipes
 
@@ -123,6 +125,31 @@ def _ppm_recipes() -> list:
     from mattehub.families.ppm.recipe import PpmRecipe
 
     return [PpmRecipe(PpmOptions(data_dir="unused"), seed=0)]
+
+
+def _hub_mirror_recipes() -> list:
+    """Both Hub-mirror configs (their schemas need no sources)."""
+    from mattehub.families.hub_mirrors.options import HubAim500Options, HubHim2kOptions
+    from mattehub.families.hub_mirrors.recipe import HubAim500Recipe, HubHim2kRecipe
+
+    return [HubHim2kRecipe(HubHim2kOptions(data_dir="unused"), seed=0),
+            HubAim500Recipe(HubAim500Options(data_dir="unused"), seed=0)]
+
+
+def _d646_recipe():
+    """distinctions-646 (its schema needs no sources)."""
+    from mattehub.families.distinctions646.options import Distinctions646Options
+    from mattehub.families.distinctions646.recipe import Distinctions646Recipe
+
+    return Distinctions646Recipe(Distinctions646Options(data_dir="unused", bg_root="unused"), seed=0)
+
+
+def _rwp_recipe():
+    """rwp-636 (its schema needs no sources)."""
+    from mattehub.families.rwp636.options import Rwp636Options
+    from mattehub.families.rwp636.recipe import Rwp636Recipe
+
+    return Rwp636Recipe(Rwp636Options(data_dir="unused"), seed=0)
 
 
 def test_recipe_schemas_stay_inside_their_family(hhm, tmp_path):

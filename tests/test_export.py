@@ -179,7 +179,10 @@ def test_every_config_has_an_exporter_and_a_round_trip_here():
               "composition-1k", "aim", "surreal-alpha", "overlay-depth", "p3m-10k", "p3m-500",
               "am-2k", "am-2k-validation", "aim-500", "ppm-100",
               "videomatte240k", "videomatte240k-comp",  # videomatte240k: tests/test_videomatte240k.py
-              "videomatte240k-rvm-eval"}  # tests/test_videomatte_rvm_eval.py
+              "videomatte240k-rvm-eval",  # tests/test_videomatte_rvm_eval.py
+              "hub-him2k", "hub-aim500",  # tests/test_hub_mirrors.py
+              "distinctions-646",  # tests/test_distinctions646.py
+              "rwp-636"}  # tests/test_rwp636.py
     assert {name for name, line in CONFIGS.items() if line.export} == set(CONFIGS) == tested
 
 

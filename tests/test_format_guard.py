@@ -26,8 +26,9 @@ from mattehub.training import as_arrays, from_webdataset, pad_collate
 CLIPS = {"v-him", "v-him2k5", "v-him60", "videomatte240k", "videomatte240k-comp",
          "videomatte240k-rvm-eval"}
 """Configs with clip columns (List(List(Image()))): with_format cannot decode them."""
-BATCHABLE = {"surreal-alpha"}
-"""The one config whose demo samples torch's default collate stacks (same size, no None)."""
+BATCHABLE = {"surreal-alpha", "distinctions-646"}
+"""The configs whose demo samples torch's default collate stacks (same size, no None):
+distinctions-646's first two are one foreground over two backgrounds."""
 ROUTE = r"mattehub\.training\.as_arrays.*mattehub\.training\.pad_collate"
 
 

@@ -87,6 +87,11 @@ CONFIGS: dict[str, Config] = {line.name: line for line in (
     _line("ppm-100", "ppm", "PpmOptions", "PpmRecipe", export="PpmExport"),
     _line("videomatte240k-rvm-eval", "videomatte240k", "RvmEvalOptions", "RvmEvalRecipe",
           module="rvm_eval", export="RvmEvalFolders"),
+    _line("hub-him2k", "hub_mirrors", "HubHim2kOptions", "HubHim2kRecipe", export="Him2kFolders"),
+    _line("hub-aim500", "hub_mirrors", "HubAim500Options", "HubAim500Recipe", export="Aim500Folders"),
+    _line("distinctions-646", "distinctions646", "Distinctions646Options", "Distinctions646Recipe",
+          export="Distinctions646Folders"),
+    _line("rwp-636", "rwp636", "Rwp636Options", "Rwp636Recipe", export="RwpFolders"),
 )}
 CONFIG_NAMES: list[str] = sorted(CONFIGS)
 

@@ -13,9 +13,11 @@ rebuild or a source change, edited summaries, deleted shards, default splits), `
 (links in --out, ``file://`` outputs, export, refused builds that must leave --out untouched),
 ``export_cases`` (``mattehub export`` of any config: where it may write, what it reads),
 ``adobe_release_cases`` (Adobe's public release read in place for composition-1k),
-``videomatte_cases`` (damaged VideoMatte240K releases),
+``videomatte_cases`` (damaged VideoMatte240K releases and RVM's evaluation sets),
 ``p3m_cases`` (damaged P3M-10k trees, folder and zip, for p3m-10k and p3m-500),
-``am2k_cases`` (damaged AM-2k trees), ``aim500_cases`` (damaged AIM-500 trees), ``ppm_cases`` (damaged PPM-100 trees).
+``am2k_cases`` (damaged AM-2k trees), ``aim500_cases`` (damaged AIM-500 trees), ``ppm_cases`` (damaged PPM-100 trees),
+``hub_mirror_cases`` (damaged Hub-mirror Parquet files), ``d646_cases`` (damaged Distinctions-646
+trees), ``rwp_cases`` (damaged RWP-636 trees).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from . import (adobe_release_cases, aim500_cases, aim_cases, am2k_cases, archive
                scale_cases,
                source_cases, streaming_cases,
                surreal_cases, synthesis_cases, verify_cases, videomatte_cases)
+from . import d646_cases, hub_mirror_cases, rwp_cases
 from .harness import Case
 
 CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_cases, http_cases,
@@ -32,6 +35,7 @@ CASES: list[Case] = [case for module in (build_cases, synthesis_cases, source_ca
                                          overlay_cases, overlay_original_cases, duts_cases,
                                          aim_cases, adobe_release_cases, p3m_cases, am2k_cases,
                                          aim500_cases, ppm_cases, evaluate_cases, scale_cases, options_cases,
-                                         streaming_cases, output_cases, export_cases, videomatte_cases)
+                                         streaming_cases, output_cases, export_cases, videomatte_cases,
+                                         hub_mirror_cases, d646_cases, rwp_cases)
                    for case in module.CASES]
 assert len({case.id for case in CASES}) == len(CASES), "case ids must be unique"
