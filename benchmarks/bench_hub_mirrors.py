@@ -21,6 +21,7 @@ best of 3 with the routes taking turns:
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -34,6 +35,9 @@ import pyarrow.parquet as pq
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from common import write_docs  # noqa: E402
+from rounds import interleaved, load_note  # noqa: E402
+
+LOAD_AT_START = os.getloadavg()[0]
 
 MARKS = ("<!-- bench_hub_mirrors:start -->", "<!-- bench_hub_mirrors:end -->")
 WORK = HERE / "_work" / "hub_mirrors"
@@ -132,18 +136,6 @@ def first_row(config: str, root: Path) -> float:
     return time.perf_counter() - start
 
 
-def interleaved(rounds: int, routes: list) -> list:
-    """Each route ``rounds`` times, taking turns: (label, best, every run, samples)."""
-    times: dict[str, list[float]] = {label: [] for label, _ in routes}
-    counts: dict[str, int] = {}
-    for _ in range(rounds):
-        for label, run in routes:
-            start = time.perf_counter()
-            counts[label] = run()
-            times[label].append(time.perf_counter() - start)
-    return [(label, min(times[label]), times[label], counts[label]) for label, _ in routes]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small mirrors, 1 round")
@@ -161,8 +153,8 @@ def main() -> None:
             ("naive: pyarrow read_table + cv2 imdecode", lambda r=root: naive(r)),
             ("mattehub make (stored bytes, gate checks)", lambda c=config, r=root: make(c, r)),
             ("mattehub stream + as_arrays", lambda c=config, r=root: arrays(c, r))])
-        base = routes[0][1]
-        for label, best, runs, count in routes:
+        base = routes[0][1][0]
+        for label, (best, runs, count) in routes:
             shown = ", ".join(f"{t:.2f}" for t in runs)
             lines.append(f"| {name} | {label} | {count} | {best:.2f} ({shown}) | {count / best:.1f} | "
                          f"**{base / best:.2f}x** |")
@@ -172,7 +164,7 @@ def main() -> None:
     print(text)
     if not args.no_docs:
         section = (f"{MARKS[0]}\n## Hub mirrors read in place (`bench_hub_mirrors.py`, issue 24)\n\n"
-                   f"Measured {time.strftime('%Y-%m-%d')} on a shared 2-CPU machine (other jobs running: "
+                   f"Measured {time.strftime('%Y-%m-%d %H:%M')} UTC on a 2-CPU machine ({load_note(LOAD_AT_START)}; "
                    f"best of {rounds} with the routes taking turns, one process, OpenCV on 1 thread). "
                    "Stand-in Parquet files in the mirrors' published schema (`datasets` Image structs), "
                    "row groups of 16. Targets: first sample < 1 s; mattehub at least the naive route's "

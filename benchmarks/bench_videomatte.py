@@ -28,6 +28,7 @@ frames are, moving every frame (no two alphas equal: equal bytes would be handed
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -40,6 +41,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from common import write_docs  # noqa: E402
+from rounds import interleaved, load_note  # noqa: E402
+
+LOAD_AT_START = os.getloadavg()[0]
 
 MARKS = ("<!-- bench_videomatte:start -->", "<!-- bench_videomatte:end -->")
 READING = (
@@ -242,20 +246,6 @@ def first_row(data_dir: Path) -> float:
     return time.perf_counter() - start
 
 
-def interleaved(rounds: int, routes: list[tuple[str, object]]) -> list[tuple[str, tuple[float, list[float], int]]]:
-    """Each route run ``rounds`` times, the routes taking turns within each round (so a
-    change in the shared machine's load falls on every route alike): (label, (best seconds,
-    every run's seconds, clips))."""
-    times: dict[str, list[float]] = {label: [] for label, _ in routes}
-    counts: dict[str, int] = {}
-    for _ in range(rounds):
-        for label, run in routes:
-            start = time.perf_counter()
-            counts[label] = run()
-            times[label].append(time.perf_counter() - start)
-    return [(label, (min(times[label]), times[label], counts[label])) for label, _ in routes]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small releases, 1 round")
@@ -300,7 +290,7 @@ def main() -> None:
     print(text)
     if not args.no_docs:
         section = (f"{MARKS[0]}\n## VideoMatte240K read in place (`bench_videomatte.py`, issue 24)\n\n"
-                   f"Measured {time.strftime('%Y-%m-%d')} on a shared 2-CPU machine (other jobs running: "
+                   f"Measured {time.strftime('%Y-%m-%d %H:%M')} UTC on a 2-CPU machine ({load_note(LOAD_AT_START)}; "
                    f"best of {rounds} with the routes taking turns, one process, OpenCV on 1 thread). Stand-in releases of the published "
                    "formats: JPEG fgr (quality 90) + grey JPEG pha frame folders, H.264 mp4 pairs, and RVM's generated PNG evaluation sets; "
                    f"clips of {LENGTH} frames. Targets: first sample < 1 s; mattehub at least the naive "
