@@ -148,3 +148,22 @@ def truth(i_him) -> dict[str, list[np.ndarray]]:
     """key -> the instance mattes stored in the shards."""
     return {row["__key__"]: [grey_png(m["bytes"]) for m in row["instance_alphas"]]
             for row in parquet_rows(i_him, "i-him")}
+
+
+# -- DataLoader workers forked from a process that ran OpenCV ----------------------------------
+
+
+@pytest.fixture
+def fork_safe_opencv():
+    """OpenCV's thread pool does not survive ``fork`` (opencv/opencv#5150): a forked
+    DataLoader worker whose parent ran the pool can deadlock in its next parallel OpenCV call
+    (seen once in a full run: ``cvtColor`` of an i-him sample made in a worker). A test
+    process runs OpenCV before it forks loaders, so it does what docs/training.md tells users
+    to do: OpenCV sequential (``cv2.setNumThreads(0)``, inherited by the workers) while
+    loaders fork, then back as it was."""
+    import cv2
+
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(0)
+    yield
+    cv2.setNumThreads(before)

@@ -11,6 +11,8 @@ import mattehub
 from mattehub.contract import codecs, decoded
 from mattehub.training import as_arrays
 
+pytestmark = pytest.mark.usefixtures("fork_safe_opencv")  # DataLoader workers fork (conftest)
+
 
 @pytest.fixture(autouse=True)
 def fresh_memo():

@@ -14,6 +14,8 @@ import mattehub
 from mattehub.contract.sample import Outcome
 from mattehub.streaming.random_access import SkippedSample
 
+pytestmark = pytest.mark.usefixtures("fork_safe_opencv")  # DataLoader workers fork (conftest)
+
 
 def _plain(value):
     """A row with every PIL image as (mode, pixels), so rows compare with ``==``."""

@@ -14,7 +14,8 @@ from torchdata.stateful_dataloader import StatefulDataLoader
 from mattehub.training import as_arrays
 
 WORKERS, BATCH = 2, 3
-pytestmark = pytest.mark.filterwarnings("ignore:.set_vital. is deprecated:UserWarning")  # torchdata 0.11 on torch 2.13
+pytestmark = [pytest.mark.filterwarnings("ignore:.set_vital. is deprecated:UserWarning"),  # torchdata 0.11 on torch 2.13
+              pytest.mark.usefixtures("fork_safe_opencv")]  # DataLoader workers fork
 
 
 def worker_keys(batch: list[dict]) -> tuple[int, list[str]]:

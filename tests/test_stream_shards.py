@@ -19,6 +19,8 @@ from mattehub.cli.main import main
 from mattehub.families.video_him.standin import make_video_sources
 from mattehub.streaming.plan import SHARD_COUNTS, SHARD_PARTS, shard_parts, shard_ranges
 
+pytestmark = pytest.mark.usefixtures("fork_safe_opencv")  # DataLoader workers fork (conftest)
+
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 5, 7, 12, 13, 100, 719, 720, 50_001])
 def test_shard_ranges_cover_every_id_once(count):

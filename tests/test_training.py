@@ -26,6 +26,8 @@ from mattehub.build.sequence import ShardLimits
 from mattehub.training import (TrainTransform, add_trimap, as_arrays, choose_crop, draw_trimap_seed,
                                from_webdataset, pad_collate, random_crop, to_arrays, transition_region)
 
+pytestmark = pytest.mark.usefixtures("fork_safe_opencv")  # DataLoader workers fork (conftest)
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "training.md"
 
 

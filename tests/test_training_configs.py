@@ -14,6 +14,8 @@ from mattehub.cli.demo import run_demo  # noqa: E402
 from mattehub.families.registry import CONFIG_NAMES  # noqa: E402
 from mattehub.training import AugmentOptions, GuidanceOptions, TrainTransform, as_arrays, pad_collate  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("fork_safe_opencv")  # DataLoader workers fork (conftest)
+
 CROP = 64
 AUGMENT = AugmentOptions(scale=(0.6, 1.4), guidance=GuidanceOptions(from_alphas=True))
 

@@ -7,9 +7,11 @@ is the one knob and adding a worker adds one CPU's worth of work: inside a worke
 ``reader_cpus`` is 1 (no read-ahead thread) and ``settle_loader_worker`` keeps pyarrow's
 compute pool to one thread. OpenCV is left alone: ``cv2.setNumThreads`` in a forked worker whose
 parent has run OpenCV's thread pool never returns (its pool's state is copied mid-flight; a
-test forks after OpenCV work to keep this so), and the decoders mattehub calls are
-single-threaded anyway. Elsewhere (a script, a build, ``num_workers=0``) the process may use
-every CPU it is allowed to run on.
+test forks after OpenCV work to keep this so). OpenCV's parallel functions (colour
+conversions and resizes of large images) can deadlock the same way in such a worker; only the
+parent can prevent it (``cv2.setNumThreads(0)`` before the loader forks, or a ``forkserver``
+context: docs/training.md, "OpenCV and fork"). Elsewhere (a script, a build,
+``num_workers=0``) the process may use every CPU it is allowed to run on.
 """
 from __future__ import annotations
 
