@@ -6,6 +6,7 @@ import json
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from build_stages import BUILD_KINDS, WRITE_STAGES
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
@@ -26,13 +27,9 @@ STAGES = (  # (file, function) of (a)'s stages, profiled by cumulative time; nes
     ("families/image_him/synth.py", "_fill", "  final arrays: composite, mattes, canvas-size fg"),
     ("synthesis/layers.py", "composite", "    of which composite"),
     ("families/image_him/recipe.py", "_encode", "encode outputs (JPEG/PNG)"),
-    ("build/sequence.py", "add", "write to Parquet + tar writers"),
-    ("build/sequence.py", "finish", "close shards, sha256/md5, stats"),
-    ("build/finalize.py", "finalize_split", "finalize: preview sheet, index, card (once per build)"),
-)
+) + WRITE_STAGES
 KINDS = {
-    "a": "mattehub `build()`: Parquet + WebDataset shards",
-    "b": "reference: Pillow + numpy, release folder layout",
+    **BUILD_KINDS,
     "c": "codec floor: decode inputs + encode outputs (mattehub.contract.codecs)",
 }
 

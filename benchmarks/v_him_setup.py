@@ -6,6 +6,7 @@ import json
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from build_stages import BUILD_KINDS, WRITE_STAGES
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work" / "v_him"
@@ -31,14 +32,8 @@ STAGES = (  # (file, function, label) of (a)'s stages by cumulative time; nested
     ("synthesis/layers.py", "on_canvas", "      canvas-sized 8-bit mattes"),
     ("synthesis/layers.py", "composite", "      blend over the background"),
     ("families/video_him/recipe.py", "_encode", "  encode outputs (JPEG frames, PNG mattes)"),
-    ("build/sequence.py", "add", "write to Parquet + tar writers"),
-    ("build/sequence.py", "finish", "close shards, sha256/md5, stats"),
-    ("build/finalize.py", "finalize_split", "finalize: preview sheet, index, card (once per build)"),
-)
-KINDS = {
-    "a": "mattehub `build()`: Parquet + WebDataset shards",
-    "b": "reference: Pillow + numpy, release folder layout",
-}
+) + WRITE_STAGES
+KINDS = BUILD_KINDS
 
 
 @dataclass(frozen=True)
