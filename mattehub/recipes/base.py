@@ -131,8 +131,10 @@ class Recipe(ABC):
             yield range(index, index + 1)
 
     def default_num_samples(self) -> int:
-        """How many samples a build makes when ``--num-samples`` is not given."""
-        return 1000
+        """How many samples a build makes when ``--num-samples`` is not given: every sample
+        that exists (``available``), or 1000 for synthesis, which is unbounded."""
+        available = self.available()
+        return 1000 if available is None else available
 
     def available(self) -> int | None:
         """How many samples exist (a release's split), or None when unbounded (synthesis)."""

@@ -196,9 +196,6 @@ class BenchmarkRecipe(Recipe):
     def available(self) -> int:
         return len(self.scanned().items)
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         split = self.layout.split(self.options.split)
         prose = dict(self.layout.fields)

@@ -110,9 +110,6 @@ class AimRecipe(Recipe):
     def available(self) -> int:
         return len(self.scanned().foregrounds) * self.options.num_bgs
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         fmt = self.options.image_format
         fields = (FieldSpec("image", IMAGE, fmt, "composite: alpha*fg + (1-alpha)*bg (DIM rule)"),

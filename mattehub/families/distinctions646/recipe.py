@@ -94,9 +94,6 @@ class Distinctions646Recipe(Recipe):
     def available(self) -> int:
         return len(self.scanned()[0].pairs) * self.num_bgs
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         fmt = self.options.image_format
         fields = (FieldSpec("image", IMAGE, fmt, "composite: alpha*fg + (1-alpha)*bg (DIM rule)"),

@@ -71,9 +71,6 @@ class DutsRecipe(Recipe):
     def available(self) -> int:
         return len(self.sources.pairs)
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         fields = (FieldSpec("image", IMAGE, "jpg", "the DUTS image, as published"),
                   FieldSpec("alpha", IMAGE, "png", "the DUTS mask, 8-bit grey PNG (as published "

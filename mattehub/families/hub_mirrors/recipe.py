@@ -81,9 +81,6 @@ class HubMirrorRecipe(Recipe):
     def available(self) -> int:
         return len(self.sources)
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def task_ranges(self, start: int, stop: int):
         """Runs of up to ``TASK_ROWS`` ids inside one row group."""
         ends = [first for first, _, _ in self.sources.blocks[1:]] + [len(self.sources)]

@@ -87,9 +87,6 @@ class OverlayDepthRecipe(Recipe):
     def available(self) -> int:
         return self.maker().available()
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         """The fields depend on the sources (a depth field or not, the original's file
         formats), so asking for the schema scans them if that has not happened yet."""

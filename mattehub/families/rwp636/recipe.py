@@ -54,9 +54,6 @@ class Rwp636Recipe(Recipe):
     def available(self) -> int:
         return len(self.sources.pairs)
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         fields = (FieldSpec("image", IMAGE, "jpg", "the RWP-636 image, as published"),
                   FieldSpec("alpha", IMAGE, "png", "the alpha matte, 8-bit grey PNG (as "

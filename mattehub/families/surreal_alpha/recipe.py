@@ -115,9 +115,6 @@ class SurrealAlphaRecipe(Recipe):
     def available(self) -> int:
         return int(self.sources.offsets[-1])
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         ext = self.options.image_format
         specs = {"image": (ext, "the composite"), "alpha": ("png", "binary matte: 255 where label > 0"),

@@ -87,9 +87,6 @@ class VideoMatteRecipe(Recipe):
     def available(self) -> int:
         return len(self.clips.windows)
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         fields = (FieldSpec("frames", IMAGE_LIST, "jpg", self.frames_description),
                   FieldSpec("instance_alphas", CLIP, "png", "per frame, its one alpha: the pha "

@@ -70,9 +70,6 @@ class RvmEvalRecipe(Recipe):
     def available(self) -> int:
         return len(self.sources.clips)
 
-    def default_num_samples(self) -> int:
-        return self.available()
-
     def schema(self) -> Schema:
         fields = (FieldSpec("frames", IMAGE_LIST, "png", "the com frames (RVM's composites), "
                             "PNG as generated"),
